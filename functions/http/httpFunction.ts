@@ -1,0 +1,82 @@
+// The middy stack every HTTP function shares: API Gateway (HTTP API) event in, route call, JSON out.
+// Routes know nothing of event shapes; errors become HTTP responses in errorResponse, registered last.
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { authorize, type Scope } from '../../lib/auth/tokens';
+import { badRequest, payloadTooLarge } from '../../lib/errors';
+import { config } from '../../lib/config';
+import { errorResponse } from './errorResponse';
+
+export interface HttpRequest {
+  pathParameters: Record<string, string>;
+  query: Record<string, string | undefined>;
+  body: unknown;
+  scope?: Scope;
+}
+
+export interface HttpResult {
+  status: number;
+  body?: unknown;
+}
+
+export interface Route {
+  /** Who may call it; undefined means open. */
+  scope?: Scope;
+  handle: (request: HttpRequest) => Promise<HttpResult>;
+}
+
+export type Routes = Record<string, Route>;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function parseBody(event: APIGatewayProxyEventV2): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (raw.length > config.maxRequestBytes) {
+    throw payloadTooLarge(`The request body is ${raw.length} bytes; the limit is ${config.maxRequestBytes}`);
+  }
+  let text: string;
+  try {
+    text = strictUtf8.decode(raw);
+  } catch {
+    throw badRequest('The request body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw badRequest(`The request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function routeKeyOf(event: APIGatewayProxyEventV2): string {
+  return event.routeKey ?? `${event.requestContext?.http?.method} ${event.rawPath}`;
+}
+
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const found = Object.keys(headers).find((key) => key.toLowerCase() === name);
+  return found ? headers[found] : undefined;
+}
+
+export function httpFunction(routes: Routes) {
+  const core = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const route = routes[routeKeyOf(event)];
+    if (!route) {
+      return { statusCode: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 'NotFound', message: `No route ${routeKeyOf(event)}`, details: [] } }) };
+    }
+    const scope = route.scope ? authorize(header(event, 'authorization'), route.scope) : undefined;
+    const request: HttpRequest = {
+      pathParameters: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, decodeURIComponent(v ?? '')])),
+      query: { ...(event.queryStringParameters ?? {}) },
+      body: parseBody(event),
+      scope,
+    };
+    const result = await route.handle(request);
+    return {
+      statusCode: result.status,
+      headers: { 'content-type': 'application/json' },
+      body: result.body === undefined ? '' : JSON.stringify(result.body),
+    };
+  };
+  return middy(core).use({ onError: errorResponse });
+}

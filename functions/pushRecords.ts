@@ -1,0 +1,20 @@
+// HTTP: /push-records
+import { listPushRecordsQuerySchema, type ListPushRecordsQuery } from '../schemas/pushRecord';
+import { getPushRecord, listPushRecords, resendPushRecord } from '../lib/records/recordService';
+import { validateQuery } from '../lib/validation/validate';
+import { httpFunction } from './http/httpFunction';
+
+export const handler = httpFunction({
+  'GET /push-records': {
+    scope: 'admin',
+    handle: async ({ query }) => ({ status: 200, body: await listPushRecords(validateQuery<ListPushRecordsQuery>(listPushRecordsQuerySchema, query)) }),
+  },
+  'GET /push-records/{id}': {
+    scope: 'admin',
+    handle: async ({ pathParameters }) => ({ status: 200, body: await getPushRecord(pathParameters.id) }),
+  },
+  'POST /push-records/{id}/resend': {
+    scope: 'admin',
+    handle: async ({ pathParameters }) => ({ status: 202, body: await resendPushRecord(pathParameters.id) }),
+  },
+});

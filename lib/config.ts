@@ -1,0 +1,80 @@
+// Service configuration, read from the environment once at load. Invalid values fail fast naming the variable.
+
+function readString(name: string, fallback: string): string {
+  const value = process.env[name];
+  return value === undefined || value === '' ? fallback : value;
+}
+
+function readInteger(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`Environment variable ${name} must be an integer between ${min} and ${max}`);
+  }
+  return value;
+}
+
+function readList(name: string, fallback: string[]): string[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+export interface RateLimit {
+  messages: number;
+  windowMs: number;
+}
+
+function readRateLimit(name: string, fallback: string): RateLimit {
+  const raw = readString(name, fallback);
+  const match = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(raw.trim());
+  const messages = match ? Number(match[1]) : NaN;
+  const seconds = match ? Number(match[2]) : NaN;
+  if (!match || messages < 1 || seconds <= 0) {
+    throw new Error(`Environment variable ${name} must look like <messages>/<seconds>, e.g. 20/60`);
+  }
+  return { messages, windowMs: Math.round(seconds * 1000) };
+}
+
+function normalizeOrigins(name: string, origins: string[]): string[] {
+  return origins.map((origin) => {
+    try {
+      return new URL(origin).origin;
+    } catch {
+      throw new Error(`Environment variable ${name} holds an invalid origin: ${origin}`);
+    }
+  });
+}
+
+const rateLimit = readRateLimit('DINGTALK_RATE_LIMIT', '20/60');
+
+export const config = {
+  region: readString('AWS_REGION', 'us-east-1'),
+  dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
+  sqsEndpoint: process.env.SQS_ENDPOINT || undefined,
+  tableName: readString('TABLE_NAME', 'dingpush-local'),
+  pushQueueName: readString('PUSH_QUEUE_NAME', 'dingpush-local-push-jobs'),
+  pushDeadLetterQueueName: readString('PUSH_DLQ_NAME', 'dingpush-local-push-jobs-dlq'),
+  adminTokens: readList('ADMIN_TOKENS', []),
+  publisherTokens: readList('PUBLISHER_TOKENS', []),
+  allowedWebhookOrigins: normalizeOrigins(
+    'DINGTALK_ALLOWED_ORIGINS',
+    readList('DINGTALK_ALLOWED_ORIGINS', ['https://oapi.dingtalk.com', 'https://oapi.dingtalk.io']),
+  ),
+  rateLimit,
+  /** Extra spacing on top of DingTalk's window: it counts arrivals on its own clock (see dingtalk-protocol.md). */
+  rateMarginMs: readInteger('DINGTALK_RATE_MARGIN_MS', Math.max(100, Math.round(rateLimit.windowMs * 0.05)), 0, 600_000),
+  /** How long a robot stays silent after DingTalk answers 130101 anyway. */
+  throttleCooldownMs: readInteger('DINGTALK_COOLDOWN_SECONDS', 600, 0, 86_400) * 1000,
+  dingtalkTimeoutMs: readInteger('DINGTALK_TIMEOUT_MS', 5000, 100, 60_000),
+  maxAttempts: readInteger('PUSH_MAX_ATTEMPTS', 5, 1, 50),
+  retryBaseSeconds: readInteger('PUSH_RETRY_BASE_SECONDS', 5, 1, 900),
+  /** A job whose rate-limit slot is at most this far ahead waits in the worker; further ahead it goes back to the queue. */
+  inlineWaitMaxMs: readInteger('PUSH_INLINE_WAIT_MS', 3000, 0, 20_000),
+  autoDisableAfterFailures: readInteger('ROBOT_AUTO_DISABLE_AFTER', 3, 1, 1000),
+  recordRetentionDays: readInteger('RECORD_RETENTION_DAYS', 90, 1, 3650),
+  maxRequestBytes: readInteger('MAX_REQUEST_BYTES', 256 * 1024, 1024, 6 * 1024 * 1024),
+};
+
+export type Config = typeof config;

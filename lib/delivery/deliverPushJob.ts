@@ -1,0 +1,138 @@
+// The worker's use case: one push job from render to record. Returns whether the job is finished or
+// should come back later; throws only for infrastructure errors (the queue then redelivers it).
+import type { PushJob } from '../../schemas/pushJob';
+import { config } from '../config';
+import { sendToDingTalk, type DeliveryAttempt } from '../dingtalk/client';
+import type { DingTalkMessage } from '../dingtalk/messages';
+import { DomainError } from '../errors';
+import { log } from '../log';
+import { redactSecrets } from '../redact';
+import { checkMessage, renderMessage } from '../render/renderMessage';
+import { sendToDeadLetterQueue } from '../queue/pushJobsQueue';
+import { rateLimitStore } from '../store/rateLimitStore';
+import { isTerminal, recordsStore, type AttemptLogEntry, type TemplateSnapshot } from '../store/recordsStore';
+import { robotsStore } from '../store/robotsStore';
+import type { Template } from '../store/templatesStore';
+import { sleep } from '../concurrency';
+import { retryDelaySeconds } from './backoff';
+import { BatchCache } from './batchCache';
+import { setRobotEnabled } from '../robots/robotService';
+
+export type JobOutcome = { kind: 'done'; status: string } | { kind: 'later'; delaySeconds: number; reason: string };
+
+const done = (status: string): JobOutcome => ({ kind: 'done', status });
+const later = (delaySeconds: number, reason: string): JobOutcome => ({ kind: 'later', delaySeconds: Math.min(900, Math.max(1, Math.ceil(delaySeconds))), reason });
+
+/** Long enough for the wait for a slot and the POST itself; after it another worker may take over. */
+export const leaseMs = config.inlineWaitMaxMs + config.dingtalkTimeoutMs + 10_000;
+
+function snapshot(template: Template): TemplateSnapshot {
+  const { robotCount: _count, createdAt: _created, updatedAt: _updated, ...source } = template;
+  return source;
+}
+
+export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Promise<JobOutcome> {
+  const context = { recordId: job.recordId, robotId: job.robotId, correlationId: job.correlationId };
+  const robot = await cache.robot(job.robotId);
+  if (!robot) return closeWithoutSending(job.recordId, 'skipped', 'The robot was deleted after the event was published');
+  if (!robot.enabled) {
+    return closeWithoutSending(job.recordId, 'skipped', `The robot is disabled${robot.disabledReason ? ` (${robot.disabledReason})` : ''}`);
+  }
+  const template = await cache.template(robot.templateId);
+  if (!template) return closeWithoutSending(job.recordId, 'failed', `The robot's template ${robot.templateId} no longer exists`);
+
+  let message: DingTalkMessage;
+  try {
+    message = { ...renderMessage(template, job.report, robot), msgUuid: job.recordId };
+  } catch (error) {
+    if (error instanceof DomainError) return closeWithoutSending(job.recordId, 'failed', error.message, { template: snapshot(template) });
+    throw error;
+  }
+  const check = checkMessage(message, robot);
+  if (check.problems.length > 0) {
+    return closeWithoutSending(job.recordId, 'failed', check.problems.join(' '), { content: message, template: snapshot(template) });
+  }
+
+  const window = { messages: config.rateLimit.messages, windowMs: config.rateLimit.windowMs, marginMs: config.rateMarginMs };
+  const reservation = await rateLimitStore.reserve(robot.id, window, config.inlineWaitMaxMs);
+  if ('waitMs' in reservation) return later(reservation.waitMs / 1000, reservation.reason);
+
+  const attempt = await recordsStore.claim(job.recordId, leaseMs);
+  if (attempt === undefined) return whyNotClaimed(job.recordId);
+
+  await sleep(reservation.slotAt - Date.now());
+  const result = await sendToDingTalk(message, { webhookUrl: robot.webhookUrl, secret: robot.secret, timeoutMs: config.dingtalkTimeoutMs });
+  const entry = logEntry(result);
+  log.info('dingtalk answered', { ...context, attempt, outcome: result.outcome, errcode: result.errcode, httpStatus: result.httpStatus, durationMs: result.durationMs });
+
+  const finished = { content: message, template: snapshot(template), entry, errcode: result.errcode, errmsg: entry.errmsg, response: result.response };
+  switch (result.outcome) {
+    case 'ok':
+      await recordsStore.finish(job.recordId, attempt, { status: 'sent', ...finished });
+      if (robot.consecutiveFailures > 0) await robotsStore.clearFailureStreak(robot.id);
+      return done('sent');
+    case 'permanent':
+      await recordsStore.finish(job.recordId, attempt, { status: 'failed', ...finished });
+      await countPermanentFailure(robot.id, entry.errmsg, cache);
+      return done('failed');
+    case 'throttled':
+    case 'retryable': {
+      let minimumSeconds = 0;
+      if (result.outcome === 'throttled') {
+        await rateLimitStore.coolDown(robot.id, Date.now() + config.throttleCooldownMs);
+        minimumSeconds = config.throttleCooldownMs / 1000;
+      }
+      if (attempt >= config.maxAttempts) {
+        const reason = `Gave up after ${attempt} attempts; last: ${entry.errmsg}`;
+        await recordsStore.finish(job.recordId, attempt, { status: 'failed', ...finished, errmsg: reason });
+        await sendToDeadLetterQueue(job, reason);
+        return done('failed');
+      }
+      await recordsStore.release(job.recordId, attempt, entry);
+      return later(retryDelaySeconds(attempt, config.retryBaseSeconds, minimumSeconds), entry.errmsg);
+    }
+  }
+}
+
+function logEntry(result: DeliveryAttempt): AttemptLogEntry {
+  return {
+    at: new Date().toISOString(),
+    ...(result.httpStatus !== undefined && { httpStatus: result.httpStatus }),
+    ...(result.errcode !== undefined && { errcode: result.errcode }),
+    errmsg: redactSecrets(result.errmsg),
+    durationMs: result.durationMs,
+  };
+}
+
+async function closeWithoutSending(recordId: string, status: 'skipped' | 'failed', reason: string, extra: Parameters<typeof recordsStore.close>[3] = {}): Promise<JobOutcome> {
+  const closed = await recordsStore.close(recordId, status, reason, extra);
+  return closed ? done(status) : whyNotClaimed(recordId);
+}
+
+/** The record could not be taken: finished already (a duplicate job), or another worker holds its lease. */
+async function whyNotClaimed(recordId: string): Promise<JobOutcome> {
+  const record = await recordsStore.get(recordId);
+  if (!record) {
+    log.warn('push job without a record; dropped', { recordId });
+    return done('missing');
+  }
+  if (isTerminal(record.status)) return done(record.status);
+  const leaseLeftMs = (record.leaseUntil ?? Date.now()) - Date.now();
+  return later(Math.max(1, leaseLeftMs / 1000 + 1), 'another worker holds this job');
+}
+
+async function countPermanentFailure(robotId: string, errmsg: string, cache: BatchCache): Promise<void> {
+  const streak = await robotsStore.recordPermanentFailure(robotId);
+  if (streak < config.autoDisableAfterFailures) return;
+  const robot = await robotsStore.get(robotId);
+  if (!robot?.enabled) return;
+  const reason = `Disabled automatically after ${streak} consecutive failed pushes; last error: ${errmsg}`;
+  try {
+    await setRobotEnabled(robotId, false, reason);
+    cache.forgetRobot(robotId);
+    log.warn('robot disabled automatically', { robotId, streak });
+  } catch (error) {
+    // an admin edited the robot at the same moment; the next failure will try again
+    log.warn('could not disable robot automatically', { robotId, error });
+  }
+}

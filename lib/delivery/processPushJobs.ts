@@ -1,0 +1,62 @@
+// A batch of queued messages → delivered jobs. Jobs run concurrently; each message is reported on its own,
+// so one bad job never makes the others be sent again.
+import type { PushJob } from '../../schemas/pushJob';
+import { pushJobSchema } from '../../schemas/pushJob';
+import { forEachConcurrently } from '../concurrency';
+import { log } from '../log';
+import { enqueuePushJobs } from '../queue/pushJobsQueue';
+import { validateBody } from '../validation/validate';
+import { BatchCache } from './batchCache';
+import { deliverPushJob } from './deliverPushJob';
+
+export interface QueueMessage {
+  messageId: string;
+  body: string;
+}
+
+export interface BatchResult {
+  /** Messages to leave on the queue: redelivered later, and after maxReceiveCount moved to the DLQ. */
+  failedMessageIds: string[];
+}
+
+const jobsInFlight = 10;
+
+function parseJob(message: QueueMessage): PushJob | undefined {
+  try {
+    return validateBody<PushJob>(pushJobSchema, JSON.parse(message.body));
+  } catch (error) {
+    log.error('poison push job: not a valid job; leaving it for the dead-letter queue', { messageId: message.messageId, error });
+    return undefined;
+  }
+}
+
+export async function processPushJobs(messages: QueueMessage[]): Promise<BatchResult> {
+  const cache = new BatchCache();
+  const failedMessageIds: string[] = [];
+  const comeBackLater: { messageId: string; job: PushJob; delaySeconds: number }[] = [];
+  await forEachConcurrently(messages, jobsInFlight, async (message) => {
+    const job = parseJob(message);
+    if (!job) {
+      failedMessageIds.push(message.messageId);
+      return;
+    }
+    try {
+      const outcome = await deliverPushJob(job, cache);
+      if (outcome.kind === 'later') comeBackLater.push({ messageId: message.messageId, job, delaySeconds: outcome.delaySeconds });
+    } catch (error) {
+      log.error('push job failed; the queue will deliver it again', { messageId: message.messageId, recordId: job.recordId, error });
+      failedMessageIds.push(message.messageId);
+    }
+  });
+  // Delays go out as new delayed messages: a visibility change would count toward maxReceiveCount and
+  // send rate-limited jobs to the DLQ.
+  if (comeBackLater.length > 0) {
+    try {
+      await enqueuePushJobs(comeBackLater.map(({ job, delaySeconds }) => ({ job, delaySeconds })));
+    } catch (error) {
+      log.error('could not requeue delayed jobs; the queue will deliver them again', { error });
+      failedMessageIds.push(...comeBackLater.map((entry) => entry.messageId));
+    }
+  }
+  return { failedMessageIds };
+}

@@ -1,0 +1,46 @@
+// The DingTalk robot message bodies (dingtalk-protocol.md, "Message bodies"), exactly as sent on the wire.
+
+export interface AtSettings {
+  atMobiles?: string[];
+  atUserIds?: string[];
+  isAtAll?: boolean;
+}
+
+export type DingTalkMessage =
+  | { msgtype: 'text'; text: { content: string }; at?: AtSettings; msgUuid?: string }
+  | { msgtype: 'markdown'; markdown: { title: string; text: string }; at?: AtSettings; msgUuid?: string }
+  | { msgtype: 'link'; link: { title: string; text: string; messageUrl: string; picUrl?: string }; msgUuid?: string }
+  | {
+      msgtype: 'actionCard';
+      actionCard:
+        | { title: string; text: string; singleTitle: string; singleURL: string; btnOrientation?: '0' | '1' }
+        | { title: string; text: string; btnOrientation?: '0' | '1'; btns: { title: string; actionURL: string }[] };
+      msgUuid?: string;
+    }
+  | { msgtype: 'feedCard'; feedCard: { links: { title: string; messageURL: string; picURL?: string }[] }; msgUuid?: string };
+
+/** DingTalk rejects bodies over this many bytes with errcode 460101. */
+export const maxMessageBytes = 20_000;
+
+export function messageBytes(message: unknown): number {
+  return Buffer.byteLength(JSON.stringify(message), 'utf8');
+}
+
+/** Every piece of text a person sees in the group; DingTalk's keyword check looks at these. */
+export function visibleText(message: DingTalkMessage): string {
+  switch (message.msgtype) {
+    case 'text':
+      return message.text.content;
+    case 'markdown':
+      return `${message.markdown.title}\n${message.markdown.text}`;
+    case 'link':
+      return `${message.link.title}\n${message.link.text}`;
+    case 'actionCard': {
+      const card = message.actionCard;
+      const buttons = 'btns' in card ? card.btns.map((b) => b.title) : [card.singleTitle];
+      return [card.title, card.text, ...buttons].join('\n');
+    }
+    case 'feedCard':
+      return message.feedCard.links.map((link) => link.title).join('\n');
+  }
+}

@@ -1,0 +1,36 @@
+// Typed domain errors. Each carries a stable code; functions/http/errorHandler.ts maps codes to HTTP status.
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export type ErrorCode =
+  | 'BadRequest'
+  | 'ValidationFailed'
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'NotFound'
+  | 'Conflict'
+  | 'PayloadTooLarge'
+  | 'Unprocessable';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+export const badRequest = (message: string, details: ErrorDetail[] = []) => new DomainError('BadRequest', message, details);
+export const validationFailed = (message: string, details: ErrorDetail[]) => new DomainError('ValidationFailed', message, details);
+export const unauthorized = (message: string) => new DomainError('Unauthorized', message);
+export const forbidden = (message: string) => new DomainError('Forbidden', message);
+export const notFound = (message: string) => new DomainError('NotFound', message);
+export const conflict = (message: string, details: ErrorDetail[] = []) => new DomainError('Conflict', message, details);
+export const payloadTooLarge = (message: string) => new DomainError('PayloadTooLarge', message);
+export const unprocessable = (message: string, details: ErrorDetail[] = []) => new DomainError('Unprocessable', message, details);

@@ -1,0 +1,70 @@
+// Push record use cases: list with filters, open one with its content, resend.
+import { randomUUID } from 'node:crypto';
+import type { ListPushRecordsQuery } from '../../schemas/pushRecord';
+import { badRequest, conflict, notFound } from '../errors';
+import { eventsStore } from '../store/eventsStore';
+import { enqueuePushJobs } from '../queue/pushJobsQueue';
+import { newQueuedRecord, recordsStore, type PushRecord } from '../store/recordsStore';
+import { loadRobot } from '../robots/robotService';
+import { templatesStore } from '../store/templatesStore';
+
+/** The list view: everything but the content and the internals. */
+export function toRecordSummary(record: PushRecord) {
+  const { content: _content, template: _template, response: _response, attemptLog: _log, leaseUntil: _lease, expiresAt: _expires, ...summary } = record;
+  return summary;
+}
+
+export function toRecordDetail(record: PushRecord) {
+  const { leaseUntil: _lease, expiresAt: _expires, ...detail } = record;
+  return { ...detail, content: record.content ?? null, template: record.template ?? null, response: record.response ?? null };
+}
+
+function normalizeTime(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw badRequest(`${name} is not a valid time`, [{ path: `/${name}`, message: 'must be an ISO 8601 date-time' }]);
+  return time.toISOString();
+}
+
+export async function listPushRecords(query: ListPushRecordsQuery) {
+  const from = normalizeTime(query.from, 'from');
+  const to = normalizeTime(query.to, 'to');
+  if (from && to && from > to) {
+    throw badRequest('from is after to; swap them or widen the range', [{ path: '/from', message: 'must not be after to' }]);
+  }
+  const page = await recordsStore.list(
+    { keyword: query.keyword?.trim() || undefined, robotId: query.robotId, templateId: query.templateId, status: query.status, eventId: query.eventId, from, to },
+    { limit: query.limit ?? 20, cursor: query.cursor },
+  );
+  return { items: page.items.map(toRecordSummary), nextCursor: page.nextCursor };
+}
+
+export async function getPushRecord(id: string) {
+  const record = await recordsStore.get(id);
+  if (!record || record.expiresAt * 1000 <= Date.now()) throw notFound(`No push record with id ${id}`);
+  return toRecordDetail(record);
+}
+
+/** A new record and job for the same robot and report, linked to the original; the normal pipeline does the rest. */
+export async function resendPushRecord(id: string) {
+  const original = await recordsStore.get(id);
+  if (!original) throw notFound(`No push record with id ${id}`);
+  const robot = await loadRobot(original.robotId);
+  const template = await templatesStore.get(robot.templateId);
+  const record = newQueuedRecord({
+    id: randomUUID(),
+    eventId: original.eventId,
+    reportId: original.reportId,
+    reportName: original.reportName,
+    robotId: robot.id,
+    robotName: robot.name,
+    templateId: robot.templateId,
+    templateName: template?.name ?? original.templateName,
+    resendOf: original.id,
+  });
+  const report = await eventsStore.report(original.eventId);
+  if (!report) throw conflict('The report data of this push is no longer kept (past retention); it cannot be resent');
+  await recordsStore.putQueued([record]);
+  await enqueuePushJobs([{ job: { recordId: record.id, robotId: robot.id, correlationId: original.eventId, report } }]);
+  return { id: record.id, resendOf: original.id, status: record.status };
+}

@@ -1,0 +1,109 @@
+// Robot use cases. Responses go through toRobotView: the secret and the full access token never leave.
+import { randomUUID } from 'node:crypto';
+import type { CreateRobotInput, ListRobotsQuery, UpdateRobotInput } from '../../schemas/robot';
+import { notFound } from '../errors';
+import { maskWebhookUrl } from '../redact';
+import { robotsStore, type Robot } from '../store/robotsStore';
+import { templatesStore } from '../store/templatesStore';
+import { normalizeWebhookUrl } from './webhookUrl';
+
+export interface RobotView {
+  id: string;
+  name: string;
+  webhookUrl: string;
+  hasSecret: boolean;
+  templateId: string;
+  templateName?: string;
+  reports: string[];
+  keywords: string[];
+  mention?: Robot['mention'];
+  enabled: boolean;
+  disabledReason?: string;
+  consecutiveFailures: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toRobotView(robot: Robot, templateName?: string): RobotView {
+  const { secret, webhookUrl, ...rest } = robot;
+  return { ...rest, webhookUrl: maskWebhookUrl(webhookUrl), hasSecret: Boolean(secret), ...(templateName && { templateName }) };
+}
+
+async function withTemplateNames(robots: Robot[]): Promise<RobotView[]> {
+  const templates = await templatesStore.getMany(robots.map((robot) => robot.templateId));
+  return robots.map((robot) => toRobotView(robot, templates.get(robot.templateId)?.name));
+}
+
+export async function createRobot(input: CreateRobotInput): Promise<RobotView> {
+  const webhookUrl = normalizeWebhookUrl(input.webhookUrl);
+  const now = new Date().toISOString();
+  const robot = await robotsStore.create({
+    id: randomUUID(),
+    name: input.name,
+    webhookUrl,
+    ...(input.secret && { secret: input.secret }),
+    templateId: input.templateId,
+    reports: input.reports ?? ['*'],
+    keywords: input.keywords ?? [],
+    ...(input.mention && { mention: input.mention }),
+    enabled: input.enabled ?? true,
+    consecutiveFailures: 0,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return (await withTemplateNames([robot]))[0];
+}
+
+export async function loadRobot(id: string): Promise<Robot> {
+  const robot = await robotsStore.get(id);
+  if (!robot) throw notFound(`No robot with id ${id}`);
+  return robot;
+}
+
+export async function getRobot(id: string): Promise<RobotView> {
+  return (await withTemplateNames([await loadRobot(id)]))[0];
+}
+
+export async function listRobots(query: ListRobotsQuery) {
+  const page = await robotsStore.list({ keyword: query.keyword, enabled: query.enabled, limit: query.limit ?? 20, cursor: query.cursor });
+  return { items: await withTemplateNames(page.items), nextCursor: page.nextCursor };
+}
+
+export async function updateRobot(id: string, input: UpdateRobotInput): Promise<RobotView> {
+  const previous = await loadRobot(id);
+  const { secret, webhookUrl, ...changes } = input;
+  const next: Robot = {
+    ...previous,
+    ...changes,
+    ...(webhookUrl !== undefined && { webhookUrl: normalizeWebhookUrl(webhookUrl) }),
+    version: previous.version + 1,
+    updatedAt: new Date().toISOString(),
+  };
+  if (secret === null) delete next.secret;
+  else if (secret !== undefined) next.secret = secret;
+  if (changes.enabled === true) {
+    delete next.disabledReason;
+    next.consecutiveFailures = 0;
+  }
+  return (await withTemplateNames([await robotsStore.replace(previous, next)]))[0];
+}
+
+export async function setRobotEnabled(id: string, enabled: boolean, reason?: string): Promise<RobotView> {
+  const previous = await loadRobot(id);
+  const next: Robot = { ...previous, enabled, version: previous.version + 1, updatedAt: new Date().toISOString() };
+  if (enabled) {
+    delete next.disabledReason;
+    next.consecutiveFailures = 0;
+  } else if (reason) {
+    next.disabledReason = reason;
+  } else {
+    next.disabledReason = 'disabled by an admin';
+  }
+  return (await withTemplateNames([await robotsStore.replace(previous, next)]))[0];
+}
+
+export async function deleteRobot(id: string): Promise<void> {
+  await robotsStore.delete(id);
+}

@@ -1,0 +1,77 @@
+// Report events: one item per eventId makes intake idempotent and lets an interrupted fan-out resume.
+import { PutCommand, UpdateCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamodb } from '../aws/clients';
+import { config } from '../config';
+import { isConditionFailure, keys, tableName } from './table';
+import type { ReportReadyEvent } from '../../schemas/event';
+
+/** The event as the worker renders it (the job carries the same); kept so a push can be resent later. */
+export type StoredReport = Omit<ReportReadyEvent, 'robotIds'>;
+
+export interface EventEntry {
+  eventId: string;
+  reportId: string;
+  report: StoredReport;
+  status: 'fanning-out' | 'queued';
+  jobs?: number;
+  startedAt: number;
+}
+
+export const eventsStore = {
+  /** Claims the eventId; returns the existing entry if the event was seen before. */
+  async begin(report: StoredReport): Promise<EventEntry | undefined> {
+    const { eventId, reportId } = report;
+    const entry: EventEntry = { eventId, reportId, report, status: 'fanning-out', startedAt: Date.now() };
+    try {
+      await dynamodb.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...keys.event(eventId), ...entry, expiresAt: Math.floor(Date.now() / 1000) + config.recordRetentionDays * 86_400 },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.event(eventId), ConsistentRead: true }));
+    return Item as EventEntry;
+  },
+
+  /** Takes over a fan-out that stopped half-way (its intake crashed); only one caller wins. */
+  async takeOver(entry: EventEntry, staleAfterMs: number): Promise<boolean> {
+    try {
+      await dynamodb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keys.event(entry.eventId),
+          UpdateExpression: 'SET startedAt = :now',
+          ConditionExpression: '#status = :fanningOut AND startedAt = :startedAt AND startedAt < :staleBefore',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':now': Date.now(), ':fanningOut': 'fanning-out', ':startedAt': entry.startedAt, ':staleBefore': Date.now() - staleAfterMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  },
+
+  async report(eventId: string): Promise<StoredReport | undefined> {
+    const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.event(eventId), ProjectionExpression: 'report' }));
+    return Item?.report as StoredReport | undefined;
+  },
+
+  async complete(eventId: string, jobs: number): Promise<void> {
+    await dynamodb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.event(eventId),
+        UpdateExpression: 'SET #status = :queued, jobs = :jobs',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':queued': 'queued', ':jobs': jobs },
+      }),
+    );
+  },
+};

@@ -1,0 +1,251 @@
+// Robots in DynamoDB, with their name claims, template usage counts and per-report subscription items,
+// all changed together in one transaction so fan-out never sees a half-saved robot.
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamodb } from '../aws/clients';
+import { conflict, notFound, validationFailed } from '../errors';
+import type { AtSettings } from '../dingtalk/messages';
+import { cancelledConditions, indexNames, isConditionFailure, keys, listPartitions, queryPage, tableName, type Page } from './table';
+import { templateUsage } from './templatesStore';
+
+export interface Robot {
+  id: string;
+  name: string;
+  webhookUrl: string;
+  secret?: string;
+  templateId: string;
+  reports: string[];
+  keywords: string[];
+  mention?: AtSettings;
+  enabled: boolean;
+  disabledReason?: string;
+  consecutiveFailures: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What fan-out needs of a subscribed robot, kept on the subscription item so intake reads one partition. */
+export interface Subscriber {
+  robotId: string;
+  robotName: string;
+  templateId: string;
+}
+
+const robotFields = ['id', 'name', 'webhookUrl', 'secret', 'templateId', 'reports', 'keywords', 'mention', 'enabled', 'disabledReason', 'consecutiveFailures', 'version', 'createdAt', 'updatedAt'] as const;
+
+function fromItem(item: Record<string, unknown>): Robot {
+  const robot = Object.fromEntries(robotFields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as Robot;
+  robot.consecutiveFailures ??= 0;
+  return robot;
+}
+
+function toItem(robot: Robot) {
+  return {
+    ...keys.robot(robot.id),
+    listPk: listPartitions.robots,
+    listSk: `${robot.name.toLowerCase()}#${robot.id}`,
+    nameLower: robot.name.toLowerCase(),
+    ...robot,
+  };
+}
+
+function subscriptionPuts(robot: Robot) {
+  return robot.reports.map((reportId) => ({
+    Put: {
+      TableName: tableName,
+      Item: { ...keys.subscription(reportId, robot.id), robotId: robot.id, robotName: robot.name, templateId: robot.templateId, enabled: robot.enabled },
+    },
+  }));
+}
+
+function subscriptionDeletes(robot: Robot, reportIds: string[]) {
+  return reportIds.map((reportId) => ({ Delete: { TableName: tableName, Key: keys.subscription(reportId, robot.id) } }));
+}
+
+const nameTaken = (name: string) =>
+  conflict(`A robot named "${name}" already exists; choose another name`, [{ path: '/name', message: 'is already used by another robot' }]);
+const unknownTemplate = (templateId: string) =>
+  validationFailed(`No template with id ${templateId}; create the template first`, [{ path: '/templateId', message: 'does not name an existing template' }]);
+
+export const robotsStore = {
+  async create(robot: Robot): Promise<Robot> {
+    try {
+      await dynamodb.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: tableName, Item: { ...keys.robotName(robot.name), id: robot.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            templateUsage.increment(robot.templateId),
+            { Put: { TableName: tableName, Item: toItem(robot), ConditionExpression: 'attribute_not_exists(pk)' } },
+            ...subscriptionPuts(robot),
+          ],
+        }),
+      );
+    } catch (error) {
+      const failed = cancelledConditions(error);
+      if (failed.includes(0)) throw nameTaken(robot.name);
+      if (failed.includes(1)) throw unknownTemplate(robot.templateId);
+      throw error;
+    }
+    return robot;
+  },
+
+  async get(id: string): Promise<Robot | undefined> {
+    const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.robot(id), ConsistentRead: true }));
+    return Item ? fromItem(Item) : undefined;
+  },
+
+  async getMany(ids: string[]): Promise<Map<string, Robot>> {
+    const found = new Map<string, Robot>();
+    const unique = [...new Set(ids)];
+    for (let start = 0; start < unique.length; start += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+        [tableName]: { Keys: unique.slice(start, start + 100).map((id) => keys.robot(id)) },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const result = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of result.Responses?.[tableName] ?? []) found.set(item.id as string, fromItem(item));
+        request = result.UnprocessedKeys as typeof request;
+      }
+    }
+    return found;
+  },
+
+  async list(options: { keyword?: string; enabled?: boolean; limit: number; cursor?: string }): Promise<Page<Robot>> {
+    const keyword = options.keyword?.toLowerCase();
+    const filters = [keyword ? 'contains(nameLower, :keyword)' : '', options.enabled === undefined ? '' : 'enabled = :enabled'].filter(Boolean);
+    const page = await queryPage(
+      {
+        IndexName: indexNames.byList,
+        KeyConditionExpression: 'listPk = :partition',
+        ...(filters.length > 0 && { FilterExpression: filters.join(' AND ') }),
+        ExpressionAttributeValues: {
+          ':partition': listPartitions.robots,
+          ...(keyword && { ':keyword': keyword }),
+          ...(options.enabled !== undefined && { ':enabled': options.enabled }),
+        },
+      },
+      { limit: options.limit, cursor: options.cursor, keyAttributes: ['pk', 'sk', 'listPk', 'listSk'] },
+    );
+    return { items: page.items.map(fromItem), nextCursor: page.nextCursor };
+  },
+
+  /** Saves `next` over `previous` (optimistic on version), moving name claim, template count and subscriptions. */
+  async replace(previous: Robot, next: Robot): Promise<Robot> {
+    const renamed = previous.name.toLowerCase() !== next.name.toLowerCase();
+    const templateChanged = previous.templateId !== next.templateId;
+    const droppedReports = previous.reports.filter((reportId) => !next.reports.includes(reportId));
+    const parts = [
+      {
+        Put: {
+          TableName: tableName,
+          Item: toItem(next),
+          ConditionExpression: 'attribute_exists(pk) AND version = :version',
+          ExpressionAttributeValues: { ':version': previous.version },
+        },
+      },
+      ...(renamed
+        ? [
+            { Put: { TableName: tableName, Item: { ...keys.robotName(next.name), id: next.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Delete: { TableName: tableName, Key: keys.robotName(previous.name) } },
+          ]
+        : []),
+      ...(templateChanged ? [templateUsage.increment(next.templateId), templateUsage.decrement(previous.templateId)] : []),
+      ...subscriptionDeletes(previous, droppedReports),
+      ...subscriptionPuts(next),
+    ];
+    try {
+      await dynamodb.send(new TransactWriteCommand({ TransactItems: parts }));
+    } catch (error) {
+      const failed = cancelledConditions(error);
+      if (failed.includes(0)) throw conflict('The robot changed while you edited it; load it again and retry');
+      if (renamed && failed.includes(1)) throw nameTaken(next.name);
+      if (templateChanged && failed.includes(renamed ? 3 : 1)) throw unknownTemplate(next.templateId);
+      throw error;
+    }
+    return next;
+  },
+
+  async delete(id: string): Promise<void> {
+    const robot = await this.get(id);
+    if (!robot) throw notFound(`No robot with id ${id}`);
+    try {
+      await dynamodb.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: tableName,
+                Key: keys.robot(id),
+                ConditionExpression: 'version = :version',
+                ExpressionAttributeValues: { ':version': robot.version },
+              },
+            },
+            { Delete: { TableName: tableName, Key: keys.robotName(robot.name) } },
+            templateUsage.decrement(robot.templateId),
+            ...subscriptionDeletes(robot, robot.reports),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (cancelledConditions(error).includes(0)) throw conflict('The robot changed while it was being deleted; try again');
+      throw error;
+    }
+  },
+
+  /** Subscribers of a report, enabled ones only, read page by page (a report may reach thousands of robots). */
+  async *subscribersOf(reportId: string): AsyncGenerator<Subscriber[]> {
+    for (const partition of [reportId, '*']) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await dynamodb.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk',
+            FilterExpression: 'enabled = :enabled',
+            ExpressionAttributeValues: { ':pk': `SUBSCRIPTION#${partition}`, ':enabled': true },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        yield (page.Items ?? []).map((item) => ({ robotId: item.robotId, robotName: item.robotName, templateId: item.templateId }) as Subscriber);
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      if (reportId === '*') break;
+    }
+  },
+
+  /** Counts a permanent failure; returns the new streak length. */
+  async recordPermanentFailure(id: string): Promise<number> {
+    try {
+      const result = await dynamodb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keys.robot(id),
+          UpdateExpression: 'ADD consecutiveFailures :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(result.Attributes?.consecutiveFailures ?? 0);
+    } catch (error) {
+      if (isConditionFailure(error)) return 0;
+      throw error;
+    }
+  },
+
+  async clearFailureStreak(id: string): Promise<void> {
+    try {
+      await dynamodb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keys.robot(id),
+          UpdateExpression: 'SET consecutiveFailures = :zero',
+          ConditionExpression: 'attribute_exists(pk) AND consecutiveFailures > :zero',
+          ExpressionAttributeValues: { ':zero': 0 },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  },
+};

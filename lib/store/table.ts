@@ -1,0 +1,115 @@
+// The one DynamoDB table and its design. Every item kind, key and index is defined here; stores build on it.
+//
+// item kind          pk                       sk          listPk / listSk (index byList)
+// template           TEMPLATE#<id>            TEMPLATE    TEMPLATES / <lower name>#<id>
+// template name      TEMPLATE_NAME#<lower>    NAME        (uniqueness claim)
+// robot              ROBOT#<id>               ROBOT       ROBOTS / <lower name>#<id>
+// robot name         ROBOT_NAME#<lower>       NAME        (uniqueness claim)
+// subscription       SUBSCRIPTION#<reportId>  ROBOT#<id>  (fan-out reads one partition per report, plus "*")
+// report event       EVENT#<eventId>          EVENT       (idempotency of intake)
+// push record        RECORD#<id>              RECORD      RECORDS / <createdAt>#<id>
+// rate-limit state   RATE#<robotId>           RATE        (per-robot send log shared by all workers)
+//
+// Push records also carry robotKey, templateKey, statusKey and eventKey: sparse indexes sorted by listSk,
+// so every record filter is a Query on the narrowest index, never a Scan.
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { dynamodb } from '../aws/clients';
+import { config } from '../config';
+import { badRequest } from '../errors';
+
+export const tableName = config.tableName;
+
+export const indexNames = {
+  byList: 'byList',
+  recordsByRobot: 'recordsByRobot',
+  recordsByTemplate: 'recordsByTemplate',
+  recordsByStatus: 'recordsByStatus',
+  recordsByEvent: 'recordsByEvent',
+} as const;
+
+export const keys = {
+  template: (id: string) => ({ pk: `TEMPLATE#${id}`, sk: 'TEMPLATE' }),
+  templateName: (name: string) => ({ pk: `TEMPLATE_NAME#${name.toLowerCase()}`, sk: 'NAME' }),
+  robot: (id: string) => ({ pk: `ROBOT#${id}`, sk: 'ROBOT' }),
+  robotName: (name: string) => ({ pk: `ROBOT_NAME#${name.toLowerCase()}`, sk: 'NAME' }),
+  subscription: (reportId: string, robotId: string) => ({ pk: `SUBSCRIPTION#${reportId}`, sk: `ROBOT#${robotId}` }),
+  event: (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' }),
+  record: (id: string) => ({ pk: `RECORD#${id}`, sk: 'RECORD' }),
+  rateLimit: (robotId: string) => ({ pk: `RATE#${robotId}`, sk: 'RATE' }),
+};
+
+export const listPartitions = { templates: 'TEMPLATES', robots: 'ROBOTS', records: 'RECORDS' } as const;
+
+/** Opaque pagination cursor: the last key of a page, base64url JSON. */
+export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
+  return key ? Buffer.from(JSON.stringify(key), 'utf8').toString('base64url') : null;
+}
+
+export function decodeCursor(cursor: string | undefined, expectedAttributes: string[]): Record<string, string> | undefined {
+  if (cursor === undefined) return undefined;
+  const invalid = badRequest('The cursor is not one this API issued; start again without it', [
+    { path: '/cursor', message: 'is not a cursor from a previous page of this list' },
+  ]);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid;
+  const entries = Object.entries(parsed as Record<string, unknown>);
+  const names = entries.map(([name]) => name).sort();
+  if (names.join() !== [...expectedAttributes].sort().join() || entries.some(([, value]) => typeof value !== 'string')) {
+    throw invalid;
+  }
+  return parsed as Record<string, string>;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/**
+ * One page of a Query, filled up to `limit` even when a FilterExpression drops items,
+ * with a cursor that resumes right after the last item returned.
+ */
+export async function queryPage<T extends Record<string, unknown>>(
+  input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey'>,
+  options: { limit: number; cursor?: string; keyAttributes: string[] },
+): Promise<Page<T>> {
+  const items: T[] = [];
+  let startKey: Record<string, unknown> | undefined = decodeCursor(options.cursor, options.keyAttributes);
+  do {
+    const page = await dynamodb.send(
+      new QueryCommand({
+        ...input,
+        TableName: tableName,
+        ExclusiveStartKey: startKey,
+        Limit: input.FilterExpression ? Math.max(options.limit * 4, 50) : options.limit + 1,
+      }),
+    );
+    items.push(...((page.Items ?? []) as T[]));
+    startKey = page.LastEvaluatedKey;
+  } while (items.length <= options.limit && startKey);
+  if (items.length <= options.limit && !startKey) return { items, nextCursor: null };
+  const pageItems = items.slice(0, options.limit);
+  const last = pageItems[pageItems.length - 1];
+  const lastKey = Object.fromEntries(options.keyAttributes.map((name) => [name, last[name]]));
+  return { items: pageItems, nextCursor: encodeCursor(lastKey) };
+}
+
+/** Which parts of a TransactWrite failed their condition, by index; empty when the failure was something else. */
+export function cancelledConditions(error: unknown): number[] {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return [];
+  const reasons = (error as unknown as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
+}
+
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,109 @@
+// Template use cases: create, read, list, replace, delete and preview.
+import { randomUUID } from 'node:crypto';
+import type { ListTemplatesQuery, TemplateInput, TemplatePreviewInput } from '../../schemas/template';
+import { maxMessageBytes, type DingTalkMessage } from '../dingtalk/messages';
+import { notFound, validationFailed, type ErrorDetail } from '../errors';
+import { mustacheSyntaxError } from '../render/boundedMustache';
+import { checkMessage, renderMessage } from '../render/renderMessage';
+import { robotsStore } from '../store/robotsStore';
+import { templatesStore, type Template } from '../store/templatesStore';
+
+/** Every Mustache source field of a template, with the JSON path an error should point at. */
+function sourceFields(input: TemplateInput): [string, string][] {
+  return [
+    ['/title', input.title],
+    ['/text', input.text],
+    ['/messageUrl', input.messageUrl],
+    ['/picUrl', input.picUrl],
+    ...(input.buttons ?? []).flatMap((b, i) => [[`/buttons/${i}/title`, b.title], [`/buttons/${i}/url`, b.url]]),
+    ...(input.links ?? []).flatMap((l, i) => [[`/links/${i}/title`, l.title], [`/links/${i}/messageUrl`, l.messageUrl], [`/links/${i}/picUrl`, l.picUrl]]),
+  ].filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+}
+
+function assertValidMustache(input: TemplateInput): void {
+  const details: ErrorDetail[] = sourceFields(input).flatMap(([path, source]) => {
+    const problem = mustacheSyntaxError(source);
+    return problem ? [{ path, message: `is not valid Mustache: ${problem}` }] : [];
+  });
+  if (details.length > 0) throw validationFailed('The template is not valid Mustache', details);
+}
+
+/** Keeps only the fields that belong to the template's msgType, so a stored template says exactly what it renders. */
+function normalize(input: TemplateInput): TemplateInput {
+  const { name, msgType, title, text, messageUrl, picUrl, buttons, btnOrientation, links } = input;
+  switch (msgType) {
+    case 'text':
+      return { name, msgType, text };
+    case 'markdown':
+      return { name, msgType, title, text };
+    case 'link':
+      return { name, msgType, title, text, messageUrl, ...(picUrl !== undefined && { picUrl }) };
+    case 'actionCard':
+      return { name, msgType, title, text, buttons, ...(btnOrientation !== undefined && { btnOrientation }) };
+    case 'feedCard':
+      return { name, msgType, links };
+  }
+}
+
+export async function createTemplate(input: TemplateInput): Promise<Template> {
+  assertValidMustache(input);
+  const now = new Date().toISOString();
+  return templatesStore.create({ ...normalize(input), id: randomUUID(), version: 1, robotCount: 0, createdAt: now, updatedAt: now });
+}
+
+export async function getTemplate(id: string): Promise<Template> {
+  const template = await templatesStore.get(id);
+  if (!template) throw notFound(`No template with id ${id}`);
+  return template;
+}
+
+export async function listTemplates(query: ListTemplatesQuery) {
+  return templatesStore.list({ keyword: query.keyword, limit: query.limit ?? 20, cursor: query.cursor });
+}
+
+export async function replaceTemplate(id: string, input: TemplateInput): Promise<Template> {
+  assertValidMustache(input);
+  const previous = await getTemplate(id);
+  return templatesStore.replace(previous, {
+    ...normalize(input),
+    id,
+    version: previous.version + 1,
+    robotCount: previous.robotCount,
+    createdAt: previous.createdAt,
+    updatedAt: new Date().toISOString(),
+  });
+}
+
+export async function deleteTemplate(id: string): Promise<void> {
+  await templatesStore.delete(id);
+}
+
+export interface Preview {
+  message: DingTalkMessage;
+  bytes: number;
+  warnings: string[];
+}
+
+/** Renders sample data exactly as the worker would; warnings instead of errors, so an admin can see the problem. */
+export async function previewTemplate(id: string, input: TemplatePreviewInput): Promise<Preview> {
+  const template = await getTemplate(id);
+  const robot = input.robotId ? await robotsStore.get(input.robotId) : undefined;
+  if (input.robotId && !robot) throw validationFailed(`No robot with id ${input.robotId}`, [{ path: '/robotId', message: 'does not name an existing robot' }]);
+  const data = (input.data ?? {}) as Record<string, unknown>;
+  const report = { eventId: 'preview', reportId: 'preview', reportName: 'Preview', ...data, data };
+  const message = renderMessage(template, report, robot ?? {});
+  const check = checkMessage(message, robot ?? {});
+  const warnings = [...check.problems];
+  if (check.bytes > maxMessageBytes * 0.9 && check.bytes <= maxMessageBytes) {
+    warnings.push(`The message is ${check.bytes} bytes, close to DingTalk's limit of ${maxMessageBytes}; larger data will be refused`);
+  }
+  const mobiles = robot?.mention?.atMobiles ?? [];
+  if (template.msgType === 'markdown' && template.text) {
+    for (const mobile of mobiles) {
+      if (!template.text.includes(`@${mobile}`)) {
+        warnings.push(`The markdown text does not mention @${mobile}; dingpush appends it so the mention fires, but you may want to place it yourself`);
+      }
+    }
+  }
+  return { message, bytes: check.bytes, warnings };
+}

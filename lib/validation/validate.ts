@@ -1,0 +1,60 @@
+// One ajv instance for the service: schemas compiled once per cold start, every violation reported.
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { validationFailed, type ErrorDetail } from '../errors';
+
+const bodyValidator = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+// Query strings arrive as text: "limit=10" and "enabled=true" are coerced to their schema types.
+const queryValidator = new Ajv({ allErrors: true, strict: true, coerceTypes: true, allowUnionTypes: true });
+addFormats(bodyValidator);
+addFormats(queryValidator);
+
+const compiled = new WeakMap<object, ValidateFunction>();
+
+function compile(validator: Ajv, schema: object): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = validator.compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+function describe(error: ErrorObject): ErrorDetail {
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'required') {
+    return { path: `${error.instancePath}/${String(params.missingProperty)}`, message: 'is required' };
+  }
+  if (error.keyword === 'additionalProperties') {
+    return { path: `${error.instancePath}/${String(params.additionalProperty)}`, message: 'is not an allowed field' };
+  }
+  if (error.keyword === 'enum') {
+    return { path: error.instancePath || '/', message: `must be one of: ${(params.allowedValues as unknown[]).join(', ')}` };
+  }
+  if (error.keyword === 'pattern' && (params.pattern === '\\S' || params.pattern === '^\\S+$')) {
+    const message = params.pattern === '\\S' ? 'must not be blank' : 'must not contain spaces';
+    return { path: error.instancePath, message };
+  }
+  return { path: error.instancePath || '/', message: error.message ?? 'is invalid' };
+}
+
+function check<T>(validator: Ajv, schema: object, value: unknown, what: string): T {
+  const validate = compile(validator, schema);
+  if (validate(value)) return value as T;
+  const details = (validate.errors ?? [])
+    // if/then failures repeat the concrete "required" errors they wrap
+    .filter((error) => error.keyword !== 'if')
+    .map(describe);
+  const unique = details.filter(
+    (detail, index) => details.findIndex((other) => other.path === detail.path && other.message === detail.message) === index,
+  );
+  throw validationFailed(`The ${what} is invalid: ${unique.map((d) => `${d.path} ${d.message}`).join('; ')}`, unique);
+}
+
+export function validateBody<T>(schema: object, body: unknown): T {
+  return check<T>(bodyValidator, schema, body, 'request body');
+}
+
+export function validateQuery<T>(schema: object, query: Record<string, string | undefined>): T {
+  return check<T>(queryValidator, schema, { ...query }, 'query string');
+}

