@@ -64,7 +64,7 @@ export const config = {
   ),
   rateLimit,
   /** Extra spacing on top of DingTalk's window: it counts arrivals on its own clock (see dingtalk-protocol.md). */
-  rateMarginMs: readInteger('DINGTALK_RATE_MARGIN_MS', Math.max(100, Math.round(rateLimit.windowMs * 0.05)), 0, 600_000),
+  rateMarginMs: readInteger('DINGTALK_RATE_MARGIN_MS', Math.max(200, Math.round(rateLimit.windowMs * 0.05)), 0, 600_000),
   /** How long a robot stays silent after DingTalk answers 130101 anyway. */
   throttleCooldownMs: readInteger('DINGTALK_COOLDOWN_SECONDS', 600, 0, 86_400) * 1000,
   dingtalkTimeoutMs: readInteger('DINGTALK_TIMEOUT_MS', 5000, 100, 60_000),

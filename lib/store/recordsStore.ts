@@ -203,6 +203,17 @@ export const recordsStore = {
     });
   },
 
+  /** Gives back an attempt that never reached DingTalk (its rate-limit slot was lost). */
+  async unclaim(id: string, attempt: number): Promise<boolean> {
+    return conditionalUpdate({
+      Key: keys.record(id),
+      UpdateExpression: 'SET #status = :queued, statusKey = :statusKey, updatedAt = :now ADD attempts :minusOne REMOVE leaseUntil',
+      ConditionExpression: ownedAttempt,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':queued': 'queued', ':statusKey': 'STATUS#queued', ':sending': 'sending', ':attempt': attempt, ':now': new Date().toISOString(), ':minusOne': -1 },
+    });
+  },
+
   /** A retryable failure: log the attempt and hand the record back to the queue. */
   async release(id: string, attempt: number, entry: AttemptLogEntry): Promise<boolean> {
     return conditionalUpdate({

@@ -25,7 +25,9 @@ function assertValidMustache(input: TemplateInput): void {
     const problem = mustacheSyntaxError(source);
     return problem ? [{ path, message: `is not valid Mustache: ${problem}` }] : [];
   });
-  if (details.length > 0) throw validationFailed('The template is not valid Mustache', details);
+  if (details.length > 0) {
+    throw validationFailed(`The template is not valid Mustache: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+  }
 }
 
 /** Keeps only the fields that belong to the template's msgType, so a stored template says exactly what it renders. */

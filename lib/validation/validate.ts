@@ -3,9 +3,10 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { validationFailed, type ErrorDetail } from '../errors';
 
-const bodyValidator = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+// strictRequired off: the per-msgType if/then blocks name fields declared in the parent schema
+const bodyValidator = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
 // Query strings arrive as text: "limit=10" and "enabled=true" are coerced to their schema types.
-const queryValidator = new Ajv({ allErrors: true, strict: true, coerceTypes: true, allowUnionTypes: true });
+const queryValidator = new Ajv({ allErrors: true, strict: true, strictRequired: false, coerceTypes: true, allowUnionTypes: true });
 addFormats(bodyValidator);
 addFormats(queryValidator);
 

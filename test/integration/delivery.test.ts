@@ -1,0 +1,295 @@
+import { randomUUID } from 'node:crypto';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createHmac } from 'node:crypto';
+import { api } from '../support/api';
+import { publisherToken } from '../support/environment';
+import { simulator, type TestRobotSettings } from '../support/simulator';
+import { waitFor } from '../support/waitFor';
+import { startWorker } from '../support/worker';
+
+const sqs = new SQSClient({ endpoint: process.env.SQS_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+let worker: ReturnType<typeof startWorker>;
+
+beforeAll(() => {
+  worker = startWorker();
+});
+afterAll(async () => {
+  await worker.stop();
+  sqs.destroy();
+});
+
+async function template(body: Record<string, unknown>) {
+  const response = await api('POST', '/templates', { body: { name: `T ${randomUUID()}`, ...body } });
+  expect(response.status).toBe(201);
+  return response.body;
+}
+
+async function robot(templateId: string, settings: TestRobotSettings = {}, fields: Record<string, unknown> = {}) {
+  const registered = await simulator.registerRobot(settings);
+  const response = await api('POST', '/robots', {
+    body: { name: `R ${registered.token.slice(-10)}`, webhookUrl: registered.webhookUrl, templateId, ...(settings.secret && { secret: settings.secret }), ...fields },
+  });
+  expect(response.status).toBe(201);
+  return { ...registered, id: response.body.id as string };
+}
+
+async function publish(event: Record<string, unknown>) {
+  return api('POST', '/events/report-ready', { token: publisherToken, body: { eventId: randomUUID(), reportName: 'Daily sales', ...event } });
+}
+
+async function recordsOfEvent(eventId: string) {
+  return (await api('GET', `/push-records?eventId=${eventId}&limit=100`)).body.items as { id: string; status: string; robotId: string; errcode?: number; errmsg?: string; attempts: number }[];
+}
+
+async function settled(eventId: string, count: number, timeoutMs = 20_000) {
+  return waitFor(
+    () => recordsOfEvent(eventId),
+    (items) => items.length === count && items.every((item) => ['sent', 'failed', 'skipped'].includes(item.status)),
+    { timeoutMs, what: `event ${eventId} settled` },
+  );
+}
+
+describe('delivery pipeline', () => {
+  it('delivers every msgType, signed, and records the exact body sent and the template version used', async () => {
+    const secret = `SEC${randomUUID().replace(/-/g, '')}`;
+    const templates = await Promise.all([
+      template({ msgType: 'text', text: '{{reportName}}: {{data.total}}' }),
+      template({ msgType: 'markdown', title: '{{reportName}}', text: '### {{reportName}}\n{{#data.rows}}- {{name}}: {{value}}\n{{/data.rows}}' }),
+      template({ msgType: 'link', title: '{{reportName}}', text: 'Open it', messageUrl: '{{{url}}}', picUrl: 'https://img.example/{{reportId}}.png' }),
+      template({ msgType: 'actionCard', title: '{{reportName}}', text: 'Ready', buttons: [{ title: 'Open', url: '{{{url}}}' }] }),
+      template({ msgType: 'actionCard', title: '{{reportName}}', text: 'Ready', btnOrientation: '1', buttons: [{ title: 'Open', url: '{{{url}}}' }, { title: 'Share', url: 'https://bi.example/share' }] }),
+      template({ msgType: 'feedCard', links: [{ title: '{{reportName}}', messageUrl: '{{{url}}}', picUrl: 'https://img.example/a.png' }] }),
+    ]);
+    const reportId = `sales-${randomUUID()}`;
+    const robots = await Promise.all(templates.map((t) => robot(t.id, { secret }, { reports: [reportId] })));
+    const event = { reportId, url: 'https://bi.example/r?id=1&tab=2', data: { total: '¥3,200', rows: [{ name: 'North', value: 1 }, { name: 'South', value: 2 }] } };
+    const published = await publish(event);
+    expect(published.status).toBe(202);
+    expect(published.body).toMatchObject({ jobs: 6, duplicate: false });
+
+    const records = await settled(published.body.eventId, 6);
+    expect(records.map((r) => r.status)).toEqual(Array(6).fill('sent'));
+
+    const expectedBodies = [
+      { msgtype: 'text', text: { content: 'Daily sales: ¥3,200' } },
+      { msgtype: 'markdown', markdown: { title: 'Daily sales', text: '### Daily sales\n- North: 1\n- South: 2\n' } },
+      { msgtype: 'link', link: { title: 'Daily sales', text: 'Open it', messageUrl: event.url, picUrl: `https://img.example/${reportId}.png` } },
+      { msgtype: 'actionCard', actionCard: { title: 'Daily sales', text: 'Ready', singleTitle: 'Open', singleURL: event.url } },
+      { msgtype: 'actionCard', actionCard: { title: 'Daily sales', text: 'Ready', btnOrientation: '1', btns: [{ title: 'Open', actionURL: event.url }, { title: 'Share', actionURL: 'https://bi.example/share' }] } },
+      { msgtype: 'feedCard', feedCard: { links: [{ title: 'Daily sales', messageURL: event.url, picURL: 'https://img.example/a.png' }] } },
+    ];
+    for (const [index, r] of robots.entries()) {
+      const received = await simulator.messages(r.token);
+      expect(received).toHaveLength(1);
+      const record = records.find((item) => item.robotId === r.id)!;
+      expect(received[0].body).toEqual({ ...expectedBodies[index], msgUuid: record.id });
+      const detail = await api('GET', `/push-records/${record.id}`);
+      expect(detail.body.content).toEqual(received[0].body);
+      expect(detail.body.template).toMatchObject({ id: templates[index].id, version: 1, msgType: templates[index].msgType });
+      expect(detail.body.attemptLog).toHaveLength(1);
+      expect(detail.body.attemptLog[0]).toMatchObject({ httpStatus: 200, errcode: 0 });
+      expect(detail.body.sentAt).toEqual(expect.any(String));
+      // the simulator verified the signature; check the URL carried one
+      const requests = await simulator.requests(r.token);
+      expect(requests[0].errcode).toBe(0);
+    }
+  });
+
+  it('is idempotent on eventId', async () => {
+    const t = await template({ msgType: 'text', text: 'hi {{reportName}}' });
+    const reportId = `dup-${randomUUID()}`;
+    const r = await robot(t.id, {}, { reports: [reportId] });
+    const eventId = randomUUID();
+    const first = await publish({ eventId, reportId });
+    const second = await publish({ eventId, reportId });
+    expect(first.body).toEqual({ eventId, jobs: 1, duplicate: false });
+    expect(second.body).toEqual({ eventId, jobs: 1, duplicate: true });
+    await settled(eventId, 1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await simulator.messages(r.token)).toHaveLength(1);
+  });
+
+  it('fans out only to enabled robots subscribed to the report (or exactly the robotIds given)', async () => {
+    const t = await template({ msgType: 'text', text: 'hi' });
+    const reportId = `fan-${randomUUID()}`;
+    const subscribed = await robot(t.id, {}, { reports: [reportId] });
+    const everything = await robot(t.id, {}, { reports: ['*'] });
+    const disabled = await robot(t.id, {}, { reports: [reportId], enabled: false });
+    const other = await robot(t.id, {}, { reports: ['another-report'] });
+    const published = await publish({ reportId });
+    const records = await settled(published.body.eventId, published.body.jobs);
+    const robotIds = records.map((r) => r.robotId);
+    expect(robotIds).toEqual(expect.arrayContaining([subscribed.id, everything.id]));
+    expect(robotIds).not.toContain(disabled.id);
+    expect(robotIds).not.toContain(other.id);
+
+    const explicit = await publish({ reportId, robotIds: [other.id, disabled.id] });
+    expect(explicit.body.jobs).toBe(1);
+    const explicitRecords = await settled(explicit.body.eventId, 1);
+    expect(explicitRecords[0].robotId).toBe(other.id);
+
+    const unknown = await publish({ reportId, robotIds: ['nope'] });
+    expect(unknown.status).toBe(400);
+    // other tests count their records exactly: stop receiving every report
+    await api('DELETE', `/robots/${everything.id}`);
+  });
+
+  it('skips a robot disabled after the event was queued, with the reason', async () => {
+    await worker.stop();
+    try {
+      const t = await template({ msgType: 'text', text: 'hi' });
+      const reportId = `skip-${randomUUID()}`;
+      const r = await robot(t.id, {}, { reports: [reportId] });
+      const published = await publish({ reportId });
+      await api('POST', `/robots/${r.id}/disable`);
+      worker = startWorker();
+      const [record] = await settled(published.body.eventId, 1);
+      expect(record.status).toBe('skipped');
+      expect(record.errmsg).toMatch(/disabled/);
+      expect(await simulator.messages(r.token)).toHaveLength(0);
+    } finally {
+      worker = worker ?? startWorker();
+    }
+  });
+
+  it('fails at once on permanent errcodes, keeps errcode and errmsg, and disables the robot after 3 in a row', async () => {
+    const t = await template({ msgType: 'text', text: 'no keyword here' });
+    const reportId = `perm-${randomUUID()}`;
+    // keywords known only to DingTalk's side (the simulator): dingpush cannot check them before sending
+    const r = await robot(t.id, { keywords: ['ALERT'] }, { reports: [reportId] });
+    for (let i = 0; i < 3; i++) {
+      const published = await publish({ reportId });
+      const [record] = await settled(published.body.eventId, 1);
+      expect(record).toMatchObject({ status: 'failed', errcode: 310000, attempts: 1 });
+      expect(record.errmsg).toMatch(/keywords/);
+    }
+    const disabled = await api('GET', `/robots/${r.id}`);
+    expect(disabled.body.enabled).toBe(false);
+    expect(disabled.body.disabledReason).toMatch(/3 consecutive failed pushes.*310000|keywords/);
+  });
+
+  it('checks size and keywords before calling DingTalk', async () => {
+    const t = await template({ msgType: 'text', text: '{{data.blob}}' });
+    const reportId = `size-${randomUUID()}`;
+    const r = await robot(t.id, { keywords: ['KEY'] }, { reports: [reportId], keywords: ['KEY'] });
+    const tooBig = await publish({ reportId, data: { blob: `KEY ${'x'.repeat(21_000)}` } });
+    const [big] = await settled(tooBig.body.eventId, 1);
+    expect(big.status).toBe('failed');
+    expect(big.errmsg).toMatch(/DingTalk accepts at most 20000.*text\.content/);
+    const noKeyword = await publish({ reportId, data: { blob: 'nothing' } });
+    const [missing] = await settled(noKeyword.body.eventId, 1);
+    expect(missing.errmsg).toMatch(/none of the robot's keywords \(KEY\)/);
+    expect(await simulator.requests(r.token)).toHaveLength(0);
+  });
+
+  it('retries 5xx, timeouts, resets and 130101, then sends once', async () => {
+    const t = await template({ msgType: 'text', text: 'retry me' });
+    const reportId = `retry-${randomUUID()}`;
+    const r = await robot(t.id, {}, { reports: [reportId] });
+    await simulator.setFaults(r.token, { next: ['http5xx', 'reset'] });
+    const published = await publish({ reportId });
+    const [record] = await settled(published.body.eventId, 1, 30_000);
+    expect(record.status).toBe('sent');
+    expect(record.attempts).toBe(3);
+    const detail = await api('GET', `/push-records/${record.id}`);
+    expect(detail.body.attemptLog.map((a: { httpStatus?: number; errmsg: string }) => a.httpStatus ?? a.errmsg)).toEqual([502, expect.stringMatching(/network error|connection/), 200]);
+    expect(await simulator.messages(r.token)).toHaveLength(1);
+  });
+
+  it('a timeout whose message DingTalk did take is not shown twice (msgUuid)', async () => {
+    const t = await template({ msgType: 'text', text: 'slow' });
+    const reportId = `slow-${randomUUID()}`;
+    const r = await robot(t.id, {}, { reports: [reportId] });
+    await simulator.setFaults(r.token, { next: ['slow'] });
+    const published = await publish({ reportId });
+    const [record] = await settled(published.body.eventId, 1, 30_000);
+    expect(record.status).toBe('sent');
+    expect(record.attempts).toBe(2);
+    expect(await simulator.messages(r.token)).toHaveLength(1);
+  });
+
+  it('gives up after the maximum attempts: failed record and the job in the DLQ', async () => {
+    const t = await template({ msgType: 'text', text: 'doomed' });
+    const reportId = `dlq-${randomUUID()}`;
+    const r = await robot(t.id, {}, { reports: [reportId] });
+    await simulator.setFaults(r.token, { rates: { http5xx: 1 } });
+    const published = await publish({ reportId });
+    const [record] = await settled(published.body.eventId, 1, 30_000);
+    expect(record).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(record.errmsg).toMatch(/Gave up after 3 attempts; last: HTTP 502/);
+    const dlq = await sqs.send(new ReceiveMessageCommand({ QueueUrl: process.env.PUSH_DLQ_URL, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
+    const bodies = (dlq.Messages ?? []).map((m) => JSON.parse(m.Body as string));
+    expect(bodies.map((b) => b.recordId)).toContain(record.id);
+  });
+
+  it('sends a duplicated job once', async () => {
+    await worker.stop();
+    const t = await template({ msgType: 'text', text: 'once' });
+    const reportId = `twice-${randomUUID()}`;
+    const r = await robot(t.id, {}, { reports: [reportId] });
+    const published = await publish({ reportId });
+    // duplicate every message on the queue, as SQS at-least-once delivery may
+    const queued = await sqs.send(new ReceiveMessageCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
+    for (const message of queued.Messages ?? []) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, MessageBody: message.Body as string }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, MessageBody: message.Body as string }));
+    }
+    worker = startWorker({ concurrency: 3 });
+    await settled(published.body.eventId, 1);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await simulator.messages(r.token)).toHaveLength(1);
+  });
+
+  it('sends a poison message to the DLQ without blocking the queue', async () => {
+    await sqs.send(new SendMessageCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, MessageBody: 'not json at all' }));
+    const t = await template({ msgType: 'text', text: 'after poison' });
+    const reportId = `poison-${randomUUID()}`;
+    await robot(t.id, {}, { reports: [reportId] });
+    const published = await publish({ reportId });
+    const [record] = await settled(published.body.eventId, 1);
+    expect(record.status).toBe('sent');
+    await waitFor(
+      async () => {
+        const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: process.env.PUSH_DLQ_URL, AttributeNames: ['ApproximateNumberOfMessages'] }));
+        const dlq = await sqs.send(new ReceiveMessageCommand({ QueueUrl: process.env.PUSH_DLQ_URL, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
+        return { count: attributes.Attributes?.ApproximateNumberOfMessages, bodies: (dlq.Messages ?? []).map((m) => m.Body) };
+      },
+      (state) => state.bodies.includes('not json at all'),
+      { timeoutMs: 30_000, what: 'poison message in the DLQ' },
+    );
+  });
+
+  it('keeps 100 messages to one robot under a 20-per-2-seconds limit with zero 130101', async () => {
+    const t = await template({ msgType: 'text', text: '#{{data.n}}' });
+    const reportId = `rate-${randomUUID()}`;
+    const r = await robot(t.id, { rateLimit: { messages: 20, windowMs: 2000 } }, { reports: [reportId] });
+    const started = Date.now();
+    const events = await Promise.all(Array.from({ length: 100 }, (_, n) => publish({ reportId, data: { n } })));
+    for (const e of events) expect(e.status).toBe(202);
+    await waitFor(() => simulator.messages(r.token), (messages) => messages.length === 100, { timeoutMs: 60_000, what: '100 messages' }).catch(async (error) => {
+      const records = await api('GET', `/push-records?robotId=${r.id}&limit=100`);
+      const counts: Record<string, number> = {};
+      for (const item of records.body.items) counts[item.status] = (counts[item.status] ?? 0) + 1;
+      const requests = await simulator.requests(r.token);
+      throw new Error(`${error.message.slice(0, 100)} statuses ${JSON.stringify(counts)} requests ${requests.length} ${JSON.stringify(requests.slice(-3))} ${JSON.stringify(records.body.items.filter((i: any) => i.status !== 'sent').slice(0, 3))}`);
+    });
+    const requests = await simulator.requests(r.token);
+    expect(requests.filter((request) => request.errcode === 130101)).toEqual([]);
+    expect(requests).toHaveLength(100);
+    // 100 at 20 per 2 s cannot finish before 8 s
+    expect(Date.now() - started).toBeGreaterThanOrEqual(8000);
+  }, 90_000);
+
+  it('a signature with the wrong secret fails as DingTalk answers 310000', async () => {
+    const t = await template({ msgType: 'text', text: 'signed' });
+    const reportId = `sign-${randomUUID()}`;
+    const registered = await simulator.registerRobot({ secret: 'SECrealsecret000000' });
+    const created = await api('POST', '/robots', { body: { name: `Wrong secret ${registered.token}`, webhookUrl: registered.webhookUrl, templateId: t.id, secret: 'SECwrongsecret00000', reports: [reportId] } });
+    const published = await publish({ reportId });
+    const [record] = await settled(published.body.eventId, 1);
+    expect(record).toMatchObject({ status: 'failed', errcode: 310000, robotId: created.body.id });
+    // and the signature format itself matches the protocol
+    const ts = 1700000000000;
+    expect(createHmac('sha256', 'SECx').update(`${ts}\nSECx`).digest('base64')).toHaveLength(44);
+  });
+});

@@ -1,0 +1,20 @@
+// Environment shared by the integration tests and the service code they load.
+
+export const adminToken = 'test-admin-token-0123456789';
+export const publisherToken = 'test-publisher-token-0123456789';
+
+export const baseTestEnvironment: Record<string, string> = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+  ADMIN_TOKENS: adminToken,
+  PUBLISHER_TOKENS: publisherToken,
+  LOG_LEVEL: 'warn',
+  // fast retries so retry paths finish within a test
+  PUSH_RETRY_BASE_SECONDS: '1',
+  PUSH_MAX_ATTEMPTS: '3',
+  DINGTALK_TIMEOUT_MS: '1500',
+  DINGTALK_COOLDOWN_SECONDS: '2',
+  DINGTALK_RATE_LIMIT: '20/2',
+};

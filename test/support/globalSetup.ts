@@ -1,0 +1,15 @@
+// Starts DynamoDB Local, fauxqs and the DingTalk simulator once for all integration tests, on free ports.
+import { startDynamoDbLocal, startSqsEmulator } from '../../scripts/local-stack';
+import { startDingTalkSimulator } from '../../scripts/dingtalk-simulator';
+import { baseTestEnvironment } from './environment';
+
+export default async function globalSetup(): Promise<void> {
+  const [dynamodb, sqs, simulator] = await Promise.all([startDynamoDbLocal(), startSqsEmulator(), startDingTalkSimulator({ rateLimit: { messages: 20, windowMs: 2000 }, throttleMs: 2000, slowMs: 3000 })]);
+  Object.assign(process.env, baseTestEnvironment, {
+    DYNAMODB_ENDPOINT: dynamodb.endpoint,
+    SQS_ENDPOINT: sqs.endpoint,
+    SIMULATOR_URL: simulator.url,
+    DINGTALK_ALLOWED_ORIGINS: simulator.url,
+  });
+  (globalThis as Record<string, unknown>).__localStack = { dynamodb, sqs, simulator };
+}

@@ -1,0 +1,22 @@
+// Each integration test file gets its own table and queues, so files running in parallel never meet.
+import { randomBytes } from 'node:crypto';
+import { ensureLocalResources } from '../../scripts/local-resources';
+
+const suffix = `${process.env.JEST_WORKER_ID ?? '0'}-${randomBytes(4).toString('hex')}`;
+process.env.TABLE_NAME = `dingpush-test-${suffix}`;
+process.env.PUSH_QUEUE_NAME = `push-jobs-${suffix}`;
+process.env.PUSH_DLQ_NAME = `push-jobs-dlq-${suffix}`;
+
+beforeAll(async () => {
+  const urls = await ensureLocalResources({
+    dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT as string,
+    sqsEndpoint: process.env.SQS_ENDPOINT as string,
+    tableName: process.env.TABLE_NAME as string,
+    pushQueueName: process.env.PUSH_QUEUE_NAME as string,
+    pushDeadLetterQueueName: process.env.PUSH_DLQ_NAME as string,
+    // short enough that a crashed attempt comes back within a test
+    queueOverrides: { VisibilityTimeout: 4, maxReceiveCount: 3 },
+  });
+  process.env.PUSH_QUEUE_URL = urls.pushQueueUrl;
+  process.env.PUSH_DLQ_URL = urls.deadLetterQueueUrl;
+}, 60_000);
