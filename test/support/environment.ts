@@ -7,7 +7,7 @@ export const baseTestEnvironment: Record<string, string> = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'local',
   AWS_SECRET_ACCESS_KEY: 'local',
-  AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   ADMIN_TOKENS: adminToken,
   PUBLISHER_TOKENS: publisherToken,
   LOG_LEVEL: 'warn',

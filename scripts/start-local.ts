@@ -1,0 +1,158 @@
+// `npm start`: the whole service on one machine. DynamoDB Local (data kept in DATA_DIR), fauxqs, the
+// DingTalk simulator, serverless-offline with the HTTP functions, and a poller feeding the worker through
+// serverless-offline's Lambda endpoint. Ctrl-C stops everything.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { join } from 'node:path';
+import { startDingTalkSimulator, type DingTalkSimulator } from './dingtalk-simulator';
+import { ensureLocalResources } from './local-resources';
+import { freePort, isPortFree, startDynamoDbLocal, startQueuePoller, startSqsEmulator, type RunningService } from './local-stack';
+import { requeueUnfinished } from './requeue-unfinished';
+
+const root = join(__dirname, '..');
+const stage = 'dev';
+const names = { tableName: `dingpush-${stage}`, pushQueueName: `dingpush-${stage}-push-jobs`, pushDeadLetterQueueName: `dingpush-${stage}-push-jobs-dlq` };
+const defaultAdminToken = 'local-admin-token';
+const defaultPublisherToken = 'local-publisher-token';
+
+const say = (line: string) => console.log(`[dingpush] ${line}`);
+
+// Lambda runs Node 22; locally Node 20 is fine for the SDK versions pinned in package-lock.json.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+async function main(): Promise<void> {
+  const stoppers: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    for (const stopOne of stoppers.reverse()) await stopOne().catch(() => undefined);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  try {
+    const port = Number(process.env.PORT ?? 3000);
+    if (!(await isPortFree(port))) throw new Error(`Port ${port} is in use; set PORT to another port`);
+
+    let dynamodbEndpoint = process.env.DYNAMODB_ENDPOINT;
+    if (!dynamodbEndpoint) {
+      const dataDir = process.env.DATA_DIR ?? join(root, '.data', 'dynamodb');
+      const dynamodb: RunningService = await startDynamoDbLocal({ dataDir });
+      stoppers.push(dynamodb.stop);
+      dynamodbEndpoint = dynamodb.endpoint;
+      say(`DynamoDB Local on ${dynamodbEndpoint} (data in ${dataDir})`);
+    }
+    let sqsEndpoint = process.env.SQS_ENDPOINT;
+    if (!sqsEndpoint) {
+      const sqs = await startSqsEmulator();
+      stoppers.push(sqs.stop);
+      sqsEndpoint = sqs.endpoint;
+      say(`SQS emulator (fauxqs) on ${sqsEndpoint}`);
+    }
+    const simulatorPort = Number(process.env.SIMULATOR_PORT ?? 4999);
+    const simulator: DingTalkSimulator = await startDingTalkSimulator({
+      port: (await isPortFree(simulatorPort)) ? simulatorPort : await freePort(),
+      autoRegister: process.env.SIMULATOR_STRICT !== 'true',
+      log: (line) => say(`simulator: ${line}`),
+    });
+    stoppers.push(() => simulator.close());
+
+    const queues = await ensureLocalResources({ dynamodbEndpoint, sqsEndpoint, ...names });
+    const allowedOrigins = [process.env.DINGTALK_ALLOWED_ORIGINS || 'https://oapi.dingtalk.com,https://oapi.dingtalk.io', simulator.url].join(',');
+    const lambdaPort = await freePort();
+    const serviceEnvironment = {
+      ...process.env,
+      PORT: String(port),
+      LAMBDA_PORT: String(lambdaPort),
+      DYNAMODB_ENDPOINT: dynamodbEndpoint,
+      SQS_ENDPOINT: sqsEndpoint,
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      ADMIN_TOKENS: process.env.ADMIN_TOKENS || defaultAdminToken,
+      PUBLISHER_TOKENS: process.env.PUBLISHER_TOKENS || defaultPublisherToken,
+      DINGTALK_ALLOWED_ORIGINS: allowedOrigins,
+      TABLE_NAME: names.tableName,
+      PUSH_QUEUE_NAME: names.pushQueueName,
+      PUSH_DLQ_NAME: names.pushDeadLetterQueueName,
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+    };
+    const offline: ChildProcess = spawn(process.execPath, [join(root, 'node_modules', 'osls', 'bin', 'serverless.js'), 'offline', 'start', '--stage', stage], {
+      cwd: root,
+      env: serviceEnvironment,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const forward = (chunk: Buffer) => process.stdout.write(chunk.toString().replace(/^(?=.)/gm, '[offline] '));
+    offline.stdout?.on('data', forward);
+    offline.stderr?.on('data', forward);
+    offline.on('exit', (code) => {
+      if (!stopping) {
+        say(`serverless-offline exited (${code}); stopping`);
+        void stop(1);
+      }
+    });
+    stoppers.push(async () => {
+      if (offline.exitCode !== null) return;
+      const exited = new Promise((resolve) => offline.once('exit', resolve));
+      try {
+        process.kill(-(offline.pid as number), 'SIGTERM');
+      } catch {
+        offline.kill('SIGTERM');
+      }
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      if (offline.exitCode === null) offline.kill('SIGKILL');
+    });
+
+    const apiUrl = `http://localhost:${port}`;
+    await waitForHealth(`http://127.0.0.1:${port}/health`, 120_000);
+
+    const workerUrl = `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/dingpush-${stage}-worker/invocations`;
+    const poller = startQueuePoller({
+      sqsEndpoint,
+      queueUrl: queues.pushQueueUrl,
+      concurrency: Number(process.env.WORKER_CONCURRENCY ?? 4),
+      waitTimeSeconds: 5,
+      invoke: async (event) => {
+        const response = await fetch(workerUrl, { method: 'POST', body: JSON.stringify(event), headers: { 'content-type': 'application/json' } });
+        if (!response.ok) throw new Error(`worker invocation failed: HTTP ${response.status}`);
+        return (await response.json()) as SQSBatchResponse;
+      },
+      onError: (error) => say(`worker poller: ${(error as Error).message}`),
+    });
+    stoppers.push(poller.stop);
+
+    // fauxqs keeps messages in memory: jobs of records left queued by the last run go back on the queue
+    const requeued = await requeueUnfinished(serviceEnvironment);
+    if (requeued > 0) say(`requeued ${requeued} unfinished push job(s) from the last run`);
+
+    say('');
+    say(`API             ${apiUrl}`);
+    say(`admin token     ${serviceEnvironment.ADMIN_TOKENS.split(',')[0]}`);
+    say(`publisher token ${serviceEnvironment.PUBLISHER_TOKENS.split(',')[0]}`);
+    say(`DingTalk simulator ${simulator.url}  (webhook: ${simulator.url}/robot/send?access_token=<any token>; received messages: ${simulator.url}/_sim/messages)`);
+    say('ready. Ctrl-C stops everything.');
+  } catch (error) {
+    console.error(`[dingpush] could not start: ${(error as Error).message}`);
+    await stop(1);
+  }
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`the API did not answer ${url} within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+void main();

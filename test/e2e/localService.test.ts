@@ -1,0 +1,76 @@
+// The service as a user runs it: `npm start`, then plain HTTP.
+import { startLocalService, type LocalService } from '../support/localService';
+import { waitFor } from '../support/waitFor';
+
+let service: LocalService;
+
+beforeAll(async () => {
+  service = await startLocalService();
+}, 200_000);
+
+afterAll(async () => {
+  await service?.stop();
+});
+
+async function call(method: string, path: string, body?: unknown, token = service.adminToken) {
+  const response = await fetch(`${service.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
+}
+
+describe('npm start', () => {
+  it('serves health without a token and prints the tokens and URLs', async () => {
+    expect((await fetch(`${service.apiUrl}/health`)).status).toBe(200);
+    expect(service.output()).toContain(`admin token     ${service.adminToken}`);
+    expect(service.simulatorUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('creates, lists, disables and deletes a robot over HTTP', async () => {
+    const template = await call('POST', '/templates', { name: 'E2E template', msgType: 'text', text: '{{reportName}} is ready' });
+    expect(template.status).toBe(201);
+    const webhookUrl = `${service.simulatorUrl}/robot/send?access_token=e2etoken0123456789`;
+    const robot = await call('POST', '/robots', { name: 'E2E robot', webhookUrl, templateId: template.body.id });
+    expect(robot.status).toBe(201);
+    expect(robot.text).not.toContain('e2etoken0123456789');
+
+    const listed = await call('GET', '/robots?keyword=e2e');
+    expect(listed.body.items.map((r: { id: string }) => r.id)).toEqual([robot.body.id]);
+
+    const disabled = await call('POST', `/robots/${robot.body.id}/disable`);
+    expect(disabled.body.enabled).toBe(false);
+    expect((await call('GET', '/robots?enabled=false')).body.items.map((r: { id: string }) => r.id)).toContain(robot.body.id);
+
+    expect((await call('DELETE', `/robots/${robot.body.id}`)).status).toBe(204);
+    expect((await call('GET', `/robots/${robot.body.id}`)).status).toBe(404);
+    expect((await call('DELETE', `/templates/${template.body.id}`)).status).toBe(204);
+  });
+
+  it('publishes an event and the message reaches the simulator with a sent record', async () => {
+    const template = await call('POST', '/templates', { name: 'E2E delivery', msgType: 'markdown', title: '{{reportName}}', text: '**{{reportName}}**: {{data.total}}' });
+    const token = 'e2edelivery0123456789';
+    const robot = await call('POST', '/robots', { name: 'E2E delivery robot', webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`, templateId: template.body.id, reports: ['e2e-sales'] });
+    const published = await call('POST', '/events/report-ready', { eventId: 'e2e-event-1', reportId: 'e2e-sales', reportName: 'Sales', data: { total: 99 } }, service.publisherToken);
+    expect(published.status).toBe(202);
+    expect(published.body).toEqual({ eventId: 'e2e-event-1', jobs: 1, duplicate: false });
+
+    const messages = await waitFor(
+      async () => ((await (await fetch(`${service.simulatorUrl}/_sim/messages?access_token=${token}`)).json()) as { items: { body: any }[] }).items,
+      (items) => items.length === 1,
+      { timeoutMs: 30_000, what: 'message at the simulator' },
+    );
+    expect(messages[0].body.markdown).toEqual({ title: 'Sales', text: '**Sales**: 99' });
+
+    const records = await waitFor(
+      async () => (await call('GET', `/push-records?robotId=${robot.body.id}`)).body.items as { id: string; status: string }[],
+      (items) => items.length === 1 && items[0].status === 'sent',
+      { timeoutMs: 30_000, what: 'sent record' },
+    );
+    const detail = await call('GET', `/push-records/${records[0].id}`);
+    expect(detail.body.content).toEqual(messages[0].body);
+    expect(detail.body.template).toMatchObject({ id: template.body.id, name: 'E2E delivery', version: 1 });
+  });
+});

@@ -1,0 +1,66 @@
+// `serverless package` works offline and produces the stack AWS would get; this holds its key properties.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+let outputDir: string;
+let template: { Resources: Record<string, { Type: string; Properties: any }> };
+
+beforeAll(() => {
+  outputDir = mkdtempSync(join(tmpdir(), 'dingpush-package-'));
+  const result = spawnSync(process.execPath, [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'ci', '--package', outputDir], {
+    cwd: root,
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (result.status !== 0) throw new Error(`serverless package failed:\n${result.stdout}\n${result.stderr}`);
+  template = JSON.parse(readFileSync(join(outputDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+}, 150_000);
+
+afterAll(() => rmSync(outputDir, { recursive: true, force: true }));
+
+const ofType = (type: string) => Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+
+describe('serverless package', () => {
+  it('defines the table with on-demand billing, TTL, PITR, encryption and the record indexes', () => {
+    const [[, table]] = ofType('AWS::DynamoDB::Table');
+    expect(table.Properties.TableName).toBe('dingpush-ci');
+    expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(table.Properties.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled).toBe(true);
+    expect(table.Properties.SSESpecification.SSEEnabled).toBe(true);
+    expect(table.Properties.GlobalSecondaryIndexes.map((index: { IndexName: string }) => index.IndexName).sort()).toEqual(
+      ['byList', 'recordsByEvent', 'recordsByRobot', 'recordsByStatus', 'recordsByTemplate'],
+    );
+  });
+
+  it('gives the push queue a DLQ and a visibility timeout of at least 6x the worker timeout', () => {
+    const queue = template.Resources.PushJobsQueue.Properties;
+    expect(queue.RedrivePolicy.maxReceiveCount).toBeGreaterThan(1);
+    const worker = ofType('AWS::Lambda::Function').find(([name]) => name.startsWith('Worker'))![1];
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * worker.Properties.Timeout);
+    const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping');
+    expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(mapping.Properties.BatchSize).toBeLessThanOrEqual(10);
+    expect(mapping.Properties.ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
+  });
+
+  it('grants no wildcard actions', () => {
+    for (const [, role] of ofType('AWS::IAM::Role')) {
+      for (const policy of role.Properties.Policies ?? []) {
+        for (const statement of policy.PolicyDocument.Statement) {
+          for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*$/);
+        }
+      }
+    }
+  });
+
+  it('bundles each function on its own, the worker under 500 KB', () => {
+    const zips = readdirSync(outputDir).filter((file) => file.endsWith('.zip'));
+    expect(zips.sort()).toEqual(['events.zip', 'health.zip', 'pushRecords.zip', 'robots.zip', 'templates.zip', 'worker.zip']);
+    expect(statSync(join(outputDir, 'worker.zip')).size).toBeLessThan(500 * 1024);
+  });
+});
