@@ -1,0 +1,62 @@
+import { earliestSlot } from '../../lib/store/rateLimitStore';
+import { classifyErrcode, classifyHttpStatus } from '../../lib/dingtalk/errcodes';
+import { retryDelaySeconds } from '../../lib/delivery/backoff';
+
+const window = { messages: 3, windowMs: 1000, marginMs: 100 };
+
+describe('earliestSlot', () => {
+  it('is now while the window has room', () => {
+    expect(earliestSlot([], 5000, window)).toBe(5000);
+    expect(earliestSlot([4500, 4600], 5000, window)).toBe(5000);
+  });
+
+  it('waits for the oldest of the last N sends to leave the window plus margin', () => {
+    expect(earliestSlot([4500, 4600, 4700], 5000, window)).toBe(5600);
+    // future reservations count too
+    expect(earliestSlot([4900, 5200, 5300], 5000, window)).toBe(6000);
+  });
+
+  it('never lets any window of windowMs hold more than N sends, whatever the order of reservations', () => {
+    let sends: number[] = [];
+    let now = 0;
+    for (let i = 0; i < 200; i++) {
+      now += Math.floor(Math.random() * 300);
+      const slot = earliestSlot(sends, now, window);
+      sends = [...sends, slot].sort((a, b) => a - b).slice(-window.messages);
+      (globalThis as any).__all = [...((globalThis as any).__all ?? []), slot];
+    }
+    const all: number[] = (globalThis as any).__all.sort((a: number, b: number) => a - b);
+    for (let i = window.messages; i < all.length; i++) {
+      expect(all[i] - all[i - window.messages]).toBeGreaterThanOrEqual(window.windowMs);
+    }
+  });
+});
+
+describe('errcode classification', () => {
+  it.each([
+    [0, 'ok'],
+    [130101, 'throttled'],
+    [410100, 'throttled'],
+    [310000, 'permanent'],
+    [300001, 'permanent'],
+    [400102, 'permanent'],
+    [460101, 'permanent'],
+    [999999, 'permanent'],
+  ])('errcode %i is %s', (errcode, expected) => expect(classifyErrcode(errcode)).toBe(expected));
+
+  it('retries 5xx and 429, not 4xx', () => {
+    expect(classifyHttpStatus(502)).toBe('retryable');
+    expect(classifyHttpStatus(429)).toBe('retryable');
+    expect(classifyHttpStatus(404)).toBe('permanent');
+  });
+});
+
+describe('retry backoff', () => {
+  it('grows exponentially, honours a minimum and stays within SQS limits', () => {
+    expect(retryDelaySeconds(1, 5)).toBeGreaterThanOrEqual(4);
+    expect(retryDelaySeconds(1, 5)).toBeLessThanOrEqual(6);
+    expect(retryDelaySeconds(4, 5)).toBeGreaterThanOrEqual(32);
+    expect(retryDelaySeconds(30, 5)).toBe(900);
+    expect(retryDelaySeconds(1, 1, 600)).toBe(600);
+  });
+});
