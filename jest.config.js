@@ -1,7 +1,7 @@
 // Three projects: unit (pure logic), integration (real DynamoDB Local, fauxqs and the DingTalk simulator,
 // started once in globalSetup), e2e (the whole service through `npm start`).
 const transform = {
-  '^.+\\.[tj]s$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+  '^.+\\.[tj]s$': ['ts-jest', { diagnostics: false }],
 };
 // middy is ESM-only; let ts-jest compile it to CommonJS (middy's testing docs)
 const transformIgnorePatterns = ['node_modules/(?!(@middy)/)'];

@@ -29,12 +29,20 @@ export async function startLocalService(environment: Record<string, string> = {}
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
   const stop = async () => {
-    if (child.exitCode === null) {
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-(child.pid as number), signal);
+      } catch {
+        // the group has already exited
+      }
+    };
+    if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(-(child.pid as number), 'SIGINT');
+      signalGroup('SIGINT');
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-      if (child.exitCode === null) process.kill(-(child.pid as number), 'SIGKILL');
     }
+    // whatever of the tree is still there (npm may exit before its children)
+    signalGroup('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 180_000;

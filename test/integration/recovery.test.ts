@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { api } from '../support/api';
+import { publisherToken } from '../support/environment';
+import { simulator } from '../support/simulator';
+import { waitFor } from '../support/waitFor';
+import { startWorker } from '../support/worker';
+
+async function setup(reportPrefix: string, text = 'hello {{reportName}}') {
+  const template = (await api('POST', '/templates', { body: { name: `T ${randomUUID()}`, msgType: 'text', text } })).body;
+  const registered = await simulator.registerRobot();
+  const reportId = `${reportPrefix}-${randomUUID()}`;
+  const robot = (await api('POST', '/robots', { body: { name: `R ${registered.token}`, webhookUrl: registered.webhookUrl, templateId: template.id, reports: [reportId] } })).body;
+  return { template, robot, reportId, token: registered.token };
+}
+
+const publish = (reportId: string) => api('POST', '/events/report-ready', { token: publisherToken, body: { eventId: randomUUID(), reportId, reportName: 'Ops' } });
+const recordOf = async (eventId: string) => (await api('GET', `/push-records?eventId=${eventId}`)).body.items[0];
+
+describe('recovery', () => {
+  it('a worker killed mid-send loses nothing and the group sees the message once', async () => {
+    const { reportId, token } = await setup('kill');
+    // DingTalk takes the message but answers late: the worker is killed while it waits
+    await simulator.setFaults(token, { next: ['slow'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'support', 'workerProcessMain.ts')], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const published = await publish(reportId);
+      await waitFor(() => recordOf(published.body.eventId), (record) => record?.status === 'sending', { timeoutMs: 20_000, what: 'record sending' });
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      const stuck = await recordOf(published.body.eventId);
+      expect(stuck.status).toBe('sending');
+
+      const worker = startWorker();
+      try {
+        // the message comes back after its visibility timeout; the record after its lease
+        const record = await waitFor(() => recordOf(published.body.eventId), (r) => r.status === 'sent', { timeoutMs: 45_000, what: 'record sent after the crash' });
+        expect(record.attempts).toBe(2);
+      } finally {
+        await worker.stop();
+      }
+      expect(await simulator.messages(token)).toHaveLength(1);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }, 90_000);
+
+  describe('with a worker running', () => {
+    let worker: ReturnType<typeof startWorker>;
+    beforeAll(() => {
+      worker = startWorker();
+    });
+    afterAll(() => worker.stop());
+
+    it('a 130101 from DingTalk cools the robot down and the push is retried, not failed', async () => {
+      const { robot, reportId, token } = await setup('throttle');
+      await simulator.setFaults(token, { next: ['throttle'] });
+      const published = await publish(reportId);
+      const record = await waitFor(() => recordOf(published.body.eventId), (r) => r?.status === 'sent', { timeoutMs: 30_000, what: 'sent after throttle' });
+      expect(record.attempts).toBe(2);
+      const detail = await api('GET', `/push-records/${record.id}`);
+      expect(detail.body.attemptLog[0]).toMatchObject({ errcode: 130101 });
+      // the retry waited for the cooldown (2 s in tests)
+      expect(Date.parse(detail.body.attemptLog[1].at) - Date.parse(detail.body.attemptLog[0].at)).toBeGreaterThanOrEqual(2000);
+      expect((await api('GET', `/robots/${robot.id}`)).body.enabled).toBe(true);
+    });
+
+    it('POST /robots/{id}/test sends one message now and returns its record', async () => {
+      const { robot, token } = await setup('test-message', 'Test for {{reportName}}: {{data.note}}');
+      const response = await api('POST', `/robots/${robot.id}/test`, { body: { data: { note: 'hi' } } });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ status: 'sent', robotId: robot.id, content: { msgtype: 'text', text: { content: 'Test for Test message: hi' } } });
+      const messages = await simulator.messages(token);
+      expect(messages.map((m) => m.body)).toEqual([response.body.content]);
+    });
+
+    it('resend queues a new record linked to the original and delivers it again', async () => {
+      const { reportId, token } = await setup('resend');
+      const published = await publish(reportId);
+      const original = await waitFor(() => recordOf(published.body.eventId), (r) => r?.status === 'sent', { what: 'original sent' });
+      const resent = await api('POST', `/push-records/${original.id}/resend`);
+      expect(resent.status).toBe(202);
+      expect(resent.body).toMatchObject({ resendOf: original.id, status: 'queued' });
+      const copy = await waitFor(async () => (await api('GET', `/push-records/${resent.body.id}`)).body, (r) => r.status === 'sent', { what: 'resent record sent' });
+      expect(copy.resendOf).toBe(original.id);
+      expect(await simulator.messages(token)).toHaveLength(2);
+      expect((await api('POST', '/push-records/nope/resend')).status).toBe(404);
+    });
+  });
+
+  it('reports only the bad message of a batch as failed', async () => {
+    const { robot, reportId } = await setup('batch');
+    const published = await publish(reportId);
+    const record = await recordOf(published.body.eventId);
+    const goodJob = JSON.stringify({ recordId: record.id, robotId: robot.id, report: { eventId: published.body.eventId, reportId, reportName: 'Ops' } });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { handler } = require('../../functions/worker') as { handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> };
+    const event = {
+      Records: [
+        { messageId: 'good', body: goodJob },
+        { messageId: 'poison', body: '{"recordId": 1}' },
+      ],
+    } as unknown as SQSEvent;
+    const response = await handler(event, {} as Context);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'poison' }]);
+    expect((await recordOf(published.body.eventId)).status).toBe('sent');
+  });
+});
