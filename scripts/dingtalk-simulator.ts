@@ -17,6 +17,8 @@ export interface SimulatedRobot {
   faults?: FaultRates;
   /** Faults for this robot's next requests, in order, before the random ones apply. */
   nextFaults?: FaultKind[];
+  /** How long a 'slow' fault holds this robot's answer (default: the simulator's slowMs). */
+  slowMs?: number;
 }
 
 export interface ReceivedMessage {
@@ -28,6 +30,8 @@ export interface ReceivedMessage {
 
 export interface RequestLogEntry {
   token: string;
+  /** True from arrival until answered (or dropped), so a test can act while a request is in flight. */
+  pending: boolean;
   at: number;
   errcode: number | null;
   httpStatus: number;
@@ -155,13 +159,16 @@ export class DingTalkSimulator {
     }
     const token = url.searchParams.get('access_token') ?? '';
     const fault = this.pickFault(token);
+    const entry: RequestLogEntry = { token, pending: true, at: Date.now(), errcode: null, httpStatus: 0, ...(fault && { fault }) };
+    this.requests.push(entry);
+    const settle = (httpStatus: number, errcode: number | null) => Object.assign(entry, { pending: false, at: Date.now(), httpStatus, errcode });
     const answer = (httpStatus: number, payload: { errcode: number; errmsg: string } | string) => {
-      this.requests.push({ token, at: Date.now(), errcode: typeof payload === 'string' ? null : payload.errcode, httpStatus, ...(fault && { fault }) });
+      settle(httpStatus, typeof payload === 'string' ? null : payload.errcode);
       if (typeof payload === 'string') response.writeHead(httpStatus, { 'content-type': 'text/html' }).end(payload);
       else response.writeHead(httpStatus, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
     };
     if (fault === 'reset') {
-      this.requests.push({ token, at: Date.now(), errcode: null, httpStatus: 0, fault });
+      settle(0, null);
       request.socket.destroy();
       return;
     }
@@ -171,9 +178,10 @@ export class DingTalkSimulator {
     const result = this.accept(token, url, body);
     if (fault === 'slow') {
       // DingTalk may process a message and still answer too late: the sender sees a timeout.
-      await new Promise((resolve) => setTimeout(resolve, this.options.slowMs ?? 10_000));
+      // unref: a held answer must not keep a closing process alive
+      await new Promise((resolve) => setTimeout(resolve, this.robots.get(token)?.slowMs ?? this.options.slowMs ?? 10_000).unref());
       if (response.destroyed || request.socket.destroyed) {
-        this.requests.push({ token, at: Date.now(), errcode: result.errcode, httpStatus: 0, fault });
+        settle(0, result.errcode);
         return;
       }
     }

@@ -25,7 +25,7 @@ export async function sendTestMessage(robotId: string, input: TestRobotInput) {
     templateName: template?.name ?? '',
   });
   await eventsStore.begin(report);
-  await recordsStore.putQueued([record]);
+  await recordsStore.putMany([record]);
   const job = { recordId: record.id, robotId, correlationId: eventId, report };
   const outcome = await deliverPushJob(job);
   // Over the rate limit or a retryable failure: the queue finishes the job; the record says so.

@@ -36,7 +36,9 @@ export async function sendToDingTalk(message: DingTalkMessage, options: SendOpti
       signal: AbortSignal.timeout(options.timeoutMs),
     });
   } catch (error) {
-    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    // by name, not instanceof: the abort reason is a DOMException, which may come from another realm
+    const name = (error as { name?: string } | undefined)?.name;
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
     return {
       outcome: 'retryable',
       errmsg: timedOut ? `no answer from DingTalk within ${options.timeoutMs} ms` : `network error: ${networkCause(error)}`,

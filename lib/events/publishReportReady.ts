@@ -90,7 +90,7 @@ async function fanOut(report: StoredReport, subscriberPages: AsyncIterable<Subsc
         toEnqueue = records.map((r) => existing.get(r.id) ?? r).filter((r) => r.status === 'queued');
         records = records.filter((r) => !existing.has(r.id));
       }
-      await recordsStore.putQueued(records);
+      await recordsStore.putMany(records);
       await enqueuePushJobs(toEnqueue.map((r) => ({ job: { recordId: r.id, robotId: r.robotId, correlationId: event.eventId, report } satisfies PushJob })));
       jobs += chunk.length;
     });

@@ -1,12 +1,15 @@
 // Push records: one item per push job, moved through queued → sending → sent | failed | skipped by
 // conditional writes, so a job delivered twice by SQS is sent once and a crashed attempt is taken over
 // only after its lease expires.
-import { BatchGetCommand, BatchWriteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PushStatus } from '../../schemas/pushRecord';
 import type { DingTalkMessage } from '../dingtalk/messages';
 import { dynamodb } from '../aws/clients';
 import { config } from '../config';
-import { indexNames, isConditionFailure, keys, listPartitions, queryPage, tableName, type Page } from './table';
+import { forEachConcurrently } from '../concurrency';
+import { badRequest } from '../errors';
+import { idsWithNameContaining } from './namesStore';
+import { indexNames, isConditionFailure, keys, listPartitions, tableName, type Page } from './table';
 
 export interface AttemptLogEntry {
   at: string;
@@ -108,8 +111,8 @@ export interface Outcome {
 }
 
 export const recordsStore = {
-  /** Writes new queued records in batches of 25 (plain puts: ids are fresh or known to be absent). */
-  async putQueued(records: PushRecord[]): Promise<void> {
+  /** Writes records in batches of 25 (plain puts: for new records, whose ids are fresh or known to be absent). */
+  async putMany(records: PushRecord[]): Promise<void> {
     for (let start = 0; start < records.length; start += 25) {
       let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
         [tableName]: records.slice(start, start + 25).map((record) => ({ PutRequest: { Item: toItem(record) } })),
@@ -122,9 +125,15 @@ export const recordsStore = {
     }
   },
 
+  /** The summary and, once written, the content item, in one Query. */
   async get(id: string): Promise<PushRecord | undefined> {
-    const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.record(id), ConsistentRead: true }));
-    return Item ? fromItem(Item) : undefined;
+    const { Items = [] } = await dynamodb.send(
+      new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.record(id).pk }, ConsistentRead: true }),
+    );
+    const summary = Items.find((item) => item.sk === 'RECORD');
+    if (!summary) return undefined;
+    const content = Items.find((item) => item.sk === 'CONTENT');
+    return { ...fromItem(summary), ...(content && { content: content.content, template: content.template, response: content.response }) };
   },
 
   async getMany(ids: string[]): Promise<Map<string, PushRecord>> {
@@ -175,30 +184,27 @@ export const recordsStore = {
   /** Ends the attempt `attempt` as sent or failed, storing exactly what was sent and how DingTalk answered. */
   async finish(id: string, attempt: number, outcome: Outcome): Promise<boolean> {
     const now = new Date().toISOString();
+    await putContent(id, { content: outcome.content, template: outcome.template, response: outcome.response });
     return conditionalUpdate({
       Key: keys.record(id),
       UpdateExpression:
-        'SET #status = :status, statusKey = :statusKey, content = :content, #template = :template, updatedAt = :now, attemptLog = list_append(if_not_exists(attemptLog, :empty), :entries)' +
+        'SET #status = :status, statusKey = :statusKey, updatedAt = :now, attemptLog = list_append(if_not_exists(attemptLog, :empty), :entries)' +
         (outcome.status === 'sent' ? ', sentAt = :now' : '') +
         (outcome.errcode !== undefined ? ', errcode = :errcode' : '') +
         (outcome.errmsg !== undefined ? ', errmsg = :errmsg' : '') +
-        (outcome.response !== undefined ? ', #response = :response' : '') +
         ' REMOVE leaseUntil',
       ConditionExpression: ownedAttempt,
-      ExpressionAttributeNames: { '#status': 'status', '#template': 'template', ...(outcome.response !== undefined && { '#response': 'response' }) },
+      ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':status': outcome.status,
         ':statusKey': `STATUS#${outcome.status}`,
         ':sending': 'sending',
         ':attempt': attempt,
-        ':content': outcome.content,
-        ':template': outcome.template,
         ':now': now,
         ':empty': [],
         ':entries': outcome.entry ? [outcome.entry] : [],
         ...(outcome.errcode !== undefined && { ':errcode': outcome.errcode }),
         ...(outcome.errmsg !== undefined && { ':errmsg': outcome.errmsg }),
-        ...(outcome.response !== undefined && { ':response': outcome.response }),
       },
     });
   },
@@ -241,15 +247,11 @@ export const recordsStore = {
   /** Ends a record without a DingTalk call: skipped (robot gone or disabled) or failed before sending. */
   async close(id: string, status: 'skipped' | 'failed', errmsg: string, extra: { content?: DingTalkMessage; template?: TemplateSnapshot } = {}): Promise<boolean> {
     const now = Date.now();
-    return conditionalUpdate({
+    const closed = await conditionalUpdate({
       Key: keys.record(id),
-      UpdateExpression:
-        'SET #status = :status, statusKey = :statusKey, errmsg = :errmsg, updatedAt = :updatedAt' +
-        (extra.content ? ', content = :content' : '') +
-        (extra.template ? ', #template = :template' : '') +
-        ' REMOVE leaseUntil',
+      UpdateExpression: 'SET #status = :status, statusKey = :statusKey, errmsg = :errmsg, updatedAt = :updatedAt REMOVE leaseUntil',
       ConditionExpression: `attribute_exists(pk) AND (${claimable})`,
-      ExpressionAttributeNames: { '#status': 'status', ...(extra.template && { '#template': 'template' }) },
+      ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':status': status,
         ':statusKey': `STATUS#${status}`,
@@ -258,46 +260,32 @@ export const recordsStore = {
         ':queued': 'queued',
         ':sending': 'sending',
         ':now': now,
-        ...(extra.content && { ':content': extra.content }),
-        ...(extra.template && { ':template': extra.template }),
       },
     });
+    if (closed && (extra.content || extra.template)) await putContent(id, extra);
+    return closed;
   },
 
+  /**
+   * Newest first. Each filter picks the narrowest index; a keyword becomes the robots and templates that
+   * ever had a matching name, and their index partitions are merged by time. The cursor is the position
+   * in time (createdAt#id), so records arriving meanwhile never shift later pages.
+   */
   async list(filter: RecordFilter, options: { limit: number; cursor?: string }): Promise<Page<PushRecord>> {
-    const { index, partition, rest } = narrowestIndex(filter);
-    const conditions: string[] = ['expiresAt > :nowSeconds'];
-    const values: Record<string, unknown> = { ':partition': partition.value, ':nowSeconds': Math.floor(Date.now() / 1000) };
-    if (rest.robotId) (conditions.push('robotId = :robotId'), (values[':robotId'] = rest.robotId));
-    if (rest.templateId) (conditions.push('templateId = :templateId'), (values[':templateId'] = rest.templateId));
-    if (rest.status) (conditions.push('#status = :status'), (values[':status'] = rest.status));
-    if (filter.keyword) {
-      conditions.push('(contains(robotNameLower, :keyword) OR contains(templateNameLower, :keyword))');
-      values[':keyword'] = filter.keyword.toLowerCase();
-    }
-    let range = '';
-    if (filter.from && filter.to) {
-      range = ' AND listSk BETWEEN :from AND :to';
-      Object.assign(values, { ':from': filter.from, ':to': `${filter.to}#\uffff` });
-    } else if (filter.from) {
-      range = ' AND listSk >= :from';
-      values[':from'] = filter.from;
-    } else if (filter.to) {
-      range = ' AND listSk <= :to';
-      values[':to'] = `${filter.to}#\uffff`;
-    }
-    const page = await queryPage<Record<string, unknown>>(
-      {
-        IndexName: index,
-        KeyConditionExpression: `${partition.attribute} = :partition${range}`,
-        FilterExpression: conditions.join(' AND '),
-        ...(rest.status && { ExpressionAttributeNames: { '#status': 'status' } }),
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-      },
-      { limit: options.limit, cursor: options.cursor, keyAttributes: ['pk', 'sk', 'listSk', partition.attribute] },
-    );
-    return { items: page.items.map(fromItem), nextCursor: page.nextCursor };
+    const before = decodeTimeCursor(options.cursor);
+    const sources = await sourcesFor(filter);
+    const perSource: Record<string, unknown>[][] = [];
+    await forEachConcurrently(sources, 8, async (source) => {
+      perSource.push(await querySource(source, filter, before, options.limit + 1));
+    });
+    const seen = new Set<string>();
+    const merged = perSource
+      .flat()
+      .sort((a, b) => (String(a.listSk) < String(b.listSk) ? 1 : -1))
+      .filter((item) => !seen.has(item.id as string) && Boolean(seen.add(item.id as string)));
+    const page = merged.slice(0, options.limit);
+    const nextCursor = merged.length > options.limit ? Buffer.from(JSON.stringify({ before: page[page.length - 1].listSk }), 'utf8').toString('base64url') : null;
+    return { items: page.map(fromItem), nextCursor };
   },
 };
 
@@ -311,14 +299,109 @@ export interface RecordFilter {
   to?: string;
 }
 
-/** The most selective index for a filter; the other equality filters become a FilterExpression on it. */
-function narrowestIndex(filter: RecordFilter): { index: string; partition: { attribute: string; value: string }; rest: Pick<RecordFilter, 'robotId' | 'templateId' | 'status'> } {
-  const { eventId, robotId, templateId, status } = filter;
-  if (eventId) return { index: indexNames.recordsByEvent, partition: { attribute: 'eventKey', value: `EVENT#${eventId}` }, rest: { robotId, templateId, status } };
-  if (robotId) return { index: indexNames.recordsByRobot, partition: { attribute: 'robotKey', value: `ROBOT#${robotId}` }, rest: { templateId, status } };
-  if (templateId) return { index: indexNames.recordsByTemplate, partition: { attribute: 'templateKey', value: `TEMPLATE#${templateId}` }, rest: { status } };
-  if (status) return { index: indexNames.recordsByStatus, partition: { attribute: 'statusKey', value: `STATUS#${status}` }, rest: {} };
-  return { index: indexNames.byList, partition: { attribute: 'listPk', value: listPartitions.records }, rest: {} };
+interface Source {
+  index: string;
+  attribute: 'listPk' | 'robotKey' | 'templateKey' | 'statusKey' | 'eventKey';
+  value: string;
+}
+
+const byRobot = (id: string): Source => ({ index: indexNames.recordsByRobot, attribute: 'robotKey', value: `ROBOT#${id}` });
+const byTemplate = (id: string): Source => ({ index: indexNames.recordsByTemplate, attribute: 'templateKey', value: `TEMPLATE#${id}` });
+
+/** The index partitions that hold every record the filter can match, as few and as narrow as possible. */
+async function sourcesFor(filter: RecordFilter): Promise<Source[]> {
+  const { keyword, robotId, templateId, status, eventId } = filter;
+  if (eventId) return [{ index: indexNames.recordsByEvent, attribute: 'eventKey', value: `EVENT#${eventId}` }];
+  if (keyword) {
+    // a record matches when its robot or its template has (or had) a name containing the keyword
+    const [robots, templates] = await Promise.all([idsWithNameContaining('robot', keyword), idsWithNameContaining('template', keyword)]);
+    if (robotId) {
+      const matches = robots.has(robotId) || (templateId !== undefined && templates.has(templateId));
+      if (matches) return [byRobot(robotId)];
+      return templateId ? [] : [...templates].map(byTemplate);
+    }
+    if (templateId) return templates.has(templateId) ? [byTemplate(templateId)] : [...robots].map(byRobot);
+    return [...[...robots].map(byRobot), ...[...templates].map(byTemplate)];
+  }
+  if (robotId) return [byRobot(robotId)];
+  if (templateId) return [byTemplate(templateId)];
+  if (status) return [{ index: indexNames.recordsByStatus, attribute: 'statusKey', value: `STATUS#${status}` }];
+  return [{ index: indexNames.byList, attribute: 'listPk', value: listPartitions.records }];
+}
+
+/** Up to `wanted` items of one partition, newest first, below the cursor, with the remaining filters applied. */
+async function querySource(src: Source, filter: RecordFilter, before: string | undefined, wanted: number): Promise<Record<string, unknown>[]> {
+  const values: Record<string, unknown> = { ':partition': src.value, ':nowSeconds': Math.floor(Date.now() / 1000) };
+  const names: Record<string, string> = {};
+  const conditions = ['expiresAt > :nowSeconds'];
+  if (filter.robotId && src.attribute !== 'robotKey') {
+    conditions.push('robotId = :robotId');
+    values[':robotId'] = filter.robotId;
+  }
+  if (filter.templateId && src.attribute !== 'templateKey') {
+    conditions.push('templateId = :templateId');
+    values[':templateId'] = filter.templateId;
+  }
+  if (filter.status && src.attribute !== 'statusKey') {
+    conditions.push('#status = :status');
+    values[':status'] = filter.status;
+    names['#status'] = 'status';
+  }
+  const upper = [before, filter.to && `${filter.to}#\uffff`].filter((bound): bound is string => Boolean(bound)).sort()[0];
+  let range = '';
+  if (filter.from && upper) {
+    range = ' AND listSk BETWEEN :lower AND :upper';
+    Object.assign(values, { ':lower': filter.from, ':upper': upper });
+  } else if (filter.from) {
+    range = ' AND listSk >= :lower';
+    values[':lower'] = filter.from;
+  } else if (upper) {
+    range = ' AND listSk <= :upper';
+    values[':upper'] = upper;
+  }
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamodb.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: src.index,
+        KeyConditionExpression: `${src.attribute} = :partition${range}`,
+        FilterExpression: conditions.join(' AND '),
+        ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: wanted + 1,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    // BETWEEN and <= include the cursor's own item, which ended the previous page
+    items.push(...(page.Items ?? []).filter((item) => item.listSk !== before));
+    startKey = page.LastEvaluatedKey;
+  } while (items.length < wanted && startKey);
+  return items.slice(0, wanted);
+}
+
+const cursorPosition = /^\d{4}-\d{2}-\d{2}T[\d:.]+Z#[\w-]+$/;
+
+function decodeTimeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
+    if (typeof parsed.before === 'string' && cursorPosition.test(parsed.before)) return parsed.before;
+  } catch {
+    // not base64 JSON: refused below
+  }
+  throw badRequest('The cursor is not one this API issued; start again without it', [{ path: '/cursor', message: 'is not a cursor from a previous page of this list' }]);
+}
+
+async function putContent(id: string, content: { content?: DingTalkMessage; template?: TemplateSnapshot; response?: unknown }): Promise<void> {
+  await dynamodb.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: { ...keys.recordContent(id), ...content, expiresAt: Math.floor(Date.now() / 1000) + config.recordRetentionDays * 86_400 },
+    }),
+  );
 }
 
 async function conditionalUpdate(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>): Promise<boolean> {

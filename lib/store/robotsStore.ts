@@ -4,7 +4,7 @@ import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, Update
 import { dynamodb } from '../aws/clients';
 import { conflict, notFound, validationFailed } from '../errors';
 import type { AtSettings } from '../dingtalk/messages';
-import { cancelledConditions, indexNames, isConditionFailure, keys, listPartitions, queryPage, tableName, type Page } from './table';
+import { cancelledConditions, indexNames, isConditionFailure, keys, listPartitions, nameUsedPut, queryPage, tableName, type Page } from './table';
 import { templateUsage } from './templatesStore';
 
 export interface Robot {
@@ -76,6 +76,7 @@ export const robotsStore = {
             { Put: { TableName: tableName, Item: { ...keys.robotName(robot.name), id: robot.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
             templateUsage.increment(robot.templateId),
             { Put: { TableName: tableName, Item: toItem(robot), ConditionExpression: 'attribute_not_exists(pk)' } },
+            nameUsedPut('robot', robot.name, robot.id),
             ...subscriptionPuts(robot),
           ],
         }),
@@ -147,6 +148,7 @@ export const robotsStore = {
         ? [
             { Put: { TableName: tableName, Item: { ...keys.robotName(next.name), id: next.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
             { Delete: { TableName: tableName, Key: keys.robotName(previous.name) } },
+            nameUsedPut('robot', next.name, next.id),
           ]
         : []),
       ...(templateChanged ? [templateUsage.increment(next.templateId), templateUsage.decrement(previous.templateId)] : []),
@@ -159,7 +161,7 @@ export const robotsStore = {
       const failed = cancelledConditions(error);
       if (failed.includes(0)) throw conflict('The robot changed while you edited it; load it again and retry');
       if (renamed && failed.includes(1)) throw nameTaken(next.name);
-      if (templateChanged && failed.includes(renamed ? 3 : 1)) throw unknownTemplate(next.templateId);
+      if (templateChanged && failed.includes(renamed ? 4 : 1)) throw unknownTemplate(next.templateId);
       throw error;
     }
     return next;

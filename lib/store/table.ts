@@ -8,10 +8,13 @@
 // subscription       SUBSCRIPTION#<reportId>  ROBOT#<id>  (fan-out reads one partition per report, plus "*")
 // report event       EVENT#<eventId>          EVENT       (idempotency of intake)
 // push record        RECORD#<id>              RECORD      RECORDS / <createdAt>#<id>
+// record content     RECORD#<id>              CONTENT     (the body sent, template snapshot, DingTalk's answer)
+// name ever used     NAMES#robot|template     <lower>#<id> (keyword search of records: current and past names)
 // rate-limit state   RATE#<robotId>           RATE        (per-robot send log shared by all workers)
 //
 // Push records also carry robotKey, templateKey, statusKey and eventKey: sparse indexes sorted by listSk,
-// so every record filter is a Query on the narrowest index, never a Scan.
+// so every record filter is a Query on the narrowest index, never a Scan. The content (up to 20 KB) is a
+// separate item, so the indexes copy only the small summary.
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
 import { config } from '../config';
@@ -35,6 +38,8 @@ export const keys = {
   subscription: (reportId: string, robotId: string) => ({ pk: `SUBSCRIPTION#${reportId}`, sk: `ROBOT#${robotId}` }),
   event: (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' }),
   record: (id: string) => ({ pk: `RECORD#${id}`, sk: 'RECORD' }),
+  recordContent: (id: string) => ({ pk: `RECORD#${id}`, sk: 'CONTENT' }),
+  nameUsed: (kind: 'robot' | 'template', name: string, id: string) => ({ pk: `NAMES#${kind}`, sk: `${name.toLowerCase()}#${id}` }),
   rateLimit: (robotId: string) => ({ pk: `RATE#${robotId}`, sk: 'RATE' }),
 };
 
@@ -110,6 +115,7 @@ export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
-export function nowIso(): string {
-  return new Date().toISOString();
+/** Remembers that a robot or template was called `name`, so records pushed under it stay findable. */
+export function nameUsedPut(kind: 'robot' | 'template', name: string, id: string) {
+  return { Put: { TableName: tableName, Item: { ...keys.nameUsed(kind, name, id), id, nameLower: name.toLowerCase() } } };
 }

@@ -3,7 +3,7 @@ import { GetCommand, TransactWriteCommand, BatchGetCommand } from '@aws-sdk/lib-
 import type { TemplateInput } from '../../schemas/template';
 import { dynamodb } from '../aws/clients';
 import { conflict, notFound } from '../errors';
-import { cancelledConditions, indexNames, keys, listPartitions, queryPage, tableName, type Page } from './table';
+import { cancelledConditions, indexNames, keys, listPartitions, nameUsedPut, queryPage, tableName, type Page } from './table';
 
 export interface Template extends TemplateInput {
   id: string;
@@ -40,6 +40,7 @@ export const templatesStore = {
           TransactItems: [
             { Put: { TableName: tableName, Item: { ...keys.templateName(template.name), id: template.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
             { Put: { TableName: tableName, Item: toItem(template), ConditionExpression: 'attribute_not_exists(pk)' } },
+            nameUsedPut('template', template.name, template.id),
           ],
         }),
       );
@@ -92,6 +93,7 @@ export const templatesStore = {
       ? [
           { Put: { TableName: tableName, Item: { ...keys.templateName(next.name), id: next.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
           { Delete: { TableName: tableName, Key: keys.templateName(previous.name) } },
+          nameUsedPut('template', next.name, next.id),
         ]
       : [];
     try {

@@ -14,6 +14,7 @@ export interface TestRobotSettings {
   secret?: string;
   keywords?: string[];
   rateLimit?: { messages: number; windowMs: number } | null;
+  slowMs?: number;
 }
 
 export const simulator = {
