@@ -33,12 +33,13 @@ export function serverlessResources(file = join(__dirname, '..', 'serverless.yml
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export async function ensureLocalResources(options: LocalResourceOptions): Promise<{ pushQueueUrl: string; deadLetterQueueUrl: string }> {
-  const resources = serverlessResources();
-  const region = options.region ?? 'us-east-1';
-  const dynamodb = new DynamoDBClient({ endpoint: options.dynamodbEndpoint, region, credentials });
-  const sqs = new SQSClient({ endpoint: options.sqsEndpoint, region, credentials });
+  await ensureLocalTable(options);
+  return ensureLocalQueues(options);
+}
 
-  const table = resources.PushTable.Properties;
+export async function ensureLocalTable(options: Pick<LocalResourceOptions, 'dynamodbEndpoint' | 'region' | 'tableName'>): Promise<void> {
+  const table = serverlessResources().PushTable.Properties;
+  const dynamodb = new DynamoDBClient({ endpoint: options.dynamodbEndpoint, region: options.region ?? 'us-east-1', credentials });
   try {
     await dynamodb.send(
       new CreateTableCommand({
@@ -56,6 +57,12 @@ export async function ensureLocalResources(options: LocalResourceOptions): Promi
   if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
     await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: options.tableName, TimeToLiveSpecification: table.TimeToLiveSpecification }));
   }
+  dynamodb.destroy();
+}
+
+export async function ensureLocalQueues(options: Omit<LocalResourceOptions, 'dynamodbEndpoint' | 'tableName'>): Promise<{ pushQueueUrl: string; deadLetterQueueUrl: string }> {
+  const resources = serverlessResources();
+  const sqs = new SQSClient({ endpoint: options.sqsEndpoint, region: options.region ?? 'us-east-1', credentials });
 
   const queueAttributes = (properties: Record<string, any>) => {
     const attributes: Record<string, string> = {};
@@ -76,7 +83,6 @@ export async function ensureLocalResources(options: LocalResourceOptions): Promi
   const maxReceiveCount = options.queueOverrides?.maxReceiveCount ?? pushProperties.RedrivePolicy.maxReceiveCount;
   attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: String(maxReceiveCount) });
   const push = await sqs.send(new CreateQueueCommand({ QueueName: options.pushQueueName, Attributes: attributes }));
-  dynamodb.destroy();
   sqs.destroy();
   return { pushQueueUrl: push.QueueUrl as string, deadLetterQueueUrl: deadLetter.QueueUrl as string };
 }

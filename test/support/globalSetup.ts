@@ -4,6 +4,8 @@ import { startDingTalkSimulator } from '../../scripts/dingtalk-simulator';
 import { baseTestEnvironment } from './environment';
 
 export default async function globalSetup(): Promise<void> {
+  // Lambda runs Node 22; the SDK's Node 20 notice is noise here
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const [dynamodb, sqs, simulator] = await Promise.all([startDynamoDbLocal(), startSqsEmulator(), startDingTalkSimulator({ rateLimit: { messages: 20, windowMs: 2000 }, throttleMs: 2000, slowMs: 3000 })]);
   Object.assign(process.env, baseTestEnvironment, {
     DYNAMODB_ENDPOINT: dynamodb.endpoint,

@@ -1,0 +1,23 @@
+// `npm run bench [name...]`: runs the benchmarks (all when none is named), each printing a table and
+// writing bench/results/<name>.json. Not part of `npm test`.
+import { recordQueriesBenchmark } from './recordQueries';
+
+const benchmarks: Record<string, () => Promise<void>> = {
+  'record-queries': recordQueriesBenchmark,
+};
+
+async function main() {
+  const requested = process.argv.slice(2);
+  const names = requested.length > 0 ? requested : Object.keys(benchmarks);
+  for (const name of names) {
+    const run = benchmarks[name];
+    if (!run) throw new Error(`unknown benchmark ${name}; available: ${Object.keys(benchmarks).join(', ')}`);
+    console.log(`\n=== ${name} ===`);
+    await run();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
