@@ -58,6 +58,12 @@ export const config = {
   pushDeadLetterQueueName: readString('PUSH_DLQ_NAME', 'dingpush-local-push-jobs-dlq'),
   adminTokens: readList('ADMIN_TOKENS', []),
   publisherTokens: readList('PUBLISHER_TOKENS', []),
+  /** In AWS: SSM SecureString parameters holding comma-separated tokens (used when ADMIN_TOKENS is empty). */
+  adminTokensParameter: process.env.ADMIN_TOKENS_PARAMETER || undefined,
+  publisherTokensParameter: process.env.PUBLISHER_TOKENS_PARAMETER || undefined,
+  /** Dimension of the EMF metrics. */
+  stage: readString('STAGE', 'local'),
+  metricsEnabled: process.env.METRICS !== 'off',
   allowedWebhookOrigins: normalizeOrigins(
     'DINGTALK_ALLOWED_ORIGINS',
     readList('DINGTALK_ALLOWED_ORIGINS', ['https://oapi.dingtalk.com', 'https://oapi.dingtalk.io']),

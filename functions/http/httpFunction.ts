@@ -64,7 +64,7 @@ export function httpFunction(routes: Routes) {
     if (!route) {
       return { statusCode: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 'NotFound', message: `No route ${routeKeyOf(event)}`, details: [] } }) };
     }
-    const scope = route.scope ? authorize(header(event, 'authorization'), route.scope) : undefined;
+    const scope = route.scope ? await authorize(header(event, 'authorization'), route.scope) : undefined;
     const request: HttpRequest = {
       pathParameters: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, decodeURIComponent(v ?? '')])),
       query: { ...(event.queryStringParameters ?? {}) },

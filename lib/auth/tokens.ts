@@ -1,34 +1,63 @@
-// Bearer-token auth with two scopes. Tokens are compared in constant time (as SHA-256 digests, so length leaks nothing).
+// Bearer-token auth with two scopes. Tokens come from the environment (local) or from SSM Parameter Store
+// SecureStrings (AWS), and are compared in constant time (as SHA-256 digests, so length leaks nothing).
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { config } from '../config';
 import { forbidden, unauthorized } from '../errors';
 
 export type Scope = 'admin' | 'publisher';
 
-const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
+interface TokenDigests {
+  admin: Buffer[];
+  publisher: Buffer[];
+}
 
-const adminDigests = config.adminTokens.map(digest);
-const publisherDigests = config.publisherTokens.map(digest);
+const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
+const parseList = (value: string | undefined) => (value ?? '').split(',').map((token) => token.trim()).filter(Boolean);
+
+/** Parameters are re-read after this long, so a rotated token takes effect without a deploy. */
+const parameterCacheMs = 5 * 60_000;
+let cached: { digests: TokenDigests; loadedAt: number } | undefined;
+let ssm: SSMClient | undefined;
+
+async function loadDigests(): Promise<TokenDigests> {
+  const names = [config.adminTokensParameter, config.publisherTokensParameter].filter((name): name is string => Boolean(name));
+  // Environment tokens win: that is how local runs and tests are set up.
+  if (config.adminTokens.length > 0 || names.length === 0) {
+    return { admin: config.adminTokens.map(digest), publisher: config.publisherTokens.map(digest) };
+  }
+  if (cached && Date.now() - cached.loadedAt < parameterCacheMs) return cached.digests;
+  ssm ??= new SSMClient({ region: config.region });
+  const result = await ssm.send(new GetParametersCommand({ Names: names, WithDecryption: true }));
+  const value = (name: string | undefined) => result.Parameters?.find((parameter) => parameter.Name === name)?.Value;
+  const digests = {
+    admin: parseList(value(config.adminTokensParameter)).map(digest),
+    publisher: parseList(value(config.publisherTokensParameter)).map(digest),
+  };
+  cached = { digests, loadedAt: Date.now() };
+  return digests;
+}
 
 function matchesAny(candidate: Buffer, digests: Buffer[]): boolean {
   // every digest is compared, so timing does not tell which list (or position) matched
   return digests.reduce((found, known) => timingSafeEqual(candidate, known) || found, false);
 }
 
-export function scopeOfToken(token: string): Scope | undefined {
+export async function scopeOfToken(token: string): Promise<Scope | undefined> {
+  const digests = await loadDigests();
   const candidate = digest(token);
-  const isAdmin = matchesAny(candidate, adminDigests);
-  const isPublisher = matchesAny(candidate, publisherDigests);
+  const isAdmin = matchesAny(candidate, digests.admin);
+  const isPublisher = matchesAny(candidate, digests.publisher);
   if (isAdmin) return 'admin';
   if (isPublisher) return 'publisher';
   return undefined;
 }
 
 /** Admin tokens may do everything; publisher tokens may only publish events. */
-export function authorize(authorizationHeader: string | undefined, required: Scope): Scope {
+export async function authorize(authorizationHeader: string | undefined, required: Scope): Promise<Scope> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorizationHeader ?? '');
   if (!match) throw unauthorized('Send an Authorization: Bearer <token> header');
-  const scope = scopeOfToken(match[1]);
+  const scope = await scopeOfToken(match[1]);
   if (!scope) throw unauthorized('The bearer token is not valid');
   if (required === 'admin' && scope !== 'admin') throw forbidden('This endpoint needs an admin token');
   return scope;

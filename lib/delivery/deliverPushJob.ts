@@ -18,7 +18,8 @@ import { retryDelaySeconds } from './backoff';
 import { BatchCache } from './batchCache';
 import { setRobotEnabled } from '../robots/robotService';
 
-export type JobOutcome = { kind: 'done'; status: string } | { kind: 'later'; delaySeconds: number; reason: string };
+/** `dingtalkMs`: how long DingTalk took, when it was called. */
+export type JobOutcome = ({ kind: 'done'; status: string } | { kind: 'later'; delaySeconds: number; reason: string }) & { dingtalkMs?: number };
 
 const done = (status: string): JobOutcome => ({ kind: 'done', status });
 const later = (delaySeconds: number, reason: string): JobOutcome => ({ kind: 'later', delaySeconds: Math.min(900, Math.max(1, Math.ceil(delaySeconds))), reason });
@@ -73,11 +74,11 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
     case 'ok':
       await recordsStore.finish(job.recordId, attempt, { status: 'sent', ...finished });
       if (robot.consecutiveFailures > 0) await robotsStore.clearFailureStreak(robot.id);
-      return done('sent');
+      return { ...done('sent'), dingtalkMs: result.durationMs };
     case 'permanent':
       await recordsStore.finish(job.recordId, attempt, { status: 'failed', ...finished });
       await countPermanentFailure(robot.id, entry.errmsg, cache);
-      return done('failed');
+      return { ...done('failed'), dingtalkMs: result.durationMs };
     case 'throttled':
     case 'retryable': {
       let minimumSeconds = 0;
@@ -89,10 +90,10 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
         const reason = `Gave up after ${attempt} attempts; last: ${entry.errmsg}`;
         await recordsStore.finish(job.recordId, attempt, { status: 'failed', ...finished, errmsg: reason });
         await sendToDeadLetterQueue(job, reason);
-        return done('failed');
+        return { ...done('failed'), dingtalkMs: result.durationMs };
       }
       await recordsStore.release(job.recordId, attempt, entry);
-      return later(retryDelaySeconds(attempt, config.retryBaseSeconds, minimumSeconds), entry.errmsg);
+      return { ...later(retryDelaySeconds(attempt, config.retryBaseSeconds, minimumSeconds), result.outcome === 'throttled' ? 'throttled' : 'retry'), dingtalkMs: result.durationMs };
     }
   }
 }

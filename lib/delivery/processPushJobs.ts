@@ -4,6 +4,7 @@ import type { PushJob } from '../../schemas/pushJob';
 import { pushJobSchema } from '../../schemas/pushJob';
 import { forEachConcurrently } from '../concurrency';
 import { log } from '../log';
+import { MetricsBatch } from '../metrics';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { validateBody } from '../validation/validate';
 import { BatchCache } from './batchCache';
@@ -12,6 +13,8 @@ import { deliverPushJob } from './deliverPushJob';
 export interface QueueMessage {
   messageId: string;
   body: string;
+  /** When the message was first sent to the queue (ms), for the queue-age metric. */
+  sentAt?: number;
 }
 
 export interface BatchResult {
@@ -30,8 +33,11 @@ function parseJob(message: QueueMessage): PushJob | undefined {
   }
 }
 
+const outcomeMetric: Record<string, string> = { sent: 'PushSent', failed: 'PushFailed', skipped: 'PushSkipped', 'rate-limit': 'PushThrottled', cooldown: 'PushThrottled', throttled: 'PushThrottled', retry: 'PushRetried' };
+
 export async function processPushJobs(messages: QueueMessage[]): Promise<BatchResult> {
   const cache = new BatchCache();
+  const metrics = new MetricsBatch();
   const failedMessageIds: string[] = [];
   const comeBackLater: { messageId: string; job: PushJob; delaySeconds: number }[] = [];
   await forEachConcurrently(messages, jobsInFlight, async (message) => {
@@ -40,8 +46,12 @@ export async function processPushJobs(messages: QueueMessage[]): Promise<BatchRe
       failedMessageIds.push(message.messageId);
       return;
     }
+    if (message.sentAt) metrics.add('QueueAge', Date.now() - message.sentAt, 'Milliseconds');
     try {
       const outcome = await deliverPushJob(job, cache);
+      const metric = outcomeMetric[outcome.kind === 'done' ? outcome.status : outcome.reason];
+      if (metric) metrics.add(metric, 1);
+      if (outcome.dingtalkMs !== undefined) metrics.add('DingTalkLatency', outcome.dingtalkMs, 'Milliseconds');
       if (outcome.kind === 'later') comeBackLater.push({ messageId: message.messageId, job, delaySeconds: outcome.delaySeconds });
     } catch (error) {
       log.error('push job failed; the queue will deliver it again', { messageId: message.messageId, recordId: job.recordId, error });
@@ -58,5 +68,6 @@ export async function processPushJobs(messages: QueueMessage[]): Promise<BatchRe
       failedMessageIds.push(...comeBackLater.map((entry) => entry.messageId));
     }
   }
+  metrics.flush();
   return { failedMessageIds };
 }

@@ -48,19 +48,41 @@ describe('serverless package', () => {
     expect(mapping.Properties.ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
   });
 
-  it('grants no wildcard actions', () => {
+  it('gives every function its own role with no wildcard action or resource', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    const roles = functions.map(([, fn]) => JSON.stringify(fn.Properties.Role));
+    expect(new Set(roles).size).toBe(functions.length);
     for (const [, role] of ofType('AWS::IAM::Role')) {
       for (const policy of role.Properties.Policies ?? []) {
         for (const statement of policy.PolicyDocument.Statement) {
-          for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*$/);
+          for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
+          for (const resource of [statement.Resource].flat()) expect(resource).not.toBe('*');
         }
       }
     }
+    // the worker may not touch SSM, the health check may touch nothing but its logs
+    const policyOf = (name: string) => JSON.stringify(template.Resources[name].Properties.Policies);
+    expect(policyOf('WorkerRole')).not.toContain('ssm:');
+    expect(policyOf('HealthRole')).not.toMatch(/dynamodb:|sqs:|ssm:/);
+  });
+
+  it('reads tokens from SSM in AWS and namespaces names by stage', () => {
+    const worker = ofType('AWS::Lambda::Function').find(([name]) => name.startsWith('Worker'))![1];
+    expect(worker.Properties.FunctionName).toBe('dingpush-ci-worker');
+    expect(worker.Properties.Environment.Variables).toMatchObject({ ADMIN_TOKENS_PARAMETER: '/dingpush/ci/admin-tokens', TABLE_NAME: 'dingpush-ci', STAGE: 'ci' });
+    expect(template.Resources.PushJobsQueue.Properties.QueueName).toBe('dingpush-ci-push-jobs');
+  });
+
+  it('alarms on the dead-letter queue and on the failure rate', () => {
+    const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm'));
+    expect(alarms.DeadLetterQueueAlarm.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+    expect(alarms.DeadLetterQueueAlarm.Properties.Dimensions).toEqual([{ Name: 'QueueName', Value: 'dingpush-ci-push-jobs-dlq' }]);
+    expect(alarms.PushFailureRateAlarm.Properties.Metrics.map((m: { Id: string }) => m.Id)).toEqual(['sent', 'failed', 'rate']);
   });
 
   it('bundles each function on its own, the worker under 500 KB', () => {
     const zips = readdirSync(outputDir).filter((file) => file.endsWith('.zip'));
-    expect(zips.sort()).toEqual(['events.zip', 'health.zip', 'pushRecords.zip', 'robots.zip', 'templates.zip', 'worker.zip']);
+    expect(zips.sort()).toEqual(['events.zip', 'health.zip', 'openapi.zip', 'pushRecords.zip', 'robots.zip', 'templates.zip', 'worker.zip']);
     expect(statSync(join(outputDir, 'worker.zip')).size).toBeLessThan(500 * 1024);
   });
 });

@@ -11,6 +11,7 @@ export const baseTestEnvironment: Record<string, string> = {
   ADMIN_TOKENS: adminToken,
   PUBLISHER_TOKENS: publisherToken,
   LOG_LEVEL: 'warn',
+  METRICS: 'off',
   // fast retries so retry paths finish within a test
   PUSH_RETRY_BASE_SECONDS: '1',
   PUSH_MAX_ATTEMPTS: '3',

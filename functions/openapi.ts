@@ -1,0 +1,9 @@
+// HTTP: GET /openapi.json (open)
+import { buildOpenApiDocument } from '../lib/openapi';
+import { httpFunction } from './http/httpFunction';
+
+const document = buildOpenApiDocument();
+
+export const handler = httpFunction({
+  'GET /openapi.json': { handle: async () => ({ status: 200, body: document }) },
+});
