@@ -1,6 +1,6 @@
 // HTTP: /push-records
-import { listPushRecordsQuerySchema, type ListPushRecordsQuery } from '../schemas/pushRecord';
-import { getPushRecord, listPushRecords, resendPushRecord } from '../lib/records/recordService';
+import { listPushRecordsQuerySchema, pushStatisticsQuerySchema, type ListPushRecordsQuery, type PushStatisticsQuery } from '../schemas/pushRecord';
+import { getPushRecord, listPushRecords, pushStatistics, resendPushRecord } from '../lib/records/recordService';
 import { validateQuery } from '../lib/validation/validate';
 import { httpFunction } from './http/httpFunction';
 
@@ -8,6 +8,10 @@ export const handler = httpFunction({
   'GET /push-records': {
     scope: 'admin',
     handle: async ({ query }) => ({ status: 200, body: await listPushRecords(validateQuery<ListPushRecordsQuery>(listPushRecordsQuerySchema, query)) }),
+  },
+  'GET /push-statistics': {
+    scope: 'admin',
+    handle: async ({ query }) => ({ status: 200, body: await pushStatistics(validateQuery<PushStatisticsQuery>(pushStatisticsQuerySchema, query).days ?? 14) }),
   },
   'GET /push-records/{id}': {
     scope: 'admin',

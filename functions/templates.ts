@@ -1,6 +1,6 @@
 // HTTP: /templates
-import { listTemplatesQuerySchema, templateInputSchema, templatePreviewSchema, type ListTemplatesQuery, type TemplateInput, type TemplatePreviewInput } from '../schemas/template';
-import { createTemplate, deleteTemplate, getTemplate, listTemplates, previewTemplate, replaceTemplate } from '../lib/templates/templateService';
+import { draftPreviewSchema, listTemplatesQuerySchema, templateInputSchema, templatePreviewSchema, type DraftPreviewInput, type ListTemplatesQuery, type TemplateInput, type TemplatePreviewInput } from '../schemas/template';
+import { createTemplate, deleteTemplate, getTemplate, listTemplates, previewDraft, previewTemplate, replaceTemplate } from '../lib/templates/templateService';
 import { validateBody, validateQuery } from '../lib/validation/validate';
 import { httpFunction } from './http/httpFunction';
 
@@ -37,5 +37,9 @@ export const handler = httpFunction({
       status: 200,
       body: await previewTemplate(pathParameters.id, validateBody<TemplatePreviewInput>(templatePreviewSchema, body ?? {})),
     }),
+  },
+  'POST /template-previews': {
+    scope: 'admin',
+    handle: async ({ body }) => ({ status: 200, body: await previewDraft(validateBody<DraftPreviewInput>(draftPreviewSchema, body)) }),
   },
 });

@@ -15,5 +15,5 @@ export const cursorQuerySchema = { type: 'string', minLength: 1, maxLength: 2048
 
 export const keywordQuerySchema = { type: 'string', maxLength: 200 } as const;
 
-/** Report data handed to Mustache: any JSON object. */
-export const reportDataSchema = { type: 'object' } as const;
+/** Report data handed to Mustache: any JSON object, nested no deeper than DynamoDB can store. */
+export const reportDataSchema = { type: 'object', maxDepth: 16 } as const;

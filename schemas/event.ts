@@ -1,5 +1,6 @@
 // Report-ready events from the BI platform.
 import type { FromSchema } from 'json-schema-to-ts';
+import { reportDataSchema } from './common';
 
 export const reportReadyEventSchema = {
   $id: 'ReportReadyEvent',
@@ -12,7 +13,7 @@ export const reportReadyEventSchema = {
     reportName: { type: 'string', minLength: 1, maxLength: 500 },
     occurredAt: { type: 'string', format: 'date-time' },
     url: { type: 'string', maxLength: 2000, format: 'uri' },
-    data: { type: 'object' },
+    data: reportDataSchema,
     robotIds: {
       type: 'array',
       minItems: 1,

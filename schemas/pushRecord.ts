@@ -23,3 +23,12 @@ export const listPushRecordsQuerySchema = {
 } as const;
 
 export type ListPushRecordsQuery = FromSchema<typeof listPushRecordsQuerySchema>;
+
+export const pushStatisticsQuerySchema = {
+  $id: 'PushStatisticsQuery',
+  type: 'object',
+  additionalProperties: false,
+  properties: { days: { type: 'integer', minimum: 1, maximum: 90 } },
+} as const;
+
+export type PushStatisticsQuery = FromSchema<typeof pushStatisticsQuerySchema>;

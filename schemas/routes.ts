@@ -1,9 +1,9 @@
 // Every HTTP route with what it takes and who may call it: the source of the OpenAPI document.
 // serverless.yml declares the same routes; a test holds the two together.
 import { reportReadyEventSchema } from './event';
-import { listPushRecordsQuerySchema } from './pushRecord';
+import { listPushRecordsQuerySchema, pushStatisticsQuerySchema } from './pushRecord';
 import { createRobotSchema, listRobotsQuerySchema, testRobotSchema, updateRobotSchema } from './robot';
-import { listTemplatesQuerySchema, templateInputSchema, templatePreviewSchema } from './template';
+import { draftPreviewSchema, listTemplatesQuerySchema, templateInputSchema, templatePreviewSchema } from './template';
 
 export interface RouteDescription {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -18,12 +18,15 @@ export interface RouteDescription {
 export const routes: RouteDescription[] = [
   { method: 'GET', path: '/health', summary: 'Liveness check', scope: 'open', success: 200 },
   { method: 'GET', path: '/openapi.json', summary: 'This document', scope: 'open', success: 200 },
+  { method: 'GET', path: '/', summary: 'The admin web console', scope: 'open', success: 200 },
+  { method: 'GET', path: '/console/app.js', summary: 'The console script', scope: 'open', success: 200 },
   { method: 'POST', path: '/templates', summary: 'Create a template', scope: 'admin', body: templateInputSchema, success: 201 },
   { method: 'GET', path: '/templates', summary: 'List templates (keyword on name)', scope: 'admin', query: listTemplatesQuerySchema, success: 200 },
   { method: 'GET', path: '/templates/{id}', summary: 'Read a template', scope: 'admin', success: 200 },
   { method: 'PUT', path: '/templates/{id}', summary: 'Replace a template (bumps version)', scope: 'admin', body: templateInputSchema, success: 200 },
   { method: 'DELETE', path: '/templates/{id}', summary: 'Delete a template no robot uses', scope: 'admin', success: 204 },
   { method: 'POST', path: '/templates/{id}/preview', summary: 'Render sample data into the exact DingTalk body', scope: 'admin', body: templatePreviewSchema, success: 200 },
+  { method: 'POST', path: '/template-previews', summary: 'Render a template that is not saved yet (live preview)', scope: 'admin', body: draftPreviewSchema, success: 200 },
   { method: 'POST', path: '/robots', summary: 'Register a robot', scope: 'admin', body: createRobotSchema, success: 201 },
   { method: 'GET', path: '/robots', summary: 'List robots (keyword on name, enabled)', scope: 'admin', query: listRobotsQuerySchema, success: 200 },
   { method: 'GET', path: '/robots/{id}', summary: 'Read a robot', scope: 'admin', success: 200 },
@@ -34,6 +37,7 @@ export const routes: RouteDescription[] = [
   { method: 'POST', path: '/robots/{id}/test', summary: 'Send one test message now', scope: 'admin', body: testRobotSchema, success: 200 },
   { method: 'POST', path: '/events/report-ready', summary: 'A report is ready: fan out push jobs', scope: 'publisher', body: reportReadyEventSchema, success: 202 },
   { method: 'GET', path: '/push-records', summary: 'List push records, newest first', scope: 'admin', query: listPushRecordsQuerySchema, success: 200 },
+  { method: 'GET', path: '/push-statistics', summary: 'Pushes per day by status (sent, failed, skipped)', scope: 'admin', query: pushStatisticsQuerySchema, success: 200 },
   { method: 'GET', path: '/push-records/{id}', summary: 'A push record with the content sent', scope: 'admin', success: 200 },
   { method: 'POST', path: '/push-records/{id}/resend', summary: 'Queue the push again as a new record', scope: 'admin', success: 202 },
 ];

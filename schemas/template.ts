@@ -69,6 +69,21 @@ export const templatePreviewSchema = {
 
 export type TemplatePreviewInput = FromSchema<typeof templatePreviewSchema>;
 
+/** A preview of a template not saved yet (the console's live preview while editing). */
+export const draftPreviewSchema = {
+  $id: 'DraftPreview',
+  type: 'object',
+  additionalProperties: false,
+  required: ['template'],
+  properties: {
+    template: templateInputSchema,
+    data: reportDataSchema,
+    robotId: { type: 'string', minLength: 1, maxLength: 128 },
+  },
+} as const;
+
+export type DraftPreviewInput = FromSchema<typeof draftPreviewSchema>;
+
 export const listTemplatesQuerySchema = {
   $id: 'ListTemplatesQuery',
   type: 'object',

@@ -19,6 +19,8 @@ export interface SimulatedRobot {
   nextFaults?: FaultKind[];
   /** How long a 'slow' fault holds this robot's answer (default: the simulator's slowMs). */
   slowMs?: number;
+  /** Where a 'redirect' fault points (a sender must not follow it). */
+  redirectTo?: string;
 }
 
 export interface ReceivedMessage {
@@ -38,9 +40,10 @@ export interface RequestLogEntry {
   fault?: FaultKind;
 }
 
-export type FaultKind = 'http5xx' | 'slow' | 'reset' | 'throttle';
+export type FaultKind = 'http5xx' | 'slow' | 'reset' | 'throttle' | 'redirect';
 
 export interface FaultRates {
+  redirect?: number;
   http5xx?: number;
   slow?: number;
   reset?: number;
@@ -173,6 +176,11 @@ export class DingTalkSimulator {
       return;
     }
     if (fault === 'http5xx') return answer(502, '<html><body><h1>502 Bad Gateway</h1></body></html>');
+    if (fault === 'redirect') {
+      settle(302, null);
+      response.writeHead(302, { location: this.robots.get(token)?.redirectTo ?? 'http://169.254.169.254/latest/meta-data/' }).end();
+      return;
+    }
     if (fault === 'throttle') return answer(200, answers.tooFast);
 
     const result = this.accept(token, url, body);

@@ -68,3 +68,11 @@ export async function resendPushRecord(id: string) {
   await enqueuePushJobs([{ job: { recordId: record.id, robotId: robot.id, correlationId: original.eventId, report } }]);
   return { id: record.id, resendOf: original.id, status: record.status };
 }
+
+/** Pushes per day by final status for the last `days` days (UTC), oldest first: the console's chart. */
+export async function pushStatistics(days: number) {
+  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+  const dates = Array.from({ length: days }, (_, index) => new Date(today - (days - 1 - index) * 86_400_000).toISOString().slice(0, 10));
+  const counts = await recordsStore.countsPerDay(dates, ['sent', 'failed', 'skipped']);
+  return { days: dates.map((date) => ({ date, sent: counts[date].sent ?? 0, failed: counts[date].failed ?? 0, skipped: counts[date].skipped ?? 0 })) };
+}

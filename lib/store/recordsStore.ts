@@ -266,6 +266,33 @@ export const recordsStore = {
     return closed;
   },
 
+  /** How many records of each final status were created on each of the given UTC days (COUNT queries, no items read out). */
+  async countsPerDay(days: string[], statuses: PushStatus[]): Promise<Record<string, Record<string, number>>> {
+    const counts: Record<string, Record<string, number>> = Object.fromEntries(days.map((day) => [day, {}]));
+    const work = days.flatMap((day) => statuses.map((status) => ({ day, status })));
+    await forEachConcurrently(work, 8, async ({ day, status }) => {
+      let total = 0;
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await dynamodb.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: indexNames.recordsByStatus,
+            KeyConditionExpression: 'statusKey = :status AND begins_with(listSk, :day)',
+            FilterExpression: 'expiresAt > :now',
+            ExpressionAttributeValues: { ':status': `STATUS#${status}`, ':day': day, ':now': Math.floor(Date.now() / 1000) },
+            Select: 'COUNT',
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        total += page.Count ?? 0;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      counts[day][status] = total;
+    });
+    return counts;
+  },
+
   /**
    * Newest first. Each filter picks the narrowest index; a keyword becomes the robots and templates that
    * ever had a matching name, and their index partitions are merged by time. The cursor is the position

@@ -1,6 +1,6 @@
 // Template use cases: create, read, list, replace, delete and preview.
 import { randomUUID } from 'node:crypto';
-import type { ListTemplatesQuery, TemplateInput, TemplatePreviewInput } from '../../schemas/template';
+import type { DraftPreviewInput, ListTemplatesQuery, TemplateInput, TemplatePreviewInput } from '../../schemas/template';
 import { maxMessageBytes, type DingTalkMessage } from '../dingtalk/messages';
 import { notFound, validationFailed, type ErrorDetail } from '../errors';
 import { mustacheSyntaxError } from '../render/boundedMustache';
@@ -88,7 +88,15 @@ export interface Preview {
 
 /** Renders sample data exactly as the worker would; warnings instead of errors, so an admin can see the problem. */
 export async function previewTemplate(id: string, input: TemplatePreviewInput): Promise<Preview> {
-  const template = await getTemplate(id);
+  return preview(await getTemplate(id), input);
+}
+
+export async function previewDraft(input: DraftPreviewInput): Promise<Preview> {
+  assertValidMustache(input.template);
+  return preview(normalize(input.template), input);
+}
+
+async function preview(template: TemplateInput, input: TemplatePreviewInput): Promise<Preview> {
   const robot = input.robotId ? await robotsStore.get(input.robotId) : undefined;
   if (input.robotId && !robot) throw validationFailed(`No robot with id ${input.robotId}`, [{ path: '/robotId', message: 'does not name an existing robot' }]);
   const data = (input.data ?? {}) as Record<string, unknown>;

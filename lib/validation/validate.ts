@@ -10,6 +10,26 @@ const queryValidator = new Ajv({ allErrors: true, strict: true, strictRequired: 
 addFormats(bodyValidator);
 addFormats(queryValidator);
 
+function depthOf(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let deepest = 0;
+  for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child));
+  return deepest + 1;
+}
+
+// DynamoDB stores at most 32 levels of nesting; report data deeper than this could never be kept.
+bodyValidator.addKeyword({
+  keyword: 'maxDepth',
+  type: ['object', 'array'],
+  schemaType: 'number',
+  errors: true,
+  validate: function maxDepth(limit: number, data: unknown) {
+    if (depthOf(data) <= limit) return true;
+    (maxDepth as unknown as { errors: object[] }).errors = [{ keyword: 'maxDepth', message: `must not nest deeper than ${limit} levels`, params: { limit } }];
+    return false;
+  },
+});
+
 const compiled = new WeakMap<object, ValidateFunction>();
 
 function compile(validator: Ajv, schema: object): ValidateFunction {

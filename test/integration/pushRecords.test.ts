@@ -140,3 +140,22 @@ describe('GET /push-records', () => {
     expect((await api('GET', '/push-records/nope')).status).toBe(404);
   });
 });
+
+describe('GET /push-statistics', () => {
+  it('counts pushes per day by final status for the last days, oldest first', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const before = (await api('GET', '/push-statistics?days=3')).body.days;
+    const made = (['sent', 'sent', 'failed', 'skipped', 'queued'] as PushStatus[]).map((status) => {
+      const record = newQueuedRecord({ id: randomUUID(), eventId: 'stats', reportId: 'r', reportName: 'R', robotId: seeded.robots[0].id, robotName: 'Finance group', templateId: seeded.templates[0].id, templateName: 'Sales digest' });
+      record.status = status;
+      return record;
+    });
+    await recordsStore.putMany(made);
+    const response = await api('GET', '/push-statistics?days=3');
+    expect(response.status).toBe(200);
+    expect(response.body.days.map((day: { date: string }) => day.date)[2]).toBe(today);
+    const [todayBefore, todayAfter] = [before[2], response.body.days[2]];
+    expect({ sent: todayAfter.sent - todayBefore.sent, failed: todayAfter.failed - todayBefore.failed, skipped: todayAfter.skipped - todayBefore.skipped }).toEqual({ sent: 2, failed: 1, skipped: 1 });
+    expect((await api('GET', '/push-statistics?days=0')).status).toBe(400);
+  });
+});

@@ -44,6 +44,8 @@ export interface ApiOptions {
   body?: unknown;
   /** A raw body string, sent as is (malformed JSON tests). */
   rawBody?: string;
+  /** Raw bytes, sent base64-encoded as API Gateway does for binary bodies (invalid UTF-8 tests). */
+  bodyBytes?: Buffer;
   token?: string | null;
 }
 
@@ -64,14 +66,15 @@ export async function api<T = any>(method: string, pathWithQuery: string, option
     queryStringParameters: queryString ? Object.fromEntries(query.entries()) : undefined,
     pathParameters: route.parameterNames.length > 0 ? pathParameters : undefined,
     requestContext: { http: { method, path } },
-    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-    isBase64Encoded: false,
+    body: options.bodyBytes?.toString('base64') ?? options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+    isBase64Encoded: options.bodyBytes !== undefined,
   } as unknown as APIGatewayProxyEventV2;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { handler } = require(route.handlerPath) as { handler: Handler };
   const result = await handler(event, { awsRequestId: 'test' } as Context);
   const raw = result.body ?? '';
-  return { status: result.statusCode ?? 200, body: (raw ? JSON.parse(raw) : undefined) as T, raw };
+  const isJson = String(result.headers?.['content-type'] ?? '').includes('json');
+  return { status: result.statusCode ?? 200, body: (raw && isJson ? JSON.parse(raw) : raw || undefined) as T, raw };
 }
 
 export const routeKeys = routes.map((route) => route.routeKey);

@@ -15,6 +15,7 @@ export interface TestRobotSettings {
   keywords?: string[];
   rateLimit?: { messages: number; windowMs: number } | null;
   slowMs?: number;
+  redirectTo?: string;
 }
 
 export const simulator = {

@@ -1,0 +1,66 @@
+// DynamoDB stopped and restarted in the middle of deliveries: the pipeline recovers by itself.
+// This file runs against its own DynamoDB Local (kept on disk), so stopping it disturbs no other test.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureLocalTable } from '../../scripts/local-resources';
+import { freePort, startDynamoDbLocal } from '../../scripts/local-stack';
+import { api } from '../support/api';
+import { publisherToken } from '../support/environment';
+import { simulator } from '../support/simulator';
+import { waitFor } from '../support/waitFor';
+import { startWorker } from '../support/worker';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'dingpush-restart-'));
+let port: number;
+let database: Awaited<ReturnType<typeof startDynamoDbLocal>>;
+
+beforeAll(async () => {
+  port = await freePort();
+  database = await startDynamoDbLocal({ port, dataDir });
+  // service modules are loaded lazily by the helpers, after this
+  process.env.DYNAMODB_ENDPOINT = database.endpoint;
+  await ensureLocalTable({ dynamodbEndpoint: database.endpoint, tableName: process.env.TABLE_NAME as string });
+}, 60_000);
+
+afterAll(async () => {
+  await database?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+it('loses no push when DynamoDB goes away for a few seconds', async () => {
+  const worker = startWorker({ concurrency: 2 });
+  try {
+    const template = await api('POST', '/templates', { body: { name: 'Restart', msgType: 'text', text: '#{{data.n}}' } });
+    const reportId = `restart-${randomUUID()}`;
+    const tokens: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const robot = await simulator.registerRobot({ rateLimit: { messages: 5, windowMs: 1000 } });
+      tokens.push(robot.token);
+      await api('POST', '/robots', { body: { name: `Restart ${i}`, webhookUrl: robot.webhookUrl, templateId: template.body.id, reports: [reportId] } });
+    }
+    const eventIds: string[] = [];
+    for (let n = 0; n < 6; n++) eventIds.push((await api('POST', '/events/report-ready', { token: publisherToken, body: { eventId: randomUUID(), reportId, reportName: 'R', data: { n } } })).body.eventId);
+
+    // mid-delivery: DynamoDB disappears for three seconds, then comes back with its data
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await database.stop();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    database = await startDynamoDbLocal({ port, dataDir });
+
+    const records = await waitFor(
+      async () => {
+        const all = [];
+        for (const eventId of eventIds) all.push(...(await api('GET', `/push-records?eventId=${eventId}`)).body.items);
+        return all as { id: string; status: string }[];
+      },
+      (items) => items.length === 30 && items.every((item) => item.status === 'sent'),
+      { timeoutMs: 60_000, intervalMs: 500, what: 'all 30 pushes sent after the restart' },
+    );
+    const delivered = (await Promise.all(tokens.map((token) => simulator.messages(token)))).flat();
+    expect(delivered.map((message) => message.msgUuid).sort()).toEqual(records.map((record) => record.id).sort());
+  } finally {
+    await worker.stop();
+  }
+}, 120_000);
