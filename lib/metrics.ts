@@ -6,6 +6,8 @@ type Unit = 'Count' | 'Milliseconds' | 'Seconds';
 export class MetricsBatch {
   private values = new Map<string, { unit: Unit; values: number[] }>();
 
+  constructor(private readonly enabled = config.metricsEnabled) {}
+
   add(name: string, value: number, unit: Unit = 'Count'): void {
     const metric = this.values.get(name) ?? { unit, values: [] };
     metric.values.push(value);
@@ -14,7 +16,7 @@ export class MetricsBatch {
 
   /** Writes the batch (if anything was recorded) as one EMF document. */
   flush(write: (line: string) => void = (line) => process.stdout.write(line + '\n')): void {
-    if (this.values.size === 0 || !config.metricsEnabled) return;
+    if (this.values.size === 0 || !this.enabled) return;
     const document: Record<string, unknown> = {
       _aws: {
         Timestamp: Date.now(),

@@ -10,11 +10,16 @@ const queryValidator = new Ajv({ allErrors: true, strict: true, strictRequired: 
 addFormats(bodyValidator);
 addFormats(queryValidator);
 
-function depthOf(value: unknown): number {
-  if (typeof value !== 'object' || value === null) return 0;
-  let deepest = 0;
-  for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child));
-  return deepest + 1;
+/** Nesting depth, walked without recursion (a 200 KB body can nest 100,000 levels) and given up past `limit`. */
+function deeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop() as [unknown, number];
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 // DynamoDB stores at most 32 levels of nesting; report data deeper than this could never be kept.
@@ -24,7 +29,7 @@ bodyValidator.addKeyword({
   schemaType: 'number',
   errors: true,
   validate: function maxDepth(limit: number, data: unknown) {
-    if (depthOf(data) <= limit) return true;
+    if (!deeperThan(data, limit)) return true;
     (maxDepth as unknown as { errors: object[] }).errors = [{ keyword: 'maxDepth', message: `must not nest deeper than ${limit} levels`, params: { limit } }];
     return false;
   },

@@ -80,9 +80,13 @@ describe('serverless package', () => {
     expect(alarms.PushFailureRateAlarm.Properties.Metrics.map((m: { Id: string }) => m.Id)).toEqual(['sent', 'failed', 'rate']);
   });
 
-  it('bundles each function on its own, the worker under 500 KB', () => {
+  it('bundles each function on its own, the worker under 500 KB, the console with its files', () => {
     const zips = readdirSync(outputDir).filter((file) => file.endsWith('.zip'));
-    expect(zips.sort()).toEqual(['events.zip', 'health.zip', 'openapi.zip', 'pushRecords.zip', 'robots.zip', 'templates.zip', 'worker.zip']);
+    expect(zips.sort()).toEqual(['console.zip', 'events.zip', 'health.zip', 'openapi.zip', 'pushRecords.zip', 'robots.zip', 'templates.zip', 'worker.zip']);
     expect(statSync(join(outputDir, 'worker.zip')).size).toBeLessThan(500 * 1024);
+    // zip archives keep entry names uncompressed
+    const listing = readFileSync(join(outputDir, 'console.zip')).toString('latin1');
+    expect(listing).toContain('console/index.html');
+    expect(listing).toContain('console/app.js');
   });
 });

@@ -66,11 +66,11 @@ describe('fuzzing every route', () => {
   }
 
   it('refuses deep nesting, huge arrays, invalid UTF-8 and oversized bodies with a 4xx', async () => {
-    let deep: unknown = 1;
-    for (let i = 0; i < 5000; i++) deep = [deep];
+    const deep = `${'['.repeat(50_000)}1${']'.repeat(50_000)}`;
     const cases: [string, { body?: unknown; rawBody?: string; bodyBytes?: Buffer }][] = [
       ['invalid UTF-8', { bodyBytes: Buffer.concat([Buffer.from('{"eventId":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('","reportId":"r","reportName":"n"}')]) }],
-      ['deeply nested data', { body: { eventId: 'deep', reportId: 'r', reportName: 'n', data: { a: deep } } }],
+      ['deeply nested data', { rawBody: `{"eventId":"deep","reportId":"r","reportName":"n","data":{"a":${deep}}}` }],
+      ['data nested just past the limit', { body: { eventId: 'deep17', reportId: 'r', reportName: 'n', data: JSON.parse('{"a":'.repeat(17) + '1' + '}'.repeat(17)) } }],
       ['deeply nested JSON text', { rawBody: '['.repeat(100_000) + ']'.repeat(100_000) }],
       ['a huge array', { body: { eventId: 'huge', reportId: 'r', reportName: 'n', robotIds: Array.from({ length: 5000 }, (_, i) => `r${i}`) } }],
       ['an oversized body', { rawBody: JSON.stringify({ eventId: 'big', reportId: 'r', reportName: 'n', data: { blob: 'x'.repeat(400_000) } }) }],

@@ -10,6 +10,9 @@ import { waitFor } from '../support/waitFor';
 import { startWorker } from '../support/worker';
 import { routes } from '../../schemas/routes';
 
+// the secrets test reads the service's log lines: let info lines through (modules load lazily, after this)
+process.env.LOG_LEVEL = 'info';
+
 describe('auth matrix: every endpoint × (no token, wrong token, publisher, admin)', () => {
   const callers: [string, string | null][] = [
     ['no token', null],
