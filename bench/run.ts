@@ -1,5 +1,6 @@
 // `npm run bench [name...]`: runs the benchmarks (all when none is named), each printing a table and
 // writing bench/results/<name>.json. Not part of `npm test`.
+import { loadBenchmark } from './load';
 import { recordQueriesBenchmark } from './recordQueries';
 
 // Lambda runs Node 22; the SDK's notice about Node 20 is noise here
@@ -7,6 +8,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const benchmarks: Record<string, () => Promise<void>> = {
   'record-queries': recordQueriesBenchmark,
+  load: loadBenchmark,
 };
 
 async function main() {

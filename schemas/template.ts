@@ -75,11 +75,7 @@ export const draftPreviewSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['template'],
-  properties: {
-    template: templateInputSchema,
-    data: reportDataSchema,
-    robotId: { type: 'string', minLength: 1, maxLength: 128 },
-  },
+  properties: { template: templateInputSchema, ...templatePreviewSchema.properties },
 } as const;
 
 export type DraftPreviewInput = FromSchema<typeof draftPreviewSchema>;

@@ -7,23 +7,8 @@ import { robotsStore, type Robot } from '../store/robotsStore';
 import { templatesStore } from '../store/templatesStore';
 import { normalizeWebhookUrl } from './webhookUrl';
 
-export interface RobotView {
-  id: string;
-  name: string;
-  webhookUrl: string;
-  hasSecret: boolean;
-  templateId: string;
-  templateName?: string;
-  reports: string[];
-  keywords: string[];
-  mention?: Robot['mention'];
-  enabled: boolean;
-  disabledReason?: string;
-  consecutiveFailures: number;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A robot as the API shows it: no secret, the access token masked. */
+export type RobotView = Omit<Robot, 'secret' | 'webhookUrl'> & { webhookUrl: string; hasSecret: boolean; templateName?: string };
 
 export function toRobotView(robot: Robot, templateName?: string): RobotView {
   const { secret, webhookUrl, ...rest } = robot;

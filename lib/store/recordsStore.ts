@@ -1,7 +1,7 @@
 // Push records: one item per push job, moved through queued → sending → sent | failed | skipped by
 // conditional writes, so a job delivered twice by SQS is sent once and a crashed attempt is taken over
 // only after its lease expires.
-import { BatchGetCommand, BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PushStatus } from '../../schemas/pushRecord';
 import type { DingTalkMessage } from '../dingtalk/messages';
 import { dynamodb } from '../aws/clients';
@@ -9,7 +9,7 @@ import { config } from '../config';
 import { forEachConcurrently } from '../concurrency';
 import { badRequest } from '../errors';
 import { idsWithNameContaining } from './namesStore';
-import { indexNames, isConditionFailure, keys, listPartitions, tableName, type Page } from './table';
+import { batchGetById, indexNames, isConditionFailure, keys, listPartitions, tableName, type Page } from './table';
 
 export interface AttemptLogEntry {
   at: string;
@@ -137,18 +137,8 @@ export const recordsStore = {
   },
 
   async getMany(ids: string[]): Promise<Map<string, PushRecord>> {
-    const found = new Map<string, PushRecord>();
-    for (let start = 0; start < ids.length; start += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
-        [tableName]: { Keys: ids.slice(start, start + 100).map((id) => keys.record(id)), ConsistentRead: true },
-      };
-      while (request && Object.keys(request).length > 0) {
-        const result = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[tableName] ?? []) found.set(item.id as string, fromItem(item));
-        request = result.UnprocessedKeys as typeof request;
-      }
-    }
-    return found;
+    const items = await batchGetById([...new Set(ids)].map((id) => keys.record(id)), true);
+    return new Map([...items].map(([id, item]) => [id, fromItem(item)]));
   },
 
   /** Takes the record for one delivery attempt; returns the attempt number, or undefined if someone else holds it or it is done. */

@@ -1,10 +1,10 @@
 // Robots in DynamoDB, with their name claims, template usage counts and per-report subscription items,
 // all changed together in one transaction so fan-out never sees a half-saved robot.
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
 import { conflict, notFound, validationFailed } from '../errors';
 import type { AtSettings } from '../dingtalk/messages';
-import { cancelledConditions, indexNames, isConditionFailure, keys, listPartitions, nameUsedPut, queryPage, tableName, type Page } from './table';
+import { batchGetById, cancelledConditions, indexNames, isConditionFailure, keys, listPartitions, nameUsedPut, queryPage, queryPages, tableName, type Page } from './table';
 import { templateUsage } from './templatesStore';
 
 export interface Robot {
@@ -96,19 +96,8 @@ export const robotsStore = {
   },
 
   async getMany(ids: string[]): Promise<Map<string, Robot>> {
-    const found = new Map<string, Robot>();
-    const unique = [...new Set(ids)];
-    for (let start = 0; start < unique.length; start += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-        [tableName]: { Keys: unique.slice(start, start + 100).map((id) => keys.robot(id)) },
-      };
-      while (request && Object.keys(request).length > 0) {
-        const result = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[tableName] ?? []) found.set(item.id as string, fromItem(item));
-        request = result.UnprocessedKeys as typeof request;
-      }
-    }
-    return found;
+    const items = await batchGetById([...new Set(ids)].map((id) => keys.robot(id)));
+    return new Map([...items].map(([id, item]) => [id, fromItem(item)]));
   },
 
   async list(options: { keyword?: string; enabled?: boolean; limit: number; cursor?: string }): Promise<Page<Robot>> {
@@ -196,22 +185,15 @@ export const robotsStore = {
 
   /** Subscribers of a report, enabled ones only, read page by page (a report may reach thousands of robots). */
   async *subscribersOf(reportId: string): AsyncGenerator<Subscriber[]> {
-    for (const partition of [reportId, '*']) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await dynamodb.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk',
-            FilterExpression: 'enabled = :enabled',
-            ExpressionAttributeValues: { ':pk': `SUBSCRIPTION#${partition}`, ':enabled': true },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        yield (page.Items ?? []).map((item) => ({ robotId: item.robotId, robotName: item.robotName, templateId: item.templateId }) as Subscriber);
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      if (reportId === '*') break;
+    for (const partition of reportId === '*' ? ['*'] : [reportId, '*']) {
+      const pages = queryPages({
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'enabled = :enabled',
+        ExpressionAttributeValues: { ':pk': `SUBSCRIPTION#${partition}`, ':enabled': true },
+      });
+      for await (const items of pages) {
+        yield items.map((item) => ({ robotId: item.robotId, robotName: item.robotName, templateId: item.templateId }) as Subscriber);
+      }
     }
   },
 

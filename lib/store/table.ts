@@ -15,7 +15,7 @@
 // Push records also carry robotKey, templateKey, statusKey and eventKey: sparse indexes sorted by listSk,
 // so every record filter is a Query on the narrowest index, never a Scan. The content (up to 20 KB) is a
 // separate item, so the indexes copy only the small summary.
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
 import { config } from '../config';
 import { badRequest } from '../errors';
@@ -102,6 +102,32 @@ export async function queryPage<T extends Record<string, unknown>>(
   const last = pageItems[pageItems.length - 1];
   const lastKey = Object.fromEntries(options.keyAttributes.map((name) => [name, last[name]]));
   return { items: pageItems, nextCursor: encodeCursor(lastKey) };
+}
+
+/** Reads items by key, 100 to a request, retrying what DynamoDB left unprocessed; keyed by each item's id. */
+export async function batchGetById(itemKeys: Record<string, string>[], consistent = false): Promise<Map<string, Record<string, unknown>>> {
+  const found = new Map<string, Record<string, unknown>>();
+  for (let start = 0; start < itemKeys.length; start += 100) {
+    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+      [tableName]: { Keys: itemKeys.slice(start, start + 100), ConsistentRead: consistent },
+    };
+    while (request && Object.keys(request).length > 0) {
+      const result = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of result.Responses?.[tableName] ?? []) found.set(item.id as string, item);
+      request = result.UnprocessedKeys as typeof request;
+    }
+  }
+  return found;
+}
+
+/** Every page of a Query, one at a time. */
+export async function* queryPages(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncGenerator<Record<string, unknown>[]> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamodb.send(new QueryCommand({ ...input, TableName: tableName, ExclusiveStartKey: startKey }));
+    yield page.Items ?? [];
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }
 
 /** Which parts of a TransactWrite failed their condition, by index; empty when the failure was something else. */

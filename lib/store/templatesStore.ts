@@ -1,9 +1,9 @@
 // Templates in DynamoDB: unique names through claim items, a robot count that guards deletion, versions.
-import { GetCommand, TransactWriteCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { TemplateInput } from '../../schemas/template';
 import { dynamodb } from '../aws/clients';
 import { conflict, notFound } from '../errors';
-import { cancelledConditions, indexNames, keys, listPartitions, nameUsedPut, queryPage, tableName, type Page } from './table';
+import { batchGetById, cancelledConditions, indexNames, keys, listPartitions, nameUsedPut, queryPage, tableName, type Page } from './table';
 
 export interface Template extends TemplateInput {
   id: string;
@@ -57,19 +57,8 @@ export const templatesStore = {
   },
 
   async getMany(ids: string[]): Promise<Map<string, Template>> {
-    const found = new Map<string, Template>();
-    const unique = [...new Set(ids)];
-    for (let start = 0; start < unique.length; start += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-        [tableName]: { Keys: unique.slice(start, start + 100).map((id) => keys.template(id)) },
-      };
-      while (request && Object.keys(request).length > 0) {
-        const result = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[tableName] ?? []) found.set(item.id as string, fromItem(item));
-        request = result.UnprocessedKeys as typeof request;
-      }
-    }
-    return found;
+    const items = await batchGetById([...new Set(ids)].map((id) => keys.template(id)));
+    return new Map([...items].map(([id, item]) => [id, fromItem(item)]));
   },
 
   async list(options: { keyword?: string; limit: number; cursor?: string }): Promise<Page<Template>> {

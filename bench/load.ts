@@ -1,0 +1,92 @@
+// Load: report events at a steady rate plus concurrent admin readers against `npm start`.
+// Reports p50/p99 per endpoint, 5xx count, and whether every push arrived (none lost).
+import { startLocalService } from '../test/support/localService';
+import { machine, percentile, printTable, round, writeResult } from './support';
+
+const ratePerSecond = Number(process.env.LOAD_RATE ?? 50);
+const seconds = Number(process.env.LOAD_SECONDS ?? 60);
+const readers = Number(process.env.LOAD_READERS ?? 20);
+const robotCount = Number(process.env.LOAD_ROBOTS ?? 300);
+
+export async function loadBenchmark(): Promise<void> {
+  const service = await startLocalService({ LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '6' });
+  const latencies = new Map<string, number[]>();
+  const serverErrors = new Map<string, number>();
+  const call = async (name: string, method: string, path: string, body?: unknown, token = service.adminToken) => {
+    const started = performance.now();
+    const response = await fetch(`${service.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    (latencies.get(name) ?? latencies.set(name, []).get(name)!).push(performance.now() - started);
+    if (response.status >= 500) serverErrors.set(name, (serverErrors.get(name) ?? 0) + 1);
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+  try {
+    const template = await call('setup', 'POST', '/templates', { name: 'Load', msgType: 'text', text: 'Load {{data.n}}' });
+    const robotIds: string[] = [];
+    for (let i = 0; i < robotCount; i++) {
+      const robot = await call('setup', 'POST', '/robots', {
+        name: `Load robot ${i}`,
+        webhookUrl: `${service.simulatorUrl}/robot/send?access_token=loadtoken${String(i).padStart(6, '0')}`,
+        templateId: template.body.id,
+        reports: ['load-none'],
+      });
+      robotIds.push(robot.body.id);
+    }
+    latencies.delete('setup');
+
+    let running = true;
+    const readerLoops = Array.from({ length: readers }, async (_, index) => {
+      const reads: [string, string][] = [
+        ['GET /push-records?keyword', '/push-records?keyword=load robot 1&limit=20'],
+        ['GET /push-records', '/push-records?limit=20'],
+        ['GET /robots', '/robots?limit=20'],
+        ['GET /templates', '/templates?limit=20'],
+      ];
+      for (let n = index; running; n++) {
+        const [name, path] = reads[n % reads.length];
+        await call(name, 'GET', path).catch(() => undefined);
+      }
+    });
+
+    const sends: Promise<unknown>[] = [];
+    const started = Date.now();
+    const total = ratePerSecond * seconds;
+    for (let n = 0; n < total; n++) {
+      const due = started + (n * 1000) / ratePerSecond;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      sends.push(
+        call('POST /events/report-ready', 'POST', '/events/report-ready', { eventId: `load-${n}`, reportId: 'load', reportName: 'Load', robotIds: [robotIds[n % robotCount]], data: { n } }, service.publisherToken),
+      );
+    }
+    await Promise.all(sends);
+    const publishSeconds = (Date.now() - started) / 1000;
+    running = false;
+    await Promise.all(readerLoops);
+
+    // every push arrives: the simulator holds what it received
+    const deadline = Date.now() + 300_000;
+    let delivered = 0;
+    while (Date.now() < deadline) {
+      delivered = new Set(((await (await fetch(`${service.simulatorUrl}/_sim/messages`)).json()) as { items: { msgUuid: string }[] }).items.map((m) => m.msgUuid)).size;
+      if (delivered >= total) break;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+    const rows = [...latencies].map(([endpoint, samples]) => ({
+      endpoint,
+      requests: samples.length,
+      'p50 ms': round(percentile(samples, 50)),
+      'p99 ms': round(percentile(samples, 99)),
+      '5xx': serverErrors.get(endpoint) ?? 0,
+    }));
+    printTable(`Load: ${ratePerSecond} events/s for ${seconds} s (took ${round(publishSeconds)} s) + ${readers} readers, npm start`, rows);
+    console.log(`\npushes delivered: ${delivered} of ${total}${delivered === total ? ' (none lost)' : ' (MISSING)'}`);
+    console.log(`wrote ${writeResult('load', { machine: machine(), inputs: { ratePerSecond, seconds, readers, robotCount }, publishSeconds, delivered, expected: total, rows })}`);
+    if (delivered !== total || [...serverErrors.values()].some((count) => count > 0)) process.exitCode = 1;
+  } finally {
+    await service.stop();
+  }
+}
