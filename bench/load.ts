@@ -12,16 +12,24 @@ export async function loadBenchmark(): Promise<void> {
   const service = await startLocalService({ LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '6' });
   const latencies = new Map<string, number[]>();
   const serverErrors = new Map<string, number>();
+  const count = (map: Map<string, number>, name: string) => map.set(name, (map.get(name) ?? 0) + 1);
   const call = async (name: string, method: string, path: string, body?: unknown, token = service.adminToken) => {
     const started = performance.now();
-    const response = await fetch(`${service.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let response: Response;
+    try {
+      response = await fetch(`${service.apiUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      // the local server refused or timed out the connection: counted like a 5xx
+      count(serverErrors, name);
+      throw error;
+    }
     const text = await response.text();
     (latencies.get(name) ?? latencies.set(name, []).get(name)!).push(performance.now() - started);
-    if (response.status >= 500) serverErrors.set(name, (serverErrors.get(name) ?? 0) + 1);
+    if (response.status >= 500) count(serverErrors, name);
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
   try {
@@ -58,9 +66,15 @@ export async function loadBenchmark(): Promise<void> {
     for (let n = 0; n < total; n++) {
       const due = started + (n * 1000) / ratePerSecond;
       if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-      sends.push(
-        call('POST /events/report-ready', 'POST', '/events/report-ready', { eventId: `load-${n}`, reportId: 'load', reportName: 'Load', robotIds: [robotIds[n % robotCount]], data: { n } }, service.publisherToken),
-      );
+      // a BI platform retries a failed publish (and a 409 "still being queued") with the same eventId
+      const publish = async (): Promise<void> => {
+        for (let attempt = 0; attempt < 90; attempt++) {
+          const response = await call('POST /events/report-ready', 'POST', '/events/report-ready', { eventId: `load-${n}`, reportId: 'load', reportName: 'Load', robotIds: [robotIds[n % robotCount]], data: { n } }, service.publisherToken).catch(() => undefined);
+          if (response && response.status === 202) return;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      };
+      sends.push(publish());
     }
     await Promise.all(sends);
     const publishSeconds = (Date.now() - started) / 1000;

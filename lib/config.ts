@@ -80,6 +80,8 @@ export const config = {
   inlineWaitMaxMs: readInteger('PUSH_INLINE_WAIT_MS', 3000, 0, 20_000),
   autoDisableAfterFailures: readInteger('ROBOT_AUTO_DISABLE_AFTER', 3, 1, 1000),
   recordRetentionDays: readInteger('RECORD_RETENTION_DAYS', 90, 1, 3650),
+  /** The sweeper requeues queued/sending records untouched this long (longer than the longest retry delay, 15 min). */
+  staleRecordMs: readInteger('STALE_RECORD_MINUTES', 20, 1, 1440) * 60_000,
   maxRequestBytes: readInteger('MAX_REQUEST_BYTES', 256 * 1024, 1024, 6 * 1024 * 1024),
 };
 

@@ -129,6 +129,12 @@ async function main(): Promise<void> {
     // fauxqs keeps messages in memory: jobs of records left queued by the last run go back on the queue
     const requeued = await requeueUnfinished(serviceEnvironment);
     if (requeued > 0) say(`requeued ${requeued} unfinished push job(s) from the last run`);
+    // what EventBridge's schedule does in AWS: the sweeper, every minute here
+    const sweeperUrl = `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/dingpush-${stage}-sweeper/invocations`;
+    const sweeper = setInterval(() => {
+      fetch(sweeperUrl, { method: 'POST', body: '{}' }).catch((error) => say(`sweeper: ${(error as Error).message}`));
+    }, 60_000);
+    stoppers.push(async () => clearInterval(sweeper));
 
     say('');
     say(`API             ${apiUrl}`);

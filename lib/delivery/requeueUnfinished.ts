@@ -1,17 +1,20 @@
-// Recovery: jobs for records that are still queued or sending go back on the queue. Used when the queue
-// lost its messages (the local emulator restarted) and as an operator's tool after an incident.
+// Recovery: jobs for records still queued or sending, untouched for a while, go back on the queue. A
+// scheduled sweeper does this in AWS (a job lost between a record's write and its enqueue, or a message
+// gone from the queue); `npm start` does it at start (the local SQS keeps messages in memory only) and
+// every minute. Duplicates are harmless: the worker's conditional writes send each record once.
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { eventsStore } from '../store/eventsStore';
 import { recordsStore } from '../store/recordsStore';
 
-export async function requeueUnfinishedRecords(): Promise<number> {
+export async function requeueUnfinishedRecords(untouchedForMs = 0): Promise<number> {
+  const cutoff = new Date(Date.now() - untouchedForMs).toISOString();
   let count = 0;
   for (const status of ['queued', 'sending'] as const) {
     let cursor: string | undefined;
     do {
-      const page = await recordsStore.list({ status }, { limit: 100, cursor });
+      const page = await recordsStore.list({ status, to: cutoff }, { limit: 100, cursor });
       const jobs = [];
-      for (const record of page.items) {
+      for (const record of page.items.filter((item) => item.updatedAt <= cutoff)) {
         const report = await eventsStore.report(record.eventId);
         if (report) jobs.push({ job: { recordId: record.id, robotId: record.robotId, correlationId: record.eventId, report } });
       }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { ReportReadyEvent } from '../../schemas/event';
 import type { PushJob } from '../../schemas/pushJob';
 import { forEachConcurrently } from '../concurrency';
-import { validationFailed } from '../errors';
+import { conflict, validationFailed } from '../errors';
 import { log } from '../log';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { eventsStore, type StoredReport } from '../store/eventsStore';
@@ -18,8 +18,8 @@ export interface IntakeResult {
   duplicate: boolean;
 }
 
-/** A fan-out that has not finished after this long is taken to have crashed. */
-const fanOutStaleAfterMs = 60_000;
+/** A fan-out not finished after this long has crashed: it outlived the intake function's timeout (28 s). */
+const fanOutStaleAfterMs = 35_000;
 const chunkSize = 100;
 const chunksInFlight = 4;
 
@@ -33,8 +33,12 @@ export async function publishReportReady(event: ReportReadyEvent): Promise<Intak
   const { robotIds: _robotIds, ...report } = event;
   const seen = await eventsStore.begin(report);
   if (seen) {
-    const resumable = seen.status === 'fanning-out' && (await eventsStore.takeOver(seen, fanOutStaleAfterMs));
-    if (!resumable) return { eventId: event.eventId, jobs: seen.jobs ?? 0, duplicate: true };
+    if (seen.status === 'queued') return { eventId: event.eventId, jobs: seen.jobs ?? 0, duplicate: true };
+    // Still fanning out: either another request is at it, or it crashed. Never answer "done" before the
+    // jobs are queued: the publisher retries until the fan-out completes or is taken over here.
+    if (!(await eventsStore.takeOver(seen, fanOutStaleAfterMs))) {
+      throw conflict(`Event ${event.eventId} is still being queued; retry in ${Math.ceil(fanOutStaleAfterMs / 1000)} seconds`);
+    }
     log.warn('resuming an interrupted fan-out', { eventId: event.eventId });
   }
   const jobs = await fanOut(report, explicitRobots ?? robotsStore.subscribersOf(event.reportId), Boolean(seen));

@@ -82,7 +82,7 @@ describe('serverless package', () => {
 
   it('bundles each function on its own, the worker under 500 KB, the console with its files', () => {
     const zips = readdirSync(outputDir).filter((file) => file.endsWith('.zip'));
-    expect(zips.sort()).toEqual(['console.zip', 'events.zip', 'health.zip', 'openapi.zip', 'pushRecords.zip', 'robots.zip', 'templates.zip', 'worker.zip']);
+    expect(zips.sort()).toEqual(['console.zip', 'events.zip', 'health.zip', 'openapi.zip', 'pushRecords.zip', 'robots.zip', 'sweeper.zip', 'templates.zip', 'worker.zip']);
     expect(statSync(join(outputDir, 'worker.zip')).size).toBeLessThan(500 * 1024);
     // zip archives keep entry names uncompressed
     const listing = readFileSync(join(outputDir, 'console.zip')).toString('latin1');

@@ -114,3 +114,56 @@ describe('recovery', () => {
     expect((await recordOf(published.body.eventId)).status).toBe('sent');
   });
 });
+
+describe('the sweeper', () => {
+  it('puts the job of a record left queued (its message lost) back on the queue', async () => {
+    const { reportId, token } = await setup('sweep');
+    // intake wrote the record, then its message vanished: nothing is running, purge the queue
+    const published = await publish(reportId);
+    const { PurgeQueueCommand, SQSClient } = await import('@aws-sdk/client-sqs');
+    const sqs = new SQSClient({ endpoint: process.env.SQS_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await sqs.send(new PurgeQueueCommand({ QueueUrl: process.env.PUSH_QUEUE_URL }));
+    sqs.destroy();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { requeueUnfinishedRecords } = require('../../lib/delivery/requeueUnfinished') as typeof import('../../lib/delivery/requeueUnfinished');
+    expect(await requeueUnfinishedRecords(60_000)).toBe(0); // too fresh to be stale
+    expect(await requeueUnfinishedRecords(0)).toBeGreaterThanOrEqual(1);
+    const worker = startWorker();
+    try {
+      await waitFor(() => recordOf(published.body.eventId), (r) => r.status === 'sent', { what: 'swept record sent' });
+    } finally {
+      await worker.stop();
+    }
+    expect(await simulator.messages(token)).toHaveLength(1);
+  });
+
+  it('answers 409 while an event is still being queued, and resumes a fan-out that crashed', async () => {
+    const { robot, reportId, token } = await setup('resume');
+    const eventId = randomUUID();
+    // a fan-out that died after claiming the event: the event item alone, long ago
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { eventsStore } = require('../../lib/store/eventsStore') as typeof import('../../lib/store/eventsStore');
+    await eventsStore.begin({ eventId, reportId, reportName: 'Ops' });
+    const inFlight = await api('POST', '/events/report-ready', { token: publisherToken, body: { eventId, reportId, reportName: 'Ops' } });
+    expect(inFlight.status).toBe(409);
+    expect(inFlight.body.error.message).toMatch(/still being queued/);
+
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const { DynamoDBDocumentClient, UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+    await client.send(new UpdateCommand({ TableName: process.env.TABLE_NAME, Key: { pk: `EVENT#${eventId}`, sk: 'EVENT' }, UpdateExpression: 'SET startedAt = :long_ago', ExpressionAttributeValues: { ':long_ago': Date.now() - 120_000 } }));
+    client.destroy();
+    const resumed = await api('POST', '/events/report-ready', { token: publisherToken, body: { eventId, reportId, reportName: 'Ops' } });
+    expect(resumed.status).toBe(202);
+    expect(resumed.body).toEqual({ eventId, jobs: 1, duplicate: true });
+    const worker = startWorker();
+    try {
+      const record = await waitFor(() => recordOf(eventId), (r) => r?.status === 'sent', { what: 'resumed push sent' });
+      expect(record.robotId).toBe(robot.id);
+    } finally {
+      await worker.stop();
+    }
+    expect(await simulator.messages(token)).toHaveLength(1);
+    expect((await api('POST', '/events/report-ready', { token: publisherToken, body: { eventId, reportId, reportName: 'Ops' } })).body).toEqual({ eventId, jobs: 1, duplicate: true });
+  });
+});
