@@ -99,7 +99,11 @@ export async function loadBenchmark(): Promise<void> {
     printTable(`Load: ${ratePerSecond} events/s for ${seconds} s (took ${round(publishSeconds)} s) + ${readers} readers, npm start`, rows);
     console.log(`\npushes delivered: ${delivered} of ${total}${delivered === total ? ' (none lost)' : ' (MISSING)'}`);
     console.log(`wrote ${writeResult('load', { machine: machine(), inputs: { ratePerSecond, seconds, readers, robotCount }, publishSeconds, delivered, expected: total, rows })}`);
-    if (delivered !== total || [...serverErrors.values()].some((count) => count > 0)) process.exitCode = 1;
+    if (delivered !== total || [...serverErrors.values()].some((count) => count > 0)) {
+      process.exitCode = 1;
+      const problems = service.output().split('\n').filter((line) => /error|timed? ?out|exceeded/i.test(line));
+      console.log(`service errors (last 15 of ${problems.length}):\n${problems.slice(-15).join('\n')}`);
+    }
   } finally {
     await service.stop();
   }

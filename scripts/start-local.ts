@@ -118,7 +118,8 @@ async function main(): Promise<void> {
       concurrency: Number(process.env.WORKER_CONCURRENCY ?? 4),
       waitTimeSeconds: 5,
       invoke: async (event) => {
-        const response = await fetch(workerUrl, { method: 'POST', body: JSON.stringify(event), headers: { 'content-type': 'application/json' } });
+        // as Lambda does: an invocation that outlives the worker's timeout counts as failed (messages come back)
+        const response = await fetch(workerUrl, { method: 'POST', body: JSON.stringify(event), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(40_000) });
         if (!response.ok) throw new Error(`worker invocation failed: HTTP ${response.status}`);
         return (await response.json()) as SQSBatchResponse;
       },
