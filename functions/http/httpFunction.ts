@@ -48,6 +48,14 @@ function parseBody(event: APIGatewayProxyEventV2): unknown {
   }
 }
 
+function decodePathParameter(name: string, value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw badRequest(`The path parameter ${name} is not valid URL encoding`, [{ path: `/${name}`, message: 'is not valid URL encoding' }]);
+  }
+}
+
 function routeKeyOf(event: APIGatewayProxyEventV2): string {
   return event.routeKey ?? `${event.requestContext?.http?.method} ${event.rawPath}`;
 }
@@ -66,7 +74,7 @@ export function httpFunction(routes: Routes) {
     }
     const scope = route.scope ? await authorize(header(event, 'authorization'), route.scope) : undefined;
     const request: HttpRequest = {
-      pathParameters: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, decodeURIComponent(v ?? '')])),
+      pathParameters: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([name, value]) => [name, decodePathParameter(name, value ?? '')])),
       query: { ...(event.queryStringParameters ?? {}) },
       body: parseBody(event),
       scope,

@@ -30,7 +30,7 @@ const bodyFor = (properties: string[]) =>
     fc.string().map((text) => ({ raw: text })),
   );
 const queryValue = fc.oneof(fc.string(), fc.constantFrom('0', '-1', '100000', '1e3', 'true', 'null', '%', '', 'sent', '2026-13-45T99:99:99Z'));
-const pathId = fc.oneof(fc.string({ minLength: 1, maxLength: 300 }).map(encodeURIComponent), fc.constantFrom('..', '%2F', 'undefined', 'null', '0'));
+const pathId = fc.oneof(fc.string({ minLength: 1, maxLength: 300 }).map(encodeURIComponent), fc.constantFrom('..', '%2F', '%E0%A4%A', '%', 'undefined', 'null', '0'));
 
 describe('fuzzing every route', () => {
   for (const route of routes) {
