@@ -8,6 +8,9 @@ import { recordsStore } from '../store/recordsStore';
 
 export async function requeueUnfinishedRecords(untouchedForMs = 0): Promise<number> {
   const cutoff = new Date(Date.now() - untouchedForMs).toISOString();
+  // an event's records share its report: read it once
+  const reports = new Map<string, ReturnType<typeof eventsStore.report>>();
+  const reportOf = (eventId: string) => reports.get(eventId) ?? reports.set(eventId, eventsStore.report(eventId)).get(eventId)!;
   let count = 0;
   for (const status of ['queued', 'sending'] as const) {
     let cursor: string | undefined;
@@ -15,7 +18,7 @@ export async function requeueUnfinishedRecords(untouchedForMs = 0): Promise<numb
       const page = await recordsStore.list({ status, to: cutoff }, { limit: 100, cursor });
       const jobs = [];
       for (const record of page.items.filter((item) => item.updatedAt <= cutoff)) {
-        const report = await eventsStore.report(record.eventId);
+        const report = await reportOf(record.eventId);
         if (report) jobs.push({ job: { recordId: record.id, robotId: record.robotId, correlationId: record.eventId, report } });
       }
       await enqueuePushJobs(jobs);

@@ -68,24 +68,21 @@ export async function updateRobot(id: string, input: UpdateRobotInput): Promise<
   };
   if (secret === null) delete next.secret;
   else if (secret !== undefined) next.secret = secret;
-  if (changes.enabled === true) {
-    delete next.disabledReason;
-    next.consecutiveFailures = 0;
-  }
+  if (changes.enabled === true) clearDisabledState(next);
   return (await withTemplateNames([await robotsStore.replace(previous, next)]))[0];
+}
+
+/** Enabling a robot forgets why it was disabled and its failure streak. */
+function clearDisabledState(robot: Robot): void {
+  delete robot.disabledReason;
+  robot.consecutiveFailures = 0;
 }
 
 export async function setRobotEnabled(id: string, enabled: boolean, reason?: string): Promise<RobotView> {
   const previous = await loadRobot(id);
   const next: Robot = { ...previous, enabled, version: previous.version + 1, updatedAt: new Date().toISOString() };
-  if (enabled) {
-    delete next.disabledReason;
-    next.consecutiveFailures = 0;
-  } else if (reason) {
-    next.disabledReason = reason;
-  } else {
-    next.disabledReason = 'disabled by an admin';
-  }
+  if (enabled) clearDisabledState(next);
+  else next.disabledReason = reason || 'disabled by an admin';
   return (await withTemplateNames([await robotsStore.replace(previous, next)]))[0];
 }
 

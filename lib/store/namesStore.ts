@@ -10,6 +10,6 @@ export async function idsWithNameContaining(kind: 'robot' | 'template', keyword:
     ExpressionAttributeValues: { ':pk': `NAMES#${kind}`, ':keyword': keyword.toLowerCase() },
     ProjectionExpression: 'id',
   });
-  for await (const items of pages) for (const item of items) ids.add(item.id as string);
+  for await (const page of pages) for (const item of page.Items ?? []) ids.add(item.id as string);
   return ids;
 }

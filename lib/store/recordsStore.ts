@@ -9,7 +9,7 @@ import { config } from '../config';
 import { forEachConcurrently } from '../concurrency';
 import { badRequest } from '../errors';
 import { idsWithNameContaining } from './namesStore';
-import { batchGetById, indexNames, isConditionFailure, keys, listPartitions, tableName, type Page } from './table';
+import { batchGetById, indexNames, isConditionFailure, keys, listPartitions, queryPages, tableName, type Page } from './table';
 
 export interface AttemptLogEntry {
   at: string;
@@ -262,22 +262,14 @@ export const recordsStore = {
     const work = days.flatMap((day) => statuses.map((status) => ({ day, status })));
     await forEachConcurrently(work, 8, async ({ day, status }) => {
       let total = 0;
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await dynamodb.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: indexNames.recordsByStatus,
-            KeyConditionExpression: 'statusKey = :status AND begins_with(listSk, :day)',
-            FilterExpression: 'expiresAt > :now',
-            ExpressionAttributeValues: { ':status': `STATUS#${status}`, ':day': day, ':now': Math.floor(Date.now() / 1000) },
-            Select: 'COUNT',
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        total += page.Count ?? 0;
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      const pages = queryPages({
+        IndexName: indexNames.recordsByStatus,
+        KeyConditionExpression: 'statusKey = :status AND begins_with(listSk, :day)',
+        FilterExpression: 'expiresAt > :now',
+        ExpressionAttributeValues: { ':status': `STATUS#${status}`, ':day': day, ':now': Math.floor(Date.now() / 1000) },
+        Select: 'COUNT',
+      });
+      for await (const page of pages) total += page.Count ?? 0;
       counts[day][status] = total;
     });
     return counts;
@@ -377,25 +369,20 @@ async function querySource(src: Source, filter: RecordFilter, before: string | u
     values[':upper'] = upper;
   }
   const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: src.index,
-        KeyConditionExpression: `${src.attribute} = :partition${range}`,
-        FilterExpression: conditions.join(' AND '),
-        ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-        Limit: wanted + 1,
-        ExclusiveStartKey: startKey,
-      }),
-    );
+  const pages = queryPages({
+    IndexName: src.index,
+    KeyConditionExpression: `${src.attribute} = :partition${range}`,
+    FilterExpression: conditions.join(' AND '),
+    ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+    ExpressionAttributeValues: values,
+    ScanIndexForward: false,
+    Limit: wanted + 1,
+  });
+  for await (const page of pages) {
     // BETWEEN and <= include the cursor's own item, which ended the previous page
     items.push(...(page.Items ?? []).filter((item) => item.listSk !== before));
-    startKey = page.LastEvaluatedKey;
-  } while (items.length < wanted && startKey);
+    if (items.length >= wanted) break;
+  }
   return items.slice(0, wanted);
 }
 

@@ -191,8 +191,8 @@ export const robotsStore = {
         FilterExpression: 'enabled = :enabled',
         ExpressionAttributeValues: { ':pk': `SUBSCRIPTION#${partition}`, ':enabled': true },
       });
-      for await (const items of pages) {
-        yield items.map((item) => ({ robotId: item.robotId, robotName: item.robotName, templateId: item.templateId }) as Subscriber);
+      for await (const page of pages) {
+        yield (page.Items ?? []).map((item) => ({ robotId: item.robotId, robotName: item.robotName, templateId: item.templateId }) as Subscriber);
       }
     }
   },

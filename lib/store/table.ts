@@ -15,7 +15,7 @@
 // Push records also carry robotKey, templateKey, statusKey and eventKey: sparse indexes sorted by listSk,
 // so every record filter is a Query on the narrowest index, never a Scan. The content (up to 20 KB) is a
 // separate item, so the indexes copy only the small summary.
-import { BatchGetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
 import { config } from '../config';
 import { badRequest } from '../errors';
@@ -120,12 +120,12 @@ export async function batchGetById(itemKeys: Record<string, string>[], consisten
   return found;
 }
 
-/** Every page of a Query, one at a time. */
-export async function* queryPages(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncGenerator<Record<string, unknown>[]> {
+/** Every page of a Query, one at a time (a consumer that has enough simply stops iterating). */
+export async function* queryPages(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncGenerator<QueryCommandOutput> {
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await dynamodb.send(new QueryCommand({ ...input, TableName: tableName, ExclusiveStartKey: startKey }));
-    yield page.Items ?? [];
+    yield page;
     startKey = page.LastEvaluatedKey;
   } while (startKey);
 }
