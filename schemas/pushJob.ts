@@ -13,6 +13,8 @@ export const pushJobSchema = {
     recordId: { type: 'string', minLength: 1, maxLength: 128 },
     robotId: { type: 'string', minLength: 1, maxLength: 128 },
     correlationId: { type: 'string', maxLength: 200 },
+    /** How often this job already went back to the queue because our own infrastructure failed. */
+    infrastructureRetries: { type: 'integer', minimum: 0, maximum: 1000 },
     report: {
       type: 'object',
       additionalProperties: false,

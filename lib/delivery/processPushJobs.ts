@@ -23,6 +23,8 @@ export interface BatchResult {
 }
 
 const jobsInFlight = 10;
+/** Requeues after infrastructure errors (1, 2, 4 … 60 s apart: about 8 minutes) before SQS redelivery takes over. */
+const maxInfrastructureRetries = 12;
 
 function parseJob(message: QueueMessage): PushJob | undefined {
   try {
@@ -54,8 +56,16 @@ export async function processPushJobs(messages: QueueMessage[]): Promise<BatchRe
       if (outcome.dingtalkMs !== undefined) metrics.add('DingTalkLatency', outcome.dingtalkMs, 'Milliseconds');
       if (outcome.kind === 'later') comeBackLater.push({ messageId: message.messageId, job, delaySeconds: outcome.delaySeconds });
     } catch (error) {
-      log.error('push job failed; the queue will deliver it again', { messageId: message.messageId, recordId: job.recordId, error });
-      failedMessageIds.push(message.messageId);
+      // DynamoDB (or another dependency) failed: retry through a delayed copy while the budget lasts,
+      // so a short outage does not use up maxReceiveCount and send healthy jobs to the DLQ.
+      const retries = job.infrastructureRetries ?? 0;
+      if (retries < maxInfrastructureRetries) {
+        log.warn('push job hit an infrastructure error; requeued', { messageId: message.messageId, recordId: job.recordId, retries, error });
+        comeBackLater.push({ messageId: message.messageId, job: { ...job, infrastructureRetries: retries + 1 }, delaySeconds: Math.min(60, 2 ** retries) });
+      } else {
+        log.error('push job failed; the queue will deliver it again', { messageId: message.messageId, recordId: job.recordId, error });
+        failedMessageIds.push(message.messageId);
+      }
     }
   });
   // Delays go out as new delayed messages: a visibility change would count toward maxReceiveCount and
