@@ -1,5 +1,6 @@
 // `npm run bench [name...]`: runs the benchmarks (all when none is named), each printing a table and
 // writing bench/results/<name>.json. Not part of `npm test`.
+import { costPerPushBenchmark } from './costPerPush';
 import { loadBenchmark } from './load';
 import { recordQueriesBenchmark } from './recordQueries';
 
@@ -7,6 +8,7 @@ import { recordQueriesBenchmark } from './recordQueries';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const benchmarks: Record<string, () => Promise<void>> = {
+  'cost-per-push': costPerPushBenchmark,
   'record-queries': recordQueriesBenchmark,
   load: loadBenchmark,
 };

@@ -280,6 +280,12 @@ export class DingTalkSimulator {
       return json(201, { webhookUrl });
     }
     if (route === 'GET /_sim/messages') return json(200, { items: token ? this.messagesFor(token) : this.messages });
+    if (route === 'GET /_sim/stats') {
+      // counts only, for load tools that would not want every message back
+      const byErrcode: Record<string, number> = {};
+      for (const entry of this.requests) byErrcode[String(entry.errcode ?? `http${entry.httpStatus}`)] = (byErrcode[String(entry.errcode ?? `http${entry.httpStatus}`)] ?? 0) + 1;
+      return json(200, { requests: this.requests.length, messages: this.messages.length, distinctMessages: new Set(this.messages.map((m) => m.msgUuid ?? m.at)).size, byErrcode });
+    }
     if (route === 'GET /_sim/requests') return json(200, { items: token ? this.requests.filter((r) => r.token === token) : this.requests });
     if (route === 'POST /_sim/faults') {
       if (!token || !this.robots.has(token)) return json(404, { error: 'register the robot first, then pass ?access_token=' });

@@ -120,6 +120,8 @@ export interface PollerOptions {
   batchSize?: number;
   waitTimeSeconds?: number;
   onError?: (error: unknown) => void;
+  /** A client of the caller's (the benchmarks count its requests); by default the poller makes its own. */
+  client?: SQSClient;
 }
 
 /**
@@ -127,7 +129,7 @@ export interface PollerOptions {
  * source does in AWS (serverless-offline has no SQS event source that works with fauxqs's queue URLs).
  */
 export function startQueuePoller(options: PollerOptions): { stop: () => Promise<void> } {
-  const sqs = new SQSClient({ endpoint: options.sqsEndpoint, region: options.region ?? 'us-east-1', credentials });
+  const sqs = options.client ?? new SQSClient({ endpoint: options.sqsEndpoint, region: options.region ?? 'us-east-1', credentials });
   let running = true;
   const loops = Array.from({ length: options.concurrency ?? 2 }, async () => {
     while (running) {
@@ -165,7 +167,7 @@ export function startQueuePoller(options: PollerOptions): { stop: () => Promise<
     stop: async () => {
       running = false;
       await Promise.all(loops);
-      sqs.destroy();
+      if (!options.client) sqs.destroy();
     },
   };
 }

@@ -1,12 +1,11 @@
 // `npm start`: the whole service on one machine. DynamoDB Local (data kept in DATA_DIR), fauxqs, the
-// DingTalk simulator, serverless-offline with the HTTP functions, and a poller feeding the worker through
-// serverless-offline's Lambda endpoint. Ctrl-C stops everything.
+// DingTalk simulator, serverless-offline with the HTTP functions, and the worker (with the sweeper) in its
+// own process fed by a queue poller (scripts/local-worker-main.ts). Ctrl-C stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { SQSBatchResponse } from 'aws-lambda';
 import { join } from 'node:path';
 import { startDingTalkSimulator, type DingTalkSimulator } from './dingtalk-simulator';
 import { ensureLocalResources } from './local-resources';
-import { freePort, isPortFree, startDynamoDbLocal, startQueuePoller, startSqsEmulator, type RunningService } from './local-stack';
+import { freePort, isPortFree, startDynamoDbLocal, startSqsEmulator, type RunningService } from './local-stack';
 import { requeueUnfinished } from './requeue-unfinished';
 
 const root = join(__dirname, '..');
@@ -111,32 +110,17 @@ async function main(): Promise<void> {
     const apiUrl = `http://localhost:${port}`;
     await waitForHealth(`http://127.0.0.1:${port}/health`, 120_000);
 
-    const workerUrl = `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/dingpush-${stage}-worker/invocations`;
-    const poller = startQueuePoller({
-      sqsEndpoint,
-      queueUrl: queues.pushQueueUrl,
-      concurrency: Number(process.env.WORKER_CONCURRENCY ?? 4),
-      waitTimeSeconds: 5,
-      invoke: async (event) => {
-        // as Lambda does: an invocation that outlives the worker's timeout counts as failed (messages come back)
-        const response = await fetch(workerUrl, { method: 'POST', body: JSON.stringify(event), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(40_000) });
-        if (!response.ok) throw new Error(`worker invocation failed: HTTP ${response.status}`);
-        return (await response.json()) as SQSBatchResponse;
-      },
-      onError: (error) => say(`worker poller: ${(error as Error).message}`),
+    const worker = await startLocalWorker({ ...serviceEnvironment, PUSH_QUEUE_URL: queues.pushQueueUrl }, () => {
+      if (!stopping) {
+        say('the worker process exited; stopping');
+        void stop(1);
+      }
     });
-    stoppers.push(poller.stop);
+    stoppers.push(worker.stop);
 
     // fauxqs keeps messages in memory: jobs of records left queued by the last run go back on the queue
     const requeued = await requeueUnfinished(serviceEnvironment);
     if (requeued > 0) say(`requeued ${requeued} unfinished push job(s) from the last run`);
-    // what EventBridge's schedule does in AWS: the sweeper, every minute here
-    const sweeperUrl = `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/dingpush-${stage}-sweeper/invocations`;
-    const sweeper = setInterval(() => {
-      fetch(sweeperUrl, { method: 'POST', body: '{}' }).catch((error) => say(`sweeper: ${(error as Error).message}`));
-    }, 60_000);
-    stoppers.push(async () => clearInterval(sweeper));
-
     say('');
     say(`API             ${apiUrl}`);
     say(`admin token     ${serviceEnvironment.ADMIN_TOKENS.split(',')[0]}`);
@@ -147,6 +131,39 @@ async function main(): Promise<void> {
     console.error(`[dingpush] could not start: ${(error as Error).message}`);
     await stop(1);
   }
+}
+
+/** The worker process; resolves once its poller runs. */
+async function startLocalWorker(environment: NodeJS.ProcessEnv, onUnexpectedExit: () => void): Promise<RunningService> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'local-worker-main.ts')], { cwd: root, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stopping = false;
+  child.on('exit', () => {
+    if (!stopping) onUnexpectedExit();
+  });
+  const forward = (chunk: Buffer) => process.stdout.write(chunk.toString().replace(/^(?=.)/gm, '[worker] '));
+  child.stderr?.on('data', forward);
+  await new Promise<void>((resolve, reject) => {
+    let ready = false;
+    child.stdout?.on('data', (chunk: Buffer) => {
+      forward(chunk);
+      if (!ready && chunk.toString().includes('worker ready')) {
+        ready = true;
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the worker process exited during start-up (${code})`)));
+  });
+  return {
+    endpoint: 'in-process',
+    stop: async () => {
+      stopping = true;
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
 }
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<void> {

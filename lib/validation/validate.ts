@@ -40,7 +40,10 @@ const compiled = new WeakMap<object, ValidateFunction>();
 function compile(validator: Ajv, schema: object): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = validator.compile(schema);
+    // a schema embedded in another (the draft preview holds TemplateInput) is registered under its $id when
+    // the outer one compiles; compiling it again would throw "already exists"
+    const id = (schema as { $id?: unknown }).$id;
+    validate = (typeof id === 'string' && validator.getSchema(id)) || validator.compile(schema);
     compiled.set(schema, validate);
   }
   return validate;

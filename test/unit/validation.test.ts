@@ -1,9 +1,17 @@
 import { validateBody, validateQuery } from '../../lib/validation/validate';
 import { createRobotSchema } from '../../schemas/robot';
 import { listPushRecordsQuerySchema } from '../../schemas/pushRecord';
-import { templateInputSchema } from '../../schemas/template';
+import { draftPreviewSchema, templateInputSchema } from '../../schemas/template';
 
 describe('validation', () => {
+  it('validates a schema that another schema embeds, in either order (a draft preview, then a save)', () => {
+    // the draft preview registers TemplateInput when it compiles; a later save used to fail with a 500
+    const template = { name: 'Daily', msgType: 'text', text: 'hi' };
+    expect(validateBody(draftPreviewSchema, { template, data: {} })).toEqual({ template, data: {} });
+    expect(validateBody(templateInputSchema, template)).toEqual(template);
+    expect(() => validateBody(templateInputSchema, { ...template, msgType: 'nope' })).toThrow(/msgType/);
+  });
+
   it('lists every violation with a JSON path and a readable message', () => {
     try {
       validateBody(createRobotSchema, { name: ' ', webhookUrl: 1, extra: true });

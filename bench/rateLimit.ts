@@ -1,0 +1,94 @@
+// Benchmark 3: rate-limit exactness, with the simulator enforcing 20 messages per 2 seconds per robot.
+// One robot, 100 messages: zero 130101 and a drain time within 10 % of the ideal (five full windows:
+// 10 s). Then 200 robots × 10 messages at once: no robot waits for another.
+import { machine, percentile, printTable, round, writeResult } from './support';
+import { createRobots, startPipeline, waitUntil, type Pipeline } from './pipeline';
+
+const limit = { messages: 20, windowMs: 2000 };
+const singleMessages = Number(process.env.BENCH_RATE_MESSAGES ?? 100);
+const manyRobots = Number(process.env.BENCH_RATE_ROBOTS ?? 200);
+const perRobot = Number(process.env.BENCH_RATE_PER_ROBOT ?? 10);
+
+interface Arrival {
+  token: string;
+  at: number;
+}
+
+async function arrivals(pipeline: Pipeline): Promise<Arrival[]> {
+  const { items } = (await (await fetch(`${pipeline.simulatorUrl}/_sim/messages`)).json()) as { items: Arrival[] };
+  return items;
+}
+
+/** Publishes `count` events for each robot (explicit robotIds), `inFlight` at a time. */
+async function publish(pipeline: Pipeline, prefix: string, robotIds: string[], count: number): Promise<void> {
+  const events = robotIds.flatMap((robotId, r) => Array.from({ length: count }, (_, n) => ({ eventId: `${prefix}-${r}-${n}`, robotId, n })));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = next++; i < events.length; i = next++) {
+        const { eventId, robotId, n } = events[i];
+        await pipeline.service.intake.publishReportReady({ eventId, reportId: prefix, reportName: 'Rate', robotIds: [robotId], data: { rows: n } } as never);
+      }
+    }),
+  );
+}
+
+export async function rateLimitBenchmark(): Promise<void> {
+  const pipeline = await startPipeline({
+    simulatorRateLimit: `${limit.messages}/${limit.windowMs / 1000}`,
+    environment: { DINGTALK_RATE_LIMIT: `${limit.messages}/${limit.windowMs / 1000}`, PUSH_RETRY_BASE_SECONDS: '1' },
+  });
+  try {
+    const workers = pipeline.startWorkers(4);
+
+    // one robot, 100 messages
+    const [single] = await createRobots(pipeline, 1, 'rate-single');
+    const singleStarted = Date.now();
+    await publish(pipeline, 'rate-single', [single], singleMessages);
+    await waitUntil(async () => (await pipeline.simulatorStats()).distinctMessages >= singleMessages, 120_000, `${singleMessages} deliveries`);
+    const singleArrivals = (await arrivals(pipeline)).map((a) => a.at).sort((a, b) => a - b);
+    // the robot's budget is whole again one window after its last message: that is when the drain ends
+    const singleDrainMs = singleArrivals[singleArrivals.length - 1] - singleArrivals[0] + limit.windowMs;
+    const idealMs = Math.ceil(singleMessages / limit.messages) * limit.windowMs;
+    const singleStats = await pipeline.simulatorStats();
+
+    // 200 robots × 10 messages, all at once
+    const robotIds = await createRobots(pipeline, manyRobots, 'rate-many');
+    const before = singleStats.distinctMessages;
+    const manyStarted = Date.now();
+    await publish(pipeline, 'rate-many', robotIds, perRobot);
+    const publishedMs = Date.now() - manyStarted;
+    await waitUntil(async () => (await pipeline.simulatorStats()).distinctMessages >= before + manyRobots * perRobot, 300_000, `${manyRobots * perRobot} deliveries`);
+    const manyTotalMs = Date.now() - manyStarted;
+    await workers.stop();
+    const stats = await pipeline.simulatorStats();
+    const byRobot = new Map<string, number[]>();
+    for (const arrival of await arrivals(pipeline)) {
+      if (!arrival.token.startsWith('benchrate-many')) continue;
+      (byRobot.get(arrival.token) ?? byRobot.set(arrival.token, []).get(arrival.token)!).push(arrival.at);
+    }
+    // one robot's own spread: 10 messages fit one window, so the ideal is no wait at all
+    const spreads = [...byRobot.values()].map((times) => Math.max(...times) - Math.min(...times));
+    const perRobotIdealMs = Math.max(0, Math.ceil(perRobot / limit.messages) - 1) * limit.windowMs;
+    const throttled = stats.byErrcode['130101'] ?? 0;
+
+    const rows = [
+      { case: `1 robot × ${singleMessages}`, deliveries: singleMessages, '130101': singleStats.byErrcode['130101'] ?? 0, 'drain ms': singleDrainMs, 'ideal ms': idealMs, 'drain / ideal': round(singleDrainMs / idealMs, 3), 'published → last ms': singleArrivals[singleArrivals.length - 1] - singleStarted },
+      {
+        case: `${manyRobots} robots × ${perRobot}`,
+        deliveries: manyRobots * perRobot,
+        '130101': throttled - (singleStats.byErrcode['130101'] ?? 0),
+        'drain ms': manyTotalMs,
+        'ideal ms': perRobotIdealMs,
+        'drain / ideal': '-',
+        'published → last ms': manyTotalMs,
+      },
+    ];
+    printTable(`Rate-limit exactness (simulator: ${limit.messages} per ${limit.windowMs / 1000} s per robot)`, rows);
+    const spreadRow = { 'robot spread p50 ms': round(percentile(spreads, 50)), 'p99 ms': round(percentile(spreads, 99)), 'max ms': Math.max(...spreads), 'ideal ms': perRobotIdealMs, 'publishing took ms': publishedMs, 'all delivered after ms': manyTotalMs };
+    printTable(`${manyRobots} robots × ${perRobot}: how long each robot's messages are spread (a robot held up by another would show it)`, [spreadRow]);
+    console.log(`wrote ${writeResult('rate-limit', { machine: machine(), inputs: { limit, singleMessages, manyRobots, perRobot }, rows, spreads: spreadRow })}`);
+  } finally {
+    await pipeline.stop();
+  }
+}
