@@ -1,10 +1,38 @@
-// Robot and template reads shared by the jobs of one worker batch: ten jobs for one robot read it once.
+// What the jobs of one worker batch share: robot, template and rate-limit reads made once for the whole
+// batch (one BatchGetItem each), and the content writes gathered into batch writes.
+import { Coalescer } from '../concurrency';
+import type { DingTalkMessage } from '../dingtalk/messages';
+import { rateLimitStore, type RateState } from '../store/rateLimitStore';
+import { recordsStore, type TemplateSnapshot } from '../store/recordsStore';
 import { robotsStore, type Robot } from '../store/robotsStore';
 import { templatesStore, type Template } from '../store/templatesStore';
 
 export class BatchCache {
   private robots = new Map<string, Promise<Robot | undefined>>();
   private templates = new Map<string, Promise<Template | undefined>>();
+  /** Send logs as last read or written by this batch; reserve() keeps them current. */
+  readonly rateStates = new Map<string, RateState>();
+  private contents = new Coalescer<{ id: string; content: DingTalkMessage; template: TemplateSnapshot }>((entries) => recordsStore.putContents(entries));
+
+  /**
+   * Reads every robot of the batch, their send logs and their templates up front. Eventually consistent:
+   * a robot disabled or a template edited in the last second may still be seen as it was, the same race a
+   * send already in flight has anyway. Failures are left to the per-job reads, which report them per job.
+   */
+  async prefetch(robotIds: string[]): Promise<void> {
+    const ids = [...new Set(robotIds)].filter((id) => !this.robots.has(id));
+    if (ids.length === 0) return;
+    try {
+      const [robots, rateStates] = await Promise.all([robotsStore.getMany(ids), rateLimitStore.readMany(ids)]);
+      for (const id of ids) this.robots.set(id, Promise.resolve(robots.get(id)));
+      for (const [id, state] of rateStates) if (!this.rateStates.has(id)) this.rateStates.set(id, state);
+      const templateIds = [...new Set([...robots.values()].map((robot) => robot.templateId))].filter((id) => !this.templates.has(id));
+      const templates = await templatesStore.getMany(templateIds);
+      for (const id of templateIds) this.templates.set(id, Promise.resolve(templates.get(id)));
+    } catch {
+      // DynamoDB refused: each job reads for itself and fails (and is requeued) on its own
+    }
+  }
 
   robot(id: string): Promise<Robot | undefined> {
     let robot = this.robots.get(id);
@@ -16,6 +44,11 @@ export class BatchCache {
     let template = this.templates.get(id);
     if (!template) this.templates.set(id, (template = templatesStore.get(id)));
     return template;
+  }
+
+  /** Stores the content about to be sent, in one batch write with the other jobs that reach this point together. */
+  saveContent(id: string, content: DingTalkMessage, template: TemplateSnapshot): Promise<void> {
+    return this.contents.add({ id, content, template });
   }
 
   /** After a robot was changed by this batch (disabled), later jobs must see the change. */

@@ -54,13 +54,14 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
     return closeWithoutSending(job.recordId, 'failed', check.problems.join(' '), { content: message, template: snapshot(template) });
   }
 
-  const reservation = await rateLimitStore.reserve(robot.id, sendWindow, config.inlineWaitMaxMs);
+  const reservation = await rateLimitStore.reserve(robot.id, sendWindow, config.inlineWaitMaxMs, cache.rateStates);
   if ('waitMs' in reservation) return later(reservation.waitMs / 1000, reservation.reason);
 
   const attempt = await recordsStore.claim(job.recordId, leaseMs);
   if (attempt === undefined) return whyNotClaimed(job.recordId);
 
-  const onTime = await waitForSlot(robot.id, reservation.slotAt);
+  // the content is stored while the slot comes up, so a record never shows an attempt without it
+  const [onTime] = await Promise.all([waitForSlot(robot.id, reservation.slotAt, cache), cache.saveContent(job.recordId, message, snapshot(template))]);
   if ('waitMs' in onTime) {
     await recordsStore.unclaim(job.recordId, attempt);
     return later(onTime.waitMs / 1000, onTime.reason);
@@ -69,7 +70,7 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
   const entry = logEntry(result);
   log.info('dingtalk answered', { ...context, attempt, outcome: result.outcome, errcode: result.errcode, httpStatus: result.httpStatus, durationMs: result.durationMs });
 
-  const finished = { content: message, template: snapshot(template), entry, errcode: result.errcode, errmsg: entry.errmsg, response: result.response };
+  const finished = { entry, errcode: result.errcode, errmsg: entry.errmsg, response: result.response };
   switch (result.outcome) {
     case 'ok':
       await recordsStore.finish(job.recordId, attempt, { status: 'sent', ...finished });
@@ -102,12 +103,12 @@ const sendWindow = { messages: config.rateLimit.messages, windowMs: config.rateL
 /** A send this much later than its slot could land closer than a window to the next robot's send: take a new slot. */
 const lateToleranceMs = Math.max(10, Math.floor(config.rateMarginMs / 2));
 
-async function waitForSlot(robotId: string, slotAt: number): Promise<{ slotAt: number } | { waitMs: number; reason: string }> {
+async function waitForSlot(robotId: string, slotAt: number, cache: BatchCache): Promise<{ slotAt: number } | { waitMs: number; reason: string }> {
   for (;;) {
     await sleep(slotAt - Date.now());
     if (Date.now() - slotAt <= lateToleranceMs) return { slotAt };
     // the reserved slot stays in the log as if used: capacity lost, never a 130101
-    const again = await rateLimitStore.reserve(robotId, sendWindow, config.inlineWaitMaxMs);
+    const again = await rateLimitStore.reserve(robotId, sendWindow, config.inlineWaitMaxMs, cache.rateStates);
     if ('waitMs' in again) return again;
     slotAt = again.slotAt;
   }

@@ -42,8 +42,10 @@ export async function processPushJobs(messages: QueueMessage[]): Promise<BatchRe
   const metrics = new MetricsBatch();
   const failedMessageIds: string[] = [];
   const comeBackLater: { messageId: string; job: PushJob; delaySeconds: number }[] = [];
+  const jobs = new Map(messages.map((message) => [message.messageId, parseJob(message)]));
+  await cache.prefetch([...jobs.values()].flatMap((job) => (job ? [job.robotId] : [])));
   await forEachConcurrently(messages, jobsInFlight, async (message) => {
-    const job = parseJob(message);
+    const job = jobs.get(message.messageId);
     if (!job) {
       failedMessageIds.push(message.messageId);
       return;

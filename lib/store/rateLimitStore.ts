@@ -2,7 +2,8 @@
 // kept with optimistic concurrency (version) so concurrent workers never both take the last slot.
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
-import { isConditionFailure, keys, tableName } from './table';
+import { sleep } from '../concurrency';
+import { batchGetItems, isConditionFailure, keys, tableName } from './table';
 
 export interface SendWindow {
   messages: number;
@@ -12,8 +13,18 @@ export interface SendWindow {
 
 export type Reservation = { slotAt: number } | { waitMs: number; reason: 'rate-limit' | 'cooldown' };
 
+/** A robot's send log as last seen; a write based on it succeeds only if nobody wrote since (version). */
+export interface RateState {
+  sends: number[];
+  version: number;
+  cooldownUntil: number;
+}
+
 const maxContentionRetries = 40;
-import { sleep } from '../concurrency';
+
+function stateOf(item: Record<string, unknown> | undefined): RateState {
+  return { sends: (item?.sends as number[] | undefined) ?? [], version: Number(item?.version ?? 0), cooldownUntil: Number(item?.cooldownUntil ?? 0) };
+}
 
 /** The earliest moment a new send keeps every window of `windowMs + marginMs` at or under `messages` sends. */
 export function earliestSlot(sends: number[], now: number, window: SendWindow): number {
@@ -28,30 +39,48 @@ export const rateLimitStore = {
    * Reserves a send slot for the robot no later than `maxAheadMs` from now, or says how long to wait.
    * A reserved slot that goes unused only costs capacity, never a 130101.
    */
-  async reserve(robotId: string, window: SendWindow, maxAheadMs: number): Promise<Reservation> {
+  /**
+   * Reads the send logs of many robots in one request. Eventually consistent on purpose: a stale log only
+   * makes the conditional write in reserve() fail and read again, so it costs half and risks nothing.
+   */
+  async readMany(robotIds: string[]): Promise<Map<string, RateState>> {
+    const items = await batchGetItems([...new Set(robotIds)].map((id) => keys.rateLimit(id)));
+    return new Map(robotIds.map((id) => [id, stateOf(items.get(keys.rateLimit(id).pk))]));
+  },
+
+  /**
+   * Reserves a send slot for the robot no later than `maxAheadMs` from now, or says how long to wait.
+   * A reserved slot that goes unused only costs capacity, never a 130101. `known` holds logs already read
+   * (by readMany or an earlier reservation of the same batch); it is kept up to date.
+   */
+  async reserve(robotId: string, window: SendWindow, maxAheadMs: number, known = new Map<string, RateState>()): Promise<Reservation> {
     for (let attempt = 0; attempt < maxContentionRetries; attempt++) {
-      const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.rateLimit(robotId), ConsistentRead: true }));
+      let state = known.get(robotId);
+      if (!state) {
+        const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.rateLimit(robotId), ConsistentRead: true }));
+        state = stateOf(Item);
+      }
       const now = Date.now();
-      const cooldownUntil = Number(Item?.cooldownUntil ?? 0);
-      if (cooldownUntil > now) return { waitMs: cooldownUntil - now, reason: 'cooldown' };
-      const sends = (Item?.sends as number[] | undefined) ?? [];
-      const slotAt = earliestSlot(sends, now, window);
+      if (state.cooldownUntil > now) return { waitMs: state.cooldownUntil - now, reason: 'cooldown' };
+      const slotAt = earliestSlot(state.sends, now, window);
       if (slotAt - now > maxAheadMs) return { waitMs: slotAt - now, reason: 'rate-limit' };
-      const kept = [...sends.filter((at) => at > now - window.windowMs - window.marginMs), slotAt].sort((a, b) => a - b).slice(-window.messages);
-      const version = Number(Item?.version ?? 0);
+      const kept = [...state.sends.filter((at) => at > now - window.windowMs - window.marginMs), slotAt].sort((a, b) => a - b).slice(-window.messages);
+      const next: RateState = { sends: kept, version: state.version + 1, cooldownUntil: state.cooldownUntil };
       try {
         await dynamodb.send(
           new PutCommand({
             TableName: tableName,
-            Item: { ...keys.rateLimit(robotId), sends: kept, version: version + 1, ...(cooldownUntil && { cooldownUntil }) },
+            Item: { ...keys.rateLimit(robotId), sends: next.sends, version: next.version, ...(next.cooldownUntil && { cooldownUntil: next.cooldownUntil }) },
             ConditionExpression: 'attribute_not_exists(pk) OR version = :version',
-            ExpressionAttributeValues: { ':version': version },
+            ExpressionAttributeValues: { ':version': state.version },
           }),
         );
+        known.set(robotId, next);
         return { slotAt };
       } catch (error) {
+        known.delete(robotId);
         if (!isConditionFailure(error)) throw error;
-        await sleep(2 + Math.random() * 10 * Math.min(attempt + 1, 5));
+        if (attempt > 0) await sleep(2 + Math.random() * 10 * Math.min(attempt + 1, 5));
       }
     }
     // Heavy contention on one robot: back off through the queue rather than spin.

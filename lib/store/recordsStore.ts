@@ -1,7 +1,7 @@
 // Push records: one item per push job, moved through queued → sending → sent | failed | skipped by
 // conditional writes, so a job delivered twice by SQS is sent once and a crashed attempt is taken over
 // only after its lease expires.
-import { BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PushStatus } from '../../schemas/pushRecord';
 import type { DingTalkMessage } from '../dingtalk/messages';
 import { dynamodb } from '../aws/clients';
@@ -9,7 +9,7 @@ import { config } from '../config';
 import { forEachConcurrently } from '../concurrency';
 import { badRequest } from '../errors';
 import { idsWithNameContaining } from './namesStore';
-import { batchGetById, indexNames, isConditionFailure, keys, listPartitions, queryPages, tableName, type Page } from './table';
+import { batchGetById, batchPutAll, indexNames, isConditionFailure, keys, listPartitions, queryPages, tableName, type Page } from './table';
 
 export interface AttemptLogEntry {
   at: string;
@@ -100,10 +100,9 @@ export function newQueuedRecord(fields: NewPushRecord, now = new Date()): PushRe
 const claimable = '#status = :queued OR (#status = :sending AND leaseUntil < :now)';
 const ownedAttempt = '#status = :sending AND attempts = :attempt';
 
+/** How an attempt ended. The content was stored before the send (putContents). */
 export interface Outcome {
   status: 'sent' | 'failed';
-  content: DingTalkMessage;
-  template: TemplateSnapshot;
   entry?: AttemptLogEntry;
   errcode?: number;
   errmsg?: string;
@@ -113,16 +112,15 @@ export interface Outcome {
 export const recordsStore = {
   /** Writes records in batches of 25 (plain puts: for new records, whose ids are fresh or known to be absent). */
   async putMany(records: PushRecord[]): Promise<void> {
-    for (let start = 0; start < records.length; start += 25) {
-      let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
-        [tableName]: records.slice(start, start + 25).map((record) => ({ PutRequest: { Item: toItem(record) } })),
-      };
-      for (let retry = 0; request && Object.keys(request).length > 0; retry++) {
-        if (retry > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** retry)));
-        const result = await dynamodb.send(new BatchWriteCommand({ RequestItems: request }));
-        request = result.UnprocessedItems as typeof request;
-      }
-    }
+    await batchPutAll(records.map(toItem));
+  },
+
+  /**
+   * Stores what is about to be sent (the body, and the template it came from), 25 records to a request.
+   * Written before the send, so a record never shows an attempt without its content.
+   */
+  async putContents(entries: { id: string; content: DingTalkMessage; template: TemplateSnapshot }[]): Promise<void> {
+    await batchPutAll(entries.map(({ id, ...content }) => contentItem(id, content)));
   },
 
   /** The summary and, once written, the content item, in one Query. */
@@ -133,7 +131,9 @@ export const recordsStore = {
     const summary = Items.find((item) => item.sk === 'RECORD');
     if (!summary) return undefined;
     const content = Items.find((item) => item.sk === 'CONTENT');
-    return { ...fromItem(summary), ...(content && { content: content.content, template: content.template, response: content.response }) };
+    const record = fromItem(summary);
+    // records written before DingTalk's answer moved to the summary kept it with the content
+    return { ...record, ...(content && { content: content.content, template: content.template, response: record.response ?? content.response }) };
   },
 
   async getMany(ids: string[]): Promise<Map<string, PushRecord>> {
@@ -174,7 +174,6 @@ export const recordsStore = {
   /** Ends the attempt `attempt` as sent or failed, storing exactly what was sent and how DingTalk answered. */
   async finish(id: string, attempt: number, outcome: Outcome): Promise<boolean> {
     const now = new Date().toISOString();
-    await putContent(id, { content: outcome.content, template: outcome.template, response: outcome.response });
     return conditionalUpdate({
       Key: keys.record(id),
       UpdateExpression:
@@ -182,9 +181,10 @@ export const recordsStore = {
         (outcome.status === 'sent' ? ', sentAt = :now' : '') +
         (outcome.errcode !== undefined ? ', errcode = :errcode' : '') +
         (outcome.errmsg !== undefined ? ', errmsg = :errmsg' : '') +
+        (outcome.response !== undefined ? ', #response = :response' : '') +
         ' REMOVE leaseUntil',
       ConditionExpression: ownedAttempt,
-      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeNames: { '#status': 'status', ...(outcome.response !== undefined && { '#response': 'response' }) },
       ExpressionAttributeValues: {
         ':status': outcome.status,
         ':statusKey': `STATUS#${outcome.status}`,
@@ -195,6 +195,7 @@ export const recordsStore = {
         ':entries': outcome.entry ? [outcome.entry] : [],
         ...(outcome.errcode !== undefined && { ':errcode': outcome.errcode }),
         ...(outcome.errmsg !== undefined && { ':errmsg': outcome.errmsg }),
+        ...(outcome.response !== undefined && { ':response': outcome.response }),
       },
     });
   },
@@ -399,13 +400,12 @@ function decodeTimeCursor(cursor: string | undefined): string | undefined {
   throw badRequest('The cursor is not one this API issued; start again without it', [{ path: '/cursor', message: 'is not a cursor from a previous page of this list' }]);
 }
 
-async function putContent(id: string, content: { content?: DingTalkMessage; template?: TemplateSnapshot; response?: unknown }): Promise<void> {
-  await dynamodb.send(
-    new PutCommand({
-      TableName: tableName,
-      Item: { ...keys.recordContent(id), ...content, expiresAt: Math.floor(Date.now() / 1000) + config.recordRetentionDays * 86_400 },
-    }),
-  );
+function contentItem(id: string, content: { content?: DingTalkMessage; template?: TemplateSnapshot }) {
+  return { ...keys.recordContent(id), ...content, expiresAt: Math.floor(Date.now() / 1000) + config.recordRetentionDays * 86_400 };
+}
+
+async function putContent(id: string, content: { content?: DingTalkMessage; template?: TemplateSnapshot }): Promise<void> {
+  await dynamodb.send(new PutCommand({ TableName: tableName, Item: contentItem(id, content) }));
 }
 
 async function conditionalUpdate(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>): Promise<boolean> {

@@ -15,7 +15,7 @@
 // Push records also carry robotKey, templateKey, statusKey and eventKey: sparse indexes sorted by listSk,
 // so every record filter is a Query on the narrowest index, never a Scan. The content (up to 20 KB) is a
 // separate item, so the indexes copy only the small summary.
-import { BatchGetCommand, QueryCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, QueryCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
 import { config } from '../config';
 import { badRequest } from '../errors';
@@ -104,8 +104,8 @@ export async function queryPage<T extends Record<string, unknown>>(
   return { items: pageItems, nextCursor: encodeCursor(lastKey) };
 }
 
-/** Reads items by key, 100 to a request, retrying what DynamoDB left unprocessed; keyed by each item's id. */
-export async function batchGetById(itemKeys: Record<string, string>[], consistent = false): Promise<Map<string, Record<string, unknown>>> {
+/** Reads items by key, 100 to a request, retrying what DynamoDB left unprocessed; keyed by each item's pk. */
+export async function batchGetItems(itemKeys: Record<string, string>[], consistent = false): Promise<Map<string, Record<string, unknown>>> {
   const found = new Map<string, Record<string, unknown>>();
   for (let start = 0; start < itemKeys.length; start += 100) {
     let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
@@ -113,11 +113,31 @@ export async function batchGetById(itemKeys: Record<string, string>[], consisten
     };
     while (request && Object.keys(request).length > 0) {
       const result = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of result.Responses?.[tableName] ?? []) found.set(item.id as string, item);
+      for (const item of result.Responses?.[tableName] ?? []) found.set(item.pk as string, item);
       request = result.UnprocessedKeys as typeof request;
     }
   }
   return found;
+}
+
+/** Like batchGetItems, keyed by each item's id. */
+export async function batchGetById(itemKeys: Record<string, string>[], consistent = false): Promise<Map<string, Record<string, unknown>>> {
+  const items = await batchGetItems(itemKeys, consistent);
+  return new Map([...items.values()].map((item) => [item.id as string, item]));
+}
+
+/** Plain puts, 25 to a request, retrying what DynamoDB left unprocessed with a growing pause. */
+export async function batchPutAll(items: Record<string, unknown>[]): Promise<void> {
+  for (let start = 0; start < items.length; start += 25) {
+    let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
+      [tableName]: items.slice(start, start + 25).map((item) => ({ PutRequest: { Item: item } })),
+    };
+    for (let retry = 0; request && Object.keys(request).length > 0; retry++) {
+      if (retry > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** retry)));
+      const result = await dynamodb.send(new BatchWriteCommand({ RequestItems: request }));
+      request = result.UnprocessedItems as typeof request;
+    }
+  }
 }
 
 /** Every page of a Query, one at a time (a consumer that has enough simply stops iterating). */
