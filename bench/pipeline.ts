@@ -130,8 +130,8 @@ function meterClient(client: { middlewareStack: { add: (...args: never[]) => voi
     }
     return result;
   };
-  // 'build' runs after the document client has turned its input into DynamoDB's
-  (client.middlewareStack.add as (middleware: unknown, options: unknown) => void)(middleware, { step: 'build', name: `benchMeter-${service}` });
+  // 'initialize' sees the command's input before it is serialized; the flag passes the document marshaller untouched
+  (client.middlewareStack.add as (middleware: unknown, options: unknown) => void)(middleware, { step: 'initialize', name: `benchMeter-${service}` });
 }
 
 /** The document client's command names (Get, Put…) as DynamoDB's operation names. */

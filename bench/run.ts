@@ -1,15 +1,23 @@
 // `npm run bench [name...]`: runs the benchmarks (all when none is named), each printing a table and
 // writing bench/results/<name>.json. Not part of `npm test`.
+import { coldStartBenchmark } from './coldStart';
 import { costPerPushBenchmark } from './costPerPush';
+import { fanOutBenchmark } from './fanOut';
 import { loadBenchmark } from './load';
+import { rateLimitBenchmark } from './rateLimit';
 import { recordQueriesBenchmark } from './recordQueries';
+import { throughputBenchmark } from './throughput';
 
 // Lambda runs Node 22; the SDK's notice about Node 20 is noise here
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const benchmarks: Record<string, () => Promise<void>> = {
   'cost-per-push': costPerPushBenchmark,
+  throughput: throughputBenchmark,
+  'fan-out': fanOutBenchmark,
+  'rate-limit': rateLimitBenchmark,
   'record-queries': recordQueriesBenchmark,
+  'cold-start': coldStartBenchmark,
   load: loadBenchmark,
 };
 

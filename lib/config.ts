@@ -76,6 +76,9 @@ export const config = {
   dingtalkTimeoutMs: readInteger('DINGTALK_TIMEOUT_MS', 5000, 100, 60_000),
   maxAttempts: readInteger('PUSH_MAX_ATTEMPTS', 5, 1, 50),
   retryBaseSeconds: readInteger('PUSH_RETRY_BASE_SECONDS', 5, 1, 900),
+  /** A report with more subscribers than this is queued by the workers, a page each, so the intake answers at once. */
+  fanOutIntakePage: readInteger('FANOUT_INTAKE_PAGE', 100, 1, 1000),
+  fanOutWorkerPage: readInteger('FANOUT_WORKER_PAGE', 500, 1, 5000),
   /** A job whose rate-limit slot is at most this far ahead waits in the worker; further ahead it goes back to the queue. */
   inlineWaitMaxMs: readInteger('PUSH_INLINE_WAIT_MS', 3000, 0, 20_000),
   autoDisableAfterFailures: readInteger('ROBOT_AUTO_DISABLE_AFTER', 3, 1, 1000),

@@ -25,3 +25,33 @@ export const pushJobSchema = {
 } as const;
 
 export type PushJob = FromSchema<typeof pushJobSchema>;
+
+/** The rest of a large fan-out, handed to the workers a page at a time so the intake answers at once. */
+export const fanOutJobSchema = {
+  $id: 'FanOutJob',
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind', 'report', 'from'],
+  properties: {
+    kind: { const: 'fanOut' },
+    infrastructureRetries: pushJobSchema.properties.infrastructureRetries,
+    report: pushJobSchema.properties.report,
+    /** Where the next page of subscribers starts (robotsStore.subscribersPage). */
+    from: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['partition'],
+      properties: {
+        partition: { type: 'integer', minimum: 0, maximum: 1 },
+        after: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['pk', 'sk'],
+          properties: { pk: { type: 'string', maxLength: 400 }, sk: { type: 'string', maxLength: 400 } },
+        },
+      },
+    },
+  },
+} as const;
+
+export type FanOutJob = FromSchema<typeof fanOutJobSchema>;

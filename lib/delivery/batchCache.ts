@@ -12,7 +12,8 @@ export class BatchCache {
   private templates = new Map<string, Promise<Template | undefined>>();
   /** Send logs as last read or written by this batch; reserve() keeps them current. */
   readonly rateStates = new Map<string, RateState>();
-  private contents = new Coalescer<{ id: string; content: DingTalkMessage; template: TemplateSnapshot }>((entries) => recordsStore.putContents(entries));
+  // 20 ms: the jobs of a batch reach this point a few DynamoDB round trips apart; the wait overlaps the slot wait
+  private contents = new Coalescer<{ id: string; content: DingTalkMessage; template: TemplateSnapshot }>((entries) => recordsStore.putContents(entries), 25, 20);
 
   /**
    * Reads every robot of the batch, their send logs and their templates up front. Eventually consistent:

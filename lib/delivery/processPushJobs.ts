@@ -1,7 +1,7 @@
 // A batch of queued messages → delivered jobs. Jobs run concurrently; each message is reported on its own,
 // so one bad job never makes the others be sent again.
-import type { PushJob } from '../../schemas/pushJob';
-import { pushJobSchema } from '../../schemas/pushJob';
+import { fanOutJobSchema, pushJobSchema, type FanOutJob, type PushJob } from '../../schemas/pushJob';
+import { continueFanOut } from '../events/publishReportReady';
 import { forEachConcurrently } from '../concurrency';
 import { log } from '../log';
 import { MetricsBatch } from '../metrics';
@@ -26,9 +26,10 @@ const jobsInFlight = 10;
 /** Requeues after infrastructure errors (1, 2, 4 … 60 s apart: about 8 minutes) before SQS redelivery takes over. */
 const maxInfrastructureRetries = 12;
 
-function parseJob(message: QueueMessage): PushJob | undefined {
+function parseJob(message: QueueMessage): PushJob | FanOutJob | undefined {
   try {
-    return validateBody<PushJob>(pushJobSchema, JSON.parse(message.body));
+    const body = JSON.parse(message.body) as { kind?: unknown };
+    return body?.kind === 'fanOut' ? validateBody<FanOutJob>(fanOutJobSchema, body) : validateBody<PushJob>(pushJobSchema, body);
   } catch (error) {
     log.error('poison push job: not a valid job; leaving it for the dead-letter queue', { messageId: message.messageId, error });
     return undefined;
@@ -41,9 +42,9 @@ export async function processPushJobs(messages: QueueMessage[]): Promise<BatchRe
   const cache = new BatchCache();
   const metrics = new MetricsBatch();
   const failedMessageIds: string[] = [];
-  const comeBackLater: { messageId: string; job: PushJob; delaySeconds: number }[] = [];
+  const comeBackLater: { messageId: string; job: PushJob | FanOutJob; delaySeconds: number }[] = [];
   const jobs = new Map(messages.map((message) => [message.messageId, parseJob(message)]));
-  await cache.prefetch([...jobs.values()].flatMap((job) => (job ? [job.robotId] : [])));
+  await cache.prefetch([...jobs.values()].flatMap((job) => (job && 'robotId' in job ? [job.robotId] : [])));
   await forEachConcurrently(messages, jobsInFlight, async (message) => {
     const job = jobs.get(message.messageId);
     if (!job) {
@@ -52,6 +53,10 @@ export async function processPushJobs(messages: QueueMessage[]): Promise<BatchRe
     }
     if (message.sentAt) metrics.add('QueueAge', Date.now() - message.sentAt, 'Milliseconds');
     try {
+      if ('kind' in job) {
+        await continueFanOut(job);
+        return;
+      }
       const outcome = await deliverPushJob(job, cache);
       const metric = outcomeMetric[outcome.kind === 'done' ? outcome.status : outcome.reason];
       if (metric) metrics.add(metric, 1);
@@ -62,10 +67,10 @@ export async function processPushJobs(messages: QueueMessage[]): Promise<BatchRe
       // so a short outage does not use up maxReceiveCount and send healthy jobs to the DLQ.
       const retries = job.infrastructureRetries ?? 0;
       if (retries < maxInfrastructureRetries) {
-        log.warn('push job hit an infrastructure error; requeued', { messageId: message.messageId, recordId: job.recordId, retries, error });
+        log.warn('push job hit an infrastructure error; requeued', { messageId: message.messageId, recordId: 'recordId' in job ? job.recordId : undefined, retries, error });
         comeBackLater.push({ messageId: message.messageId, job: { ...job, infrastructureRetries: retries + 1 }, delaySeconds: Math.min(60, 2 ** retries) });
       } else {
-        log.error('push job failed; the queue will deliver it again', { messageId: message.messageId, recordId: job.recordId, error });
+        log.error('push job failed; the queue will deliver it again', { messageId: message.messageId, recordId: 'recordId' in job ? job.recordId : undefined, error });
         failedMessageIds.push(message.messageId);
       }
     }

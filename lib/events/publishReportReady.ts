@@ -2,14 +2,15 @@
 // subscribed robot. Idempotent on eventId; an intake that died half-way is resumed by the next attempt.
 import { createHash } from 'node:crypto';
 import type { ReportReadyEvent } from '../../schemas/event';
-import type { PushJob } from '../../schemas/pushJob';
+import type { FanOutJob, PushJob } from '../../schemas/pushJob';
+import { config } from '../config';
 import { forEachConcurrently } from '../concurrency';
 import { conflict, validationFailed } from '../errors';
 import { log } from '../log';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { eventsStore, type StoredReport } from '../store/eventsStore';
 import { newQueuedRecord, recordsStore, type PushRecord } from '../store/recordsStore';
-import { robotsStore, type Subscriber } from '../store/robotsStore';
+import { robotsStore, type Subscriber, type SubscriberPosition } from '../store/robotsStore';
 import { templatesStore } from '../store/templatesStore';
 
 export interface IntakeResult {
@@ -22,6 +23,9 @@ export interface IntakeResult {
 const fanOutStaleAfterMs = 35_000;
 const chunkSize = 100;
 const chunksInFlight = 4;
+/** Subscribers queued by the intake itself; a report with more hands the rest to the workers, a page per job. */
+const intakePageSize = config.fanOutIntakePage;
+const workerPageSize = config.fanOutWorkerPage;
 
 /** Same event + robot → same record id, so a resumed fan-out finds what the first one wrote. */
 export function pushRecordId(eventId: string, robotId: string): string {
@@ -41,63 +45,75 @@ export async function publishReportReady(event: ReportReadyEvent): Promise<Intak
     }
     log.warn('resuming an interrupted fan-out', { eventId: event.eventId });
   }
-  const jobs = await fanOut(report, explicitRobots ?? robotsStore.subscribersOf(event.reportId), Boolean(seen));
+  const jobs = explicitRobots ? await fanOutPage(report, explicitRobots, Boolean(seen)) : await fanOutToSubscribers(report, Boolean(seen));
   await eventsStore.complete(event.eventId, jobs);
   log.info('report event queued', { eventId: event.eventId, reportId: event.reportId, jobs, correlationId: event.eventId });
   return { eventId: event.eventId, jobs, duplicate: Boolean(seen) };
 }
 
-async function explicitSubscribers(robotIds: string[]): Promise<AsyncIterable<Subscriber[]>> {
+async function explicitSubscribers(robotIds: string[]): Promise<Subscriber[]> {
   const robots = await robotsStore.getMany(robotIds);
   const unknown = robotIds.filter((id) => !robots.has(id));
   if (unknown.length > 0) {
     throw validationFailed(`Unknown robot id(s): ${unknown.slice(0, 20).join(', ')}`, unknown.slice(0, 20).map((id) => ({ path: `/robotIds/${robotIds.indexOf(id)}`, message: 'does not name an existing robot' })));
   }
-  const enabled = [...robots.values()].filter((robot) => robot.enabled).map((robot) => ({ robotId: robot.id, robotName: robot.name, templateId: robot.templateId }));
-  return (async function* () {
-    yield enabled;
-  })();
+  return [...robots.values()].filter((robot) => robot.enabled).map((robot) => ({ robotId: robot.id, robotName: robot.name, templateId: robot.templateId }));
 }
 
-async function fanOut(report: StoredReport, subscriberPages: AsyncIterable<Subscriber[]>, resuming: boolean): Promise<number> {
-  const event = report;
+/**
+ * A report with more subscribers than one page: the first page is queued here and the rest by the
+ * workers, a page per job (each hands the next page on before writing its own, so pages overlap), so
+ * the publisher's 202 does not wait for thousands of records. `jobs` is the count of subscribers.
+ */
+async function fanOutToSubscribers(report: StoredReport, resuming: boolean): Promise<number> {
+  const first = await robotsStore.subscribersPage(report.reportId, undefined, intakePageSize);
+  if (!first.next) return fanOutPage(report, first.subscribers, resuming);
+  const [total] = await Promise.all([robotsStore.countSubscribers(report.reportId), fanOutPage(report, first.subscribers, resuming)]);
+  await enqueuePushJobs([{ job: { kind: 'fanOut', report, from: first.next } satisfies FanOutJob }]);
+  return total;
+}
+
+/** The worker's part of a large fan-out: one page of subscribers. Always checks for records already written (a job may run twice). */
+export async function continueFanOut(job: FanOutJob): Promise<number> {
+  const page = await robotsStore.subscribersPage(job.report.reportId, job.from as SubscriberPosition, workerPageSize);
+  if (page.next) await enqueuePushJobs([{ job: { kind: 'fanOut', report: job.report, from: page.next } satisfies FanOutJob }]);
+  return fanOutPage(job.report as StoredReport, page.subscribers, true);
+}
+
+/** Records and push jobs for one page of subscribers. `resuming`: keep records already written, requeue those still queued. */
+async function fanOutPage(report: StoredReport, page: Subscriber[], resuming: boolean): Promise<number> {
   const seenRobots = new Set<string>();
+  const subscribers = page.filter((s) => !seenRobots.has(s.robotId) && seenRobots.add(s.robotId));
   const templateNames = new Map<string, string>();
-  let jobs = 0;
-  for await (const page of subscriberPages) {
-    const subscribers = page.filter((s) => !seenRobots.has(s.robotId) && seenRobots.add(s.robotId));
-    const missingTemplates = [...new Set(subscribers.map((s) => s.templateId))].filter((id) => !templateNames.has(id));
-    for (const [id, template] of await templatesStore.getMany(missingTemplates)) templateNames.set(id, template.name);
-    const chunks: Subscriber[][] = [];
-    for (let start = 0; start < subscribers.length; start += chunkSize) chunks.push(subscribers.slice(start, start + chunkSize));
-    await forEachConcurrently(chunks, chunksInFlight, async (chunk) => {
-      const now = new Date();
-      let records: PushRecord[] = chunk.map((s) =>
-        newQueuedRecord(
-          {
-            id: pushRecordId(event.eventId, s.robotId),
-            eventId: event.eventId,
-            reportId: event.reportId,
-            reportName: event.reportName,
-            robotId: s.robotId,
-            robotName: s.robotName,
-            templateId: s.templateId,
-            templateName: templateNames.get(s.templateId) ?? '',
-          },
-          now,
-        ),
-      );
-      let toEnqueue = records;
-      if (resuming) {
-        // keep what the interrupted run wrote; re-send jobs still queued (a duplicate job is harmless)
-        const existing = await recordsStore.getMany(records.map((r) => r.id));
-        toEnqueue = records.map((r) => existing.get(r.id) ?? r).filter((r) => r.status === 'queued');
-        records = records.filter((r) => !existing.has(r.id));
-      }
-      await recordsStore.putMany(records);
-      await enqueuePushJobs(toEnqueue.map((r) => ({ job: { recordId: r.id, robotId: r.robotId, correlationId: event.eventId, report } satisfies PushJob })));
-      jobs += chunk.length;
-    });
-  }
-  return jobs;
+  for (const [id, template] of await templatesStore.getMany([...new Set(subscribers.map((s) => s.templateId))])) templateNames.set(id, template.name);
+  const chunks: Subscriber[][] = [];
+  for (let start = 0; start < subscribers.length; start += chunkSize) chunks.push(subscribers.slice(start, start + chunkSize));
+  await forEachConcurrently(chunks, chunksInFlight, async (chunk) => {
+    const now = new Date();
+    let records: PushRecord[] = chunk.map((s) =>
+      newQueuedRecord(
+        {
+          id: pushRecordId(report.eventId, s.robotId),
+          eventId: report.eventId,
+          reportId: report.reportId,
+          reportName: report.reportName,
+          robotId: s.robotId,
+          robotName: s.robotName,
+          templateId: s.templateId,
+          templateName: templateNames.get(s.templateId) ?? '',
+        },
+        now,
+      ),
+    );
+    let toEnqueue = records;
+    if (resuming) {
+      // keep what the interrupted run wrote; re-send jobs still queued (a duplicate job is harmless)
+      const existing = await recordsStore.getMany(records.map((r) => r.id));
+      toEnqueue = records.map((r) => existing.get(r.id) ?? r).filter((r) => r.status === 'queued');
+      records = records.filter((r) => !existing.has(r.id));
+    }
+    await recordsStore.putMany(records);
+    await enqueuePushJobs(toEnqueue.map((r) => ({ job: { recordId: r.id, robotId: r.robotId, correlationId: report.eventId, report } satisfies PushJob })));
+  });
+  return subscribers.length;
 }

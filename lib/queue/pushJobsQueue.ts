@@ -1,7 +1,7 @@
 // The push-jobs queue and its dead-letter queue. URLs are looked up once by name, so the same code works
 // against SQS and the local emulator (whose queue URLs carry its own host).
 import { GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
-import type { PushJob } from '../../schemas/pushJob';
+import type { FanOutJob, PushJob } from '../../schemas/pushJob';
 import { sqs } from '../aws/clients';
 import { config } from '../config';
 
@@ -18,7 +18,7 @@ export function queueUrl(name: string): Promise<string> {
 }
 
 export interface QueuedJob {
-  job: PushJob;
+  job: PushJob | FanOutJob;
   /** Up to 900 seconds, SQS's limit. */
   delaySeconds?: number;
 }

@@ -1,6 +1,6 @@
 // Robots in DynamoDB, with their name claims, template usage counts and per-report subscription items,
 // all changed together in one transaction so fan-out never sees a half-saved robot.
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
 import { conflict, notFound, validationFailed } from '../errors';
 import type { AtSettings } from '../dingtalk/messages';
@@ -25,6 +25,12 @@ export interface Robot {
 }
 
 /** What fan-out needs of a subscribed robot, kept on the subscription item so intake reads one partition. */
+/** Where a page of subscribers starts: which partition (the report's, then "*") and after which key. */
+export interface SubscriberPosition {
+  partition: number;
+  after?: { pk: string; sk: string };
+}
+
 export interface Subscriber {
   robotId: string;
   robotName: string;
@@ -183,18 +189,44 @@ export const robotsStore = {
     }
   },
 
-  /** Subscribers of a report, enabled ones only, read page by page (a report may reach thousands of robots). */
-  async *subscribersOf(reportId: string): AsyncGenerator<Subscriber[]> {
+  /**
+   * One page of a report's enabled subscribers (its own partition, then the "*" one), and where the next
+   * page starts. The position is plain data, so a fan-out can hand the rest to another worker.
+   */
+  async subscribersPage(reportId: string, from: SubscriberPosition | undefined, limit: number): Promise<{ subscribers: Subscriber[]; next?: SubscriberPosition }> {
+    const partitions = reportId === '*' ? ['*'] : [reportId, '*'];
+    let position = from ?? { partition: 0 };
+    const subscribers: Subscriber[] = [];
+    while (position.partition < partitions.length && subscribers.length < limit) {
+      const page = await dynamodb.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: 'enabled = :enabled',
+          ExpressionAttributeValues: { ':pk': `SUBSCRIPTION#${partitions[position.partition]}`, ':enabled': true },
+          ExclusiveStartKey: position.after,
+          Limit: limit - subscribers.length,
+        }),
+      );
+      subscribers.push(...(page.Items ?? []).map((item) => ({ robotId: item.robotId, robotName: item.robotName, templateId: item.templateId }) as Subscriber));
+      position = page.LastEvaluatedKey ? { partition: position.partition, after: page.LastEvaluatedKey as SubscriberPosition['after'] } : { partition: position.partition + 1 };
+    }
+    return { subscribers, ...(position.partition < partitions.length && { next: position }) };
+  },
+
+  /** How many enabled robots subscribe to the report (a COUNT query: nothing is read out). */
+  async countSubscribers(reportId: string): Promise<number> {
+    let total = 0;
     for (const partition of reportId === '*' ? ['*'] : [reportId, '*']) {
       const pages = queryPages({
         KeyConditionExpression: 'pk = :pk',
         FilterExpression: 'enabled = :enabled',
         ExpressionAttributeValues: { ':pk': `SUBSCRIPTION#${partition}`, ':enabled': true },
+        Select: 'COUNT',
       });
-      for await (const page of pages) {
-        yield (page.Items ?? []).map((item) => ({ robotId: item.robotId, robotName: item.robotName, templateId: item.templateId }) as Subscriber);
-      }
+      for await (const page of pages) total += page.Count ?? 0;
     }
+    return total;
   },
 
   /** Counts a permanent failure; returns the new streak length. */

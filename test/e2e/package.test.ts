@@ -63,6 +63,8 @@ describe('serverless package', () => {
     // the worker may not touch SSM, the health check may touch nothing but its logs
     const policyOf = (name: string) => JSON.stringify(template.Resources[name].Properties.Policies);
     expect(policyOf('WorkerRole')).not.toContain('ssm:');
+    // contents and large fan-outs are written in batches
+    expect(policyOf('WorkerRole')).toContain('dynamodb:BatchWriteItem');
     expect(policyOf('HealthRole')).not.toMatch(/dynamodb:|sqs:|ssm:/);
   });
 

@@ -18,4 +18,7 @@ export const baseTestEnvironment: Record<string, string> = {
   DINGTALK_TIMEOUT_MS: '1500',
   DINGTALK_COOLDOWN_SECONDS: '2',
   DINGTALK_RATE_LIMIT: '20/2',
+  // small fan-out pages, so a report with a few dozen robots already goes through the workers' pages
+  FANOUT_INTAKE_PAGE: '20',
+  FANOUT_WORKER_PAGE: '25',
 };

@@ -1,0 +1,110 @@
+// Benchmark 1: delivery throughput and latency. N report events fanned out to M robots through the real
+// local pieces (fauxqs, DynamoDB Local, the worker code, the simulator with its rate limit off), against
+// the ceiling: a tight loop POSTing the same rendered bodies straight to the same simulator, through the
+// same DingTalk client, at the same concurrency. Then a paced run at 100 deliveries per second for the
+// latency from event accepted to record `sent`. Also samples this process's peak memory (the worker
+// code, the intake and the poller together: an upper bound for the worker alone).
+import { machine, percentile, printTable, round, writeResult } from './support';
+import { createRobots, startPipeline, waitUntil, type Pipeline } from './pipeline';
+
+const events = Number(process.env.BENCH_EVENTS ?? 10);
+const robots = Number(process.env.BENCH_ROBOTS ?? 200);
+const pollers = Number(process.env.BENCH_POLLERS ?? 4);
+/** Each poller's batch runs 10 jobs at once (processPushJobs), so the raw loop gets the same number of senders. */
+const concurrency = pollers * 10;
+const pacedSeconds = Number(process.env.BENCH_PACED_SECONDS ?? 10);
+const pacedPerSecond = 100;
+
+function memorySampler() {
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  return { stop: () => (clearInterval(timer), peak) };
+}
+
+/** Seconds between accepting each event and its records being `sent`. */
+async function latencies(pipeline: Pipeline, accepted: Map<string, number>): Promise<number[]> {
+  const samples: number[] = [];
+  for (const [eventId, at] of accepted) {
+    const page = await pipeline.service.records.recordsStore.list({ eventId }, { limit: 1000 });
+    for (const record of page.items) {
+      if (record.status !== 'sent' || !record.sentAt) throw new Error(`record ${record.id} is ${record.status}`);
+      samples.push(Date.parse(record.sentAt) - at);
+    }
+  }
+  return samples;
+}
+
+export async function throughputBenchmark(): Promise<void> {
+  const pipeline = await startPipeline({ environment: { DINGTALK_RATE_LIMIT: '1000000/60' } });
+  try {
+    await createRobots(pipeline, robots, 'throughput');
+    const total = events * robots;
+    const memory = memorySampler();
+
+    // the pipeline: publish every event, then drain
+    const workers = pipeline.startWorkers(pollers);
+    const accepted = new Map<string, number>();
+    const started = performance.now();
+    for (let n = 0; n < events; n++) {
+      const eventId = `throughput-${n}`;
+      await pipeline.service.intake.publishReportReady({ eventId, reportId: 'throughput', reportName: 'Throughput', data: { rows: n } } as never);
+      accepted.set(eventId, Date.now());
+    }
+    await waitUntil(async () => (await pipeline.simulatorStats()).distinctMessages >= total, 600_000, `${total} deliveries`);
+    const pipelineSeconds = (performance.now() - started) / 1000;
+    await workers.stop();
+    const pipelineLatencies = await latencies(pipeline, accepted);
+
+    // the ceiling: the same bodies, the same client, straight to the simulator
+    const { renderMessage } = await import('../lib/render/renderMessage');
+    const { sendToDingTalk } = await import('../lib/dingtalk/client');
+    const robotList = (await pipeline.service.robots.listRobots({ limit: 100 } as never)).items;
+    const template = await pipeline.service.templates.getTemplate(robotList[0].templateId);
+    const { robotsStore } = await import('../lib/store/robotsStore');
+    const fullRobot = (await robotsStore.get(robotList[0].id))!;
+    const bodies = Array.from({ length: total }, (_, i) => ({ ...renderMessage(template, { eventId: `raw-${i}`, reportId: 'throughput', reportName: 'Throughput', data: { rows: i } } as never, fullRobot), msgUuid: `raw-${i}` }));
+    let next = 0;
+    const rawStarted = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let i = next++; i < total; i = next++) {
+          const result = await sendToDingTalk(bodies[i], { webhookUrl: fullRobot.webhookUrl, secret: fullRobot.secret, timeoutMs: 5000 });
+          if (result.outcome !== 'ok') throw new Error(`raw send failed: ${result.errmsg}`);
+        }
+      }),
+    );
+    const rawSeconds = (performance.now() - rawStarted) / 1000;
+
+    // latency at a steady 100 deliveries per second: one event to 100 robots each second
+    const pacedRobots = await createRobots(pipeline, pacedPerSecond, 'paced');
+    const pacedWorkers = pipeline.startWorkers(pollers);
+    const before = (await pipeline.simulatorStats()).distinctMessages;
+    const pacedAccepted = new Map<string, number>();
+    const pacedStarted = Date.now();
+    for (let second = 0; second < pacedSeconds; second++) {
+      const due = pacedStarted + second * 1000;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      const eventId = `paced-${second}`;
+      await pipeline.service.intake.publishReportReady({ eventId, reportId: 'paced', reportName: 'Paced', data: { rows: second } } as never);
+      pacedAccepted.set(eventId, Date.now());
+    }
+    await waitUntil(async () => (await pipeline.simulatorStats()).distinctMessages >= before + pacedSeconds * pacedRobots.length, 300_000, 'paced deliveries');
+    await pacedWorkers.stop();
+    const pacedLatencies = await latencies(pipeline, pacedAccepted);
+    const peakRss = memory.stop();
+
+    const pipelineRate = total / pipelineSeconds;
+    const rawRate = total / rawSeconds;
+    const rows = [
+      { run: `pipeline: ${events} events × ${robots} robots`, deliveries: total, seconds: round(pipelineSeconds, 2), 'deliveries/s': Math.round(pipelineRate), 'vs raw': round(pipelineRate / rawRate, 3), 'p50 accepted→sent ms': Math.round(percentile(pipelineLatencies, 50)), 'p99 ms': Math.round(percentile(pipelineLatencies, 99)) },
+      { run: `raw POST loop, ${concurrency} at once`, deliveries: total, seconds: round(rawSeconds, 2), 'deliveries/s': Math.round(rawRate), 'vs raw': 1, 'p50 accepted→sent ms': '-', 'p99 ms': '-' },
+      { run: `paced: ${pacedPerSecond} deliveries/s for ${pacedSeconds} s`, deliveries: pacedLatencies.length, seconds: pacedSeconds, 'deliveries/s': pacedPerSecond, 'vs raw': '-', 'p50 accepted→sent ms': Math.round(percentile(pacedLatencies, 50)), 'p99 ms': Math.round(percentile(pacedLatencies, 99)) },
+    ];
+    printTable(`Delivery throughput (${pollers} pollers × 10 jobs in flight; simulator rate limit off)`, rows);
+    console.log(`peak RSS of the process running the worker, intake and poller: ${round(peakRss / 2 ** 20)} MB (target for the worker: < 200 MB)`);
+    console.log('targets: pipeline ≥ 1/3 of the raw loop; p99 < 1000 ms at 100 deliveries/s');
+    console.log(`wrote ${writeResult('throughput', { machine: machine(), inputs: { events, robots, pollers, concurrency, pacedSeconds, pacedPerSecond }, rows, peakRssMB: round(peakRss / 2 ** 20) })}`);
+  } finally {
+    await pipeline.stop();
+  }
+}
