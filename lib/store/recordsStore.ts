@@ -283,10 +283,20 @@ export const recordsStore = {
    */
   async list(filter: RecordFilter, options: { limit: number; cursor?: string }): Promise<Page<PushRecord>> {
     const before = decodeTimeCursor(options.cursor);
-    const sources = await sourcesFor(filter);
+    let sources = await sourcesFor(filter);
+    let owners: Owners | undefined;
+    if (sources.length > maxMergedPartitions) {
+      // a broad keyword (matching many robots or templates): one pass over the time index, keeping the
+      // records of those robots and templates, reads less than a query per partition
+      owners = {
+        robotIds: sources.filter((source) => source.attribute === 'robotKey').map((source) => source.value.slice('ROBOT#'.length)),
+        templateIds: sources.filter((source) => source.attribute === 'templateKey').map((source) => source.value.slice('TEMPLATE#'.length)),
+      };
+      sources = [{ index: indexNames.byList, attribute: 'listPk', value: listPartitions.records }];
+    }
     const perSource: Record<string, unknown>[][] = [];
     await forEachConcurrently(sources, 8, async (source) => {
-      perSource.push(await querySource(source, filter, before, options.limit + 1));
+      perSource.push(await querySource(source, filter, before, options.limit + 1, owners));
     });
     const seen = new Set<string>();
     const merged = perSource
@@ -307,6 +317,17 @@ export interface RecordFilter {
   eventId?: string;
   from?: string;
   to?: string;
+}
+
+/** More matching partitions than this and a keyword list reads the time index with a filter instead. */
+const maxMergedPartitions = 16;
+/** Ids that still fit a filter expression (DynamoDB allows 4 KB): beyond it the stored names are matched. */
+const maxOwnersInFilter = 300;
+
+/** Robots and templates whose records a broad keyword matches. */
+interface Owners {
+  robotIds: string[];
+  templateIds: string[];
 }
 
 interface Source {
@@ -340,10 +361,33 @@ async function sourcesFor(filter: RecordFilter): Promise<Source[]> {
 }
 
 /** Up to `wanted` items of one partition, newest first, below the cursor, with the remaining filters applied. */
-async function querySource(src: Source, filter: RecordFilter, before: string | undefined, wanted: number): Promise<Record<string, unknown>[]> {
+async function querySource(src: Source, filter: RecordFilter, before: string | undefined, wanted: number, owners?: Owners): Promise<Record<string, unknown>[]> {
   const values: Record<string, unknown> = { ':partition': src.value, ':nowSeconds': Math.floor(Date.now() / 1000) };
   const names: Record<string, string> = {};
   const conditions = ['expiresAt > :nowSeconds'];
+  if (owners && owners.robotIds.length + owners.templateIds.length <= maxOwnersInFilter) {
+    // IN takes at most 100 operands: larger sets become several IN clauses joined by OR
+    const clauses: string[] = [];
+    let n = 0;
+    const addIn = (attribute: string, ids: string[]) => {
+      for (let start = 0; start < ids.length; start += 100) {
+        const placeholders = ids.slice(start, start + 100).map((id) => {
+          const placeholder = `:o${(n++).toString(36)}`;
+          values[placeholder] = id;
+          return placeholder;
+        });
+        clauses.push(`${attribute} IN (${placeholders.join(',')})`);
+      }
+    };
+    addIn('robotId', owners.robotIds);
+    addIn('templateId', owners.templateIds);
+    conditions.push(`(${clauses.join(' OR ')})`);
+  } else if (owners) {
+    // so broad a keyword that the ids would not fit an expression (4 KB): match the names the records
+    // were pushed under (a robot renamed to a matching name later is the one case this misses)
+    conditions.push('(contains(robotNameLower, :keyword) OR contains(templateNameLower, :keyword))');
+    values[':keyword'] = (filter.keyword ?? '').toLowerCase();
+  }
   if (filter.robotId && src.attribute !== 'robotKey') {
     conditions.push('robotId = :robotId');
     values[':robotId'] = filter.robotId;

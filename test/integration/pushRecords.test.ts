@@ -103,6 +103,27 @@ describe('GET /push-records', () => {
     expect(byNew).toEqual(own);
   });
 
+  it('serves a keyword that matches many robots (one filtered pass over time) with the same results', async () => {
+    // 20 robots match "broad": more partitions than the list merges, so it filters the time index
+    const template = await createTemplate(`Plain ${randomUUID()}`);
+    const broad = await Promise.all(Array.from({ length: 20 }, (_, i) => createRobot(`Broad team ${i} ${randomUUID().slice(0, 4)}`, template.id)));
+    const other = await createRobot(`Narrow ${randomUUID().slice(0, 4)}`, template.id);
+    await api('PATCH', `/robots/${broad[3].id}`, { body: { name: `Renamed ${randomUUID().slice(0, 4)}` } });
+    const base = Date.parse('2026-10-01T00:00:00.000Z');
+    const records = [...broad, other].flatMap((robot, r) =>
+      Array.from({ length: 3 }, (_, i) => {
+        const record = newQueuedRecord({ id: randomUUID(), eventId: 'broad', reportId: 'r', reportName: 'R', robotId: robot.id, robotName: robot.name, templateId: template.id, templateName: template.name }, new Date(base + (r * 3 + i) * 1000));
+        record.status = i === 0 ? 'failed' : 'sent';
+        return record;
+      }),
+    );
+    await recordsStore.putMany(records);
+    const expected = (keep: (record: PushRecord) => boolean) => records.filter(keep).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1)).map((record) => record.id);
+    const broadIds = new Set(broad.map((robot) => robot.id));
+    expect((await all('keyword=BROAD TEAM')).map((item) => item.id)).toEqual(expected((record) => broadIds.has(record.robotId)));
+    expect((await all('keyword=broad team&status=failed')).map((item) => item.id)).toEqual(expected((record) => broadIds.has(record.robotId) && record.status === 'failed'));
+  });
+
   it('keeps pages stable while new records arrive', async () => {
     const first: any = await api('GET', `/push-records?robotId=${seeded.robots[0].id}&limit=10`);
     const newer = newQueuedRecord({ id: randomUUID(), eventId: 'late', reportId: 'r', reportName: 'R', robotId: seeded.robots[0].id, robotName: 'Finance group', templateId: seeded.templates[0].id, templateName: 'Sales digest' });
