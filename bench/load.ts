@@ -23,6 +23,8 @@ export async function loadBenchmark(): Promise<void> {
         method,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
+        // API Gateway's integration timeout: a request not answered by then is a 503 to the caller
+        signal: AbortSignal.timeout(29_000),
       });
     } catch (error) {
       // the local server refused or timed out the connection: counted like a 5xx
