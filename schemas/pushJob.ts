@@ -13,6 +13,8 @@ export const pushJobSchema = {
     recordId: { type: 'string', minLength: 1, maxLength: 128 },
     robotId: { type: 'string', minLength: 1, maxLength: 128 },
     correlationId: { type: 'string', maxLength: 200 },
+    /** A rate-limit slot this job reserved before it went back to the queue (ms since epoch): it sends then. */
+    reservedSlotAt: { type: 'integer', minimum: 0 },
     /** How often this job already went back to the queue because our own infrastructure failed. */
     infrastructureRetries: { type: 'integer', minimum: 0, maximum: 1000 },
     report: {

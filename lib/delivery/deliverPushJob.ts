@@ -9,7 +9,7 @@ import { log } from '../log';
 import { redactSecrets } from '../redact';
 import { checkMessage, renderMessage } from '../render/renderMessage';
 import { sendToDeadLetterQueue } from '../queue/pushJobsQueue';
-import { rateLimitStore } from '../store/rateLimitStore';
+import { maxReservationAheadMs, rateLimitStore } from '../store/rateLimitStore';
 import { isTerminal, recordsStore, type AttemptLogEntry, type TemplateSnapshot } from '../store/recordsStore';
 import { robotsStore } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
@@ -18,11 +18,13 @@ import { retryDelaySeconds } from './backoff';
 import { BatchCache } from './batchCache';
 import { setRobotEnabled } from '../robots/robotService';
 
-/** `dingtalkMs`: how long DingTalk took, when it was called. */
-export type JobOutcome = ({ kind: 'done'; status: string } | { kind: 'later'; delaySeconds: number; reason: string }) & { dingtalkMs?: number };
+/** `dingtalkMs`: how long DingTalk took, when it was called. `reservedSlotAt`: the slot the job comes back for. */
+export type JobOutcome = ({ kind: 'done'; status: string } | { kind: 'later'; delaySeconds: number; reason: string; reservedSlotAt?: number }) & { dingtalkMs?: number };
 
 const done = (status: string): JobOutcome => ({ kind: 'done', status });
 const later = (delaySeconds: number, reason: string): JobOutcome => ({ kind: 'later', delaySeconds: Math.min(900, Math.max(1, Math.ceil(delaySeconds))), reason });
+/** Back a little before the reserved slot (SQS delays are whole seconds), then wait inline for it. */
+const untilSlot = (slotAt: number): JobOutcome => ({ kind: 'later', delaySeconds: Math.min(900, Math.max(0, Math.floor((slotAt - Date.now() - 1000) / 1000))), reason: 'rate-limit', reservedSlotAt: slotAt });
 
 /** Long enough for the wait for a slot and the POST itself; after it another worker may take over. */
 export const leaseMs = config.inlineWaitMaxMs + config.dingtalkTimeoutMs + 10_000;
@@ -54,8 +56,12 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
     return closeWithoutSending(job.recordId, 'failed', check.problems.join(' '), { content: message, template: snapshot(template) });
   }
 
-  const reservation = await rateLimitStore.reserve(robot.id, sendWindow, config.inlineWaitMaxMs, cache.rateStates);
+  // a slot reserved on an earlier pass is still ours while it has not passed
+  if (job.reservedSlotAt !== undefined && job.reservedSlotAt - Date.now() > config.inlineWaitMaxMs) return untilSlot(job.reservedSlotAt);
+  const reserved = job.reservedSlotAt !== undefined && job.reservedSlotAt - Date.now() >= -lateToleranceMs && job.reservedSlotAt - Date.now() <= config.inlineWaitMaxMs;
+  const reservation = reserved ? { slotAt: job.reservedSlotAt as number } : await rateLimitStore.reserve(robot.id, sendWindow, maxReservationAheadMs, cache.rateStates);
   if ('waitMs' in reservation) return later(reservation.waitMs / 1000, reservation.reason);
+  if (reservation.slotAt - Date.now() > config.inlineWaitMaxMs) return untilSlot(reservation.slotAt);
 
   const attempt = await recordsStore.claim(job.recordId, leaseMs);
   if (attempt === undefined) return whyNotClaimed(job.recordId);

@@ -61,7 +61,10 @@ export async function processPushJobs(messages: QueueMessage[]): Promise<BatchRe
       const metric = outcomeMetric[outcome.kind === 'done' ? outcome.status : outcome.reason];
       if (metric) metrics.add(metric, 1);
       if (outcome.dingtalkMs !== undefined) metrics.add('DingTalkLatency', outcome.dingtalkMs, 'Milliseconds');
-      if (outcome.kind === 'later') comeBackLater.push({ messageId: message.messageId, job, delaySeconds: outcome.delaySeconds });
+      if (outcome.kind === 'later') {
+        const { reservedSlotAt: _previous, ...rest } = job;
+        comeBackLater.push({ messageId: message.messageId, job: { ...rest, ...(outcome.reservedSlotAt !== undefined && { reservedSlotAt: outcome.reservedSlotAt }) }, delaySeconds: outcome.delaySeconds });
+      }
     } catch (error) {
       // DynamoDB (or another dependency) failed: retry through a delayed copy while the budget lasts,
       // so a short outage does not use up maxReceiveCount and send healthy jobs to the DLQ.

@@ -11,7 +11,15 @@ export interface SendWindow {
   marginMs: number;
 }
 
+/**
+ * A slot to send at, or how long to wait. A slot is reserved even when it is further ahead than the
+ * worker waits inline: the job then comes back for it, so a burst to one robot drains in slot order
+ * instead of every waiting job retrying at the same moment.
+ */
 export type Reservation = { slotAt: number } | { waitMs: number; reason: 'rate-limit' | 'cooldown' };
+
+/** Slots are reserved at most this far ahead (SQS delays a message by at most 15 minutes). */
+export const maxReservationAheadMs = 14 * 60_000;
 
 /** A robot's send log as last seen; a write based on it succeeds only if nobody wrote since (version). */
 export interface RateState {
@@ -64,7 +72,8 @@ export const rateLimitStore = {
       if (state.cooldownUntil > now) return { waitMs: state.cooldownUntil - now, reason: 'cooldown' };
       const slotAt = earliestSlot(state.sends, now, window);
       if (slotAt - now > maxAheadMs) return { waitMs: slotAt - now, reason: 'rate-limit' };
-      const kept = [...state.sends.filter((at) => at > now - window.windowMs - window.marginMs), slotAt].sort((a, b) => a - b).slice(-window.messages);
+      // every send still inside a window from now, and every reservation ahead, counts for the next slot
+      const kept = [...state.sends.filter((at) => at > now - window.windowMs - window.marginMs), slotAt].sort((a, b) => a - b);
       const next: RateState = { sends: kept, version: state.version + 1, cooldownUntil: state.cooldownUntil };
       try {
         await dynamodb.send(

@@ -60,3 +60,15 @@ describe('retry backoff', () => {
     expect(retryDelaySeconds(1, 1, 600)).toBe(600);
   });
 });
+
+describe('earliestSlot with reservations ahead', () => {
+  it('queues a burst in slot order: the 21st of 20 per window goes one window (plus margin) after the 1st', () => {
+    const limit = { messages: 20, windowMs: 2000, marginMs: 100 };
+    const sends: number[] = [];
+    for (let i = 0; i < 100; i++) sends.push(earliestSlot(sends, 0, limit));
+    expect(sends.slice(0, 20)).toEqual(new Array(20).fill(0));
+    expect(sends[20]).toBe(2100);
+    expect(sends[99]).toBe(4 * 2100);
+    for (let i = 20; i < sends.length; i++) expect(sends[i] - sends[i - 20]).toBeGreaterThanOrEqual(2000);
+  });
+});
