@@ -83,8 +83,9 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
       if (robot.consecutiveFailures > 0) await robotsStore.clearFailureStreak(robot.id);
       return { ...done('sent'), dingtalkMs: result.durationMs };
     case 'permanent':
-      await recordsStore.finish(job.recordId, attempt, { status: 'failed', ...finished });
+      // the robot's streak (and a disable) first: whoever sees the failed record sees the robot's state with it
       await countPermanentFailure(robot.id, entry.errmsg, cache);
+      await recordsStore.finish(job.recordId, attempt, { status: 'failed', ...finished });
       return { ...done('failed'), dingtalkMs: result.durationMs };
     case 'throttled':
     case 'retryable': {

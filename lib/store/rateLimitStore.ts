@@ -61,39 +61,10 @@ export const rateLimitStore = {
    * A reserved slot that goes unused only costs capacity, never a 130101. `known` holds logs already read
    * (by readMany or an earlier reservation of the same batch); it is kept up to date.
    */
-  async reserve(robotId: string, window: SendWindow, maxAheadMs: number, known = new Map<string, RateState>()): Promise<Reservation> {
-    for (let attempt = 0; attempt < maxContentionRetries; attempt++) {
-      let state = known.get(robotId);
-      if (!state) {
-        const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.rateLimit(robotId), ConsistentRead: true }));
-        state = stateOf(Item);
-      }
-      const now = Date.now();
-      if (state.cooldownUntil > now) return { waitMs: state.cooldownUntil - now, reason: 'cooldown' };
-      const slotAt = earliestSlot(state.sends, now, window);
-      if (slotAt - now > maxAheadMs) return { waitMs: slotAt - now, reason: 'rate-limit' };
-      // every send still inside a window from now, and every reservation ahead, counts for the next slot
-      const kept = [...state.sends.filter((at) => at > now - window.windowMs - window.marginMs), slotAt].sort((a, b) => a - b);
-      const next: RateState = { sends: kept, version: state.version + 1, cooldownUntil: state.cooldownUntil };
-      try {
-        await dynamodb.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { ...keys.rateLimit(robotId), sends: next.sends, version: next.version, ...(next.cooldownUntil && { cooldownUntil: next.cooldownUntil }) },
-            ConditionExpression: 'attribute_not_exists(pk) OR version = :version',
-            ExpressionAttributeValues: { ':version': state.version },
-          }),
-        );
-        known.set(robotId, next);
-        return { slotAt };
-      } catch (error) {
-        known.delete(robotId);
-        if (!isConditionFailure(error)) throw error;
-        if (attempt > 0) await sleep(2 + Math.random() * 10 * Math.min(attempt + 1, 5));
-      }
-    }
-    // Heavy contention on one robot: back off through the queue rather than spin.
-    return { waitMs: 1000, reason: 'rate-limit' };
+  reserve(robotId: string, window: SendWindow, maxAheadMs: number, known = new Map<string, RateState>()): Promise<Reservation> {
+    // one reservation per robot at a time in this container: concurrent jobs of one robot would otherwise
+    // all write against the same version and all but one read again and retry
+    return oneAtATime(robotId, () => reserveNow(robotId, window, maxAheadMs, known));
   },
 
   /** DingTalk said 130101 anyway: silence the robot until `until` (ms since epoch). */
@@ -108,3 +79,48 @@ export const rateLimitStore = {
     );
   },
 };
+
+async function reserveNow(robotId: string, window: SendWindow, maxAheadMs: number, known: Map<string, RateState>): Promise<Reservation> {
+  for (let attempt = 0; attempt < maxContentionRetries; attempt++) {
+    let state = known.get(robotId);
+    if (!state) {
+      const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.rateLimit(robotId), ConsistentRead: true }));
+      state = stateOf(Item);
+    }
+    const now = Date.now();
+    if (state.cooldownUntil > now) return { waitMs: state.cooldownUntil - now, reason: 'cooldown' };
+    const slotAt = earliestSlot(state.sends, now, window);
+    if (slotAt - now > maxAheadMs) return { waitMs: slotAt - now, reason: 'rate-limit' };
+    // every send still inside a window from now, and every reservation ahead, counts for the next slot
+    const kept = [...state.sends.filter((at) => at > now - window.windowMs - window.marginMs), slotAt].sort((a, b) => a - b);
+    const next: RateState = { sends: kept, version: state.version + 1, cooldownUntil: state.cooldownUntil };
+    try {
+      await dynamodb.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...keys.rateLimit(robotId), sends: next.sends, version: next.version, ...(next.cooldownUntil && { cooldownUntil: next.cooldownUntil }) },
+          ConditionExpression: 'attribute_not_exists(pk) OR version = :version',
+          ExpressionAttributeValues: { ':version': state.version },
+        }),
+      );
+      known.set(robotId, next);
+      return { slotAt };
+    } catch (error) {
+      known.delete(robotId);
+      if (!isConditionFailure(error)) throw error;
+      if (attempt > 0) await sleep(2 + Math.random() * 10 * Math.min(attempt + 1, 5));
+    }
+  }
+  // Heavy contention on one robot: back off through the queue rather than spin.
+  return { waitMs: 1000, reason: 'rate-limit' };
+}
+
+const inFlight = new Map<string, Promise<unknown>>();
+
+/** Runs `work` after every earlier work of the same key has settled. */
+function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const current = (inFlight.get(key) ?? Promise.resolve()).catch(() => undefined).then(work);
+  inFlight.set(key, current);
+  void current.finally(() => inFlight.get(key) === current && inFlight.delete(key)).catch(() => undefined);
+  return current;
+}
