@@ -1,5 +1,6 @@
 // `npm run bench [name...]`: runs the benchmarks (all when none is named), each printing a table and
 // writing bench/results/<name>.json. Not part of `npm test`.
+import { spawnSync } from 'node:child_process';
 import { coldStartBenchmark } from './coldStart';
 import { costPerPushBenchmark } from './costPerPush';
 import { fanOutBenchmark } from './fanOut';
@@ -24,11 +25,17 @@ const benchmarks: Record<string, () => Promise<void>> = {
 async function main() {
   const requested = process.argv.slice(2);
   const names = requested.length > 0 ? requested : Object.keys(benchmarks);
+  const unknown = names.filter((name) => !benchmarks[name]);
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; available: ${Object.keys(benchmarks).join(', ')}`);
+  if (names.length === 1) {
+    console.log(`\n=== ${names[0]} ===`);
+    await benchmarks[names[0]]();
+    return;
+  }
+  // one process per benchmark: the service reads its configuration (endpoints, table) once at load
   for (const name of names) {
-    const run = benchmarks[name];
-    if (!run) throw new Error(`unknown benchmark ${name}; available: ${Object.keys(benchmarks).join(', ')}`);
-    console.log(`\n=== ${name} ===`);
-    await run();
+    const run = spawnSync(process.execPath, ['--import', 'tsx', __filename, name], { stdio: 'inherit' });
+    if (run.status !== 0) process.exitCode = 1;
   }
 }
 

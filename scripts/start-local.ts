@@ -38,11 +38,12 @@ async function main(): Promise<void> {
 
     let dynamodbEndpoint = process.env.DYNAMODB_ENDPOINT;
     if (!dynamodbEndpoint) {
-      const dataDir = process.env.DATA_DIR ?? join(root, '.data', 'dynamodb');
+      // DATA_DIR=memory: nothing kept across restarts, but no file writes (the load benchmark uses it)
+      const dataDir = process.env.DATA_DIR === 'memory' ? undefined : (process.env.DATA_DIR ?? join(root, '.data', 'dynamodb'));
       const dynamodb: RunningService = await startDynamoDbLocal({ dataDir });
       stoppers.push(dynamodb.stop);
       dynamodbEndpoint = dynamodb.endpoint;
-      say(`DynamoDB Local on ${dynamodbEndpoint} (data in ${dataDir})`);
+      say(`DynamoDB Local on ${dynamodbEndpoint} (${dataDir ? `data in ${dataDir}` : 'in memory'})`);
     }
     let sqsEndpoint = process.env.SQS_ENDPOINT;
     if (!sqsEndpoint) {
