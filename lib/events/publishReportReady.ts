@@ -68,9 +68,10 @@ async function explicitSubscribers(robotIds: string[]): Promise<Subscriber[]> {
 async function fanOutToSubscribers(report: StoredReport, resuming: boolean): Promise<number> {
   const first = await robotsStore.subscribersPage(report.reportId, undefined, intakePageSize);
   if (!first.next) return fanOutPage(report, first.subscribers, resuming);
-  const [total] = await Promise.all([robotsStore.countSubscribers(report.reportId), fanOutPage(report, first.subscribers, resuming)]);
-  await enqueuePushJobs([{ job: { kind: 'fanOut', report, from: first.next } satisfies FanOutJob }]);
-  return total;
+  const [total, queued] = await Promise.all([robotsStore.countSubscribers(report.reportId), fanOutPage(report, first.subscribers, resuming)]);
+  // a page that ended exactly at the last subscriber still has a next position: the count says there is no more
+  if (total > queued) await enqueuePushJobs([{ job: { kind: 'fanOut', report, from: first.next } satisfies FanOutJob }]);
+  return Math.max(total, queued);
 }
 
 /** The worker's part of a large fan-out: one page of subscribers. Always checks for records already written (a job may run twice). */
