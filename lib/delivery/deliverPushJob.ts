@@ -58,6 +58,8 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
 
   // a slot reserved on an earlier pass is still ours while it has not passed
   if (job.reservedSlotAt !== undefined && job.reservedSlotAt - Date.now() > config.inlineWaitMaxMs) return untilSlot(job.reservedSlotAt);
+  const coolingDownUntil = cache.rateStates.get(robot.id)?.cooldownUntil ?? 0;
+  if (coolingDownUntil > Date.now()) return later((coolingDownUntil - Date.now()) / 1000, 'cooldown');
   const reserved = job.reservedSlotAt !== undefined && job.reservedSlotAt - Date.now() >= -lateToleranceMs && job.reservedSlotAt - Date.now() <= config.inlineWaitMaxMs;
   const reservation = reserved ? { slotAt: job.reservedSlotAt as number } : await rateLimitStore.reserve(robot.id, sendWindow, maxReservationAheadMs, cache.rateStates);
   if ('waitMs' in reservation) return later(reservation.waitMs / 1000, reservation.reason);

@@ -91,8 +91,8 @@ async function reserveNow(robotId: string, window: SendWindow, maxAheadMs: numbe
     if (state.cooldownUntil > now) return { waitMs: state.cooldownUntil - now, reason: 'cooldown' };
     const slotAt = earliestSlot(state.sends, now, window);
     if (slotAt - now > maxAheadMs) return { waitMs: slotAt - now, reason: 'rate-limit' };
-    // every send still inside a window from now, and every reservation ahead, counts for the next slot
-    const kept = [...state.sends.filter((at) => at > now - window.windowMs - window.marginMs), slotAt].sort((a, b) => a - b);
+    // slots only grow, so the latest `messages` of them decide the next one: the log stays that short
+    const kept = [...state.sends.filter((at) => at > now - window.windowMs - window.marginMs), slotAt].sort((a, b) => a - b).slice(-window.messages);
     const next: RateState = { sends: kept, version: state.version + 1, cooldownUntil: state.cooldownUntil };
     try {
       await dynamodb.send(

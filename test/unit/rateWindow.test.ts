@@ -64,8 +64,14 @@ describe('retry backoff', () => {
 describe('earliestSlot with reservations ahead', () => {
   it('queues a burst in slot order: the 21st of 20 per window goes one window (plus margin) after the 1st', () => {
     const limit = { messages: 20, windowMs: 2000, marginMs: 100 };
+    // the store keeps only the latest 20 entries: slots only grow, so those decide the next one
+    let log: number[] = [];
     const sends: number[] = [];
-    for (let i = 0; i < 100; i++) sends.push(earliestSlot(sends, 0, limit));
+    for (let i = 0; i < 100; i++) {
+      const slot = earliestSlot(log, 0, limit);
+      sends.push(slot);
+      log = [...log, slot].sort((a, b) => a - b).slice(-limit.messages);
+    }
     expect(sends.slice(0, 20)).toEqual(new Array(20).fill(0));
     expect(sends[20]).toBe(2100);
     expect(sends[99]).toBe(4 * 2100);
