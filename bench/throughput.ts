@@ -9,7 +9,8 @@ import { createRobots, startPipeline, waitUntil, type Pipeline } from './pipelin
 
 const events = Number(process.env.BENCH_EVENTS ?? 10);
 const robots = Number(process.env.BENCH_ROBOTS ?? 200);
-const pollers = Number(process.env.BENCH_POLLERS ?? 4);
+// 8 concurrent batches: within the worker's maximumConcurrency (20) in serverless.yml
+const pollers = Number(process.env.BENCH_POLLERS ?? 8);
 /** Each poller's batch runs 10 jobs at once (processPushJobs), so the raw loop gets the same number of senders. */
 const concurrency = pollers * 10;
 const pacedSeconds = Number(process.env.BENCH_PACED_SECONDS ?? 10);
