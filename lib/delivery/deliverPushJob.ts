@@ -57,11 +57,12 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
   }
 
   // a slot reserved on an earlier pass is still ours while it has not passed
-  if (job.reservedSlotAt !== undefined && job.reservedSlotAt - Date.now() > config.inlineWaitMaxMs) return untilSlot(job.reservedSlotAt);
+  const reservedAheadMs = job.reservedSlotAt === undefined ? undefined : job.reservedSlotAt - Date.now();
+  if (reservedAheadMs !== undefined && reservedAheadMs > config.inlineWaitMaxMs) return untilSlot(job.reservedSlotAt as number);
   const coolingDownUntil = cache.rateStates.get(robot.id)?.cooldownUntil ?? 0;
   if (coolingDownUntil > Date.now()) return later((coolingDownUntil - Date.now()) / 1000, 'cooldown');
-  const reserved = job.reservedSlotAt !== undefined && job.reservedSlotAt - Date.now() >= -lateToleranceMs && job.reservedSlotAt - Date.now() <= config.inlineWaitMaxMs;
-  const reservation = reserved ? { slotAt: job.reservedSlotAt as number } : await rateLimitStore.reserve(robot.id, sendWindow, maxReservationAheadMs, cache.rateStates);
+  const stillOurs = reservedAheadMs !== undefined && reservedAheadMs >= -lateToleranceMs;
+  const reservation = stillOurs ? { slotAt: job.reservedSlotAt as number } : await rateLimitStore.reserve(robot.id, sendWindow, maxReservationAheadMs, cache.rateStates);
   if ('waitMs' in reservation) return later(reservation.waitMs / 1000, reservation.reason);
   if (reservation.slotAt - Date.now() > config.inlineWaitMaxMs) return untilSlot(reservation.slotAt);
 

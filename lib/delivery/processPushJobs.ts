@@ -69,11 +69,12 @@ export async function processPushJobs(messages: QueueMessage[]): Promise<BatchRe
       // DynamoDB (or another dependency) failed: retry through a delayed copy while the budget lasts,
       // so a short outage does not use up maxReceiveCount and send healthy jobs to the DLQ.
       const retries = job.infrastructureRetries ?? 0;
+      const recordId = 'recordId' in job ? job.recordId : undefined;
       if (retries < maxInfrastructureRetries) {
-        log.warn('push job hit an infrastructure error; requeued', { messageId: message.messageId, recordId: 'recordId' in job ? job.recordId : undefined, retries, error });
+        log.warn('push job hit an infrastructure error; requeued', { messageId: message.messageId, recordId, retries, error });
         comeBackLater.push({ messageId: message.messageId, job: { ...job, infrastructureRetries: retries + 1 }, delaySeconds: Math.min(60, 2 ** retries) });
       } else {
-        log.error('push job failed; the queue will deliver it again', { messageId: message.messageId, recordId: 'recordId' in job ? job.recordId : undefined, error });
+        log.error('push job failed; the queue will deliver it again', { messageId: message.messageId, recordId, error });
         failedMessageIds.push(message.messageId);
       }
     }

@@ -25,6 +25,16 @@ export interface Robot {
 }
 
 /** What fan-out needs of a subscribed robot, kept on the subscription item so intake reads one partition. */
+/** A report's subscribers live in its own partition and in "*" (robots that take every report). */
+const subscriptionPartitions = (reportId: string) => (reportId === '*' ? ['*'] : [reportId, '*']);
+
+/** The Query for one subscription partition's enabled robots. */
+const enabledSubscribersOf = (partition: string) => ({
+  KeyConditionExpression: 'pk = :pk',
+  FilterExpression: 'enabled = :enabled',
+  ExpressionAttributeValues: { ':pk': `SUBSCRIPTION#${partition}`, ':enabled': true },
+});
+
 /** Where a page of subscribers starts: which partition (the report's, then "*") and after which key. */
 export interface SubscriberPosition {
   partition: number;
@@ -194,16 +204,14 @@ export const robotsStore = {
    * page starts. The position is plain data, so a fan-out can hand the rest to another worker.
    */
   async subscribersPage(reportId: string, from: SubscriberPosition | undefined, limit: number): Promise<{ subscribers: Subscriber[]; next?: SubscriberPosition }> {
-    const partitions = reportId === '*' ? ['*'] : [reportId, '*'];
+    const partitions = subscriptionPartitions(reportId);
     let position = from ?? { partition: 0 };
     const subscribers: Subscriber[] = [];
     while (position.partition < partitions.length && subscribers.length < limit) {
       const page = await dynamodb.send(
         new QueryCommand({
           TableName: tableName,
-          KeyConditionExpression: 'pk = :pk',
-          FilterExpression: 'enabled = :enabled',
-          ExpressionAttributeValues: { ':pk': `SUBSCRIPTION#${partitions[position.partition]}`, ':enabled': true },
+          ...enabledSubscribersOf(partitions[position.partition]),
           ExclusiveStartKey: position.after,
           Limit: limit - subscribers.length,
         }),
@@ -217,13 +225,8 @@ export const robotsStore = {
   /** How many enabled robots subscribe to the report (a COUNT query: nothing is read out). */
   async countSubscribers(reportId: string): Promise<number> {
     let total = 0;
-    for (const partition of reportId === '*' ? ['*'] : [reportId, '*']) {
-      const pages = queryPages({
-        KeyConditionExpression: 'pk = :pk',
-        FilterExpression: 'enabled = :enabled',
-        ExpressionAttributeValues: { ':pk': `SUBSCRIPTION#${partition}`, ':enabled': true },
-        Select: 'COUNT',
-      });
+    for (const partition of subscriptionPartitions(reportId)) {
+      const pages = queryPages({ ...enabledSubscribersOf(partition), Select: 'COUNT' });
       for await (const page of pages) total += page.Count ?? 0;
     }
     return total;
