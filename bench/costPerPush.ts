@@ -3,7 +3,7 @@
 // and the capacity units DynamoDB reports for each. Target: ≤ 2 write units, ≤ 1 read unit and ≤ 0.4 SQS
 // requests per delivered push.
 import { machine, printTable, round, writeResult } from './support';
-import { createRobots, startPipeline, waitUntil } from './pipeline';
+import { createRobots, startPipeline } from './pipeline';
 
 const robots = Number(process.env.BENCH_COST_ROBOTS ?? 100);
 
@@ -15,7 +15,7 @@ export async function costPerPushBenchmark(): Promise<void> {
     const intake = await pipeline.service.intake.publishReportReady({ eventId: 'cost-1', reportId: 'cost', reportName: 'Daily cost', data: { rows: 42 } } as never);
     const afterIntake = { dynamodb: pipeline.meter.count('dynamodb'), sqs: pipeline.meter.count('sqs'), read: pipeline.meter.readCapacity, write: pipeline.meter.writeCapacity };
     const workers = pipeline.startWorkers(2);
-    await waitUntil(async () => (await pipeline.simulatorStats()).distinctMessages >= robots, 120_000, `${robots} deliveries`);
+    await pipeline.untilDelivered(robots, 120_000);
     await workers.stop();
     const page = await pipeline.service.records.recordsStore.list({ eventId: 'cost-1' }, { limit: robots + 1 });
     const sent = page.items.filter((record) => record.status === 'sent').length;

@@ -3,7 +3,8 @@
 // first page, so they run meanwhile, delivering too). Target: the 202 within 2 seconds.
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { machine, printTable, round, writeResult } from './support';
-import { createRobots, startPipeline, waitUntil } from './pipeline';
+import { waitFor } from '../test/support/waitFor';
+import { createRobots, startPipeline } from './pipeline';
 
 const robots = Number(process.env.BENCH_FANOUT_ROBOTS ?? 5000);
 const repetitions = Number(process.env.BENCH_FANOUT_REPETITIONS ?? 2);
@@ -34,10 +35,10 @@ export async function fanOutBenchmark(): Promise<void> {
       const started = performance.now();
       const result = await pipeline.service.intake.publishReportReady({ eventId, reportId: 'fanout', reportName: 'Fan-out', data: { rows: run } } as never);
       const acceptedMs = performance.now() - started;
-      await waitUntil(async () => (await recordsOf(eventId)) >= robots, 600_000, `${robots} queued jobs`);
+      await waitFor(() => recordsOf(eventId), (count) => count >= robots, { timeoutMs: 600_000, what: `${robots} queued jobs` });
       const allQueuedMs = performance.now() - started;
       const delivered = (run - 1) * robots + robots;
-      await waitUntil(async () => (await pipeline.simulatorStats()).distinctMessages >= delivered, 900_000, `${robots} deliveries`);
+      await pipeline.untilDelivered(delivered, 900_000);
       const allDeliveredMs = performance.now() - started;
       if (result.jobs !== robots) throw new Error(`intake reported ${result.jobs} jobs, expected ${robots}`);
       rows.push({ run, robots, jobs: result.jobs, '202 after ms': round(acceptedMs), 'all queued after ms': round(allQueuedMs), 'all delivered after ms': round(allDeliveredMs), 'target 202 ms': 2000 });

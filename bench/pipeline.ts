@@ -5,8 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { freePort, startDynamoDbLocal, startQueuePoller, startSqsEmulator } from '../scripts/local-stack';
+import { freePort, startDynamoDbLocal, startQueuePoller, startSqsEmulator, stopChild } from '../scripts/local-stack';
 import { ensureLocalResources } from '../scripts/local-resources';
+import { waitFor } from '../test/support/waitFor';
 
 const names = { tableName: 'bench-pipeline', pushQueueName: 'bench-push-jobs', pushDeadLetterQueueName: 'bench-push-jobs-dlq' };
 
@@ -45,6 +46,8 @@ export interface Pipeline {
   /** Starts `concurrency` pollers feeding the worker handler, as Lambda's event source would. */
   startWorkers: (concurrency: number) => { stop: () => Promise<void> };
   simulatorStats: () => Promise<{ requests: number; messages: number; distinctMessages: number; byErrcode: Record<string, number> }>;
+  /** Resolves once the simulator holds `count` distinct messages (from the start of the run). */
+  untilDelivered: (count: number, timeoutMs: number) => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -88,6 +91,7 @@ export async function startPipeline(options: { environment?: Record<string, stri
   const pollerClient = new service.sqs.SQSClient({ endpoint: sqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   meterClient(pollerClient, 'sqs', meter);
 
+  const simulatorStats = async () => (await (await fetch(`${simulator.url}/_sim/stats`)).json()) as Awaited<ReturnType<Pipeline['simulatorStats']>>;
   return {
     simulatorUrl: simulator.url,
     queueUrl: queues.pushQueueUrl,
@@ -103,7 +107,10 @@ export async function startPipeline(options: { environment?: Record<string, stri
         invoke: (event) => service.worker(event, { awsRequestId: 'bench' } as Context),
         onError: (error) => console.error(`worker: ${(error as Error).message}`),
       }),
-    simulatorStats: async () => (await (await fetch(`${simulator.url}/_sim/stats`)).json()) as Awaited<ReturnType<Pipeline["simulatorStats"]>>,
+    simulatorStats,
+    untilDelivered: async (count, timeoutMs) => {
+      await waitFor(simulatorStats, (stats) => stats.distinctMessages >= count, { timeoutMs, what: `${count} deliveries` });
+    },
     stop: async () => {
       pollerClient.destroy();
       await Promise.all([dynamodb.stop(), sqs.stop(), simulator.stop()]);
@@ -156,12 +163,7 @@ async function startSimulatorProcess(rateLimit: string): Promise<{ url: string; 
   return {
     url: `http://127.0.0.1:${port}`,
     process: child,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => stopChild(child),
   };
 }
 
@@ -184,12 +186,4 @@ export async function createRobots(pipeline: Pipeline, count: number, reportId: 
     }),
   );
   return ids;
-}
-
-export async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

@@ -2,7 +2,7 @@
 // One robot, 100 messages: zero 130101 and a drain time within 10 % of the ideal (five full windows:
 // 10 s). Then 200 robots × 10 messages at once: no robot waits for another.
 import { machine, percentile, printTable, round, writeResult } from './support';
-import { createRobots, startPipeline, waitUntil, type Pipeline } from './pipeline';
+import { createRobots, startPipeline, type Pipeline } from './pipeline';
 
 const limit = { messages: 20, windowMs: 2000 };
 const singleMessages = Number(process.env.BENCH_RATE_MESSAGES ?? 100);
@@ -46,7 +46,7 @@ export async function rateLimitBenchmark(): Promise<void> {
     const [single] = await createRobots(pipeline, 1, 'rate-single');
     const singleStarted = Date.now();
     await publish(pipeline, 'rate-single', [single], singleMessages);
-    await waitUntil(async () => (await pipeline.simulatorStats()).distinctMessages >= singleMessages, 120_000, `${singleMessages} deliveries`);
+    await pipeline.untilDelivered(singleMessages, 120_000);
     const singleArrivals = (await arrivals(pipeline)).map((a) => a.at).sort((a, b) => a - b);
     // the robot's budget is whole again one window after its last message: that is when the drain ends
     const singleDrainMs = singleArrivals[singleArrivals.length - 1] - singleArrivals[0] + limit.windowMs;
@@ -59,7 +59,7 @@ export async function rateLimitBenchmark(): Promise<void> {
     const manyStarted = Date.now();
     await publish(pipeline, 'rate-many', robotIds, perRobot);
     const publishedMs = Date.now() - manyStarted;
-    await waitUntil(async () => (await pipeline.simulatorStats()).distinctMessages >= before + manyRobots * perRobot, 300_000, `${manyRobots * perRobot} deliveries`);
+    await pipeline.untilDelivered(before + manyRobots * perRobot, 300_000);
     const manyTotalMs = Date.now() - manyStarted;
     await workers.stop();
     const stats = await pipeline.simulatorStats();

@@ -27,15 +27,13 @@ export async function recordQueriesBenchmark(): Promise<void> {
     // loaded after the environment is set: the service reads its configuration at load
     const { recordsStore, newQueuedRecord } = await import('../lib/store/recordsStore');
     const { dynamodb: client } = await import('../lib/aws/clients');
-    const { BatchWriteCommand, ScanCommand } = await import('@aws-sdk/lib-dynamodb');
-    const { nameUsedPut } = await import('../lib/store/table');
+    const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { batchPutAll, nameUsedPut } = await import('../lib/store/table');
 
     const robots = Array.from({ length: robotCount }, (_, i) => ({ id: randomUUID(), name: `Robot ${String(i).padStart(4, '0')}` }));
     const templates = Array.from({ length: templateCount }, (_, i) => ({ id: randomUUID(), name: `Template ${String(i).padStart(3, '0')}` }));
     const names = [...robots.map((r) => nameUsedPut('robot', r.name, r.id)), ...templates.map((t) => nameUsedPut('template', t.name, t.id))];
-    for (let i = 0; i < names.length; i += 25) {
-      await client.send(new BatchWriteCommand({ RequestItems: { 'bench-records': names.slice(i, i + 25).map((n) => ({ PutRequest: { Item: n.Put.Item } })) } }));
-    }
+    await batchPutAll(names.map((name) => name.Put.Item));
 
     const start = Date.parse('2026-10-01T00:00:00Z');
     const spanMs = 30 * 86_400_000;

@@ -5,7 +5,7 @@
 // latency from event accepted to record `sent`. Also samples this process's peak memory (the worker
 // code, the intake and the poller together: an upper bound for the worker alone).
 import { machine, percentile, printTable, round, writeResult } from './support';
-import { createRobots, startPipeline, waitUntil, type Pipeline } from './pipeline';
+import { createRobots, startPipeline, type Pipeline } from './pipeline';
 
 const events = Number(process.env.BENCH_EVENTS ?? 10);
 const robots = Number(process.env.BENCH_ROBOTS ?? 200);
@@ -51,7 +51,7 @@ export async function throughputBenchmark(): Promise<void> {
       await pipeline.service.intake.publishReportReady({ eventId, reportId: 'throughput', reportName: 'Throughput', data: { rows: n } } as never);
       accepted.set(eventId, Date.now());
     }
-    await waitUntil(async () => (await pipeline.simulatorStats()).distinctMessages >= total, 600_000, `${total} deliveries`);
+    await pipeline.untilDelivered(total, 600_000);
     const pipelineSeconds = (performance.now() - started) / 1000;
     await workers.stop();
     const pipelineLatencies = await latencies(pipeline, accepted);
@@ -89,7 +89,7 @@ export async function throughputBenchmark(): Promise<void> {
       await pipeline.service.intake.publishReportReady({ eventId, reportId: 'paced', reportName: 'Paced', data: { rows: second } } as never);
       pacedAccepted.set(eventId, Date.now());
     }
-    await waitUntil(async () => (await pipeline.simulatorStats()).distinctMessages >= before + pacedSeconds * pacedRobots.length, 300_000, 'paced deliveries');
+    await pipeline.untilDelivered(before + pacedSeconds * pacedRobots.length, 300_000);
     await pacedWorkers.stop();
     const pacedLatencies = await latencies(pipeline, pacedAccepted);
     const peakRss = memory.stop();

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { startDingTalkSimulator, type DingTalkSimulator } from './dingtalk-simulator';
 import { ensureLocalResources } from './local-resources';
-import { freePort, isPortFree, startDynamoDbLocal, startSqsEmulator, type RunningService } from './local-stack';
+import { freePort, isPortFree, startDynamoDbLocal, startSqsEmulator, stopChild, type RunningService } from './local-stack';
 import { requeueUnfinished } from './requeue-unfinished';
 
 const root = join(__dirname, '..');
@@ -156,13 +156,9 @@ async function startLocalWorker(environment: NodeJS.ProcessEnv, onUnexpectedExit
   });
   return {
     endpoint: 'in-process',
-    stop: async () => {
+    stop: () => {
       stopping = true;
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      return stopChild(child);
     },
   };
 }
