@@ -13,6 +13,11 @@ export const pushJobSchema = {
     recordId: { type: 'string', minLength: 1, maxLength: 128 },
     robotId: { type: 'string', minLength: 1, maxLength: 128 },
     correlationId: { type: 'string', maxLength: 200 },
+    /** When the intake queued the job: the record's createdAt, so a record created by the worker sorts by its event. */
+    queuedAt: { type: 'string', format: 'date-time' },
+    /** The robot's name and template at intake: what the record shows if the robot is gone by the time the job runs. */
+    robotName: { type: 'string', maxLength: 200 },
+    templateId: { type: 'string', maxLength: 128 },
     /** A rate-limit slot this job reserved before it went back to the queue (ms since epoch): it sends then. */
     reservedSlotAt: { type: 'integer', minimum: 0 },
     /** How often this job already went back to the queue because our own infrastructure failed. */

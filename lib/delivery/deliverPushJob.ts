@@ -10,8 +10,8 @@ import { redactSecrets } from '../redact';
 import { checkMessage, renderMessage } from '../render/renderMessage';
 import { sendToDeadLetterQueue } from '../queue/pushJobsQueue';
 import { maxReservationAheadMs, rateLimitStore } from '../store/rateLimitStore';
-import { isTerminal, recordsStore, type AttemptLogEntry, type TemplateSnapshot } from '../store/recordsStore';
-import { robotsStore } from '../store/robotsStore';
+import { isTerminal, newQueuedRecord, recordsStore, type AttemptLogEntry, type PushRecord, type TemplateSnapshot } from '../store/recordsStore';
+import { robotsStore, type Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
 import { sleep } from '../concurrency';
 import { retryDelaySeconds } from './backoff';
@@ -34,39 +34,62 @@ function snapshot(template: Template): TemplateSnapshot {
   return source;
 }
 
+/** The record this job writes if it is the first to: named after the robot and template it is sent with. */
+function recordOf(job: PushJob, robot?: Robot, template?: Template): PushRecord {
+  return newQueuedRecord(
+    {
+      id: job.recordId,
+      eventId: job.report.eventId,
+      reportId: job.report.reportId,
+      reportName: job.report.reportName,
+      robotId: job.robotId,
+      robotName: robot?.name ?? job.robotName ?? '',
+      templateId: robot?.templateId ?? job.templateId ?? '',
+      templateName: template?.name ?? '',
+    },
+    job.queuedAt ? new Date(job.queuedAt) : new Date(),
+  );
+}
+
 export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Promise<JobOutcome> {
   const context = { recordId: job.recordId, robotId: job.robotId, correlationId: job.correlationId };
   const robot = await cache.robot(job.robotId);
-  if (!robot) return closeWithoutSending(job.recordId, 'skipped', 'The robot was deleted after the event was published');
+  if (!robot) return closeWithoutSending(recordOf(job), 'skipped', 'The robot was deleted after the event was published');
   if (!robot.enabled) {
-    return closeWithoutSending(job.recordId, 'skipped', `The robot is disabled${robot.disabledReason ? ` (${robot.disabledReason})` : ''}`);
+    return closeWithoutSending(recordOf(job, robot), 'skipped', `The robot is disabled${robot.disabledReason ? ` (${robot.disabledReason})` : ''}`);
   }
   const template = await cache.template(robot.templateId);
-  if (!template) return closeWithoutSending(job.recordId, 'failed', `The robot's template ${robot.templateId} no longer exists`);
+  if (!template) return closeWithoutSending(recordOf(job, robot), 'failed', `The robot's template ${robot.templateId} no longer exists`);
+  const record = recordOf(job, robot, template);
 
   let message: DingTalkMessage;
   try {
     message = { ...renderMessage(template, job.report, robot), msgUuid: job.recordId };
   } catch (error) {
-    if (error instanceof DomainError) return closeWithoutSending(job.recordId, 'failed', error.message, { template: snapshot(template) });
+    if (error instanceof DomainError) return closeWithoutSending(record, 'failed', error.message, { template: snapshot(template) });
     throw error;
   }
   const check = checkMessage(message, robot);
   if (check.problems.length > 0) {
-    return closeWithoutSending(job.recordId, 'failed', check.problems.join(' '), { content: message, template: snapshot(template) });
+    return closeWithoutSending(record, 'failed', check.problems.join(' '), { content: message, template: snapshot(template) });
   }
 
+  // a job that waits for its slot shows as queued meanwhile (a record that exists is left as it is)
+  const waiting = async (outcome: JobOutcome): Promise<JobOutcome> => {
+    await recordsStore.ensureQueued(record);
+    return outcome;
+  };
   // a slot reserved on an earlier pass is still ours while it has not passed
   const reservedAheadMs = job.reservedSlotAt === undefined ? undefined : job.reservedSlotAt - Date.now();
-  if (reservedAheadMs !== undefined && reservedAheadMs > config.inlineWaitMaxMs) return untilSlot(job.reservedSlotAt as number);
+  if (reservedAheadMs !== undefined && reservedAheadMs > config.inlineWaitMaxMs) return waiting(untilSlot(job.reservedSlotAt as number));
   const coolingDownUntil = cache.rateStates.get(robot.id)?.cooldownUntil ?? 0;
-  if (coolingDownUntil > Date.now()) return later((coolingDownUntil - Date.now()) / 1000, 'cooldown');
+  if (coolingDownUntil > Date.now()) return waiting(later((coolingDownUntil - Date.now()) / 1000, 'cooldown'));
   const stillOurs = reservedAheadMs !== undefined && reservedAheadMs >= -lateToleranceMs;
   const reservation = stillOurs ? { slotAt: job.reservedSlotAt as number } : await rateLimitStore.reserve(robot.id, sendWindow, maxReservationAheadMs, cache.rateStates);
-  if ('waitMs' in reservation) return later(reservation.waitMs / 1000, reservation.reason);
-  if (reservation.slotAt - Date.now() > config.inlineWaitMaxMs) return untilSlot(reservation.slotAt);
+  if ('waitMs' in reservation) return waiting(later(reservation.waitMs / 1000, reservation.reason));
+  if (reservation.slotAt - Date.now() > config.inlineWaitMaxMs) return waiting(untilSlot(reservation.slotAt));
 
-  const attempt = await recordsStore.claim(job.recordId, leaseMs);
+  const attempt = await recordsStore.claim(record, leaseMs);
   if (attempt === undefined) return whyNotClaimed(job.recordId);
 
   // the content is stored while the slot comes up, so a record never shows an attempt without it
@@ -134,9 +157,9 @@ function logEntry(result: DeliveryAttempt): AttemptLogEntry {
   };
 }
 
-async function closeWithoutSending(recordId: string, status: 'skipped' | 'failed', reason: string, extra: Parameters<typeof recordsStore.close>[3] = {}): Promise<JobOutcome> {
-  const closed = await recordsStore.close(recordId, status, reason, extra);
-  return closed ? done(status) : whyNotClaimed(recordId);
+async function closeWithoutSending(record: PushRecord, status: 'skipped' | 'failed', reason: string, extra: Parameters<typeof recordsStore.close>[3] = {}): Promise<JobOutcome> {
+  const closed = await recordsStore.close(record, status, reason, extra);
+  return closed ? done(status) : whyNotClaimed(record.id);
 }
 
 /** The record could not be taken: finished already (a duplicate job), or another worker holds its lease. */

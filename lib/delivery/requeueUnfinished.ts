@@ -1,6 +1,6 @@
 // Recovery: jobs for records still queued or sending, untouched for a while, go back on the queue. A
-// scheduled sweeper does this in AWS (a job lost between a record's write and its enqueue, or a message
-// gone from the queue); `npm start` does it at start (the local SQS keeps messages in memory only) and
+// scheduled sweeper does this in AWS (a message gone from the queue, e.g. a resend whose enqueue failed
+// after its record was written); `npm start` does it at start (the local SQS keeps messages in memory only) and
 // every minute. Duplicates are harmless: the worker's conditional writes send each record once.
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { eventsStore } from '../store/eventsStore';
@@ -19,7 +19,7 @@ export async function requeueUnfinishedRecords(untouchedForMs = 0): Promise<numb
       const jobs = [];
       for (const record of page.items.filter((item) => item.updatedAt <= cutoff)) {
         const report = await reportOf(record.eventId);
-        if (report) jobs.push({ job: { recordId: record.id, robotId: record.robotId, correlationId: record.eventId, report } });
+        if (report) jobs.push({ job: { recordId: record.id, robotId: record.robotId, robotName: record.robotName, templateId: record.templateId, queuedAt: record.createdAt, correlationId: record.eventId, report } });
       }
       await enqueuePushJobs(jobs);
       count += jobs.length;

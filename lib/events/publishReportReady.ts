@@ -1,5 +1,5 @@
-// Intake: a report-ready event fans out into one queued push record and one push job per enabled,
-// subscribed robot. Idempotent on eventId; an intake that died half-way is resumed by the next attempt.
+// Intake: a report-ready event fans out into one push job per enabled, subscribed robot (the worker
+// creates each push record). Idempotent on eventId; an intake that died half-way is resumed by the next attempt.
 import { createHash } from 'node:crypto';
 import type { ReportReadyEvent } from '../../schemas/event';
 import type { FanOutJob, PushJob } from '../../schemas/pushJob';
@@ -9,9 +9,7 @@ import { conflict, validationFailed } from '../errors';
 import { log } from '../log';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { eventsStore, type StoredReport } from '../store/eventsStore';
-import { newQueuedRecord, recordsStore, type PushRecord } from '../store/recordsStore';
 import { robotsStore, type Subscriber, type SubscriberPosition } from '../store/robotsStore';
-import { templatesStore } from '../store/templatesStore';
 
 export interface IntakeResult {
   eventId: string;
@@ -45,7 +43,7 @@ export async function publishReportReady(event: ReportReadyEvent): Promise<Intak
     }
     log.warn('resuming an interrupted fan-out', { eventId: event.eventId });
   }
-  const jobs = explicitRobots ? await fanOutPage(report, explicitRobots, Boolean(seen)) : await fanOutToSubscribers(report, Boolean(seen));
+  const jobs = explicitRobots ? await fanOutPage(report, explicitRobots) : await fanOutToSubscribers(report);
   await eventsStore.complete(event.eventId, jobs);
   log.info('report event queued', { eventId: event.eventId, reportId: event.reportId, jobs, correlationId: event.eventId });
   return { eventId: event.eventId, jobs, duplicate: Boolean(seen) };
@@ -65,56 +63,39 @@ async function explicitSubscribers(robotIds: string[]): Promise<Subscriber[]> {
  * workers, a page per job (each hands the next page on before writing its own, so pages overlap), so
  * the publisher's 202 does not wait for thousands of records. `jobs` is the count of subscribers.
  */
-async function fanOutToSubscribers(report: StoredReport, resuming: boolean): Promise<number> {
+async function fanOutToSubscribers(report: StoredReport): Promise<number> {
   const first = await robotsStore.subscribersPage(report.reportId, undefined, intakePageSize);
-  if (!first.next) return fanOutPage(report, first.subscribers, resuming);
-  const [total, queued] = await Promise.all([robotsStore.countSubscribers(report.reportId), fanOutPage(report, first.subscribers, resuming)]);
+  if (!first.next) return fanOutPage(report, first.subscribers);
+  const [total, queued] = await Promise.all([robotsStore.countSubscribers(report.reportId), fanOutPage(report, first.subscribers)]);
   // a page that ended exactly at the last subscriber still has a next position: the count says there is no more
   if (total > queued) await enqueuePushJobs([{ job: { kind: 'fanOut', report, from: first.next } satisfies FanOutJob }]);
   return Math.max(total, queued);
 }
 
-/** The worker's part of a large fan-out: one page of subscribers. Always checks for records already written (a job may run twice). */
+/** The worker's part of a large fan-out: one page of subscribers (a page job that runs twice queues duplicates the claim absorbs). */
 export async function continueFanOut(job: FanOutJob): Promise<number> {
   const page = await robotsStore.subscribersPage(job.report.reportId, job.from as SubscriberPosition, workerPageSize);
   if (page.next) await enqueuePushJobs([{ job: { kind: 'fanOut', report: job.report, from: page.next } satisfies FanOutJob }]);
-  return fanOutPage(job.report as StoredReport, page.subscribers, true);
+  return fanOutPage(job.report as StoredReport, page.subscribers);
 }
 
-/** Records and push jobs for one page of subscribers. `resuming`: keep records already written, requeue those still queued. */
-async function fanOutPage(report: StoredReport, page: Subscriber[], resuming: boolean): Promise<number> {
+/**
+ * Push jobs for one page of subscribers. The worker creates each record with its first write, so the
+ * intake writes nothing per push; a page queued twice (a resumed or repeated fan-out) is harmless, as
+ * the worker's conditional claim sends each record once.
+ */
+async function fanOutPage(report: StoredReport, page: Subscriber[]): Promise<number> {
   const seenRobots = new Set<string>();
   const subscribers = page.filter((s) => !seenRobots.has(s.robotId) && seenRobots.add(s.robotId));
-  const templateNames = new Map<string, string>();
-  for (const [id, template] of await templatesStore.getMany([...new Set(subscribers.map((s) => s.templateId))])) templateNames.set(id, template.name);
+  const queuedAt = new Date().toISOString();
   const chunks: Subscriber[][] = [];
   for (let start = 0; start < subscribers.length; start += chunkSize) chunks.push(subscribers.slice(start, start + chunkSize));
   await forEachConcurrently(chunks, chunksInFlight, async (chunk) => {
-    const now = new Date();
-    let records: PushRecord[] = chunk.map((s) =>
-      newQueuedRecord(
-        {
-          id: pushRecordId(report.eventId, s.robotId),
-          eventId: report.eventId,
-          reportId: report.reportId,
-          reportName: report.reportName,
-          robotId: s.robotId,
-          robotName: s.robotName,
-          templateId: s.templateId,
-          templateName: templateNames.get(s.templateId) ?? '',
-        },
-        now,
-      ),
+    await enqueuePushJobs(
+      chunk.map((s) => ({
+        job: { recordId: pushRecordId(report.eventId, s.robotId), robotId: s.robotId, robotName: s.robotName, templateId: s.templateId, queuedAt, correlationId: report.eventId, report } satisfies PushJob,
+      })),
     );
-    let toEnqueue = records;
-    if (resuming) {
-      // keep what the interrupted run wrote; re-send jobs still queued (a duplicate job is harmless)
-      const existing = await recordsStore.getMany(records.map((r) => r.id));
-      toEnqueue = records.map((r) => existing.get(r.id) ?? r).filter((r) => r.status === 'queued');
-      records = records.filter((r) => !existing.has(r.id));
-    }
-    await recordsStore.putMany(records);
-    await enqueuePushJobs(toEnqueue.map((r) => ({ job: { recordId: r.id, robotId: r.robotId, correlationId: report.eventId, report } satisfies PushJob })));
   });
   return subscribers.length;
 }

@@ -1,6 +1,8 @@
 // Push records: one item per push job, moved through queued → sending → sent | failed | skipped by
 // conditional writes, so a job delivered twice by SQS is sent once and a crashed attempt is taken over
-// only after its lease expires.
+// only after its lease expires. The worker creates a record with its first write (the claim, or the
+// close of a job it will not send): every record write costs the item and its index copies, and
+// creating it at intake as well made a third write per push.
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PushStatus } from '../../schemas/pushRecord';
 import type { DingTalkMessage } from '../dingtalk/messages';
@@ -97,7 +99,23 @@ export function newQueuedRecord(fields: NewPushRecord, now = new Date()): PushRe
 }
 
 /** Which write wins against which state: only the holder of the current attempt may finish it. */
-const claimable = '#status = :queued OR (#status = :sending AND leaseUntil < :now)';
+const claimable = 'attribute_not_exists(pk) OR #status = :queued OR (#status = :sending AND leaseUntil < :now)';
+
+/**
+ * `SET` clauses that write a record's identity only where it is not there yet, so the first write of a
+ * job creates the record and a later one leaves it as it is (status and attempts are set by the caller).
+ */
+function createIfAbsent(record: PushRecord): { clauses: string[]; values: Record<string, unknown> } {
+  const { status: _status, statusKey: _statusKey, attempts: _attempts, updatedAt: _updated, attemptLog: _log, ...identity } = toItem(record);
+  const clauses: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(identity)) {
+    if (name === 'pk' || name === 'sk' || value === undefined) continue;
+    clauses.push(`${name} = if_not_exists(${name}, :new_${name})`);
+    values[`:new_${name}`] = value;
+  }
+  return { clauses, values };
+}
 const ownedAttempt = '#status = :sending AND attempts = :attempt';
 
 /** How an attempt ended. The content was stored before the send (putContents). */
@@ -141,16 +159,32 @@ export const recordsStore = {
     return new Map([...items].map(([id, item]) => [id, fromItem(item)]));
   },
 
-  /** Takes the record for one delivery attempt; returns the attempt number, or undefined if someone else holds it or it is done. */
-  async claim(id: string, leaseMs: number): Promise<number | undefined> {
+  /**
+   * A job that has to wait (for its rate-limit slot) before anyone takes it: its record shows it queued
+   * meanwhile. Leaves a record that exists as it is.
+   */
+  async ensureQueued(record: PushRecord): Promise<void> {
+    try {
+      await dynamodb.send(new PutCommand({ TableName: tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)' }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  },
+
+  /**
+   * Takes the record for one delivery attempt, creating it if this is the job's first write; returns the
+   * attempt number, or undefined if someone else holds it or it is done.
+   */
+  async claim(record: PushRecord, leaseMs: number): Promise<number | undefined> {
     const now = Date.now();
+    const created = createIfAbsent(record);
     try {
       const result = await dynamodb.send(
         new UpdateCommand({
           TableName: tableName,
-          Key: keys.record(id),
-          UpdateExpression: 'SET #status = :sending, statusKey = :statusKey, leaseUntil = :leaseUntil, updatedAt = :updatedAt ADD attempts :one',
-          ConditionExpression: `attribute_exists(pk) AND (${claimable})`,
+          Key: keys.record(record.id),
+          UpdateExpression: `SET #status = :sending, statusKey = :statusKey, leaseUntil = :leaseUntil, updatedAt = :updatedAt, ${created.clauses.join(', ')} ADD attempts :one`,
+          ConditionExpression: claimable,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':queued': 'queued',
@@ -160,6 +194,7 @@ export const recordsStore = {
             ':leaseUntil': now + leaseMs,
             ':updatedAt': new Date(now).toISOString(),
             ':one': 1,
+            ...created.values,
           },
           ReturnValues: 'UPDATED_NEW',
         }),
@@ -235,13 +270,14 @@ export const recordsStore = {
     });
   },
 
-  /** Ends a record without a DingTalk call: skipped (robot gone or disabled) or failed before sending. */
-  async close(id: string, status: 'skipped' | 'failed', errmsg: string, extra: { content?: DingTalkMessage; template?: TemplateSnapshot } = {}): Promise<boolean> {
+  /** Ends a record without a DingTalk call, creating it if need be: skipped (robot gone or disabled) or failed before sending. */
+  async close(record: PushRecord, status: 'skipped' | 'failed', errmsg: string, extra: { content?: DingTalkMessage; template?: TemplateSnapshot } = {}): Promise<boolean> {
     const now = Date.now();
+    const created = createIfAbsent(record);
     const closed = await conditionalUpdate({
-      Key: keys.record(id),
-      UpdateExpression: 'SET #status = :status, statusKey = :statusKey, errmsg = :errmsg, updatedAt = :updatedAt REMOVE leaseUntil',
-      ConditionExpression: `attribute_exists(pk) AND (${claimable})`,
+      Key: keys.record(record.id),
+      UpdateExpression: `SET #status = :status, statusKey = :statusKey, errmsg = :errmsg, updatedAt = :updatedAt, attempts = if_not_exists(attempts, :zero), ${created.clauses.join(', ')} REMOVE leaseUntil`,
+      ConditionExpression: claimable,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':status': status,
@@ -251,9 +287,11 @@ export const recordsStore = {
         ':queued': 'queued',
         ':sending': 'sending',
         ':now': now,
+        ':zero': 0,
+        ...created.values,
       },
     });
-    if (closed && (extra.content || extra.template)) await putContent(id, extra);
+    if (closed && (extra.content || extra.template)) await putContent(record.id, extra);
     return closed;
   },
 

@@ -266,6 +266,8 @@ describe('delivery pipeline', () => {
     const started = Date.now();
     const events = await Promise.all(Array.from({ length: 100 }, (_, n) => publish({ reportId, data: { n } })));
     for (const e of events) expect(e.status).toBe(202);
+    // a job that waits for a later slot shows its record queued meanwhile
+    await waitFor(() => api('GET', `/push-records?robotId=${r.id}&status=queued&limit=100`), (response) => response.body.items.length > 0, { timeoutMs: 20_000, intervalMs: 100, what: 'queued records of waiting jobs' });
     await waitFor(() => simulator.messages(r.token), (messages) => messages.length === 100, { timeoutMs: 60_000, what: '100 messages' }).catch(async (error) => {
       const records = await api('GET', `/push-records?robotId=${r.id}&limit=100`);
       const counts: Record<string, number> = {};
@@ -278,6 +280,8 @@ describe('delivery pipeline', () => {
     expect(requests).toHaveLength(100);
     // 100 at 20 per 2 s cannot finish before 8 s
     expect(Date.now() - started).toBeGreaterThanOrEqual(8000);
+    const records = await waitFor(() => api('GET', `/push-records?robotId=${r.id}&limit=100`), (response) => response.body.items.every((item: { status: string }) => item.status === 'sent'), { what: 'every record sent' });
+    expect(records.body.items).toHaveLength(100);
   }, 90_000);
 
   it('a signature with the wrong secret fails as DingTalk answers 310000', async () => {

@@ -1,5 +1,6 @@
 // Large fan-outs: past one page of subscribers (20 in the tests) the intake answers at once and the
-// workers queue the rest a page (25) at a time. Every subscriber still gets exactly one push.
+// workers queue the rest a page (25) at a time. Every subscriber still gets exactly one push, and each
+// record is created by the worker that takes its job.
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { api } from '../support/api';
@@ -27,6 +28,17 @@ async function subscribedRobots(reportId: string, count: number) {
   return robots;
 }
 
+async function queuedMessages(): Promise<number> {
+  const { GetQueueAttributesCommand, SQSClient } = await import('@aws-sdk/client-sqs');
+  const sqs = new SQSClient({ endpoint: process.env.SQS_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    return Number(Attributes?.ApproximateNumberOfMessages);
+  } finally {
+    sqs.destroy();
+  }
+}
+
 async function recordsOf(eventId: string) {
   const items: { robotId: string; status: string }[] = [];
   let cursor: string | undefined;
@@ -48,8 +60,9 @@ it('answers a report with many subscribers before its records exist, then delive
   const accepted = await api('POST', '/events/report-ready', { token: publisherToken, body: { eventId, reportId, reportName: 'Fan-out', data: { n: 1 } } });
   expect(accepted.status).toBe(202);
   expect(accepted.body).toEqual({ eventId, jobs: robotCount - 1, duplicate: false });
-  // only the intake's own page is written so far: the rest waits for the workers
-  expect((await recordsOf(eventId)).length).toBe(20);
+  // only the intake's own page is queued so far (20 push jobs), plus one job for the workers to queue the rest
+  expect(await queuedMessages()).toBe(21);
+  expect(await recordsOf(eventId)).toEqual([]);
 
   const worker = startWorker();
   try {

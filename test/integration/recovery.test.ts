@@ -18,6 +18,10 @@ async function setup(reportPrefix: string, text = 'hello {{reportName}}', settin
 
 const publish = (reportId: string) => api('POST', '/events/report-ready', { token: publisherToken, body: { eventId: randomUUID(), reportId, reportName: 'Ops' } });
 const recordOf = async (eventId: string) => (await api('GET', `/push-records?eventId=${eventId}`)).body.items[0];
+/** The id the worker gives the record of an event's push to a robot (loaded late: the service reads its configuration at load). */
+const pushRecordId = (eventId: string, robotId: string): string =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('../../lib/events/publishReportReady') as typeof import('../../lib/events/publishReportReady')).pushRecordId(eventId, robotId);
 
 describe('recovery', () => {
   it('a worker killed mid-send loses nothing and the group sees the message once', async () => {
@@ -99,8 +103,8 @@ describe('recovery', () => {
   it('reports only the bad message of a batch as failed', async () => {
     const { robot, reportId } = await setup('batch');
     const published = await publish(reportId);
-    const record = await recordOf(published.body.eventId);
-    const goodJob = JSON.stringify({ recordId: record.id, robotId: robot.id, report: { eventId: published.body.eventId, reportId, reportName: 'Ops' } });
+    // the worker creates the record with its first write: the job names it
+    const goodJob = JSON.stringify({ recordId: pushRecordId(published.body.eventId, robot.id), robotId: robot.id, report: { eventId: published.body.eventId, reportId, reportName: 'Ops' } });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { handler } = require('../../functions/worker') as { handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> };
     const event = {
@@ -117,13 +121,18 @@ describe('recovery', () => {
 
 describe('the sweeper', () => {
   it('puts the job of a record left queued (its message lost) back on the queue', async () => {
-    const { reportId, token } = await setup('sweep');
-    // intake wrote the record, then its message vanished: nothing is running, purge the queue
+    const { robot, reportId, token } = await setup('sweep');
+    // a record written queued whose message then vanished (a resend whose enqueue failed, a purged
+    // queue): nothing is running, purge the queue, leave the record
     const published = await publish(reportId);
     const { PurgeQueueCommand, SQSClient } = await import('@aws-sdk/client-sqs');
     const sqs = new SQSClient({ endpoint: process.env.SQS_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     await sqs.send(new PurgeQueueCommand({ QueueUrl: process.env.PUSH_QUEUE_URL }));
     sqs.destroy();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { newQueuedRecord, recordsStore } = require('../../lib/store/recordsStore') as typeof import('../../lib/store/recordsStore');
+    const eventId = published.body.eventId;
+    await recordsStore.putMany([newQueuedRecord({ id: pushRecordId(eventId, robot.id), eventId, reportId, reportName: 'Ops', robotId: robot.id, robotName: robot.name, templateId: robot.templateId, templateName: 'Ops' })]);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { requeueUnfinishedRecords } = require('../../lib/delivery/requeueUnfinished') as typeof import('../../lib/delivery/requeueUnfinished');
     expect(await requeueUnfinishedRecords(60_000)).toBe(0); // too fresh to be stale
