@@ -62,9 +62,19 @@ export const rateLimitStore = {
    * (by readMany or an earlier reservation of the same batch); it is kept up to date.
    */
   reserve(robotId: string, window: SendWindow, maxAheadMs: number, known = new Map<string, RateState>()): Promise<Reservation> {
-    // one reservation per robot at a time in this container: concurrent jobs of one robot would otherwise
-    // all write against the same version and all but one read again and retry
-    return oneAtATime(robotId, () => reserveNow(robotId, window, maxAheadMs, known));
+    // Reservations of one robot in this container go out together: the jobs of a batch (or of batches
+    // running side by side) that wait while one write is under way are all served by the next write.
+    // One at a time, a burst to one robot was paced by DynamoDB round trips instead of by its limit.
+    return new Promise((resolve, reject) => {
+      const request = { window, maxAheadMs, known, resolve, reject };
+      const waiting = pendingReservations.get(robotId);
+      if (waiting) {
+        waiting.push(request);
+        return;
+      }
+      pendingReservations.set(robotId, [request]);
+      void reserveWhilePending(robotId);
+    });
   },
 
   /** DingTalk said 130101 anyway: silence the robot until `until` (ms since epoch). */
@@ -80,47 +90,70 @@ export const rateLimitStore = {
   },
 };
 
-async function reserveNow(robotId: string, window: SendWindow, maxAheadMs: number, known: Map<string, RateState>): Promise<Reservation> {
+interface ReservationRequest {
+  window: SendWindow;
+  maxAheadMs: number;
+  known: Map<string, RateState>;
+  resolve: (reservation: Reservation) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Per robot: reservations waiting for the write under way (the entry exists while one is). */
+const pendingReservations = new Map<string, ReservationRequest[]>();
+
+async function reserveWhilePending(robotId: string): Promise<void> {
+  const waiting = pendingReservations.get(robotId) as ReservationRequest[];
+  while (waiting.length > 0) {
+    const group = waiting.splice(0);
+    try {
+      const reservations = await reserveGroup(robotId, group);
+      group.forEach((request, index) => request.resolve(reservations[index]));
+    } catch (error) {
+      for (const request of group) request.reject(error);
+    }
+  }
+  pendingReservations.delete(robotId);
+}
+
+/** Slots for every request of the group, in order, taken with one conditional write of the robot's log. */
+async function reserveGroup(robotId: string, group: ReservationRequest[]): Promise<Reservation[]> {
+  const knownMaps = [...new Set(group.map((request) => request.known))];
   for (let attempt = 0; attempt < maxContentionRetries; attempt++) {
-    let state = known.get(robotId);
+    let state = knownMaps.map((known) => known.get(robotId)).find((seen) => seen !== undefined);
     if (!state) {
       const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.rateLimit(robotId), ConsistentRead: true }));
       state = stateOf(Item);
     }
     const now = Date.now();
-    if (state.cooldownUntil > now) return { waitMs: state.cooldownUntil - now, reason: 'cooldown' };
-    const slotAt = earliestSlot(state.sends, now, window);
-    if (slotAt - now > maxAheadMs) return { waitMs: slotAt - now, reason: 'rate-limit' };
-    // slots only grow, so the latest `messages` of them decide the next one: the log stays that short
-    const kept = [...state.sends.filter((at) => at > now - window.windowMs - window.marginMs), slotAt].sort((a, b) => a - b).slice(-window.messages);
-    const next: RateState = { sends: kept, version: state.version + 1, cooldownUntil: state.cooldownUntil };
+    const { cooldownUntil } = state;
+    if (cooldownUntil > now) return group.map(() => ({ waitMs: cooldownUntil - now, reason: 'cooldown' }));
+    let sends = state.sends;
+    const reservations: Reservation[] = group.map(({ window, maxAheadMs }) => {
+      const slotAt = earliestSlot(sends, now, window);
+      if (slotAt - now > maxAheadMs) return { waitMs: slotAt - now, reason: 'rate-limit' };
+      // slots only grow, so the latest `messages` of them decide the next one: the log stays that short
+      sends = [...sends.filter((at) => at > now - window.windowMs - window.marginMs), slotAt].sort((a, b) => a - b).slice(-window.messages);
+      return { slotAt };
+    });
+    if (sends === state.sends) return reservations;
+    const next: RateState = { sends, version: state.version + 1, cooldownUntil };
     try {
       await dynamodb.send(
         new PutCommand({
           TableName: tableName,
-          Item: { ...keys.rateLimit(robotId), sends: next.sends, version: next.version, ...(next.cooldownUntil && { cooldownUntil: next.cooldownUntil }) },
+          Item: { ...keys.rateLimit(robotId), sends: next.sends, version: next.version, ...(cooldownUntil && { cooldownUntil }) },
           ConditionExpression: 'attribute_not_exists(pk) OR version = :version',
           ExpressionAttributeValues: { ':version': state.version },
         }),
       );
-      known.set(robotId, next);
-      return { slotAt };
+      for (const known of knownMaps) known.set(robotId, next);
+      return reservations;
     } catch (error) {
-      known.delete(robotId);
+      for (const known of knownMaps) known.delete(robotId);
       if (!isConditionFailure(error)) throw error;
       if (attempt > 0) await sleep(2 + Math.random() * 10 * Math.min(attempt + 1, 5));
     }
   }
   // Heavy contention on one robot: back off through the queue rather than spin.
-  return { waitMs: 1000, reason: 'rate-limit' };
-}
-
-const inFlight = new Map<string, Promise<unknown>>();
-
-/** Runs `work` after every earlier work of the same key has settled. */
-function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const current = (inFlight.get(key) ?? Promise.resolve()).catch(() => undefined).then(work);
-  inFlight.set(key, current);
-  void current.finally(() => inFlight.get(key) === current && inFlight.delete(key)).catch(() => undefined);
-  return current;
+  return group.map(() => ({ waitMs: 1000, reason: 'rate-limit' }));
 }
