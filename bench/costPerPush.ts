@@ -31,7 +31,7 @@ export async function costPerPushBenchmark(): Promise<void> {
       { measure: 'SQS requests', intake: perPush(afterIntake.sqs), worker: perPush(meter.count('sqs') - afterIntake.sqs), total: perPush(meter.count('sqs')), target: 0.4 },
     ];
     printTable(`Cost per delivered push: 1 event → ${robots} robots (per push)`, rows);
-    const operations = [...meter.requests].sort().map(([operation, count]) => ({ operation, requests: count, 'per push': perPush(count) }));
+    const operations = [...meter.requests].sort().map(([operation, count]) => ({ operation, requests: count, 'per push': perPush(count), 'mean ms': round((meter.milliseconds.get(operation) ?? 0) / count, 1) }));
     printTable('Requests by operation (whole run)', operations);
     console.log(`\n${floorExplanation}`);
     console.log(`wrote ${writeResult('cost-per-push', { machine: machine(), inputs: { robots, events: 1 }, perPush: rows, operations, floor: floorExplanation })}`);
@@ -45,9 +45,9 @@ const floorExplanation = [
   '- SQS 0.3 requests: send, receive and delete, ten to a request; 0.4 allows one partial batch in ten.',
   '- Reads: the robot (0.5, in one eventually consistent BatchGetItem per worker batch) and its rate-limit',
   '  log (0.5 once it exists; a first push finds none), plus a share of the template and subscriber reads.',
-  '- Writes 22 units: the record is created at intake in the table and its 5 indexes (6); the claim',
-  '  (queued → sending, with its lease) and the final write (→ sent) each rewrite the table item and the',
-  '  5 index copies, the status index twice (7 each); the rate-limit log takes 1 and the content 1.',
-  '  2 write units per push would need the record written once and copied into at most one index; see',
-  '  bench/README.md for what that would cost the record queries of benchmark 4.',
+  '- Writes 15 units: the intake writes only the event (twice per event: 0.02 per push); the worker creates',
+  '  the record with its claim in the table and its 5 indexes (6), and the final write (sending → sent)',
+  '  rewrites the table item and 4 index copies and moves the status index entry (7); the rate-limit log',
+  '  takes 1 and the content 1 (batched). 2 write units per push would need the record written once and',
+  '  copied into at most one index; see bench/README.md for what that would cost the record queries.',
 ].join('\n');

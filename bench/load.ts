@@ -9,9 +9,13 @@ const readers = Number(process.env.LOAD_READERS ?? 20);
 const robotCount = Number(process.env.LOAD_ROBOTS ?? 300);
 /** An admin reader's pause between requests: a person paging through the console, not a tight loop. */
 const readerPauseMs = Number(process.env.LOAD_READER_PAUSE_MS ?? 1000);
+/** DynamoDB Local's data: `memory` (default) or a folder. On disk it fsyncs each write and serves about a third as many. */
+const dataDir = process.env.LOAD_DATA_DIR ?? 'memory';
+/** Concurrent worker batches (`npm start`'s WORKER_CONCURRENCY), as Lambda's maximumConcurrency bounds them in AWS. */
+const workerBatches = process.env.LOAD_WORKERS ?? '2';
 
 export async function loadBenchmark(): Promise<void> {
-  const service = await startLocalService({ LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '6' });
+  const service = await startLocalService({ LOG_LEVEL: 'warn', WORKER_CONCURRENCY: workerBatches, ...(dataDir === 'memory' && { DATA_DIR: 'memory' }), ...(dataDir !== 'memory' && process.env.LOAD_DATA_DIR && { DATA_DIR: dataDir }) });
   const latencies = new Map<string, number[]>();
   const serverErrors = new Map<string, number>();
   const count = (map: Map<string, number>, name: string) => map.set(name, (map.get(name) ?? 0) + 1);

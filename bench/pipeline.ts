@@ -14,11 +14,14 @@ const names = { tableName: 'bench-pipeline', pushQueueName: 'bench-push-jobs', p
 /** Requests and capacity units, per AWS operation. */
 export class RequestMeter {
   readonly requests = new Map<string, number>();
+  /** Milliseconds spent waiting on each operation, summed: where the local pieces spend their time. */
+  readonly milliseconds = new Map<string, number>();
   readCapacity = 0;
   writeCapacity = 0;
 
   reset(): void {
     this.requests.clear();
+    this.milliseconds.clear();
     this.readCapacity = 0;
     this.writeCapacity = 0;
   }
@@ -125,7 +128,9 @@ function meterClient(client: { middlewareStack: { add: (...args: never[]) => voi
     const name = service === 'dynamodb' ? dynamoOperation(operation) : operation;
     meter.requests.set(`${service}:${name}`, (meter.requests.get(`${service}:${name}`) ?? 0) + 1);
     if (service === 'dynamodb' && capacityOperations.has(name)) args.input.ReturnConsumedCapacity = 'TOTAL';
+    const started = performance.now();
     const result = await next(args);
+    meter.milliseconds.set(`${service}:${name}`, (meter.milliseconds.get(`${service}:${name}`) ?? 0) + performance.now() - started);
     if (service === 'dynamodb') {
       const consumed = result.output.ConsumedCapacity as ConsumedCapacity | ConsumedCapacity[] | undefined;
       for (const entry of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {

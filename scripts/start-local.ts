@@ -81,7 +81,7 @@ async function main(): Promise<void> {
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
     };
-    const offline: ChildProcess = spawn(process.execPath, [join(root, 'node_modules', 'osls', 'bin', 'serverless.js'), 'offline', 'start', '--stage', stage], {
+    const offline: ChildProcess = spawn(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), join(root, 'node_modules', 'osls', 'bin', 'serverless.js'), 'offline', 'start', '--stage', stage], {
       cwd: root,
       env: serviceEnvironment,
       stdio: ['ignore', 'pipe', 'pipe'],
