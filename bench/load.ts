@@ -109,7 +109,7 @@ export async function loadBenchmark(): Promise<void> {
     printTable(`Load: ${ratePerSecond} events/s for ${seconds} s (took ${round(publishSeconds)} s) + ${readers} readers (${readerPauseMs} ms between requests), npm start`, rows);
     console.log(`all pushes delivered ${round(drainedSeconds)} s after the first event`);
     console.log(`\npushes delivered: ${delivered} of ${total}${delivered === total ? ' (none lost)' : ' (MISSING)'}`);
-    console.log(`wrote ${writeResult('load', { machine: machine(), inputs: { ratePerSecond, seconds, readers, readerPauseMs, robotCount }, publishSeconds, drainedSeconds, delivered, expected: total, rows })}`);
+    console.log(`wrote ${writeResult('load', { machine: machine(), inputs: { ratePerSecond, seconds, readers, readerPauseMs, robotCount, workerBatches: Number(workerBatches), dataDir }, publishSeconds, drainedSeconds, delivered, expected: total, rows })}`);
     if (delivered !== total || [...serverErrors.values()].some((count) => count > 0)) {
       process.exitCode = 1;
       const problems = service.output().split('\n').filter((line) => /error|timed? ?out|exceeded/i.test(line));

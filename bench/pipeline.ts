@@ -18,10 +18,13 @@ export class RequestMeter {
   readonly milliseconds = new Map<string, number>();
   readCapacity = 0;
   writeCapacity = 0;
+  /** Push jobs (not fan-out page jobs) sent to the queue by the service. */
+  pushJobsSent = 0;
 
   reset(): void {
     this.requests.clear();
     this.milliseconds.clear();
+    this.pushJobsSent = 0;
     this.readCapacity = 0;
     this.writeCapacity = 0;
   }
@@ -128,6 +131,10 @@ function meterClient(client: { middlewareStack: { add: (...args: never[]) => voi
     const name = service === 'dynamodb' ? dynamoOperation(operation) : operation;
     meter.requests.set(`${service}:${name}`, (meter.requests.get(`${service}:${name}`) ?? 0) + 1);
     if (service === 'dynamodb' && capacityOperations.has(name)) args.input.ReturnConsumedCapacity = 'TOTAL';
+    if (name === 'SendMessageBatch') {
+      const entries = (args.input.Entries ?? []) as { MessageBody?: string }[];
+      meter.pushJobsSent += entries.filter((entry) => entry.MessageBody?.includes('"recordId"')).length;
+    }
     const started = performance.now();
     const result = await next(args);
     meter.milliseconds.set(`${service}:${name}`, (meter.milliseconds.get(`${service}:${name}`) ?? 0) + performance.now() - started);
