@@ -11,6 +11,12 @@ const robotCount = Number(process.env.LOAD_ROBOTS ?? 300);
 const readerPauseMs = Number(process.env.LOAD_READER_PAUSE_MS ?? 1000);
 /** DynamoDB Local's data: `memory` (default) or a folder. On disk it fsyncs each write and serves about a third as many. */
 const dataDir = process.env.LOAD_DATA_DIR ?? 'memory';
+/**
+ * Seconds of events at a fifth of the rate before the measured run, delivered before it starts: a
+ * freshly started DynamoDB Local (a JVM) serves about half as many requests until its code is
+ * compiled, and a service in use is past that. 0 measures from cold.
+ */
+const warmupSeconds = Number(process.env.LOAD_WARMUP_SECONDS ?? 15);
 /** Concurrent worker batches (`npm start`'s WORKER_CONCURRENCY), as Lambda's maximumConcurrency bounds them in AWS. */
 const workerBatches = process.env.LOAD_WORKERS ?? '2';
 
@@ -40,6 +46,15 @@ export async function loadBenchmark(): Promise<void> {
     if (response.status >= 500) count(serverErrors, name);
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
+  /** Waits until the simulator holds `count` distinct messages or `timeoutMs` passes; returns how many it holds. */
+  const untilDelivered = async (count: number, timeoutMs: number): Promise<number> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const delivered = ((await (await fetch(`${service.simulatorUrl}/_sim/stats`)).json()) as { distinctMessages: number }).distinctMessages;
+      if (delivered >= count || Date.now() > deadline) return delivered;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  };
   try {
     const template = await call('setup', 'POST', '/templates', { name: 'Load', msgType: 'text', text: 'Load {{data.n}}' });
     const robotIds: string[] = [];
@@ -53,6 +68,23 @@ export async function loadBenchmark(): Promise<void> {
       robotIds.push(robot.body.id);
     }
     latencies.delete('setup');
+
+    if (warmupSeconds > 0) {
+      const warmupRate = Math.max(1, Math.round(ratePerSecond / 5));
+      const warmupEvents = warmupRate * warmupSeconds;
+      const warmupStarted = Date.now();
+      const warmups: Promise<unknown>[] = [];
+      for (let n = 0; n < warmupEvents; n++) {
+        const due = warmupStarted + (n * 1000) / warmupRate;
+        if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+        warmups.push(call('warmup', 'POST', '/events/report-ready', { eventId: `warmup-${n}`, reportId: 'load', reportName: 'Load', robotIds: [robotIds[n % robotCount]], data: { n } }, service.publisherToken).catch(() => undefined));
+        if (n % 20 === 0) warmups.push(call('warmup', 'GET', '/push-records?keyword=load robot 1&limit=20').catch(() => undefined));
+      }
+      await Promise.all(warmups);
+      await untilDelivered(warmupEvents, 300_000);
+      latencies.delete('warmup');
+      serverErrors.delete('warmup');
+    }
 
     let running = true;
     const readerLoops = Array.from({ length: readers }, async (_, index) => {
@@ -90,14 +122,9 @@ export async function loadBenchmark(): Promise<void> {
     running = false;
     await Promise.all(readerLoops);
 
-    // every push arrives: the simulator holds what it received
-    const deadline = Date.now() + 600_000;
-    let delivered = 0;
-    while (Date.now() < deadline) {
-      delivered = ((await (await fetch(`${service.simulatorUrl}/_sim/stats`)).json()) as { distinctMessages: number }).distinctMessages;
-      if (delivered >= total) break;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
+    // every push arrives: the simulator holds what it received (the warm-up's too)
+    const warmupDelivered = warmupSeconds > 0 ? Math.max(1, Math.round(ratePerSecond / 5)) * warmupSeconds : 0;
+    const delivered = (await untilDelivered(warmupDelivered + total, 600_000)) - warmupDelivered;
     const drainedSeconds = (Date.now() - started) / 1000;
     const rows = [...latencies].map(([endpoint, samples]) => ({
       endpoint,
@@ -109,7 +136,7 @@ export async function loadBenchmark(): Promise<void> {
     printTable(`Load: ${ratePerSecond} events/s for ${seconds} s (took ${round(publishSeconds)} s) + ${readers} readers (${readerPauseMs} ms between requests), npm start`, rows);
     console.log(`all pushes delivered ${round(drainedSeconds)} s after the first event`);
     console.log(`\npushes delivered: ${delivered} of ${total}${delivered === total ? ' (none lost)' : ' (MISSING)'}`);
-    console.log(`wrote ${writeResult('load', { machine: machine(), inputs: { ratePerSecond, seconds, readers, readerPauseMs, robotCount, workerBatches: Number(workerBatches), dataDir }, publishSeconds, drainedSeconds, delivered, expected: total, rows })}`);
+    console.log(`wrote ${writeResult('load', { machine: machine(), inputs: { ratePerSecond, seconds, readers, readerPauseMs, robotCount, workerBatches: Number(workerBatches), dataDir, warmupSeconds }, publishSeconds, drainedSeconds, delivered, expected: total, rows })}`);
     if (delivered !== total || [...serverErrors.values()].some((count) => count > 0)) {
       process.exitCode = 1;
       const problems = service.output().split('\n').filter((line) => /error|timed? ?out|exceeded/i.test(line));
