@@ -44,10 +44,6 @@ export function earliestSlot(sends: number[], now: number, window: SendWindow): 
 
 export const rateLimitStore = {
   /**
-   * Reserves a send slot for the robot no later than `maxAheadMs` from now, or says how long to wait.
-   * A reserved slot that goes unused only costs capacity, never a 130101.
-   */
-  /**
    * Reads the send logs of many robots in one request. Eventually consistent on purpose: a stale log only
    * makes the conditional write in reserve() fail and read again, so it costs half and risks nothing.
    */

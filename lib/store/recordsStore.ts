@@ -100,6 +100,7 @@ export function newQueuedRecord(fields: NewPushRecord, now = new Date()): PushRe
 
 /** Which write wins against which state: only the holder of the current attempt may finish it. */
 const claimable = 'attribute_not_exists(pk) OR #status = :queued OR (#status = :sending AND leaseUntil < :now)';
+const ownedAttempt = '#status = :sending AND attempts = :attempt';
 
 /**
  * `SET` clauses that write a record's identity only where it is not there yet, so the first write of a
@@ -116,7 +117,6 @@ function createIfAbsent(record: PushRecord): { clauses: string[]; values: Record
   }
   return { clauses, values };
 }
-const ownedAttempt = '#status = :sending AND attempts = :attempt';
 
 /** How an attempt ended. The content was stored before the send (putContents). */
 export interface Outcome {
