@@ -25,7 +25,7 @@ const chunksInFlight = 4;
 const intakePageSize = config.fanOutIntakePage;
 const workerPageSize = config.fanOutWorkerPage;
 
-/** Same event + robot → same record id, so a resumed fan-out finds what the first one wrote. */
+/** Same event + robot → same record id, so a job queued twice (a resumed or repeated fan-out) meets the record of the first. */
 export function pushRecordId(eventId: string, robotId: string): string {
   return createHash('sha256').update(`${eventId}\n${robotId}`).digest('base64url').slice(0, 22);
 }
@@ -60,8 +60,8 @@ async function explicitSubscribers(robotIds: string[]): Promise<Subscriber[]> {
 
 /**
  * A report with more subscribers than one page: the first page is queued here and the rest by the
- * workers, a page per job (each hands the next page on before writing its own, so pages overlap), so
- * the publisher's 202 does not wait for thousands of records. `jobs` is the count of subscribers.
+ * workers, a page per job (each hands the next page on before queuing its own), so the publisher's 202
+ * does not wait for thousands of jobs. `jobs` is the count of subscribers.
  */
 async function fanOutToSubscribers(report: StoredReport): Promise<number> {
   const first = await robotsStore.subscribersPage(report.reportId, undefined, intakePageSize);

@@ -11,7 +11,7 @@ import { config } from '../config';
 import { forEachConcurrently } from '../concurrency';
 import { badRequest } from '../errors';
 import { idsWithNameContaining } from './namesStore';
-import { batchGetById, batchPutAll, indexNames, isConditionFailure, keys, listPartitions, queryPages, tableName, type Page } from './table';
+import { batchPutAll, indexNames, isConditionFailure, keys, listPartitions, queryPages, tableName, type Page } from './table';
 
 export interface AttemptLogEntry {
   at: string;
@@ -152,11 +152,6 @@ export const recordsStore = {
     const record = fromItem(summary);
     // records written before DingTalk's answer moved to the summary kept it with the content
     return { ...record, ...(content && { content: content.content, template: content.template, response: record.response ?? content.response }) };
-  },
-
-  async getMany(ids: string[]): Promise<Map<string, PushRecord>> {
-    const items = await batchGetById([...new Set(ids)].map((id) => keys.record(id)), true);
-    return new Map([...items].map(([id, item]) => [id, fromItem(item)]));
   },
 
   /**
