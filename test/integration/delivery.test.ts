@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createHmac } from 'node:crypto';
 import { api } from '../support/api';
+import { localSqsClient } from '../support/localQueue';
 import { publisherToken } from '../support/environment';
 import { simulator, type TestRobotSettings } from '../support/simulator';
 import { waitFor } from '../support/waitFor';
 import { startWorker } from '../support/worker';
 
-const sqs = new SQSClient({ endpoint: process.env.SQS_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+const sqs = localSqsClient();
 let worker: ReturnType<typeof startWorker>;
 
 beforeAll(() => {

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { api } from '../support/api';
+import { localSqsClient } from '../support/localQueue';
 import { publisherToken } from '../support/environment';
 import { simulator } from '../support/simulator';
 import { waitFor } from '../support/waitFor';
@@ -29,8 +30,8 @@ async function subscribedRobots(reportId: string, count: number) {
 }
 
 async function queuedMessages(): Promise<number> {
-  const { GetQueueAttributesCommand, SQSClient } = await import('@aws-sdk/client-sqs');
-  const sqs = new SQSClient({ endpoint: process.env.SQS_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
+  const sqs = localSqsClient();
   try {
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, AttributeNames: ['ApproximateNumberOfMessages'] }));
     return Number(Attributes?.ApproximateNumberOfMessages);

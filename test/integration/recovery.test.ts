@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { api } from '../support/api';
+import { localSqsClient } from '../support/localQueue';
 import { publisherToken } from '../support/environment';
 import { simulator, type TestRobotSettings } from '../support/simulator';
 import { waitFor } from '../support/waitFor';
@@ -125,8 +126,8 @@ describe('the sweeper', () => {
     // a record written queued whose message then vanished (a resend whose enqueue failed, a purged
     // queue): nothing is running, purge the queue, leave the record
     const published = await publish(reportId);
-    const { PurgeQueueCommand, SQSClient } = await import('@aws-sdk/client-sqs');
-    const sqs = new SQSClient({ endpoint: process.env.SQS_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const { PurgeQueueCommand } = await import('@aws-sdk/client-sqs');
+    const sqs = localSqsClient();
     await sqs.send(new PurgeQueueCommand({ QueueUrl: process.env.PUSH_QUEUE_URL }));
     sqs.destroy();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
