@@ -1,8 +1,9 @@
 // What the jobs of one worker batch share: robot, template and rate-limit reads made once for the whole
-// batch (one BatchGetItem each), and the content writes gathered into batch writes.
+// batch (one BatchGetItem for all), and the content writes gathered into batch writes.
 import { Coalescer } from '../concurrency';
 import type { DingTalkMessage } from '../dingtalk/messages';
-import { rateLimitStore, type RateState } from '../store/rateLimitStore';
+import { readDeliveryInputs } from '../store/deliveryInputs';
+import type { RateState } from '../store/rateLimitStore';
 import { recordsStore, type TemplateSnapshot } from '../store/recordsStore';
 import { robotsStore, type Robot } from '../store/robotsStore';
 import { templatesStore, type Template } from '../store/templatesStore';
@@ -16,20 +17,20 @@ export class BatchCache {
   private contents = new Coalescer<{ id: string; content: DingTalkMessage; template: TemplateSnapshot }>((entries) => recordsStore.putContents(entries), 25, 20);
 
   /**
-   * Reads every robot of the batch, their send logs and their templates up front. Eventually consistent:
-   * a robot disabled or a template edited in the last second may still be seen as it was, the same race a
-   * send already in flight has anyway. Failures are left to the per-job reads, which report them per job.
+   * Reads every robot of the batch, their send logs and the templates the jobs were queued with up front,
+   * in one request. Eventually consistent: a robot disabled or a template edited in the last second may
+   * still be seen as it was, the same race a send already in flight has anyway. Failures are left to the
+   * per-job reads, which report them per job.
    */
-  async prefetch(robotIds: string[]): Promise<void> {
-    const ids = [...new Set(robotIds)].filter((id) => !this.robots.has(id));
-    if (ids.length === 0) return;
+  async prefetch(jobs: { robotId: string; templateId?: string }[]): Promise<void> {
+    const robotIds = jobs.map((job) => job.robotId).filter((id) => !this.robots.has(id));
+    if (robotIds.length === 0) return;
+    const templateIds = jobs.flatMap((job) => (job.templateId ? [job.templateId] : [])).filter((id) => !this.templates.has(id));
     try {
-      const [robots, rateStates] = await Promise.all([robotsStore.getMany(ids), rateLimitStore.readMany(ids)]);
-      for (const id of ids) this.robots.set(id, Promise.resolve(robots.get(id)));
-      for (const [id, state] of rateStates) if (!this.rateStates.has(id)) this.rateStates.set(id, state);
-      const templateIds = [...new Set([...robots.values()].map((robot) => robot.templateId))].filter((id) => !this.templates.has(id));
-      const templates = await templatesStore.getMany(templateIds);
-      for (const id of templateIds) this.templates.set(id, Promise.resolve(templates.get(id)));
+      const inputs = await readDeliveryInputs(robotIds, templateIds);
+      for (const id of robotIds) this.robots.set(id, Promise.resolve(inputs.robots.get(id)));
+      for (const [id, state] of inputs.rateStates) if (!this.rateStates.has(id)) this.rateStates.set(id, state);
+      for (const [id, template] of inputs.templates) if (!this.templates.has(id)) this.templates.set(id, Promise.resolve(template));
     } catch {
       // DynamoDB refused: each job reads for itself and fails (and is requeued) on its own
     }

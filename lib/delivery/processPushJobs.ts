@@ -44,7 +44,7 @@ export async function processPushJobs(messages: QueueMessage[]): Promise<BatchRe
   const failedMessageIds: string[] = [];
   const comeBackLater: { messageId: string; job: PushJob | FanOutJob; delaySeconds: number }[] = [];
   const jobs = new Map(messages.map((message) => [message.messageId, parseJob(message)]));
-  await cache.prefetch([...jobs.values()].flatMap((job) => (job && 'robotId' in job ? [job.robotId] : [])));
+  await cache.prefetch([...jobs.values()].flatMap((job) => (job && 'robotId' in job ? [job] : [])));
   await forEachConcurrently(messages, jobsInFlight, async (message) => {
     const job = jobs.get(message.messageId);
     if (!job) {

@@ -3,7 +3,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
 import { sleep } from '../concurrency';
-import { batchGetItems, isConditionFailure, keys, tableName } from './table';
+import { isConditionFailure, keys, tableName } from './table';
 
 export interface SendWindow {
   messages: number;
@@ -30,7 +30,7 @@ export interface RateState {
 
 const maxContentionRetries = 40;
 
-function stateOf(item: Record<string, unknown> | undefined): RateState {
+export function rateStateOf(item: Record<string, unknown> | undefined): RateState {
   return { sends: (item?.sends as number[] | undefined) ?? [], version: Number(item?.version ?? 0), cooldownUntil: Number(item?.cooldownUntil ?? 0) };
 }
 
@@ -44,18 +44,9 @@ export function earliestSlot(sends: number[], now: number, window: SendWindow): 
 
 export const rateLimitStore = {
   /**
-   * Reads the send logs of many robots in one request. Eventually consistent on purpose: a stale log only
-   * makes the conditional write in reserve() fail and read again, so it costs half and risks nothing.
-   */
-  async readMany(robotIds: string[]): Promise<Map<string, RateState>> {
-    const items = await batchGetItems([...new Set(robotIds)].map((id) => keys.rateLimit(id)));
-    return new Map(robotIds.map((id) => [id, stateOf(items.get(keys.rateLimit(id).pk))]));
-  },
-
-  /**
    * Reserves a send slot for the robot no later than `maxAheadMs` from now, or says how long to wait.
    * A reserved slot that goes unused only costs capacity, never a 130101. `known` holds logs already read
-   * (by readMany or an earlier reservation of the same batch); it is kept up to date.
+   * (by the batch's prefetch, readDeliveryInputs, or an earlier reservation of the same batch); it is kept up to date.
    */
   reserve(robotId: string, window: SendWindow, maxAheadMs: number, known = new Map<string, RateState>()): Promise<Reservation> {
     // Reservations of one robot in this container go out together: the jobs of a batch (or of batches
@@ -118,7 +109,7 @@ async function reserveGroup(robotId: string, group: ReservationRequest[]): Promi
     let state = knownMaps.map((known) => known.get(robotId)).find((seen) => seen !== undefined);
     if (!state) {
       const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.rateLimit(robotId), ConsistentRead: true }));
-      state = stateOf(Item);
+      state = rateStateOf(Item);
     }
     const now = Date.now();
     const { cooldownUntil } = state;

@@ -49,7 +49,7 @@ export interface Subscriber {
 
 const robotFields = ['id', 'name', 'webhookUrl', 'secret', 'templateId', 'reports', 'keywords', 'mention', 'enabled', 'disabledReason', 'consecutiveFailures', 'version', 'createdAt', 'updatedAt'] as const;
 
-function fromItem(item: Record<string, unknown>): Robot {
+export function robotFromItem(item: Record<string, unknown>): Robot {
   const robot = Object.fromEntries(robotFields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as Robot;
   robot.consecutiveFailures ??= 0;
   return robot;
@@ -108,12 +108,12 @@ export const robotsStore = {
 
   async get(id: string): Promise<Robot | undefined> {
     const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.robot(id), ConsistentRead: true }));
-    return Item ? fromItem(Item) : undefined;
+    return Item ? robotFromItem(Item) : undefined;
   },
 
   async getMany(ids: string[]): Promise<Map<string, Robot>> {
     const items = await batchGetById([...new Set(ids)].map((id) => keys.robot(id)));
-    return new Map([...items].map(([id, item]) => [id, fromItem(item)]));
+    return new Map([...items].map(([id, item]) => [id, robotFromItem(item)]));
   },
 
   async list(options: { keyword?: string; enabled?: boolean; limit: number; cursor?: string }): Promise<Page<Robot>> {
@@ -132,7 +132,7 @@ export const robotsStore = {
       },
       { limit: options.limit, cursor: options.cursor, keyAttributes: ['pk', 'sk', 'listPk', 'listSk'] },
     );
-    return { items: page.items.map(fromItem), nextCursor: page.nextCursor };
+    return { items: page.items.map(robotFromItem), nextCursor: page.nextCursor };
   },
 
   /** Saves `next` over `previous` (optimistic on version), moving name claim, template count and subscriptions. */

@@ -15,7 +15,7 @@ export interface Template extends TemplateInput {
 
 const templateFields = ['id', 'name', 'msgType', 'title', 'text', 'messageUrl', 'picUrl', 'buttons', 'btnOrientation', 'links', 'version', 'robotCount', 'createdAt', 'updatedAt'] as const;
 
-function fromItem(item: Record<string, unknown>): Template {
+export function templateFromItem(item: Record<string, unknown>): Template {
   return Object.fromEntries(templateFields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as Template;
 }
 
@@ -53,12 +53,12 @@ export const templatesStore = {
 
   async get(id: string): Promise<Template | undefined> {
     const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.template(id), ConsistentRead: true }));
-    return Item ? fromItem(Item) : undefined;
+    return Item ? templateFromItem(Item) : undefined;
   },
 
   async getMany(ids: string[]): Promise<Map<string, Template>> {
     const items = await batchGetById([...new Set(ids)].map((id) => keys.template(id)));
-    return new Map([...items].map(([id, item]) => [id, fromItem(item)]));
+    return new Map([...items].map(([id, item]) => [id, templateFromItem(item)]));
   },
 
   async list(options: { keyword?: string; limit: number; cursor?: string }): Promise<Page<Template>> {
@@ -72,7 +72,7 @@ export const templatesStore = {
       },
       { limit: options.limit, cursor: options.cursor, keyAttributes: ['pk', 'sk', 'listPk', 'listSk'] },
     );
-    return { items: page.items.map(fromItem), nextCursor: page.nextCursor };
+    return { items: page.items.map(templateFromItem), nextCursor: page.nextCursor };
   },
 
   /** Replaces the template if it is still at `previous.version`; moves the name claim when the name changes. */

@@ -153,6 +153,26 @@ describe('delivery pipeline', () => {
     }
   });
 
+  it('renders with the template the robot has when it is sent, not the one it had when queued', async () => {
+    await worker.stop();
+    try {
+      const [before, after] = await Promise.all([template({ msgType: 'text', text: 'old {{reportName}}' }), template({ msgType: 'text', text: 'new {{reportName}}' })]);
+      const reportId = `switch-${randomUUID()}`;
+      const r = await robot(before.id, {}, { reports: [reportId] });
+      const published = await publish({ reportId });
+      expect((await api('PATCH', `/robots/${r.id}`, { body: { templateId: after.id } })).status).toBe(200);
+      worker = startWorker();
+      const [record] = await settled(published.body.eventId, 1);
+      expect(record.status).toBe('sent');
+      const [message] = await simulator.messages(r.token);
+      expect(message.body).toMatchObject({ msgtype: 'text', text: { content: 'new Daily sales' } });
+      const detail = (await api('GET', `/push-records/${record.id}`)).body;
+      expect(detail).toMatchObject({ templateId: after.id, templateName: after.name, template: { id: after.id } });
+    } finally {
+      worker = worker ?? startWorker();
+    }
+  });
+
   it('fails at once on permanent errcodes, keeps errcode and errmsg, and disables the robot after 3 in a row', async () => {
     const t = await template({ msgType: 'text', text: 'no keyword here' });
     const reportId = `perm-${randomUUID()}`;

@@ -8,8 +8,9 @@ const load = () => require('../../lib/store/rateLimitStore') as typeof import('.
 const window = { messages: 20, windowMs: 2000, marginMs: 100 };
 
 async function storedVersion(robotId: string): Promise<number> {
-  const { rateLimitStore } = load();
-  return (await rateLimitStore.readMany([robotId])).get(robotId)?.version ?? 0;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readDeliveryInputs } = require('../../lib/store/deliveryInputs') as typeof import('../../lib/store/deliveryInputs');
+  return (await readDeliveryInputs([robotId], [])).rateStates.get(robotId)?.version ?? 0;
 }
 
 it('serves 60 reservations made at once with a handful of writes, at most 20 slots in any window', async () => {
