@@ -20,6 +20,11 @@ export const pushJobSchema = {
     templateId: { type: 'string', maxLength: 128 },
     /** A rate-limit slot this job reserved before it went back to the queue (ms since epoch): it sends then. */
     reservedSlotAt: { type: 'integer', minimum: 0 },
+    /**
+     * The job's record was written before (a job put back by the worker or the sweeper, a resend): its
+     * claim goes straight to the conditional update instead of first trying to create the record.
+     */
+    recordExists: { type: 'boolean' },
     /** How often this job already went back to the queue because our own infrastructure failed. */
     infrastructureRetries: { type: 'integer', minimum: 0, maximum: 1000 },
     report: {

@@ -63,7 +63,7 @@ export async function processPushJobs(messages: QueueMessage[]): Promise<BatchRe
       if (outcome.dingtalkMs !== undefined) metrics.add('DingTalkLatency', outcome.dingtalkMs, 'Milliseconds');
       if (outcome.kind === 'later') {
         const { reservedSlotAt: _previous, ...rest } = job;
-        comeBackLater.push({ messageId: message.messageId, job: { ...rest, ...(outcome.reservedSlotAt !== undefined && { reservedSlotAt: outcome.reservedSlotAt }) }, delaySeconds: outcome.delaySeconds });
+        comeBackLater.push({ messageId: message.messageId, job: { ...rest, recordExists: true, ...(outcome.reservedSlotAt !== undefined && { reservedSlotAt: outcome.reservedSlotAt }) }, delaySeconds: outcome.delaySeconds });
       }
     } catch (error) {
       // DynamoDB (or another dependency) failed: retry through a delayed copy while the budget lasts,

@@ -19,7 +19,7 @@ export async function requeueUnfinishedRecords(untouchedForMs = 0): Promise<numb
       const jobs = [];
       for (const record of page.items.filter((item) => item.updatedAt <= cutoff)) {
         const report = await reportOf(record.eventId);
-        if (report) jobs.push({ job: { recordId: record.id, robotId: record.robotId, robotName: record.robotName, templateId: record.templateId, queuedAt: record.createdAt, correlationId: record.eventId, report } });
+        if (report) jobs.push({ job: { recordId: record.id, robotId: record.robotId, robotName: record.robotName, templateId: record.templateId, queuedAt: record.createdAt, correlationId: record.eventId, recordExists: true, report } });
       }
       await enqueuePushJobs(jobs);
       count += jobs.length;

@@ -26,7 +26,7 @@ export async function sendTestMessage(robotId: string, input: TestRobotInput) {
   });
   await eventsStore.begin(report);
   await recordsStore.putMany([record]);
-  const job = { recordId: record.id, robotId, correlationId: eventId, report };
+  const job = { recordId: record.id, robotId, correlationId: eventId, recordExists: true, report };
   const outcome = await deliverPushJob(job);
   // Over the rate limit or a retryable failure: the queue finishes the job; the record says so.
   if (outcome.kind === 'later') await enqueuePushJobs([{ job, delaySeconds: outcome.delaySeconds }]);

@@ -65,7 +65,7 @@ export async function resendPushRecord(id: string) {
   const report = await eventsStore.report(original.eventId);
   if (!report) throw conflict('The report data of this push is no longer kept (past retention); it cannot be resent');
   await recordsStore.putMany([record]);
-  await enqueuePushJobs([{ job: { recordId: record.id, robotId: robot.id, correlationId: original.eventId, report } }]);
+  await enqueuePushJobs([{ job: { recordId: record.id, robotId: robot.id, correlationId: original.eventId, recordExists: true, report } }]);
   return { id: record.id, resendOf: original.id, status: record.status };
 }
 

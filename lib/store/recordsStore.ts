@@ -170,8 +170,19 @@ export const recordsStore = {
    * Takes the record for one delivery attempt, creating it if this is the job's first write; returns the
    * attempt number, or undefined if someone else holds it or it is done.
    */
-  async claim(record: PushRecord, leaseMs: number): Promise<number | undefined> {
+  async claim(record: PushRecord, leaseMs: number, options: { mayExist: boolean }): Promise<number | undefined> {
     const now = Date.now();
+    if (!options.mayExist) {
+      // most jobs meet no record: a conditional put creates it, which DynamoDB Local serves about half
+      // again as fast as the update below (same write units); a record that exists falls through to it
+      const claimed = { ...record, status: 'sending' as const, attempts: 1, leaseUntil: now + leaseMs, updatedAt: new Date(now).toISOString() };
+      try {
+        await dynamodb.send(new PutCommand({ TableName: tableName, Item: toItem(claimed), ConditionExpression: 'attribute_not_exists(pk)' }));
+        return 1;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
     const created = createIfAbsent(record);
     try {
       const result = await dynamodb.send(
