@@ -3,7 +3,10 @@ import { redactSecrets } from './redact';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const levelOrder: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const threshold = levelOrder[(process.env.LOG_LEVEL as Level) ?? 'info'] ?? levelOrder.info;
+// 'warning' is the Serverless Framework's name for warn: `npm start` sets it so serverless-offline's own
+// logger (which reads the same variable) quiets too
+const configuredLevel = process.env.LOG_LEVEL === 'warning' ? 'warn' : (process.env.LOG_LEVEL as Level | undefined);
+const threshold = levelOrder[configuredLevel ?? 'info'] ?? levelOrder.info;
 
 function write(level: Level, message: string, fields: Record<string, unknown>): void {
   if (levelOrder[level] < threshold) return;

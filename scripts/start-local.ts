@@ -78,6 +78,8 @@ async function main(): Promise<void> {
       TABLE_NAME: names.tableName,
       PUSH_QUEUE_NAME: names.pushQueueName,
       PUSH_DLQ_NAME: names.pushDeadLetterQueueName,
+      // LOG_LEVEL=warn|error also quiets serverless-offline's lines per request (its logger says 'warning')
+      ...(process.env.LOG_LEVEL === 'warn' && { LOG_LEVEL: 'warning' }),
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
     };
