@@ -23,6 +23,9 @@ const workerBatches = process.env.LOAD_WORKERS ?? '2';
 export async function loadBenchmark(): Promise<void> {
   const service = await startLocalService({ LOG_LEVEL: 'warn', WORKER_CONCURRENCY: workerBatches, ...(dataDir === 'memory' && { DATA_DIR: 'memory' }), ...(dataDir !== 'memory' && process.env.LOAD_DATA_DIR && { DATA_DIR: dataDir }) });
   const latencies = new Map<string, number[]>();
+  /** Every measured request as [seconds since the measured run began, latency ms], for the timeline. */
+  const timeline: [number, number][] = [];
+  let measuredFrom: number | undefined;
   const serverErrors = new Map<string, number>();
   const count = (map: Map<string, number>, name: string) => map.set(name, (map.get(name) ?? 0) + 1);
   const call = async (name: string, method: string, path: string, body?: unknown, token = service.adminToken) => {
@@ -43,6 +46,7 @@ export async function loadBenchmark(): Promise<void> {
     }
     const text = await response.text();
     (latencies.get(name) ?? latencies.set(name, []).get(name)!).push(performance.now() - started);
+    if (measuredFrom !== undefined) timeline.push([(started - measuredFrom) / 1000, performance.now() - started]);
     if (response.status >= 500) count(serverErrors, name);
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
@@ -86,6 +90,7 @@ export async function loadBenchmark(): Promise<void> {
       serverErrors.delete('warmup');
     }
 
+    measuredFrom = performance.now();
     let running = true;
     const readerLoops = Array.from({ length: readers }, async (_, index) => {
       const reads: [string, string][] = [
@@ -133,10 +138,15 @@ export async function loadBenchmark(): Promise<void> {
       'p99 ms': round(percentile(samples, 99)),
       '5xx': serverErrors.get(endpoint) ?? 0,
     }));
+    // when the slow requests started: a backlog that builds shows as a rising p50, a stall as one bucket's max
+    const buckets = new Map<number, number[]>();
+    for (const [at, ms] of timeline) (buckets.get(Math.floor(at / 5) * 5) ?? buckets.set(Math.floor(at / 5) * 5, []).get(Math.floor(at / 5) * 5)!).push(ms);
+    const overTime = [...buckets].sort(([a], [b]) => a - b).map(([from, samples]) => ({ 'started at s': from, requests: samples.length, 'p50 ms': round(percentile(samples, 50)), 'max ms': round(Math.max(...samples)) }));
+    printTable(`Latency of every measured request by when it was sent (5 s buckets)`, overTime);
     printTable(`Load: ${ratePerSecond} events/s for ${seconds} s (took ${round(publishSeconds)} s) + ${readers} readers (${readerPauseMs} ms between requests), npm start`, rows);
     console.log(`all pushes delivered ${round(drainedSeconds)} s after the first event`);
     console.log(`\npushes delivered: ${delivered} of ${total}${delivered === total ? ' (none lost)' : ' (MISSING)'}`);
-    console.log(`wrote ${writeResult('load', { machine: machine(), inputs: { ratePerSecond, seconds, readers, readerPauseMs, robotCount, workerBatches: Number(workerBatches), dataDir, warmupSeconds }, publishSeconds, drainedSeconds, delivered, expected: total, rows })}`);
+    console.log(`wrote ${writeResult('load', { machine: machine(), inputs: { ratePerSecond, seconds, readers, readerPauseMs, robotCount, workerBatches: Number(workerBatches), dataDir, warmupSeconds }, publishSeconds, drainedSeconds, delivered, expected: total, rows, overTime })}`);
     if (delivered !== total || [...serverErrors.values()].some((count) => count > 0)) {
       process.exitCode = 1;
       const problems = service.output().split('\n').filter((line) => /error|timed? ?out|exceeded/i.test(line));
