@@ -1,6 +1,7 @@
 // Load: report events at a steady rate plus concurrent admin readers against `npm start`.
 // Reports p50/p99 per endpoint, 5xx count, and whether every push arrived (none lost).
 import { startLocalService } from '../test/support/localService';
+import { cpuPerEvent, cpuSecondsByRole } from './processCpu';
 import { machine, percentile, printTable, round, writeResult } from './support';
 
 const ratePerSecond = Number(process.env.LOAD_RATE ?? 50);
@@ -91,6 +92,8 @@ export async function loadBenchmark(): Promise<void> {
     }
 
     measuredFrom = performance.now();
+    const cpuBefore = cpuSecondsByRole(service.pid);
+    const clientCpuBefore = process.cpuUsage();
     let running = true;
     const readerLoops = Array.from({ length: readers }, async (_, index) => {
       const reads: [string, string][] = [
@@ -131,6 +134,8 @@ export async function loadBenchmark(): Promise<void> {
     const warmupDelivered = warmupSeconds > 0 ? Math.max(1, Math.round(ratePerSecond / 5)) * warmupSeconds : 0;
     const delivered = (await untilDelivered(warmupDelivered + total, 600_000)) - warmupDelivered;
     const drainedSeconds = (Date.now() - started) / 1000;
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    const cpu = cpuPerEvent(cpuBefore, cpuSecondsByRole(service.pid), total, machine().cpus, (clientCpu.user + clientCpu.system) / 1e6);
     const rows = [...latencies].map(([endpoint, samples]) => ({
       endpoint,
       requests: samples.length,
@@ -143,10 +148,12 @@ export async function loadBenchmark(): Promise<void> {
     for (const [at, ms] of timeline) (buckets.get(Math.floor(at / 5) * 5) ?? buckets.set(Math.floor(at / 5) * 5, []).get(Math.floor(at / 5) * 5)!).push(ms);
     const overTime = [...buckets].sort(([a], [b]) => a - b).map(([from, samples]) => ({ 'started at s': from, requests: samples.length, 'p50 ms': round(percentile(samples, 50)), 'max ms': round(Math.max(...samples)) }));
     printTable(`Latency of every measured request by when it was sent (5 s buckets)`, overTime);
+    printTable(`CPU used from the first event until the last push arrived (readers included), per event`, cpu.table);
+    console.log(`at ${round(cpu.msPerEvent)} ms of CPU per event, ${machine().cpus} cores carry at most ${cpu.eventsPerSecondAtFullMachine} events/s\n`);
     printTable(`Load: ${ratePerSecond} events/s for ${seconds} s (took ${round(publishSeconds)} s) + ${readers} readers (${readerPauseMs} ms between requests), npm start`, rows);
     console.log(`all pushes delivered ${round(drainedSeconds)} s after the first event`);
     console.log(`\npushes delivered: ${delivered} of ${total}${delivered === total ? ' (none lost)' : ' (MISSING)'}`);
-    console.log(`wrote ${writeResult('load', { machine: machine(), inputs: { ratePerSecond, seconds, readers, readerPauseMs, robotCount, workerBatches: Number(workerBatches), dataDir, warmupSeconds }, publishSeconds, drainedSeconds, delivered, expected: total, rows, overTime })}`);
+    console.log(`wrote ${writeResult('load', { machine: machine(), inputs: { ratePerSecond, seconds, readers, readerPauseMs, robotCount, workerBatches: Number(workerBatches), dataDir, warmupSeconds }, publishSeconds, drainedSeconds, delivered, expected: total, rows, overTime, cpu })}`);
     if (delivered !== total || [...serverErrors.values()].some((count) => count > 0)) {
       process.exitCode = 1;
       const problems = service.output().split('\n').filter((line) => /error|timed? ?out|exceeded/i.test(line));

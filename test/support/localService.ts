@@ -11,6 +11,8 @@ export interface LocalService {
   adminToken: string;
   publisherToken: string;
   output: () => string;
+  /** The pid of `npm start`, under which everything it started runs (benchmarks read their CPU time). */
+  pid: number;
   stop: () => Promise<void>;
 }
 
@@ -54,5 +56,5 @@ export async function startLocalService(environment: Record<string, string> = {}
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   const simulatorUrl = /DingTalk simulator (http:\/\/\S+)/.exec(output)?.[1] as string;
-  return { apiUrl: `http://localhost:${port}`, simulatorUrl, adminToken, publisherToken, output: () => output, stop };
+  return { apiUrl: `http://localhost:${port}`, simulatorUrl, adminToken, publisherToken, output: () => output, pid: child.pid as number, stop };
 }
