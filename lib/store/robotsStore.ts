@@ -5,6 +5,7 @@ import { dynamodb } from '../aws/clients';
 import { conflict, notFound, validationFailed } from '../errors';
 import type { AtSettings } from '../dingtalk/messages';
 import { batchGetById, cancelledConditions, indexNames, isConditionFailure, keys, listPartitions, nameUsedPut, queryPage, queryPages, tableName, type Page } from './table';
+import { namesChanged } from './namesStore';
 import { templateUsage } from './templatesStore';
 
 export interface Robot {
@@ -97,6 +98,7 @@ export const robotsStore = {
           ],
         }),
       );
+      namesChanged('robot');
     } catch (error) {
       const failed = cancelledConditions(error);
       if (failed.includes(0)) throw nameTaken(robot.name);
@@ -162,6 +164,7 @@ export const robotsStore = {
     ];
     try {
       await dynamodb.send(new TransactWriteCommand({ TransactItems: parts }));
+      if (renamed) namesChanged('robot');
     } catch (error) {
       const failed = cancelledConditions(error);
       if (failed.includes(0)) throw conflict('The robot changed while you edited it; load it again and retry');

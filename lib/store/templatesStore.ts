@@ -3,6 +3,7 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { TemplateInput } from '../../schemas/template';
 import { dynamodb } from '../aws/clients';
 import { conflict, notFound } from '../errors';
+import { namesChanged } from './namesStore';
 import { batchGetById, cancelledConditions, indexNames, keys, listPartitions, nameUsedPut, queryPage, tableName, type Page } from './table';
 
 export interface Template extends TemplateInput {
@@ -44,6 +45,7 @@ export const templatesStore = {
           ],
         }),
       );
+      namesChanged('template');
     } catch (error) {
       if (cancelledConditions(error).includes(0)) throw nameTaken(template.name);
       throw error;
@@ -101,6 +103,7 @@ export const templatesStore = {
           ],
         }),
       );
+      if (renamed) namesChanged('template');
     } catch (error) {
       const failed = cancelledConditions(error);
       if (failed.includes(1)) throw nameTaken(next.name);

@@ -3,7 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import { api } from '../support/api';
 import { simulator } from '../support/simulator';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamodb } from '../../lib/aws/clients';
+import { idsWithNameContaining } from '../../lib/store/namesStore';
 import { newQueuedRecord, recordsStore, type PushRecord } from '../../lib/store/recordsStore';
+import { nameUsedPut } from '../../lib/store/table';
 import type { PushStatus } from '../../schemas/pushRecord';
 
 interface Seeded {
@@ -101,6 +105,16 @@ describe('GET /push-records', () => {
     const own = expected((r) => r.robotId === robot.id);
     expect(byOld).toEqual(own);
     expect(byNew).toEqual(own);
+  });
+
+  it('keeps the names a keyword search reads for a few seconds, and sees a name this container writes at once', async () => {
+    const marker = `Cachecheck ${randomUUID().slice(0, 8)}`;
+    expect(await idsWithNameContaining('robot', marker)).toEqual(new Set());
+    // a name another container wrote (straight to the table here) is found once the copy is a few seconds old
+    await dynamodb.send(new PutCommand(nameUsedPut('robot', marker, 'written-elsewhere').Put));
+    expect(await idsWithNameContaining('robot', marker)).toEqual(new Set());
+    const robot = await createRobot(`${marker} here`, seeded.templates[0].id);
+    expect(await idsWithNameContaining('robot', marker)).toEqual(new Set(['written-elsewhere', robot.id]));
   });
 
   it('serves a keyword that matches many robots (one filtered pass over time) with the same results', async () => {
