@@ -89,7 +89,7 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
   if ('waitMs' in reservation) return waiting(later(reservation.waitMs / 1000, reservation.reason));
   if (reservation.slotAt - Date.now() > config.inlineWaitMaxMs) return waiting(untilSlot(reservation.slotAt));
 
-  const attempt = await recordsStore.claim(record, leaseMs, { mayExist: job.recordExists === true || job.reservedSlotAt !== undefined });
+  const attempt = await recordsStore.claim(record, leaseMs, { mayExist: job.recordExists === true });
   if (attempt === undefined) return whyNotClaimed(job.recordId);
 
   // the content is stored while the slot comes up, so a record never shows an attempt without it

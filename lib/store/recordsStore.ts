@@ -159,11 +159,7 @@ export const recordsStore = {
    * meanwhile. Leaves a record that exists as it is.
    */
   async ensureQueued(record: PushRecord): Promise<void> {
-    try {
-      await dynamodb.send(new PutCommand({ TableName: tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)' }));
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    await putIfAbsent(record);
   },
 
   /**
@@ -175,13 +171,7 @@ export const recordsStore = {
     if (!options.mayExist) {
       // most jobs meet no record: a conditional put creates it, which DynamoDB Local serves about half
       // again as fast as the update below (same write units); a record that exists falls through to it
-      const claimed = { ...record, status: 'sending' as const, attempts: 1, leaseUntil: now + leaseMs, updatedAt: new Date(now).toISOString() };
-      try {
-        await dynamodb.send(new PutCommand({ TableName: tableName, Item: toItem(claimed), ConditionExpression: 'attribute_not_exists(pk)' }));
-        return 1;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      if (await putIfAbsent({ ...record, status: 'sending', attempts: 1, leaseUntil: now + leaseMs, updatedAt: new Date(now).toISOString() })) return 1;
     }
     const created = createIfAbsent(record);
     try {
@@ -494,6 +484,17 @@ function contentItem(id: string, content: { content?: DingTalkMessage; template?
 
 async function putContent(id: string, content: { content?: DingTalkMessage; template?: TemplateSnapshot }): Promise<void> {
   await dynamodb.send(new PutCommand({ TableName: tableName, Item: contentItem(id, content) }));
+}
+
+/** Writes the record if none with its id exists; says whether it did. */
+async function putIfAbsent(record: PushRecord): Promise<boolean> {
+  try {
+    await dynamodb.send(new PutCommand({ TableName: tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)' }));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }
 
 async function conditionalUpdate(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>): Promise<boolean> {
