@@ -18,11 +18,13 @@ const dataDir = process.env.LOAD_DATA_DIR ?? 'memory';
  * compiled, and a service in use is past that. 0 measures from cold.
  */
 const warmupSeconds = Number(process.env.LOAD_WARMUP_SECONDS ?? 15);
+const warmupRate = Math.max(1, Math.round(ratePerSecond / 5));
+const warmupEvents = warmupRate * warmupSeconds;
 /** Concurrent worker batches (`npm start`'s WORKER_CONCURRENCY), as Lambda's maximumConcurrency bounds them in AWS. */
 const workerBatches = process.env.LOAD_WORKERS ?? '2';
 
 export async function loadBenchmark(): Promise<void> {
-  const service = await startLocalService({ LOG_LEVEL: 'warn', WORKER_CONCURRENCY: workerBatches, ...(dataDir === 'memory' && { DATA_DIR: 'memory' }), ...(dataDir !== 'memory' && process.env.LOAD_DATA_DIR && { DATA_DIR: dataDir }) });
+  const service = await startLocalService({ LOG_LEVEL: 'warn', WORKER_CONCURRENCY: workerBatches, DATA_DIR: dataDir });
   const latencies = new Map<string, number[]>();
   /** Every measured request as [seconds since the measured run began, latency ms], for the timeline. */
   const timeline: [number, number][] = [];
@@ -74,9 +76,7 @@ export async function loadBenchmark(): Promise<void> {
     }
     latencies.delete('setup');
 
-    if (warmupSeconds > 0) {
-      const warmupRate = Math.max(1, Math.round(ratePerSecond / 5));
-      const warmupEvents = warmupRate * warmupSeconds;
+    if (warmupEvents > 0) {
       const warmupStarted = Date.now();
       const warmups: Promise<unknown>[] = [];
       for (let n = 0; n < warmupEvents; n++) {
@@ -131,8 +131,7 @@ export async function loadBenchmark(): Promise<void> {
     await Promise.all(readerLoops);
 
     // every push arrives: the simulator holds what it received (the warm-up's too)
-    const warmupDelivered = warmupSeconds > 0 ? Math.max(1, Math.round(ratePerSecond / 5)) * warmupSeconds : 0;
-    const delivered = (await untilDelivered(warmupDelivered + total, 600_000)) - warmupDelivered;
+    const delivered = (await untilDelivered(warmupEvents + total, 600_000)) - warmupEvents;
     const drainedSeconds = (Date.now() - started) / 1000;
     const clientCpu = process.cpuUsage(clientCpuBefore);
     const cpu = cpuPerEvent(cpuBefore, cpuSecondsByRole(service.pid), total, machine().cpus, (clientCpu.user + clientCpu.system) / 1e6);
@@ -145,7 +144,10 @@ export async function loadBenchmark(): Promise<void> {
     }));
     // when the slow requests started: a backlog that builds shows as a rising p50, a stall as one bucket's max
     const buckets = new Map<number, number[]>();
-    for (const [at, ms] of timeline) (buckets.get(Math.floor(at / 5) * 5) ?? buckets.set(Math.floor(at / 5) * 5, []).get(Math.floor(at / 5) * 5)!).push(ms);
+    for (const [at, ms] of timeline) {
+      const from = Math.floor(at / 5) * 5;
+      (buckets.get(from) ?? buckets.set(from, []).get(from)!).push(ms);
+    }
     const overTime = [...buckets].sort(([a], [b]) => a - b).map(([from, samples]) => ({ 'started at s': from, requests: samples.length, 'p50 ms': round(percentile(samples, 50)), 'max ms': round(Math.max(...samples)) }));
     printTable(`Latency of every measured request by when it was sent (5 s buckets)`, overTime);
     printTable(`CPU used from the first event until the last push arrived (readers included), per event`, cpu.table);
