@@ -46,8 +46,8 @@ const floorExplanation = [
   '- Reads: the robot (0.5, in one eventually consistent BatchGetItem per worker batch) and its rate-limit',
   '  log (0.5 once it exists; a first push finds none), plus a share of the template and subscriber reads.',
   '- Writes 15 units: the intake writes only the event (twice per event: 0.02 per push); the worker creates',
-  '  the record with its claim in the table and its 5 indexes (6), and the final write (sending → sent)',
-  '  rewrites the table item and 4 index copies and moves the status index entry (7); the rate-limit log',
-  '  takes 1 and the content 1 (batched). 2 write units per push would need the record written once and',
+  '  the record with its claim in the table and its 5 indexes (6), and the final write (sending → sent,',
+  '  batched with the content) rewrites the table item and 4 index copies and moves the status index entry',
+  '  (7); the rate-limit log takes 1 and the content 1. 2 write units per push would need the record written once and',
   '  copied into at most one index; see bench/README.md for what that would cost the record queries.',
 ].join('\n');

@@ -1,10 +1,10 @@
 // What the jobs of one worker batch share: robot, template and rate-limit reads made once for the whole
-// batch (one BatchGetItem for all), and the content writes gathered into batch writes.
+// batch (one BatchGetItem for all), and the ended attempts (record and content) gathered into batch writes.
 import { Coalescer } from '../concurrency';
 import type { DingTalkMessage } from '../dingtalk/messages';
 import { readDeliveryInputs } from '../store/deliveryInputs';
 import type { RateState } from '../store/rateLimitStore';
-import { recordsStore, type TemplateSnapshot } from '../store/recordsStore';
+import { recordsStore, type PushRecord, type TemplateSnapshot } from '../store/recordsStore';
 import { robotsStore, type Robot } from '../store/robotsStore';
 import { templatesStore, type Template } from '../store/templatesStore';
 
@@ -13,8 +13,8 @@ export class BatchCache {
   private templates = new Map<string, Promise<Template | undefined>>();
   /** Send logs as last read or written by this batch; reserve() keeps them current. */
   readonly rateStates = new Map<string, RateState>();
-  // 20 ms: the jobs of a batch reach this point a few DynamoDB round trips apart; the wait overlaps the slot wait
-  private contents = new Coalescer<{ id: string; content: DingTalkMessage; template: TemplateSnapshot }>((entries) => recordsStore.putContents(entries), 25, 20);
+  // 12 attempts (24 items) to a batch write; 20 ms gathers the answers of a batch's sends, which DingTalk gives within moments of each other
+  private endedAttempts = new Coalescer<{ record: PushRecord; content: DingTalkMessage; template: TemplateSnapshot }>((attempts) => recordsStore.putAttemptsEnded(attempts), 12, 20);
 
   /**
    * Reads every robot of the batch, their send logs and the templates the jobs were queued with up front,
@@ -48,9 +48,9 @@ export class BatchCache {
     return template;
   }
 
-  /** Stores the content about to be sent, in one batch write with the other jobs that reach this point together. */
-  saveContent(id: string, content: DingTalkMessage, template: TemplateSnapshot): Promise<void> {
-    return this.contents.add({ id, content, template });
+  /** Stores an ended attempt's record with what it sent, in one batch write with the other jobs that end together. */
+  saveEndedAttempt(record: PushRecord, content: DingTalkMessage, template: TemplateSnapshot): Promise<void> {
+    return this.endedAttempts.add({ record, content, template });
   }
 
   /** After a robot was changed by this batch (disabled), later jobs must see the change. */

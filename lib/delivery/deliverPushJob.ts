@@ -10,7 +10,7 @@ import { redactSecrets } from '../redact';
 import { checkMessage, renderMessage } from '../render/renderMessage';
 import { sendToDeadLetterQueue } from '../queue/pushJobsQueue';
 import { maxReservationAheadMs, rateLimitStore } from '../store/rateLimitStore';
-import { isTerminal, newQueuedRecord, recordsStore, type AttemptLogEntry, type PushRecord, type TemplateSnapshot } from '../store/recordsStore';
+import { finishedRecord, isTerminal, newQueuedRecord, recordsStore, releasedRecord, type AttemptLogEntry, type PushRecord, type TemplateSnapshot } from '../store/recordsStore';
 import { robotsStore, type Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
 import { sleep } from '../concurrency';
@@ -89,11 +89,11 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
   if ('waitMs' in reservation) return waiting(later(reservation.waitMs / 1000, reservation.reason));
   if (reservation.slotAt - Date.now() > config.inlineWaitMaxMs) return waiting(untilSlot(reservation.slotAt));
 
-  const attempt = await recordsStore.claim(record, leaseMs, { mayExist: job.recordExists === true });
-  if (attempt === undefined) return whyNotClaimed(job.recordId);
+  const claimed = await recordsStore.claim(record, leaseMs, { mayExist: job.recordExists === true });
+  if (claimed === undefined) return whyNotClaimed(job.recordId);
+  const attempt = claimed.attempts;
 
-  // the content is stored while the slot comes up, so a record never shows an attempt without it
-  const [onTime] = await Promise.all([waitForSlot(robot.id, reservation.slotAt, cache), cache.saveContent(job.recordId, message, snapshot(template))]);
+  const onTime = await waitForSlot(robot.id, reservation.slotAt, cache);
   if ('waitMs' in onTime) {
     await recordsStore.unclaim(job.recordId, attempt);
     return later(onTime.waitMs / 1000, onTime.reason);
@@ -103,15 +103,17 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
   log.info('dingtalk answered', { ...context, attempt, outcome: result.outcome, errcode: result.errcode, httpStatus: result.httpStatus, durationMs: result.durationMs });
 
   const finished = { entry, errcode: result.errcode, errmsg: entry.errmsg, response: result.response };
+  // the record and the content it sent are written together, with the other attempts of the batch that end at the same time
+  const save = (ended: PushRecord) => cache.saveEndedAttempt(ended, message, snapshot(template));
   switch (result.outcome) {
     case 'ok':
-      await recordsStore.finish(job.recordId, attempt, { status: 'sent', ...finished });
+      await save(finishedRecord(claimed, { status: 'sent', ...finished }));
       if (robot.consecutiveFailures > 0) await robotsStore.clearFailureStreak(robot.id);
       return { ...done('sent'), dingtalkMs: result.durationMs };
     case 'permanent':
       // the robot's streak (and a disable) first: whoever sees the failed record sees the robot's state with it
       await countPermanentFailure(robot.id, entry.errmsg, cache);
-      await recordsStore.finish(job.recordId, attempt, { status: 'failed', ...finished });
+      await save(finishedRecord(claimed, { status: 'failed', ...finished }));
       return { ...done('failed'), dingtalkMs: result.durationMs };
     case 'throttled':
     case 'retryable': {
@@ -122,11 +124,11 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
       }
       if (attempt >= config.maxAttempts) {
         const reason = `Gave up after ${attempt} attempts; last: ${entry.errmsg}`;
-        await recordsStore.finish(job.recordId, attempt, { status: 'failed', ...finished, errmsg: reason });
+        await save(finishedRecord(claimed, { status: 'failed', ...finished, errmsg: reason }));
         await sendToDeadLetterQueue(job, reason);
         return { ...done('failed'), dingtalkMs: result.durationMs };
       }
-      await recordsStore.release(job.recordId, attempt, entry);
+      await save(releasedRecord(claimed, entry));
       return { ...later(retryDelaySeconds(attempt, config.retryBaseSeconds, minimumSeconds), result.outcome === 'throttled' ? 'throttled' : 'retry'), dingtalkMs: result.durationMs };
     }
   }

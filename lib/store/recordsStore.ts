@@ -1,6 +1,6 @@
-// Push records: one item per push job, moved through queued → sending → sent | failed | skipped by
-// conditional writes, so a job delivered twice by SQS is sent once and a crashed attempt is taken over
-// only after its lease expires. The worker creates a record with its first write (the claim, or the
+// Push records: one item per push job, taken from queued to sending by a conditional claim, so a job
+// delivered twice by SQS is sent once and a crashed attempt is taken over only after its lease expires;
+// the claim holder then writes how the attempt ended (sent | failed, or queued again) with its content. The worker creates a record with its first write (the claim, or the
 // close of a job it will not send): every record write costs the item and its index copies, and
 // creating it at intake as well made a third write per push.
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -98,6 +98,35 @@ export function newQueuedRecord(fields: NewPushRecord, now = new Date()): PushRe
   };
 }
 
+/** A claimed record whose attempt ended sent or failed: what DingTalk answered, and the attempt in the log. */
+export function finishedRecord(claimed: PushRecord, outcome: Outcome): PushRecord {
+  const { leaseUntil: _lease, ...record } = claimed;
+  const now = new Date().toISOString();
+  return {
+    ...record,
+    status: outcome.status,
+    updatedAt: now,
+    ...(outcome.status === 'sent' && { sentAt: now }),
+    ...(outcome.errcode !== undefined && { errcode: outcome.errcode }),
+    ...(outcome.errmsg !== undefined && { errmsg: outcome.errmsg }),
+    ...(outcome.response !== undefined && { response: outcome.response }),
+    attemptLog: [...claimed.attemptLog, ...(outcome.entry ? [outcome.entry] : [])],
+  };
+}
+
+/** A claimed record whose attempt failed in a way worth retrying: logged, and queued again. */
+export function releasedRecord(claimed: PushRecord, entry: AttemptLogEntry): PushRecord {
+  const { leaseUntil: _lease, ...record } = claimed;
+  return {
+    ...record,
+    status: 'queued',
+    updatedAt: new Date().toISOString(),
+    errmsg: entry.errmsg,
+    ...(entry.errcode !== undefined && { errcode: entry.errcode }),
+    attemptLog: [...claimed.attemptLog, entry],
+  };
+}
+
 /** Which write wins against which state: only the holder of the current attempt may finish it. */
 const claimable = 'attribute_not_exists(pk) OR #status = :queued OR (#status = :sending AND leaseUntil < :now)';
 const ownedAttempt = '#status = :sending AND attempts = :attempt';
@@ -118,7 +147,7 @@ function createIfAbsent(record: PushRecord): { clauses: string[]; values: Record
   return { clauses, values };
 }
 
-/** How an attempt ended. The content was stored before the send (putContents). */
+/** How an attempt ended. */
 export interface Outcome {
   status: 'sent' | 'failed';
   entry?: AttemptLogEntry;
@@ -131,14 +160,6 @@ export const recordsStore = {
   /** Writes records in batches of 25 (plain puts: for new records, whose ids are fresh or known to be absent). */
   async putMany(records: PushRecord[]): Promise<void> {
     await batchPutAll(records.map(toItem));
-  },
-
-  /**
-   * Stores what is about to be sent (the body, and the template it came from), 25 records to a request.
-   * Written before the send, so a record never shows an attempt without its content.
-   */
-  async putContents(entries: { id: string; content: DingTalkMessage; template: TemplateSnapshot }[]): Promise<void> {
-    await batchPutAll(entries.map(({ id, ...content }) => contentItem(id, content)));
   },
 
   /** The summary and, once written, the content item, in one Query. */
@@ -164,14 +185,15 @@ export const recordsStore = {
 
   /**
    * Takes the record for one delivery attempt, creating it if this is the job's first write; returns the
-   * attempt number, or undefined if someone else holds it or it is done.
+   * record as claimed (`attempts` is this attempt's number), or undefined if someone else holds it or it is done.
    */
-  async claim(record: PushRecord, leaseMs: number, options: { mayExist: boolean }): Promise<number | undefined> {
+  async claim(record: PushRecord, leaseMs: number, options: { mayExist: boolean }): Promise<PushRecord | undefined> {
     const now = Date.now();
     if (!options.mayExist) {
       // most jobs meet no record: a conditional put creates it, which DynamoDB Local serves about half
       // again as fast as the update below (same write units); a record that exists falls through to it
-      if (await putIfAbsent({ ...record, status: 'sending', attempts: 1, leaseUntil: now + leaseMs, updatedAt: new Date(now).toISOString() })) return 1;
+      const created: PushRecord = { ...record, status: 'sending', attempts: 1, leaseUntil: now + leaseMs, updatedAt: new Date(now).toISOString() };
+      if (await putIfAbsent(created)) return created;
     }
     const created = createIfAbsent(record);
     try {
@@ -192,43 +214,24 @@ export const recordsStore = {
             ':one': 1,
             ...created.values,
           },
-          ReturnValues: 'UPDATED_NEW',
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return Number(result.Attributes?.attempts);
+      return fromItem(result.Attributes as Record<string, unknown>);
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
   },
 
-  /** Ends the attempt `attempt` as sent or failed, storing exactly what was sent and how DingTalk answered. */
-  async finish(id: string, attempt: number, outcome: Outcome): Promise<boolean> {
-    const now = new Date().toISOString();
-    return conditionalUpdate({
-      Key: keys.record(id),
-      UpdateExpression:
-        'SET #status = :status, statusKey = :statusKey, updatedAt = :now, attemptLog = list_append(if_not_exists(attemptLog, :empty), :entries)' +
-        (outcome.status === 'sent' ? ', sentAt = :now' : '') +
-        (outcome.errcode !== undefined ? ', errcode = :errcode' : '') +
-        (outcome.errmsg !== undefined ? ', errmsg = :errmsg' : '') +
-        (outcome.response !== undefined ? ', #response = :response' : '') +
-        ' REMOVE leaseUntil',
-      ConditionExpression: ownedAttempt,
-      ExpressionAttributeNames: { '#status': 'status', ...(outcome.response !== undefined && { '#response': 'response' }) },
-      ExpressionAttributeValues: {
-        ':status': outcome.status,
-        ':statusKey': `STATUS#${outcome.status}`,
-        ':sending': 'sending',
-        ':attempt': attempt,
-        ':now': now,
-        ':empty': [],
-        ':entries': outcome.entry ? [outcome.entry] : [],
-        ...(outcome.errcode !== undefined && { ':errcode': outcome.errcode }),
-        ...(outcome.errmsg !== undefined && { ':errmsg': outcome.errmsg }),
-        ...(outcome.response !== undefined && { ':response': outcome.response }),
-      },
-    });
+  /**
+   * Writes attempts that ended (records built by `finishedRecord` or `releasedRecord`) together with the
+   * content each sent, records and contents 25 items to a request. Plain puts: the claim made the
+   * attempt this worker's alone for its lease, so the record needs no second condition, and the content
+   * goes out with it instead of in a write of its own.
+   */
+  async putAttemptsEnded(attempts: { record: PushRecord; content: DingTalkMessage; template: TemplateSnapshot }[]): Promise<void> {
+    await batchPutAll(attempts.flatMap(({ record, content, template }) => [toItem(record), contentItem(record.id, { content, template })]));
   },
 
   /** Gives back an attempt that never reached DingTalk (its rate-limit slot was lost). */
@@ -239,30 +242,6 @@ export const recordsStore = {
       ConditionExpression: ownedAttempt,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':queued': 'queued', ':statusKey': 'STATUS#queued', ':sending': 'sending', ':attempt': attempt, ':now': new Date().toISOString(), ':minusOne': -1 },
-    });
-  },
-
-  /** A retryable failure: log the attempt and hand the record back to the queue. */
-  async release(id: string, attempt: number, entry: AttemptLogEntry): Promise<boolean> {
-    return conditionalUpdate({
-      Key: keys.record(id),
-      UpdateExpression:
-        'SET #status = :queued, statusKey = :statusKey, updatedAt = :now, errmsg = :errmsg, attemptLog = list_append(if_not_exists(attemptLog, :empty), :entries)' +
-        (entry.errcode !== undefined ? ', errcode = :errcode' : '') +
-        ' REMOVE leaseUntil',
-      ConditionExpression: ownedAttempt,
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':queued': 'queued',
-        ':statusKey': 'STATUS#queued',
-        ':sending': 'sending',
-        ':attempt': attempt,
-        ':now': new Date().toISOString(),
-        ':errmsg': entry.errmsg,
-        ':empty': [],
-        ':entries': [entry],
-        ...(entry.errcode !== undefined && { ':errcode': entry.errcode }),
-      },
     });
   },
 
