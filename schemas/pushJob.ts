@@ -21,10 +21,13 @@ export const pushJobSchema = {
     /** A rate-limit slot this job reserved before it went back to the queue (ms since epoch): it sends then. */
     reservedSlotAt: { type: 'integer', minimum: 0 },
     /**
-     * The job's record was written before (a job put back by the worker or the sweeper, a resend): its
-     * claim goes straight to the conditional update instead of first trying to create the record.
+     * The job may not be the first for its record (put back by the worker or the sweeper, a resend, a
+     * redelivered message, a repeated fan-out): the worker reads the record first and sends nothing if it
+     * is finished. A first job skips that read; a copy running at the same time meets the claim in the send log.
      */
     recordExists: { type: 'boolean' },
+    /** The lease of this job's claim on its record from an earlier pass (ms since epoch): it may take the claim again. */
+    claimedUntil: { type: 'integer', minimum: 0 },
     /** How often this job already went back to the queue because our own infrastructure failed. */
     infrastructureRetries: { type: 'integer', minimum: 0, maximum: 1000 },
     report: {
@@ -47,6 +50,8 @@ export const fanOutJobSchema = {
   properties: {
     kind: { const: 'fanOut' },
     infrastructureRetries: pushJobSchema.properties.infrastructureRetries,
+    /** This fan-out may have run before (a resumed intake, a redelivered page): its push jobs check their records first. */
+    repeated: { type: 'boolean' },
     report: pushJobSchema.properties.report,
     /** Where the next page of subscribers starts (robotsStore.subscribersPage). */
     from: {

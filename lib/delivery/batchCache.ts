@@ -11,6 +11,7 @@ import { templatesStore, type Template } from '../store/templatesStore';
 export class BatchCache {
   private robots = new Map<string, Promise<Robot | undefined>>();
   private templates = new Map<string, Promise<Template | undefined>>();
+  private records = new Map<string, Promise<PushRecord | undefined>>();
   /** Send logs as last read or written by this batch; reserve() keeps them current. */
   readonly rateStates = new Map<string, RateState>();
   // 12 attempts (24 items) to a batch write; 20 ms gathers the answers of a batch's sends, which DingTalk gives within moments of each other
@@ -22,7 +23,13 @@ export class BatchCache {
    * still be seen as it was, the same race a send already in flight has anyway. Failures are left to the
    * per-job reads, which report them per job.
    */
-  async prefetch(jobs: { robotId: string; templateId?: string }[]): Promise<void> {
+  async prefetch(jobs: { recordId: string; robotId: string; templateId?: string; recordExists?: boolean }[]): Promise<void> {
+    // the records of jobs that may not be the first for them, read consistently: a finished one must be seen
+    const mayExist = jobs.filter((job) => job.recordExists).map((job) => job.recordId);
+    if (mayExist.length > 0) {
+      const records = recordsStore.getSummaries(mayExist).catch(() => undefined);
+      for (const id of mayExist) this.records.set(id, records.then((found) => (found ? found.get(id) : recordsStore.get(id))));
+    }
     const robotIds = jobs.map((job) => job.robotId).filter((id) => !this.robots.has(id));
     if (robotIds.length === 0) return;
     const templateIds = jobs.flatMap((job) => (job.templateId ? [job.templateId] : [])).filter((id) => !this.templates.has(id));
@@ -40,6 +47,13 @@ export class BatchCache {
     let robot = this.robots.get(id);
     if (!robot) this.robots.set(id, (robot = robotsStore.get(id)));
     return robot;
+  }
+
+  /** The record of a job that may not be the first for it (consistent). */
+  record(id: string): Promise<PushRecord | undefined> {
+    let record = this.records.get(id);
+    if (!record) this.records.set(id, (record = recordsStore.get(id)));
+    return record;
   }
 
   template(id: string): Promise<Template | undefined> {

@@ -18,13 +18,18 @@ import { retryDelaySeconds } from './backoff';
 import { BatchCache } from './batchCache';
 import { setRobotEnabled } from '../robots/robotService';
 
-/** `dingtalkMs`: how long DingTalk took, when it was called. `reservedSlotAt`: the slot the job comes back for. */
-export type JobOutcome = ({ kind: 'done'; status: string } | { kind: 'later'; delaySeconds: number; reason: string; reservedSlotAt?: number }) & { dingtalkMs?: number };
+/**
+ * `dingtalkMs`: how long DingTalk took, when it was called. `reservedSlotAt`: the slot the job comes back
+ * for. `claimedUntil`: the lease of the claim on its record the job holds, and may take again, when it comes back.
+ */
+export type JobOutcome = ({ kind: 'done'; status: string } | { kind: 'later'; delaySeconds: number; reason: string; reservedSlotAt?: number; claimedUntil?: number }) & { dingtalkMs?: number };
+
+type Later = Extract<JobOutcome, { kind: 'later' }>;
 
 const done = (status: string): JobOutcome => ({ kind: 'done', status });
-const later = (delaySeconds: number, reason: string): JobOutcome => ({ kind: 'later', delaySeconds: Math.min(900, Math.max(1, Math.ceil(delaySeconds))), reason });
+const later = (delaySeconds: number, reason: string): Later => ({ kind: 'later', delaySeconds: Math.min(900, Math.max(1, Math.ceil(delaySeconds))), reason });
 /** Back a little before the reserved slot (SQS delays are whole seconds), then wait inline for it. */
-const untilSlot = (slotAt: number): JobOutcome => ({ kind: 'later', delaySeconds: Math.min(900, Math.max(0, Math.floor((slotAt - Date.now() - 1000) / 1000))), reason: 'rate-limit', reservedSlotAt: slotAt });
+const untilSlot = (slotAt: number): Later => ({ kind: 'later', delaySeconds: Math.min(900, Math.max(0, Math.floor((slotAt - Date.now() - 1000) / 1000))), reason: 'rate-limit', reservedSlotAt: slotAt });
 
 /** Long enough for the wait for a slot and the POST itself; after it another worker may take over. */
 export const leaseMs = config.inlineWaitMaxMs + config.dingtalkTimeoutMs + 10_000;
@@ -53,6 +58,9 @@ function recordOf(job: PushJob, robot?: Robot, template?: Template): PushRecord 
 
 export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Promise<JobOutcome> {
   const context = { recordId: job.recordId, robotId: job.robotId, correlationId: job.correlationId };
+  // a job that may not be the first for its record (put back, redelivered, a repeated fan-out) reads it first
+  const previous = job.recordExists ? await cache.record(job.recordId) : undefined;
+  if (previous && isTerminal(previous.status)) return done(previous.status);
   const robot = await cache.robot(job.robotId);
   if (!robot) return closeWithoutSending(recordOf(job), 'skipped', 'The robot was deleted after the event was published');
   if (!robot.enabled) {
@@ -85,19 +93,24 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
   const coolingDownUntil = cache.rateStates.get(robot.id)?.cooldownUntil ?? 0;
   if (coolingDownUntil > Date.now()) return waiting(later((coolingDownUntil - Date.now()) / 1000, 'cooldown'));
   const stillOurs = reservedAheadMs !== undefined && reservedAheadMs >= -lateToleranceMs;
-  const reservation = stillOurs ? { slotAt: job.reservedSlotAt as number } : await rateLimitStore.reserve(robot.id, sendWindow, maxReservationAheadMs, cache.rateStates);
+  // one conditional write of the robot's send log takes the slot and claims the record for this attempt
+  const reservation = await rateLimitStore.reserve(robot.id, sendWindow, maxReservationAheadMs, cache.rateStates, {
+    recordId: job.recordId,
+    leaseMs,
+    whenWithinMs: config.inlineWaitMaxMs,
+    ...(stillOurs && { slotAt: job.reservedSlotAt }),
+    ...(job.claimedUntil !== undefined && { ownLeaseUntil: job.claimedUntil }),
+  });
+  if ('heldForMs' in reservation) return later(reservation.heldForMs / 1000 + 1, 'another worker holds this job');
   if ('waitMs' in reservation) return waiting(later(reservation.waitMs / 1000, reservation.reason));
-  if (reservation.slotAt - Date.now() > config.inlineWaitMaxMs) return waiting(untilSlot(reservation.slotAt));
-
-  const claimed = await recordsStore.claim(record, leaseMs, { mayExist: job.recordExists === true });
-  if (claimed === undefined) return whyNotClaimed(job.recordId);
-  const attempt = claimed.attempts;
+  if (reservation.claimedUntil === undefined) return waiting(untilSlot(reservation.slotAt));
+  const claimedUntil = reservation.claimedUntil;
+  const attempt = (previous?.attempts ?? 0) + 1;
+  const claimed: PushRecord = { ...(previous ?? record), status: 'sending', attempts: attempt, updatedAt: new Date().toISOString() };
 
   const onTime = await waitForSlot(robot.id, reservation.slotAt, cache);
-  if ('waitMs' in onTime) {
-    await recordsStore.unclaim(job.recordId, attempt);
-    return later(onTime.waitMs / 1000, onTime.reason);
-  }
+  // the claim stays ours: the job takes it again when it comes back
+  if ('waitMs' in onTime) return { ...later(onTime.waitMs / 1000, onTime.reason), claimedUntil };
   const result = await sendToDingTalk(message, { webhookUrl: robot.webhookUrl, secret: robot.secret, timeoutMs: config.dingtalkTimeoutMs });
   const entry = logEntry(result);
   log.info('dingtalk answered', { ...context, attempt, outcome: result.outcome, errcode: result.errcode, httpStatus: result.httpStatus, durationMs: result.durationMs });
@@ -124,12 +137,13 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
       }
       if (attempt >= config.maxAttempts) {
         const reason = `Gave up after ${attempt} attempts; last: ${entry.errmsg}`;
-        await save(finishedRecord(claimed, { status: 'failed', ...finished, errmsg: reason }));
+        // the job is in the DLQ by the time its record shows the failure
         await sendToDeadLetterQueue(job, reason);
+        await save(finishedRecord(claimed, { status: 'failed', ...finished, errmsg: reason }));
         return { ...done('failed'), dingtalkMs: result.durationMs };
       }
       await save(releasedRecord(claimed, entry));
-      return { ...later(retryDelaySeconds(attempt, config.retryBaseSeconds, minimumSeconds), result.outcome === 'throttled' ? 'throttled' : 'retry'), dingtalkMs: result.durationMs };
+      return { ...later(retryDelaySeconds(attempt, config.retryBaseSeconds, minimumSeconds), result.outcome === 'throttled' ? 'throttled' : 'retry'), dingtalkMs: result.durationMs, claimedUntil };
     }
   }
 }
@@ -145,6 +159,7 @@ async function waitForSlot(robotId: string, slotAt: number, cache: BatchCache): 
     // the reserved slot stays in the log as if used: capacity lost, never a 130101
     const again = await rateLimitStore.reserve(robotId, sendWindow, config.inlineWaitMaxMs, cache.rateStates);
     if ('waitMs' in again) return again;
+    if ('heldForMs' in again) throw new Error('a reservation without a claim cannot meet one');
     slotAt = again.slotAt;
   }
 }

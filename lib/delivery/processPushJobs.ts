@@ -15,6 +15,8 @@ export interface QueueMessage {
   body: string;
   /** When the message was first sent to the queue (ms), for the queue-age metric. */
   sentAt?: number;
+  /** How often the queue handed this message out: above 1, an earlier run of it may have sent already. */
+  receiveCount?: number;
 }
 
 export interface BatchResult {
@@ -29,7 +31,10 @@ const maxInfrastructureRetries = 12;
 function parseJob(message: QueueMessage): PushJob | FanOutJob | undefined {
   try {
     const body = JSON.parse(message.body) as { kind?: unknown };
-    return body?.kind === 'fanOut' ? validateBody<FanOutJob>(fanOutJobSchema, body) : validateBody<PushJob>(pushJobSchema, body);
+    const job = body?.kind === 'fanOut' ? validateBody<FanOutJob>(fanOutJobSchema, body) : validateBody<PushJob>(pushJobSchema, body);
+    // delivered again: the run before may have finished its record (or queued its page of jobs)
+    if ((message.receiveCount ?? 1) > 1) return 'kind' in job ? { ...job, repeated: true } : { ...job, recordExists: true };
+    return job;
   } catch (error) {
     log.error('poison push job: not a valid job; leaving it for the dead-letter queue', { messageId: message.messageId, error });
     return undefined;
@@ -62,8 +67,17 @@ export async function processPushJobs(messages: QueueMessage[]): Promise<BatchRe
       if (metric) metrics.add(metric, 1);
       if (outcome.dingtalkMs !== undefined) metrics.add('DingTalkLatency', outcome.dingtalkMs, 'Milliseconds');
       if (outcome.kind === 'later') {
-        const { reservedSlotAt: _previous, ...rest } = job;
-        comeBackLater.push({ messageId: message.messageId, job: { ...rest, recordExists: true, ...(outcome.reservedSlotAt !== undefined && { reservedSlotAt: outcome.reservedSlotAt }) }, delaySeconds: outcome.delaySeconds });
+        const { reservedSlotAt: _previousSlot, claimedUntil: _previousClaim, ...rest } = job;
+        comeBackLater.push({
+          messageId: message.messageId,
+          job: {
+            ...rest,
+            recordExists: true,
+            ...(outcome.reservedSlotAt !== undefined && { reservedSlotAt: outcome.reservedSlotAt }),
+            ...(outcome.claimedUntil !== undefined && { claimedUntil: outcome.claimedUntil }),
+          },
+          delaySeconds: outcome.delaySeconds,
+        });
       }
     } catch (error) {
       // DynamoDB (or another dependency) failed: retry through a delayed copy while the budget lasts,

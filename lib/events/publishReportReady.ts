@@ -43,7 +43,9 @@ export async function publishReportReady(event: ReportReadyEvent): Promise<Intak
     }
     log.warn('resuming an interrupted fan-out', { eventId: event.eventId });
   }
-  const jobs = explicitRobots ? await fanOutPage(report, explicitRobots) : await fanOutToSubscribers(report);
+  // a resumed fan-out may repeat jobs that were sent already: they check their records first
+  const repeated = Boolean(seen);
+  const jobs = explicitRobots ? await fanOutPage(report, explicitRobots, repeated) : await fanOutToSubscribers(report, repeated);
   await eventsStore.complete(event.eventId, jobs);
   log.info('report event queued', { eventId: event.eventId, reportId: event.reportId, jobs, correlationId: event.eventId });
   return { eventId: event.eventId, jobs, duplicate: Boolean(seen) };
@@ -63,28 +65,28 @@ async function explicitSubscribers(robotIds: string[]): Promise<Subscriber[]> {
  * workers, a page per job (each hands the next page on before queuing its own), so the publisher's 202
  * does not wait for thousands of jobs. `jobs` is the count of subscribers.
  */
-async function fanOutToSubscribers(report: StoredReport): Promise<number> {
+async function fanOutToSubscribers(report: StoredReport, repeated: boolean): Promise<number> {
   const first = await robotsStore.subscribersPage(report.reportId, undefined, intakePageSize);
-  if (!first.next) return fanOutPage(report, first.subscribers);
-  const [total, queued] = await Promise.all([robotsStore.countSubscribers(report.reportId), fanOutPage(report, first.subscribers)]);
+  if (!first.next) return fanOutPage(report, first.subscribers, repeated);
+  const [total, queued] = await Promise.all([robotsStore.countSubscribers(report.reportId), fanOutPage(report, first.subscribers, repeated)]);
   // a page that ended exactly at the last subscriber still has a next position: the count says there is no more
-  if (total > queued) await enqueuePushJobs([{ job: { kind: 'fanOut', report, from: first.next } satisfies FanOutJob }]);
+  if (total > queued) await enqueuePushJobs([{ job: { kind: 'fanOut', report, from: first.next, ...(repeated && { repeated }) } satisfies FanOutJob }]);
   return Math.max(total, queued);
 }
 
-/** The worker's part of a large fan-out: one page of subscribers (a page job that runs twice queues duplicates the claim absorbs). */
+/** The worker's part of a large fan-out: one page of subscribers (a page job that runs twice marks its push jobs as repeats). */
 export async function continueFanOut(job: FanOutJob): Promise<number> {
   const page = await robotsStore.subscribersPage(job.report.reportId, job.from as SubscriberPosition, workerPageSize);
-  if (page.next) await enqueuePushJobs([{ job: { kind: 'fanOut', report: job.report, from: page.next } satisfies FanOutJob }]);
-  return fanOutPage(job.report as StoredReport, page.subscribers);
+  if (page.next) await enqueuePushJobs([{ job: { kind: 'fanOut', report: job.report, from: page.next, ...(job.repeated && { repeated: true }) } satisfies FanOutJob }]);
+  return fanOutPage(job.report as StoredReport, page.subscribers, job.repeated === true);
 }
 
 /**
- * Push jobs for one page of subscribers. The worker creates each record with its first write, so the
- * intake writes nothing per push; a page queued twice (a resumed or repeated fan-out) is harmless, as
- * the worker's conditional claim sends each record once.
+ * Push jobs for one page of subscribers. The worker writes each record, so the intake writes nothing per
+ * push. A page queued twice (a resumed or repeated fan-out) is harmless: its jobs say so and the worker
+ * checks their records, and a copy sent at the same time meets the claim in the robot's send log.
  */
-async function fanOutPage(report: StoredReport, page: Subscriber[]): Promise<number> {
+async function fanOutPage(report: StoredReport, page: Subscriber[], repeated: boolean): Promise<number> {
   const seenRobots = new Set<string>();
   const subscribers = page.filter((s) => !seenRobots.has(s.robotId) && seenRobots.add(s.robotId));
   const queuedAt = new Date().toISOString();
@@ -93,7 +95,16 @@ async function fanOutPage(report: StoredReport, page: Subscriber[]): Promise<num
   await forEachConcurrently(chunks, chunksInFlight, async (chunk) => {
     await enqueuePushJobs(
       chunk.map((s) => ({
-        job: { recordId: pushRecordId(report.eventId, s.robotId), robotId: s.robotId, robotName: s.robotName, templateId: s.templateId, queuedAt, correlationId: report.eventId, report } satisfies PushJob,
+        job: {
+          recordId: pushRecordId(report.eventId, s.robotId),
+          robotId: s.robotId,
+          robotName: s.robotName,
+          templateId: s.templateId,
+          queuedAt,
+          correlationId: report.eventId,
+          report,
+          ...(repeated && { recordExists: true }),
+        } satisfies PushJob,
       })),
     );
   });

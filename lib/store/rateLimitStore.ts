@@ -1,5 +1,7 @@
 // Per-robot send log in DynamoDB, shared by every worker instance: the sliding window DingTalk enforces,
-// kept with optimistic concurrency (version) so concurrent workers never both take the last slot.
+// kept with optimistic concurrency (version) so concurrent workers never both take the last slot. The
+// same conditional write claims the push records about to be sent (record id → lease), so two copies of
+// a job never both send, and a record needs no write of its own until its attempt has ended.
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
 import { sleep } from '../concurrency';
@@ -16,7 +18,18 @@ export interface SendWindow {
  * worker waits inline: the job then comes back for it, so a burst to one robot drains in slot order
  * instead of every waiting job retrying at the same moment.
  */
-export type Reservation = { slotAt: number } | { waitMs: number; reason: 'rate-limit' | 'cooldown' };
+export type Reservation = { slotAt: number; claimedUntil?: number } | { waitMs: number; reason: 'rate-limit' | 'cooldown' } | { heldForMs: number };
+
+/** The record a reservation claims for its send, when its slot comes within `whenWithinMs`. */
+export interface RecordClaim {
+  recordId: string;
+  leaseMs: number;
+  whenWithinMs: number;
+  /** A slot this job reserved on an earlier pass: claim for it instead of taking a new one. */
+  slotAt?: number;
+  /** The lease of this job's own claim from an earlier pass (a retry), which it may take again. */
+  ownLeaseUntil?: number;
+}
 
 /** Slots are reserved at most this far ahead (SQS delays a message by at most 15 minutes). */
 export const maxReservationAheadMs = 14 * 60_000;
@@ -26,12 +39,19 @@ export interface RateState {
   sends: number[];
   version: number;
   cooldownUntil: number;
+  /** Records being sent: record id → lease end (ms). Expired leases are dropped by the next write. */
+  claims: Record<string, number>;
 }
 
 const maxContentionRetries = 40;
 
 export function rateStateOf(item: Record<string, unknown> | undefined): RateState {
-  return { sends: (item?.sends as number[] | undefined) ?? [], version: Number(item?.version ?? 0), cooldownUntil: Number(item?.cooldownUntil ?? 0) };
+  return {
+    sends: (item?.sends as number[] | undefined) ?? [],
+    version: Number(item?.version ?? 0),
+    cooldownUntil: Number(item?.cooldownUntil ?? 0),
+    claims: (item?.claims as Record<string, number> | undefined) ?? {},
+  };
 }
 
 /** The earliest moment a new send keeps every window of `windowMs + marginMs` at or under `messages` sends. */
@@ -47,13 +67,15 @@ export const rateLimitStore = {
    * Reserves a send slot for the robot no later than `maxAheadMs` from now, or says how long to wait.
    * A reserved slot that goes unused only costs capacity, never a 130101. `known` holds logs already read
    * (by the batch's prefetch, readDeliveryInputs, or an earlier reservation of the same batch); it is kept up to date.
+   * With `claim`, a slot close enough to send at also claims the record (`claimedUntil`), unless another
+   * job holds it (`heldForMs`).
    */
-  reserve(robotId: string, window: SendWindow, maxAheadMs: number, known = new Map<string, RateState>()): Promise<Reservation> {
+  reserve(robotId: string, window: SendWindow, maxAheadMs: number, known = new Map<string, RateState>(), claim?: RecordClaim): Promise<Reservation> {
     // Reservations of one robot in this container go out together: the jobs of a batch (or of batches
     // running side by side) that wait while one write is under way are all served by the next write.
     // One at a time, a burst to one robot was paced by DynamoDB round trips instead of by its limit.
     return new Promise((resolve, reject) => {
-      const request = { window, maxAheadMs, known, resolve, reject };
+      const request = { window, maxAheadMs, known, claim, resolve, reject };
       const waiting = pendingReservations.get(robotId);
       if (waiting) {
         waiting.push(request);
@@ -81,6 +103,7 @@ interface ReservationRequest {
   window: SendWindow;
   maxAheadMs: number;
   known: Map<string, RateState>;
+  claim?: RecordClaim;
   resolve: (reservation: Reservation) => void;
   reject: (error: unknown) => void;
 }
@@ -115,20 +138,31 @@ async function reserveGroup(robotId: string, group: ReservationRequest[]): Promi
     const { cooldownUntil } = state;
     if (cooldownUntil > now) return group.map(() => ({ waitMs: cooldownUntil - now, reason: 'cooldown' }));
     let sends = state.sends;
-    const reservations: Reservation[] = group.map(({ window, maxAheadMs }) => {
-      const slotAt = earliestSlot(sends, now, window);
-      if (slotAt - now > maxAheadMs) return { waitMs: slotAt - now, reason: 'rate-limit' };
-      // slots only grow, so the latest `messages` of them decide the next one: the log stays that short
-      sends = [...sends.filter((at) => at > now - window.windowMs - window.marginMs), slotAt].sort((a, b) => a - b).slice(-window.messages);
-      return { slotAt };
+    const claims = Object.fromEntries(Object.entries(state.claims).filter(([, leaseUntil]) => leaseUntil > now));
+    let changed = Object.keys(claims).length !== Object.keys(state.claims).length;
+    const reservations: Reservation[] = group.map(({ window, maxAheadMs, claim }) => {
+      const heldUntil = claim && claims[claim.recordId];
+      if (heldUntil !== undefined && heldUntil !== claim?.ownLeaseUntil) return { heldForMs: heldUntil - now };
+      let slotAt = claim?.slotAt;
+      if (slotAt === undefined) {
+        slotAt = earliestSlot(sends, now, window);
+        if (slotAt - now > maxAheadMs) return { waitMs: slotAt - now, reason: 'rate-limit' };
+        // slots only grow, so the latest `messages` of them decide the next one: the log stays that short
+        sends = [...sends.filter((at) => at > now - window.windowMs - window.marginMs), slotAt].sort((a, b) => a - b).slice(-window.messages);
+        changed = true;
+      }
+      if (!claim || slotAt - now > claim.whenWithinMs) return { slotAt };
+      claims[claim.recordId] = now + claim.leaseMs;
+      changed = true;
+      return { slotAt, claimedUntil: claims[claim.recordId] };
     });
-    if (sends === state.sends) return reservations;
-    const next: RateState = { sends, version: state.version + 1, cooldownUntil };
+    if (!changed) return reservations;
+    const next: RateState = { sends, version: state.version + 1, cooldownUntil, claims };
     try {
       await dynamodb.send(
         new PutCommand({
           TableName: tableName,
-          Item: { ...keys.rateLimit(robotId), sends: next.sends, version: next.version, ...(cooldownUntil && { cooldownUntil }) },
+          Item: { ...keys.rateLimit(robotId), sends: next.sends, version: next.version, ...(cooldownUntil && { cooldownUntil }), ...(Object.keys(claims).length > 0 && { claims }) },
           ConditionExpression: 'attribute_not_exists(pk) OR version = :version',
           ExpressionAttributeValues: { ':version': state.version },
         }),

@@ -1,6 +1,9 @@
-// Push records: one item per push job, taken from queued to sending by a conditional claim, so a job
-// delivered twice by SQS is sent once and a crashed attempt is taken over only after its lease expires;
-// the claim holder then writes how the attempt ended (sent | failed, or queued again) with its content. The worker creates a record with its first write (the claim, or the
+// Push records: one item per push job. The worker writes a record once an attempt has ended (sent |
+// failed, or queued again for a retry), together with the content it sent; who may send is decided
+// before, by the claim in the robot's send log (rateLimitStore), so a job delivered twice by SQS is sent
+// once and a crashed attempt is taken over only after its lease expires. A job that waits for its slot
+// shows as queued meanwhile, and jobs that are not sent (skipped, failed before sending) are closed here
+// by a conditional write. The worker creates a record with its first write (the claim, or the
 // close of a job it will not send): every record write costs the item and its index copies, and
 // creating it at intake as well made a third write per push.
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -11,7 +14,7 @@ import { config } from '../config';
 import { forEachConcurrently } from '../concurrency';
 import { badRequest } from '../errors';
 import { idsWithNameContaining } from './namesStore';
-import { batchPutAll, indexNames, isConditionFailure, keys, listPartitions, queryPages, tableName, type Page } from './table';
+import { batchGetItems, batchPutAll, indexNames, isConditionFailure, keys, listPartitions, queryPages, tableName, type Page } from './table';
 
 export interface AttemptLogEntry {
   at: string;
@@ -129,7 +132,6 @@ export function releasedRecord(claimed: PushRecord, entry: AttemptLogEntry): Pus
 
 /** Which write wins against which state: only the holder of the current attempt may finish it. */
 const claimable = 'attribute_not_exists(pk) OR #status = :queued OR (#status = :sending AND leaseUntil < :now)';
-const ownedAttempt = '#status = :sending AND attempts = :attempt';
 
 /**
  * `SET` clauses that write a record's identity only where it is not there yet, so the first write of a
@@ -162,6 +164,12 @@ export const recordsStore = {
     await batchPutAll(records.map(toItem));
   },
 
+  /** Record summaries (no content) by id, read consistently in one request per 100. */
+  async getSummaries(ids: string[]): Promise<Map<string, PushRecord>> {
+    const items = await batchGetItems([...new Set(ids)].map((id) => keys.record(id)), { consistent: true });
+    return new Map([...items.values()].map((item) => [item.id as string, fromItem(item)]));
+  },
+
   /** The summary and, once written, the content item, in one Query. */
   async get(id: string): Promise<PushRecord | undefined> {
     const { Items = [] } = await dynamodb.send(
@@ -184,47 +192,6 @@ export const recordsStore = {
   },
 
   /**
-   * Takes the record for one delivery attempt, creating it if this is the job's first write; returns the
-   * record as claimed (`attempts` is this attempt's number), or undefined if someone else holds it or it is done.
-   */
-  async claim(record: PushRecord, leaseMs: number, options: { mayExist: boolean }): Promise<PushRecord | undefined> {
-    const now = Date.now();
-    if (!options.mayExist) {
-      // most jobs meet no record: a conditional put creates it, which DynamoDB Local serves about half
-      // again as fast as the update below (same write units); a record that exists falls through to it
-      const created: PushRecord = { ...record, status: 'sending', attempts: 1, leaseUntil: now + leaseMs, updatedAt: new Date(now).toISOString() };
-      if (await putIfAbsent(created)) return created;
-    }
-    const created = createIfAbsent(record);
-    try {
-      const result = await dynamodb.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: keys.record(record.id),
-          UpdateExpression: `SET #status = :sending, statusKey = :statusKey, leaseUntil = :leaseUntil, updatedAt = :updatedAt, ${created.clauses.join(', ')} ADD attempts :one`,
-          ConditionExpression: claimable,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':queued': 'queued',
-            ':sending': 'sending',
-            ':statusKey': 'STATUS#sending',
-            ':now': now,
-            ':leaseUntil': now + leaseMs,
-            ':updatedAt': new Date(now).toISOString(),
-            ':one': 1,
-            ...created.values,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return fromItem(result.Attributes as Record<string, unknown>);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
-  },
-
-  /**
    * Writes attempts that ended (records built by `finishedRecord` or `releasedRecord`) together with the
    * content each sent, records and contents 25 items to a request. Plain puts: the claim made the
    * attempt this worker's alone for its lease, so the record needs no second condition, and the content
@@ -232,17 +199,6 @@ export const recordsStore = {
    */
   async putAttemptsEnded(attempts: { record: PushRecord; content: DingTalkMessage; template: TemplateSnapshot }[]): Promise<void> {
     await batchPutAll(attempts.flatMap(({ record, content, template }) => [toItem(record), contentItem(record.id, { content, template })]));
-  },
-
-  /** Gives back an attempt that never reached DingTalk (its rate-limit slot was lost). */
-  async unclaim(id: string, attempt: number): Promise<boolean> {
-    return conditionalUpdate({
-      Key: keys.record(id),
-      UpdateExpression: 'SET #status = :queued, statusKey = :statusKey, updatedAt = :now ADD attempts :minusOne REMOVE leaseUntil',
-      ConditionExpression: ownedAttempt,
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':queued': 'queued', ':statusKey': 'STATUS#queued', ':sending': 'sending', ':attempt': attempt, ':now': new Date().toISOString(), ':minusOne': -1 },
-    });
   },
 
   /** Ends a record without a DingTalk call, creating it if need be: skipped (robot gone or disabled) or failed before sending. */

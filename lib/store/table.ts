@@ -105,11 +105,11 @@ export async function queryPage<T extends Record<string, unknown>>(
 }
 
 /** Reads items by key (eventually consistent), 100 to a request, retrying what DynamoDB left unprocessed; keyed by each item's pk. */
-export async function batchGetItems(itemKeys: Record<string, string>[]): Promise<Map<string, Record<string, unknown>>> {
+export async function batchGetItems(itemKeys: Record<string, string>[], options: { consistent?: boolean } = {}): Promise<Map<string, Record<string, unknown>>> {
   const found = new Map<string, Record<string, unknown>>();
   for (let start = 0; start < itemKeys.length; start += 100) {
-    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-      [tableName]: { Keys: itemKeys.slice(start, start + 100) },
+    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead?: boolean }> | undefined = {
+      [tableName]: { Keys: itemKeys.slice(start, start + 100), ...(options.consistent && { ConsistentRead: true }) },
     };
     while (request && Object.keys(request).length > 0) {
       const result = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));

@@ -261,6 +261,32 @@ describe('delivery pipeline', () => {
     expect(await simulator.messages(r.token)).toHaveLength(1);
   });
 
+  it('does not send again a message the queue delivers again after its push was sent and the claim has lapsed', async () => {
+    await worker.stop();
+    const t = await template({ msgType: 'text', text: 'redelivered' });
+    const reportId = `redelivered-${randomUUID()}`;
+    const r = await robot(t.id, {}, { reports: [reportId] });
+    const published = await publish({ reportId });
+    const queued = await sqs.send(new ReceiveMessageCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
+    const body = queued.Messages?.find((message) => message.Body?.includes(published.body.eventId))?.Body as string;
+    worker = startWorker();
+    await settled(published.body.eventId, 1);
+    // loaded late: the service reads its configuration at load
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { processPushJobs } = require('../../lib/delivery/processPushJobs') as typeof import('../../lib/delivery/processPushJobs');
+    const { dynamodb } = require('../../lib/aws/clients') as typeof import('../../lib/aws/clients');
+    const { keys, tableName } = require('../../lib/store/table') as typeof import('../../lib/store/table');
+    const { UpdateCommand } = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    // as if the claim's lease had passed: only the record can tell the copy that its push was sent
+    await dynamodb.send(new UpdateCommand({ TableName: tableName, Key: keys.rateLimit(r.id), UpdateExpression: 'REMOVE claims' }));
+    const result = await processPushJobs([{ messageId: 'again', body, receiveCount: 2 }]);
+    expect(result.failedMessageIds).toEqual([]);
+    expect(await simulator.messages(r.token)).toHaveLength(1);
+    const [record] = await settled(published.body.eventId, 1);
+    expect(record).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
   it('sends a poison message to the DLQ without blocking the queue', async () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, MessageBody: 'not json at all' }));
     const t = await template({ msgType: 'text', text: 'after poison' });
@@ -281,6 +307,9 @@ describe('delivery pipeline', () => {
   });
 
   it('keeps 100 messages to one robot under a 20-per-2-seconds limit with zero 130101', async () => {
+    // 40 jobs in flight: more than the slots within the inline wait, so some reserve later slots and wait on the queue
+    await worker.stop();
+    worker = startWorker({ concurrency: 4 });
     const t = await template({ msgType: 'text', text: '#{{data.n}}' });
     const reportId = `rate-${randomUUID()}`;
     const r = await robot(t.id, { rateLimit: { messages: 20, windowMs: 2000 } }, { reports: [reportId] });

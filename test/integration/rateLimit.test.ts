@@ -38,3 +38,40 @@ it('gives a request that would wait longer than it may a wait, and the others th
   expect(reservations.filter((reservation) => 'slotAt' in reservation)).toHaveLength(20);
   expect(reservations.filter((reservation) => 'waitMs' in reservation && reservation.reason === 'rate-limit')).toHaveLength(5);
 });
+
+describe('claims on records, written with the slots', () => {
+  const claim = (recordId: string, extra: Partial<import('../../lib/store/rateLimitStore').RecordClaim> = {}) => ({ recordId, leaseMs: 10_000, whenWithinMs: 3000, ...extra });
+
+  it('gives a record to one of two jobs claiming it at once, and tells the other how long it is held', async () => {
+    const { rateLimitStore } = load();
+    const robotId = `claim-${randomUUID()}`;
+    const [first, second] = await Promise.all([rateLimitStore.reserve(robotId, window, 60_000, undefined, claim('r1')), rateLimitStore.reserve(robotId, window, 60_000, undefined, claim('r1'))]);
+    expect(first).toEqual({ slotAt: expect.any(Number), claimedUntil: expect.any(Number) });
+    expect(second).toEqual({ heldForMs: expect.any(Number) });
+    expect((second as { heldForMs: number }).heldForMs).toBeGreaterThan(9000);
+    // a job in a new container (nothing known) meets the stored claim too
+    expect(await rateLimitStore.reserve(robotId, window, 60_000, new Map(), claim('r1'))).toEqual({ heldForMs: expect.any(Number) });
+    // and another record of the same robot is free
+    expect(await rateLimitStore.reserve(robotId, window, 60_000, new Map(), claim('r2'))).toEqual({ slotAt: expect.any(Number), claimedUntil: expect.any(Number) });
+  });
+
+  it('lets the job that holds a claim take it again, for the slot it already has, without a new slot', async () => {
+    const { rateLimitStore } = load();
+    const robotId = `claim-${randomUUID()}`;
+    const taken = (await rateLimitStore.reserve(robotId, window, 60_000, new Map(), claim('r1'))) as { slotAt: number; claimedUntil: number };
+    const again = await rateLimitStore.reserve(robotId, window, 60_000, new Map(), claim('r1', { ownLeaseUntil: taken.claimedUntil, slotAt: taken.slotAt }));
+    expect(again).toEqual({ slotAt: taken.slotAt, claimedUntil: expect.any(Number) });
+    // the slot was not taken twice: 19 more fit in the window
+    const more = await Promise.all(Array.from({ length: 20 }, () => rateLimitStore.reserve(robotId, window, 500, new Map())));
+    expect(more.filter((reservation) => 'slotAt' in reservation)).toHaveLength(19);
+  });
+
+  it('claims nothing for a slot further ahead than the job waits, and frees a claim once its lease has passed', async () => {
+    const { rateLimitStore } = load();
+    const robotId = `claim-${randomUUID()}`;
+    expect(await rateLimitStore.reserve(robotId, window, 60_000, new Map(), claim('r1', { slotAt: Date.now() + 10_000 }))).toEqual({ slotAt: expect.any(Number) });
+    expect(await rateLimitStore.reserve(robotId, window, 60_000, new Map(), claim('r2', { leaseMs: 50 }))).toEqual({ slotAt: expect.any(Number), claimedUntil: expect.any(Number) });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await rateLimitStore.reserve(robotId, window, 60_000, new Map(), claim('r2'))).toEqual({ slotAt: expect.any(Number), claimedUntil: expect.any(Number) });
+  });
+});

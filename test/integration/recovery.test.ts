@@ -24,10 +24,14 @@ const pushRecordId = (eventId: string, robotId: string): string =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('../../lib/events/publishReportReady') as typeof import('../../lib/events/publishReportReady')).pushRecordId(eventId, robotId);
 
+const sendLogOf = async (robotId: string) =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ((await (require('../../lib/store/deliveryInputs') as typeof import('../../lib/store/deliveryInputs')).readDeliveryInputs([robotId], [])).rateStates.get(robotId) as { claims: Record<string, number> });
+
 describe('recovery', () => {
   it('a worker killed mid-send loses nothing and the group sees the message once', async () => {
     // DingTalk takes the message but answers late: the worker is killed while it waits
-    const { reportId, token } = await setup('kill', 'hello', { slowMs: 60_000 });
+    const { robot, reportId, token } = await setup('kill', 'hello', { slowMs: 60_000 });
     await simulator.setFaults(token, { next: ['slow'] });
     const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'support', 'workerProcessMain.ts')], {
       env: { ...process.env, DINGTALK_TIMEOUT_MS: '5000' },
@@ -39,13 +43,15 @@ describe('recovery', () => {
       await waitFor(() => simulator.requests(token), (requests) => requests.length === 1 && requests[0].pending, { timeoutMs: 20_000, intervalMs: 20, what: 'request in flight' });
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
-      const stuck = await recordOf(published.body.eventId);
-      expect(stuck).toMatchObject({ status: 'sending', attempts: 1 });
+      // nothing is written to the record until an attempt ends: the claim in the robot's send log is what holds it
+      expect(await recordOf(published.body.eventId)).toBeUndefined();
+      const { claims } = await sendLogOf(robot.id);
+      expect(claims[pushRecordId(published.body.eventId, robot.id)]).toBeGreaterThan(Date.now());
 
       const worker = startWorker();
       try {
-        // the message comes back after its visibility timeout; the record after its lease
-        const record = await waitFor(() => recordOf(published.body.eventId), (r) => r.status === 'sent', { timeoutMs: 45_000, what: 'record sent after the crash' });
+        // the message comes back after its visibility timeout; the claim is free after its lease
+        const record = await waitFor(() => recordOf(published.body.eventId), (r) => r?.status === 'sent', { timeoutMs: 45_000, what: 'record sent after the crash' });
         const detail = await api('GET', `/push-records/${record.id}`);
         // the killed attempt left no log entry; the attempt that took over after the lease sent it
         expect(detail.body.attemptLog).toEqual([expect.objectContaining({ errcode: 0 })]);
