@@ -26,10 +26,30 @@ export type JobOutcome = ({ kind: 'done'; status: string } | { kind: 'later'; de
 
 type Later = Extract<JobOutcome, { kind: 'later' }>;
 
+/**
+ * The copy of a job that goes back on the queue: it knows its record exists, and keeps the slot it
+ * reserved and the claim it holds (a claim taken on an earlier pass stays its own until its lease ends).
+ */
+export function jobToComeBack(job: PushJob, outcome: Later): PushJob {
+  const { reservedSlotAt: _previousSlot, claimedUntil: previousClaim, ...rest } = job;
+  const claimedUntil = outcome.claimedUntil ?? previousClaim;
+  return {
+    ...rest,
+    recordExists: true,
+    ...(outcome.reservedSlotAt !== undefined && { reservedSlotAt: outcome.reservedSlotAt }),
+    ...(claimedUntil !== undefined && claimedUntil > Date.now() && { claimedUntil }),
+  };
+}
+
 const done = (status: string): JobOutcome => ({ kind: 'done', status });
 const later = (delaySeconds: number, reason: string): Later => ({ kind: 'later', delaySeconds: Math.min(900, Math.max(1, Math.ceil(delaySeconds))), reason });
-/** Back a little before the reserved slot (SQS delays are whole seconds), then wait inline for it. */
-const untilSlot = (slotAt: number): Later => ({ kind: 'later', delaySeconds: Math.min(900, Math.max(0, Math.floor((slotAt - Date.now() - 1000) / 1000))), reason: 'rate-limit', reservedSlotAt: slotAt });
+/**
+ * Back well before the reserved slot, then wait inline for it: SQS delays are whole seconds, and a
+ * returning job waits for a free worker batch, which may itself be waiting for slots. A job back after
+ * its slot has passed loses it (the capacity is gone) and takes the next free one.
+ */
+const returnAheadMs = Math.max(1000, config.inlineWaitMaxMs - 1000);
+const untilSlot = (slotAt: number): Later => ({ kind: 'later', delaySeconds: Math.min(900, Math.max(0, Math.floor((slotAt - Date.now() - returnAheadMs) / 1000))), reason: 'rate-limit', reservedSlotAt: slotAt });
 
 /** Long enough for the wait for a slot and the POST itself; after it another worker may take over. */
 export const leaseMs = config.inlineWaitMaxMs + config.dingtalkTimeoutMs + 10_000;

@@ -8,7 +8,7 @@ import { MetricsBatch } from '../metrics';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { validateBody } from '../validation/validate';
 import { BatchCache } from './batchCache';
-import { deliverPushJob } from './deliverPushJob';
+import { deliverPushJob, jobToComeBack } from './deliverPushJob';
 
 export interface QueueMessage {
   messageId: string;
@@ -67,17 +67,7 @@ export async function processPushJobs(messages: QueueMessage[]): Promise<BatchRe
       if (metric) metrics.add(metric, 1);
       if (outcome.dingtalkMs !== undefined) metrics.add('DingTalkLatency', outcome.dingtalkMs, 'Milliseconds');
       if (outcome.kind === 'later') {
-        const { reservedSlotAt: _previousSlot, claimedUntil: _previousClaim, ...rest } = job;
-        comeBackLater.push({
-          messageId: message.messageId,
-          job: {
-            ...rest,
-            recordExists: true,
-            ...(outcome.reservedSlotAt !== undefined && { reservedSlotAt: outcome.reservedSlotAt }),
-            ...(outcome.claimedUntil !== undefined && { claimedUntil: outcome.claimedUntil }),
-          },
-          delaySeconds: outcome.delaySeconds,
-        });
+        comeBackLater.push({ messageId: message.messageId, job: jobToComeBack(job, outcome), delaySeconds: outcome.delaySeconds });
       }
     } catch (error) {
       // DynamoDB (or another dependency) failed: retry through a delayed copy while the budget lasts,

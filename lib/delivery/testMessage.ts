@@ -6,7 +6,7 @@ import { newQueuedRecord, recordsStore, type PushRecord } from '../store/records
 import { templatesStore } from '../store/templatesStore';
 import { eventsStore } from '../store/eventsStore';
 import { loadRobot } from '../robots/robotService';
-import { deliverPushJob } from './deliverPushJob';
+import { deliverPushJob, jobToComeBack } from './deliverPushJob';
 import { toRecordDetail } from '../records/recordService';
 
 export async function sendTestMessage(robotId: string, input: TestRobotInput) {
@@ -29,6 +29,6 @@ export async function sendTestMessage(robotId: string, input: TestRobotInput) {
   const job = { recordId: record.id, robotId, correlationId: eventId, recordExists: true, report };
   const outcome = await deliverPushJob(job);
   // Over the rate limit or a retryable failure: the queue finishes the job; the record says so.
-  if (outcome.kind === 'later') await enqueuePushJobs([{ job, delaySeconds: outcome.delaySeconds }]);
+  if (outcome.kind === 'later') await enqueuePushJobs([{ job: jobToComeBack(job, outcome), delaySeconds: outcome.delaySeconds }]);
   return toRecordDetail((await recordsStore.get(record.id)) as PushRecord);
 }

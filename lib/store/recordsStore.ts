@@ -130,7 +130,7 @@ export function releasedRecord(claimed: PushRecord, entry: AttemptLogEntry): Pus
   };
 }
 
-/** Which write wins against which state: only the holder of the current attempt may finish it. */
+/** What a job that sends nothing may close: no record yet, a queued one, or a `sending` one (older versions wrote those) whose lease has passed. */
 const claimable = 'attribute_not_exists(pk) OR #status = :queued OR (#status = :sending AND leaseUntil < :now)';
 
 /**
