@@ -13,13 +13,21 @@ const readerPauseMs = Number(process.env.LOAD_READER_PAUSE_MS ?? 1000);
 /** DynamoDB Local's data: `memory` (default) or a folder. On disk it fsyncs each write and serves about a third as many. */
 const dataDir = process.env.LOAD_DATA_DIR ?? 'memory';
 /**
- * Seconds of events at a fifth of the rate before the measured run, delivered before it starts: a
- * freshly started DynamoDB Local (a JVM) serves about half as many requests until its code is
- * compiled, and a service in use is past that. 0 measures from cold.
+ * Seconds of events at half the rate, with reads of every list endpoint, before the measured run and
+ * delivered before it starts: a freshly started DynamoDB Local (a JVM) serves its first few thousand
+ * requests at a third to half its later speed while its code is compiled, and a service in use is
+ * past that. 0 measures from cold.
  */
-const warmupSeconds = Number(process.env.LOAD_WARMUP_SECONDS ?? 15);
-const warmupRate = Math.max(1, Math.round(ratePerSecond / 5));
+const warmupSeconds = Number(process.env.LOAD_WARMUP_SECONDS ?? 20);
+const warmupRate = Math.max(1, Math.round(ratePerSecond / 2));
 const warmupEvents = warmupRate * warmupSeconds;
+/** What the admin readers page through, in turn. */
+const readerPaths: [string, string][] = [
+  ['GET /push-records?keyword', '/push-records?keyword=load robot 1&limit=20'],
+  ['GET /push-records', '/push-records?limit=20'],
+  ['GET /robots', '/robots?limit=20'],
+  ['GET /templates', '/templates?limit=20'],
+];
 /** Concurrent worker batches (`npm start`'s WORKER_CONCURRENCY), as Lambda's maximumConcurrency bounds them in AWS. */
 const workerBatches = process.env.LOAD_WORKERS ?? '2';
 
@@ -83,7 +91,7 @@ export async function loadBenchmark(): Promise<void> {
         const due = warmupStarted + (n * 1000) / warmupRate;
         if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
         warmups.push(call('warmup', 'POST', '/events/report-ready', { eventId: `warmup-${n}`, reportId: 'load', reportName: 'Load', robotIds: [robotIds[n % robotCount]], data: { n } }, service.publisherToken).catch(() => undefined));
-        if (n % 20 === 0) warmups.push(call('warmup', 'GET', '/push-records?keyword=load robot 1&limit=20').catch(() => undefined));
+        if (n % 10 === 0) warmups.push(call('warmup', 'GET', readerPaths[(n / 10) % readerPaths.length][1]).catch(() => undefined));
       }
       await Promise.all(warmups);
       await untilDelivered(warmupEvents, 300_000);
@@ -96,14 +104,8 @@ export async function loadBenchmark(): Promise<void> {
     const clientCpuBefore = process.cpuUsage();
     let running = true;
     const readerLoops = Array.from({ length: readers }, async (_, index) => {
-      const reads: [string, string][] = [
-        ['GET /push-records?keyword', '/push-records?keyword=load robot 1&limit=20'],
-        ['GET /push-records', '/push-records?limit=20'],
-        ['GET /robots', '/robots?limit=20'],
-        ['GET /templates', '/templates?limit=20'],
-      ];
       for (let n = index; running; n++) {
-        const [name, path] = reads[n % reads.length];
+        const [name, path] = readerPaths[n % readerPaths.length];
         await call(name, 'GET', path).catch(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, readerPauseMs));
       }
