@@ -19,17 +19,21 @@ export class BatchCache {
 
   /**
    * Reads every robot of the batch, their send logs and the templates the jobs were queued with up front,
-   * in one request. Eventually consistent: a robot disabled or a template edited in the last second may
+   * in one request, and beside it the records of jobs that may repeat (consistently). Robots, logs and templates are eventually consistent: a robot disabled or a template edited in the last second may
    * still be seen as it was, the same race a send already in flight has anyway. Failures are left to the
    * per-job reads, which report them per job.
    */
   async prefetch(jobs: { recordId: string; robotId: string; templateId?: string; recordExists?: boolean }[]): Promise<void> {
     // the records of jobs that may not be the first for them, read consistently: a finished one must be seen
     const mayExist = jobs.filter((job) => job.recordExists).map((job) => job.recordId);
-    if (mayExist.length > 0) {
-      const records = recordsStore.getSummaries(mayExist).catch(() => undefined);
-      for (const id of mayExist) this.records.set(id, records.then((found) => (found ? found.get(id) : recordsStore.get(id))));
-    }
+    const recordsRead = mayExist.length === 0 ? undefined : recordsStore.getSummaries(mayExist).then(
+      (found) => mayExist.forEach((id) => this.records.set(id, Promise.resolve(found.get(id)))),
+      () => undefined, // as below: each job reads its own record, and fails on its own
+    );
+    await Promise.all([recordsRead, this.prefetchRobots(jobs)]);
+  }
+
+  private async prefetchRobots(jobs: { robotId: string; templateId?: string }[]): Promise<void> {
     const robotIds = jobs.map((job) => job.robotId).filter((id) => !this.robots.has(id));
     if (robotIds.length === 0) return;
     const templateIds = jobs.flatMap((job) => (job.templateId ? [job.templateId] : [])).filter((id) => !this.templates.has(id));
