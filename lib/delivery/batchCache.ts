@@ -19,14 +19,15 @@ export class BatchCache {
 
   /**
    * Reads every robot of the batch, their send logs and the templates the jobs were queued with up front,
-   * in one request, and beside it the records of jobs that may repeat (consistently). Robots, logs and templates are eventually consistent: a robot disabled or a template edited in the last second may
+   * in one request, and beside it the records of jobs that may repeat (consistently). Robots, logs and
+   * templates are eventually consistent: a robot disabled or a template edited in the last second may
    * still be seen as it was, the same race a send already in flight has anyway. Failures are left to the
    * per-job reads, which report them per job.
    */
   async prefetch(jobs: { recordId: string; robotId: string; templateId?: string; recordExists?: boolean }[]): Promise<void> {
     // the records of jobs that may not be the first for them, read consistently: a finished one must be seen
     const mayExist = jobs.filter((job) => job.recordExists).map((job) => job.recordId);
-    const recordsRead = mayExist.length === 0 ? undefined : recordsStore.getSummaries(mayExist).then(
+    const recordsRead = mayExist.length === 0 ? undefined : recordsStore.getMany(mayExist).then(
       (found) => mayExist.forEach((id) => this.records.set(id, Promise.resolve(found.get(id)))),
       () => undefined, // as below: each job reads its own record, and fails on its own
     );

@@ -3,9 +3,8 @@
 // before, by the claim in the robot's send log (rateLimitStore), so a job delivered twice by SQS is sent
 // once and a crashed attempt is taken over only after its lease expires. A job that waits for its slot
 // shows as queued meanwhile, and jobs that are not sent (skipped, failed before sending) are closed here
-// by a conditional write. The worker creates a record with its first write (the claim, or the
-// close of a job it will not send): every record write costs the item and its index copies, and
-// creating it at intake as well made a third write per push.
+// by a conditional write. Every record write costs the item and its index copies: writing it at intake,
+// at the claim and at the end made three per push, this one.
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PushStatus } from '../../schemas/pushRecord';
 import type { DingTalkMessage } from '../dingtalk/messages';
@@ -14,7 +13,7 @@ import { config } from '../config';
 import { forEachConcurrently } from '../concurrency';
 import { badRequest } from '../errors';
 import { idsWithNameContaining } from './namesStore';
-import { batchGetItems, batchPutAll, indexNames, isConditionFailure, keys, listPartitions, queryPages, tableName, type Page } from './table';
+import { batchGetById, batchPutAll, indexNames, isConditionFailure, keys, listPartitions, queryPages, tableName, type Page } from './table';
 
 export interface AttemptLogEntry {
   at: string;
@@ -164,10 +163,10 @@ export const recordsStore = {
     await batchPutAll(records.map(toItem));
   },
 
-  /** Record summaries (no content) by id, read consistently in one request per 100. */
-  async getSummaries(ids: string[]): Promise<Map<string, PushRecord>> {
-    const items = await batchGetItems([...new Set(ids)].map((id) => keys.record(id)), { consistent: true });
-    return new Map([...items.values()].map((item) => [item.id as string, fromItem(item)]));
+  /** Record summaries (no content) by id, read consistently, 100 to a request. */
+  async getMany(ids: string[]): Promise<Map<string, PushRecord>> {
+    const items = await batchGetById([...new Set(ids)].map((id) => keys.record(id)), true);
+    return new Map([...items].map(([id, item]) => [id, fromItem(item)]));
   },
 
   /** The summary and, once written, the content item, in one Query. */

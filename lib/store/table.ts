@@ -104,12 +104,12 @@ export async function queryPage<T extends Record<string, unknown>>(
   return { items: pageItems, nextCursor: encodeCursor(lastKey) };
 }
 
-/** Reads items by key (eventually consistent), 100 to a request, retrying what DynamoDB left unprocessed; keyed by each item's pk. */
-export async function batchGetItems(itemKeys: Record<string, string>[], options: { consistent?: boolean } = {}): Promise<Map<string, Record<string, unknown>>> {
+/** Reads items by key, 100 to a request, retrying what DynamoDB left unprocessed; keyed by each item's pk. */
+export async function batchGetItems(itemKeys: Record<string, string>[], consistent = false): Promise<Map<string, Record<string, unknown>>> {
   const found = new Map<string, Record<string, unknown>>();
   for (let start = 0; start < itemKeys.length; start += 100) {
-    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead?: boolean }> | undefined = {
-      [tableName]: { Keys: itemKeys.slice(start, start + 100), ...(options.consistent && { ConsistentRead: true }) },
+    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+      [tableName]: { Keys: itemKeys.slice(start, start + 100), ConsistentRead: consistent },
     };
     while (request && Object.keys(request).length > 0) {
       const result = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
@@ -121,8 +121,8 @@ export async function batchGetItems(itemKeys: Record<string, string>[], options:
 }
 
 /** Like batchGetItems, keyed by each item's id. */
-export async function batchGetById(itemKeys: Record<string, string>[]): Promise<Map<string, Record<string, unknown>>> {
-  const items = await batchGetItems(itemKeys);
+export async function batchGetById(itemKeys: Record<string, string>[], consistent = false): Promise<Map<string, Record<string, unknown>>> {
+  const items = await batchGetItems(itemKeys, consistent);
   return new Map([...items.values()].map((item) => [item.id as string, item]));
 }
 

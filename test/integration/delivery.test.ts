@@ -243,15 +243,21 @@ describe('delivery pipeline', () => {
     expect(bodies.map((b) => b.recordId)).toContain(record.id);
   });
 
-  it('sends a duplicated job once', async () => {
+  /** With the worker stopped: one robot, one event for it, and the messages it left on the queue (still visible). */
+  async function publishWithWorkerStopped(text: string, reportPrefix: string) {
     await worker.stop();
-    const t = await template({ msgType: 'text', text: 'once' });
-    const reportId = `twice-${randomUUID()}`;
+    const t = await template({ msgType: 'text', text });
+    const reportId = `${reportPrefix}-${randomUUID()}`;
     const r = await robot(t.id, {}, { reports: [reportId] });
     const published = await publish({ reportId });
-    // duplicate every message on the queue, as SQS at-least-once delivery may
     const queued = await sqs.send(new ReceiveMessageCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
-    for (const message of queued.Messages ?? []) {
+    return { r, published, messages: queued.Messages ?? [] };
+  }
+
+  it('sends a duplicated job once', async () => {
+    const { r, published, messages } = await publishWithWorkerStopped('once', 'twice');
+    // duplicate every message on the queue, as SQS at-least-once delivery may
+    for (const message of messages) {
       await sqs.send(new SendMessageCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, MessageBody: message.Body as string }));
       await sqs.send(new SendMessageCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, MessageBody: message.Body as string }));
     }
@@ -262,13 +268,8 @@ describe('delivery pipeline', () => {
   });
 
   it('does not send again a message the queue delivers again after its push was sent and the claim has lapsed', async () => {
-    await worker.stop();
-    const t = await template({ msgType: 'text', text: 'redelivered' });
-    const reportId = `redelivered-${randomUUID()}`;
-    const r = await robot(t.id, {}, { reports: [reportId] });
-    const published = await publish({ reportId });
-    const queued = await sqs.send(new ReceiveMessageCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
-    const body = queued.Messages?.find((message) => message.Body?.includes(published.body.eventId))?.Body as string;
+    const { r, published, messages } = await publishWithWorkerStopped('redelivered', 'redelivered');
+    const body = messages.find((message) => message.Body?.includes(published.body.eventId))?.Body as string;
     worker = startWorker();
     await settled(published.body.eventId, 1);
     // loaded late: the service reads its configuration at load
