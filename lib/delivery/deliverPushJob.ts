@@ -9,7 +9,7 @@ import { log } from '../log';
 import { redactSecrets } from '../redact';
 import { checkMessage, renderMessage } from '../render/renderMessage';
 import { sendToDeadLetterQueue } from '../queue/pushJobsQueue';
-import { maxReservationAheadMs, rateLimitStore } from '../store/rateLimitStore';
+import { lateToleranceMs, maxReservationAheadMs, rateLimitStore } from '../store/rateLimitStore';
 import { finishedRecord, isTerminal, newQueuedRecord, recordsStore, releasedRecord, type AttemptLogEntry, type PushRecord, type TemplateSnapshot } from '../store/recordsStore';
 import { robotsStore, type Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
@@ -112,25 +112,25 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
   if (reservedAheadMs !== undefined && reservedAheadMs > config.inlineWaitMaxMs) return waiting(untilSlot(job.reservedSlotAt as number));
   const coolingDownUntil = cache.rateStates.get(robot.id)?.cooldownUntil ?? 0;
   if (coolingDownUntil > Date.now()) return waiting(later((coolingDownUntil - Date.now()) / 1000, 'cooldown'));
-  const stillOurs = reservedAheadMs !== undefined && reservedAheadMs >= -lateToleranceMs;
+  const stillOurs = reservedAheadMs !== undefined && reservedAheadMs >= -slotTolerance;
   // one conditional write of the robot's send log takes the slot and claims the record for this attempt
   const reservation = await rateLimitStore.reserve(robot.id, sendWindow, maxReservationAheadMs, cache.rateStates, {
     recordId: job.recordId,
     leaseMs,
     whenWithinMs: config.inlineWaitMaxMs,
-    ...(stillOurs && { slotAt: job.reservedSlotAt }),
+    ...(stillOurs ? { slotAt: job.reservedSlotAt } : job.reservedSlotAt !== undefined && { missedSlotAt: job.reservedSlotAt }),
     ...(job.claimedUntil !== undefined && { ownLeaseUntil: job.claimedUntil }),
   });
   if ('heldForMs' in reservation) return later(reservation.heldForMs / 1000 + 1, 'another worker holds this job');
   if ('waitMs' in reservation) return waiting(later(reservation.waitMs / 1000, reservation.reason));
   if (reservation.claimedUntil === undefined) return waiting(untilSlot(reservation.slotAt));
-  const claimedUntil = reservation.claimedUntil;
   const attempt = (previous?.attempts ?? 0) + 1;
   const claimed: PushRecord = { ...(previous ?? record), status: 'sending', attempts: attempt, updatedAt: new Date().toISOString() };
 
-  const onTime = await waitForSlot(robot.id, reservation.slotAt, cache);
+  const onTime = await waitForSlot(job.recordId, robot.id, { slotAt: reservation.slotAt, claimedUntil: reservation.claimedUntil }, cache);
   // the claim stays ours: the job takes it again when it comes back
-  if ('waitMs' in onTime) return { ...later(onTime.waitMs / 1000, onTime.reason), claimedUntil };
+  if ('waitMs' in onTime) return { ...later(onTime.waitMs / 1000, onTime.reason), claimedUntil: onTime.claimedUntil };
+  const { claimedUntil } = onTime;
   const result = await sendToDingTalk(message, { webhookUrl: robot.webhookUrl, secret: robot.secret, timeoutMs: config.dingtalkTimeoutMs });
   const entry = logEntry(result);
   log.info('dingtalk answered', { ...context, attempt, outcome: result.outcome, errcode: result.errcode, httpStatus: result.httpStatus, durationMs: result.durationMs });
@@ -169,18 +169,28 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
 }
 
 const sendWindow = { messages: config.rateLimit.messages, windowMs: config.rateLimit.windowMs, marginMs: config.rateMarginMs };
-/** A send this much later than its slot could land closer than a window to the next robot's send: take a new slot. */
-const lateToleranceMs = Math.max(10, Math.floor(config.rateMarginMs / 2));
+const slotTolerance = lateToleranceMs(sendWindow);
 
-async function waitForSlot(robotId: string, slotAt: number, cache: BatchCache): Promise<{ slotAt: number } | { waitMs: number; reason: string }> {
+type Claimed = { slotAt: number; claimedUntil: number };
+
+/** Sleeps until the slot; a job that wakes too late for it moves it to now (or, failing that, takes the next) and renews its claim. */
+async function waitForSlot(recordId: string, robotId: string, reservation: Claimed, cache: BatchCache): Promise<Claimed | { waitMs: number; reason: string; claimedUntil: number }> {
+  let { slotAt, claimedUntil } = reservation;
   for (;;) {
     await sleep(slotAt - Date.now());
-    if (Date.now() - slotAt <= lateToleranceMs) return { slotAt };
-    // the reserved slot stays in the log as if used: capacity lost, never a 130101
-    const again = await rateLimitStore.reserve(robotId, sendWindow, config.inlineWaitMaxMs, cache.rateStates);
-    if ('waitMs' in again) return again;
-    if ('heldForMs' in again) throw new Error('a reservation without a claim cannot meet one');
-    slotAt = again.slotAt;
+    if (Date.now() - slotAt <= slotTolerance) return { slotAt, claimedUntil };
+    const again = await rateLimitStore.reserve(robotId, sendWindow, config.inlineWaitMaxMs, cache.rateStates, {
+      recordId,
+      leaseMs,
+      whenWithinMs: config.inlineWaitMaxMs,
+      ownLeaseUntil: claimedUntil,
+      missedSlotAt: slotAt,
+    });
+    // a stall past the lease let another worker take the record over
+    if ('heldForMs' in again) return { waitMs: again.heldForMs + 1000, reason: 'another worker holds this job', claimedUntil };
+    if ('waitMs' in again) return { ...again, claimedUntil };
+    ({ slotAt } = again);
+    claimedUntil = again.claimedUntil ?? claimedUntil;
   }
 }
 

@@ -29,6 +29,8 @@ export interface RecordClaim {
   slotAt?: number;
   /** The lease of this job's own claim from an earlier pass (a retry), which it may take again. */
   ownLeaseUntil?: number;
+  /** A slot this job reserved and let pass unused: moved to now when the log still holds it (see `moveSlot`). */
+  missedSlotAt?: number;
 }
 
 /** Slots are reserved at most this far ahead (SQS delays a message by at most 15 minutes). */
@@ -61,6 +63,45 @@ export function earliestSlot(sends: number[], now: number, window: SendWindow): 
   if (recent.length < window.messages) return now;
   return Math.max(now, recent[recent.length - window.messages] + span);
 }
+
+/**
+ * A send this much later than its slot could land closer than a window to a later slot counted from it,
+ * so it takes a new slot instead (the late one stays in the log as if used: capacity lost, never a 130101).
+ */
+export function lateToleranceMs(window: SendWindow): number {
+  return Math.max(10, Math.floor(window.marginMs / 2));
+}
+
+/**
+ * How far past the time of the write a slot is placed: the job learns its slot only when the conditional
+ * write returns, and a slot of "now" reached back after a slow write would already be late and lost. So
+ * slots start one expected round trip ahead (twice the recent mean, less the lateness that is allowed
+ * anyway); a busy worker then sends on its slot instead of burning the robot's window on late ones.
+ */
+export function slotLeadMs(meanWriteMs: number, window: SendWindow): number {
+  return Math.min(1000, window.windowMs / 4, Math.max(0, Math.round(2 * meanWriteMs - lateToleranceMs(window))));
+}
+
+/** The log with a slot added: slots only grow, so the latest `messages` of them decide the next one and the log stays that short. */
+export function withSlot(sends: number[], slotAt: number, now: number, window: SendWindow): number[] {
+  return [...sends.filter((at) => at > now - window.windowMs - window.marginMs), slotAt].sort((a, b) => a - b).slice(-window.messages);
+}
+
+/**
+ * The log with a slot that went unused moved to `to` (later), or undefined when the log no longer holds it.
+ * Safe for any later `to`: every slot older than a held one is gone from the log only because `messages`
+ * newer ones are kept, so a window that starts after the missed slot holds only slots of the log, at most
+ * `messages - 1` besides it; a window that starts before it and reaches `to` held the missed slot too.
+ * So no window gains a send, and the robot's capacity is not lost to a late job.
+ */
+export function moveSlot(sends: number[], missedSlotAt: number, to: number, now: number, window: SendWindow): number[] | undefined {
+  const index = sends.indexOf(missedSlotAt);
+  if (index < 0 || to <= missedSlotAt) return undefined;
+  return withSlot([...sends.slice(0, index), ...sends.slice(index + 1)], to, now, window);
+}
+
+/** Recent round trip of the send log's conditional write in this container (ms, exponentially weighted). */
+let meanWriteMs = 0;
 
 export const rateLimitStore = {
   /**
@@ -145,10 +186,16 @@ async function reserveGroup(robotId: string, group: ReservationRequest[]): Promi
       if (heldUntil !== undefined && heldUntil !== claim?.ownLeaseUntil) return { heldForMs: heldUntil - now };
       let slotAt = claim?.slotAt;
       if (slotAt === undefined) {
-        slotAt = earliestSlot(sends, now, window);
-        if (slotAt - now > maxAheadMs) return { waitMs: slotAt - now, reason: 'rate-limit' };
-        // slots only grow, so the latest `messages` of them decide the next one: the log stays that short
-        sends = [...sends.filter((at) => at > now - window.windowMs - window.marginMs), slotAt].sort((a, b) => a - b).slice(-window.messages);
+        const earliest = now + slotLeadMs(meanWriteMs, window);
+        const moved = claim?.missedSlotAt === undefined ? undefined : moveSlot(sends, claim.missedSlotAt, earliest, now, window);
+        if (moved) {
+          slotAt = earliest;
+          sends = moved;
+        } else {
+          slotAt = earliestSlot(sends, earliest, window);
+          if (slotAt - now > maxAheadMs) return { waitMs: slotAt - now, reason: 'rate-limit' };
+          sends = withSlot(sends, slotAt, now, window);
+        }
         changed = true;
       }
       if (!claim || slotAt - now > claim.whenWithinMs) return { slotAt };
@@ -159,6 +206,7 @@ async function reserveGroup(robotId: string, group: ReservationRequest[]): Promi
     if (!changed) return reservations;
     const next: RateState = { sends, version: state.version + 1, cooldownUntil, claims };
     try {
+      const writeStarted = Date.now();
       await dynamodb.send(
         new PutCommand({
           TableName: tableName,
@@ -167,6 +215,7 @@ async function reserveGroup(robotId: string, group: ReservationRequest[]): Promi
           ExpressionAttributeValues: { ':version': state.version },
         }),
       );
+      meanWriteMs = 0.8 * meanWriteMs + 0.2 * (Date.now() - writeStarted);
       for (const known of knownMaps) known.set(robotId, next);
       return reservations;
     } catch (error) {

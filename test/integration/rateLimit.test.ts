@@ -66,6 +66,22 @@ describe('claims on records, written with the slots', () => {
     expect(more.filter((reservation) => 'slotAt' in reservation)).toHaveLength(19);
   });
 
+  it('lets a job that missed its slot move it to now instead of waiting a window for a new one', async () => {
+    const { rateLimitStore } = load();
+    const robotId = `claim-${randomUUID()}`;
+    const taken = (await rateLimitStore.reserve(robotId, window, 60_000, new Map(), claim('r1'))) as { slotAt: number; claimedUntil: number };
+    // the other 19 slots of the window go to other records
+    await Promise.all(Array.from({ length: 19 }, (_, i) => rateLimitStore.reserve(robotId, window, 60_000, new Map(), claim(`other-${i}`))));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // the window is full, so a new slot is a window away; the missed one is moved instead
+    const moved = (await rateLimitStore.reserve(robotId, window, 60_000, new Map(), claim('r1', { ownLeaseUntil: taken.claimedUntil, missedSlotAt: taken.slotAt }))) as { slotAt: number };
+    expect(moved).toEqual({ slotAt: expect.any(Number), claimedUntil: expect.any(Number) });
+    expect(moved.slotAt - taken.slotAt).toBeLessThan(window.windowMs);
+    // and it took no second slot: the next one is still a window after the first 20
+    const next = (await rateLimitStore.reserve(robotId, window, 60_000, new Map())) as { slotAt: number };
+    expect(next.slotAt - taken.slotAt).toBeGreaterThanOrEqual(window.windowMs + window.marginMs);
+  });
+
   it('claims nothing for a slot further ahead than the job waits, and frees a claim once its lease has passed', async () => {
     const { rateLimitStore } = load();
     const robotId = `claim-${randomUUID()}`;

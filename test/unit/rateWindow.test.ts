@@ -1,4 +1,4 @@
-import { earliestSlot } from '../../lib/store/rateLimitStore';
+import { earliestSlot, slotLeadMs } from '../../lib/store/rateLimitStore';
 import { classifyErrcode, classifyHttpStatus } from '../../lib/dingtalk/errcodes';
 import { retryDelaySeconds } from '../../lib/delivery/backoff';
 
@@ -76,5 +76,22 @@ describe('earliestSlot with reservations ahead', () => {
     expect(sends[20]).toBe(2100);
     expect(sends[99]).toBe(4 * 2100);
     for (let i = 20; i < sends.length; i++) expect(sends[i] - sends[i - 20]).toBeGreaterThanOrEqual(2000);
+  });
+});
+
+describe('slotLeadMs', () => {
+  const tight = { messages: 20, windowMs: 2000, marginMs: 100 };
+  const dingtalk = { messages: 20, windowMs: 60_000, marginMs: 3000 };
+
+  it('places slots a slow write ahead, so the job is not already late for its slot when the write returns', () => {
+    // writes taking 200 ms against a 50 ms tolerance: 2 × 200 − 50
+    expect(slotLeadMs(200, tight)).toBe(350);
+    expect(slotLeadMs(5, tight)).toBe(0);
+  });
+
+  it('adds nothing where the allowed lateness covers the write, and never more than a second', () => {
+    expect(slotLeadMs(200, dingtalk)).toBe(0);
+    expect(slotLeadMs(5000, dingtalk)).toBe(1000);
+    expect(slotLeadMs(5000, tight)).toBe(500);
   });
 });
