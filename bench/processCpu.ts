@@ -13,6 +13,8 @@ function roleOf(commandLine: string): string {
   if (commandLine.includes('local-worker-main')) return 'worker + sweeper';
   if (commandLine.includes('start-local')) return 'npm start (simulator, log relay)';
   if (commandLine.includes('esbuild')) return 'esbuild';
+  if (commandLine.includes('dingtalk-simulator')) return 'DingTalk simulator';
+  if (commandLine.includes('bench/run')) return 'benchmark process (intake, worker, poller)';
   return 'other';
 }
 

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stopChild } from '../scripts/local-stack';
+import { cpuSecondsByRole } from './processCpu';
 import { machine, percentile, printTable, round, writeResult } from './support';
 import { createRobots, startPipeline, type Pipeline } from './pipeline';
 
@@ -24,7 +25,7 @@ const pacedPerSecond = 100;
  * first few thousand requests at a third to half the speed it has once its code is compiled, and a
  * service in use is past that. The raw loop touches no database, so a cold start would weigh on one side only.
  */
-const warmupEvents = Number(process.env.BENCH_WARMUP_EVENTS ?? 5);
+const warmupEvents = Number(process.env.BENCH_WARMUP_EVENTS ?? 15);
 
 function memorySampler() {
   let peak = 0;
@@ -74,6 +75,14 @@ async function workerProcessPeak(pipeline: Pipeline, robots: number): Promise<{ 
   }
 }
 
+/** CPU seconds each process of the run used since `before` (this process, DynamoDB Local, fauxqs, the simulator). */
+function cpuSpent(before: Map<string, number>): Map<string, number> {
+  const after = cpuSecondsByRole(process.pid);
+  return new Map([...after].filter(([role]) => role !== 'other').map(([role, seconds]) => [role, seconds - (before.get(role) ?? 0)]));
+}
+
+const sum = (seconds: Map<string, number>) => [...seconds.values()].reduce((total, value) => total + value, 0);
+
 export async function throughputBenchmark(): Promise<void> {
   const pipeline = await startPipeline({ environment: { DINGTALK_RATE_LIMIT: '1000000/60' } });
   try {
@@ -88,6 +97,7 @@ export async function throughputBenchmark(): Promise<void> {
     }
     await pipeline.untilDelivered(warmupEvents * robots, 600_000);
     const accepted = new Map<string, number>();
+    const pipelineCpuBefore = cpuSecondsByRole(process.pid);
     const started = performance.now();
     for (let n = 0; n < events; n++) {
       const eventId = `throughput-${n}`;
@@ -96,6 +106,7 @@ export async function throughputBenchmark(): Promise<void> {
     }
     await pipeline.untilDelivered(warmupEvents * robots + total, 600_000);
     const pipelineSeconds = (performance.now() - started) / 1000;
+    const pipelineCpu = cpuSpent(pipelineCpuBefore);
     await workers.stop();
     const pipelineLatencies = await latencies(pipeline, accepted);
 
@@ -108,6 +119,7 @@ export async function throughputBenchmark(): Promise<void> {
     const fullRobot = (await robotsStore.get(robotList[0].id))!;
     const bodies = Array.from({ length: total }, (_, i) => ({ ...renderMessage(template, { eventId: `raw-${i}`, reportId: 'throughput', reportName: 'Throughput', data: { rows: i } } as never, fullRobot), msgUuid: `raw-${i}` }));
     let next = 0;
+    const rawCpuBefore = cpuSecondsByRole(process.pid);
     const rawStarted = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -118,6 +130,7 @@ export async function throughputBenchmark(): Promise<void> {
       }),
     );
     const rawSeconds = (performance.now() - rawStarted) / 1000;
+    const rawCpu = cpuSpent(rawCpuBefore);
 
     // latency at a steady 100 deliveries per second: one event to 100 robots each second
     const pacedRobots = await createRobots(pipeline, pacedPerSecond, 'paced');
@@ -150,10 +163,13 @@ export async function throughputBenchmark(): Promise<void> {
       { run: `paced: ${pacedPerSecond} deliveries/s for ${pacedSeconds} s`, deliveries: pacedLatencies.length, seconds: pacedSeconds, 'deliveries/s': pacedPerSecond, 'vs raw': '-', 'p50 published→sent ms': Math.round(percentile(pacedLatencies, 50)), 'p99 ms': Math.round(percentile(pacedLatencies, 99)) },
     ];
     printTable(`Delivery throughput (${pollers} pollers × 10 jobs in flight; simulator rate limit off)`, rows);
+    const cpuRows = [...pipelineCpu.keys()].map((role) => ({ process: role, 'pipeline ms per push': round((pipelineCpu.get(role) ?? 0) * 1000 / total, 2), 'raw ms per POST': round((rawCpu.get(role) ?? 0) * 1000 / total, 2) }));
+    cpuRows.push({ process: 'total', 'pipeline ms per push': round(sum(pipelineCpu) * 1000 / total, 2), 'raw ms per POST': round(sum(rawCpu) * 1000 / total, 2) });
+    printTable('CPU per delivery by process (2 cores give 2,000 ms of CPU per second; a third of the raw rate needs the pipeline at 3x the raw total or less)', cpuRows);
     console.log(`peak RSS of this process (worker, intake and poller together): ${round(peakRss / 2 ** 20)} MB`);
     console.log(`peak RSS of the worker in a process of its own (npm start's, tsx included) delivering ${workerPeak.deliveries}: ${workerPeak.peakMB} MB (target < 200 MB)`);
     console.log('targets: pipeline ≥ 1/3 of the raw loop; p99 < 1000 ms at 100 deliveries/s');
-    console.log(`wrote ${writeResult('throughput', { machine: machine(), inputs: { events, robots, warmupEvents, pollers, concurrency, pacedSeconds, pacedPerSecond }, rows, peakRssMB: round(peakRss / 2 ** 20), workerProcess: workerPeak })}`);
+    console.log(`wrote ${writeResult('throughput', { machine: machine(), inputs: { events, robots, warmupEvents, pollers, concurrency, pacedSeconds, pacedPerSecond }, rows, cpuPerDelivery: cpuRows, peakRssMB: round(peakRss / 2 ** 20), workerProcess: workerPeak })}`);
   } finally {
     await pipeline.stop();
   }
