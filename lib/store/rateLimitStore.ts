@@ -66,7 +66,7 @@ export function earliestSlot(sends: number[], now: number, window: SendWindow): 
 
 /**
  * A send this much later than its slot could land closer than a window to a later slot counted from it,
- * so it takes a new slot instead (the late one stays in the log as if used: capacity lost, never a 130101).
+ * so the job moves its slot to now (`moveSlot`) or, when the log no longer holds it, takes a new one.
  */
 export function lateToleranceMs(window: SendWindow): number {
   return Math.max(10, Math.floor(window.marginMs / 2));
