@@ -104,7 +104,7 @@ export async function rateLimitBenchmark(): Promise<void> {
       },
     ];
     printTable(`Rate-limit exactness (simulator: ${limit.messages} per ${limit.windowMs / 1000} s per robot)`, rows);
-    const spreadRow = { 'robot spread p50 ms': round(percentile(spreads, 50)), 'p99 ms': round(percentile(spreads, 99)), 'max ms': Math.max(...spreads), 'ideal ms': perRobotIdealMs, 'last accepted → last sent p50 ms': round(percentile(lags, 50)), 'p99 ms ': round(percentile(lags, 99)), 'publishing took ms': publishedMs, 'all delivered after ms': manyTotalMs };
+    const spreadRow = { 'robot spread p50 ms': round(percentile(spreads, 50)), 'p99 ms': round(percentile(spreads, 99)), 'max ms': Math.max(...spreads), 'ideal ms': perRobotIdealMs, 'last accepted → last sent p50 ms': round(percentile(lags, 50)), 'last accepted → last sent p99 ms': round(percentile(lags, 99)), 'publishing took ms': publishedMs, 'all delivered after ms': manyTotalMs };
     printTable(`${manyRobots} robots × ${perRobot}: how long each robot's messages are spread (a robot held up by another would show it)`, [spreadRow]);
     console.log(`wrote ${writeResult('rate-limit', { machine: machine(), inputs: { limit, warmupEvents, singleMessages, manyRobots, perRobot }, rows, spreads: spreadRow })}`);
   } finally {
