@@ -9,7 +9,7 @@ import { log } from '../log';
 import { redactSecrets } from '../redact';
 import { checkMessage, renderMessage } from '../render/renderMessage';
 import { sendToDeadLetterQueue } from '../queue/pushJobsQueue';
-import { lateToleranceMs, maxReservationAheadMs, rateLimitStore } from '../store/rateLimitStore';
+import { lateToleranceMs, maxReservationAheadMs, rateLimitStore, type RecordClaim } from '../store/rateLimitStore';
 import { finishedRecord, isTerminal, newQueuedRecord, recordsStore, releasedRecord, type AttemptLogEntry, type PushRecord, type TemplateSnapshot } from '../store/recordsStore';
 import { robotsStore, type Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
@@ -46,13 +46,18 @@ const later = (delaySeconds: number, reason: string): Later => ({ kind: 'later',
 /**
  * Back well before the reserved slot, then wait inline for it: SQS delays are whole seconds, and a
  * returning job waits for a free worker batch, which may itself be waiting for slots. A job back after
- * its slot has passed loses it (the capacity is gone) and takes the next free one.
+ * its slot has passed moves it to now if the send log still holds it, or else takes the next free one.
  */
 const returnAheadMs = Math.max(1000, config.inlineWaitMaxMs - 1000);
 const untilSlot = (slotAt: number): Later => ({ kind: 'later', delaySeconds: Math.min(900, Math.max(0, Math.floor((slotAt - Date.now() - returnAheadMs) / 1000))), reason: 'rate-limit', reservedSlotAt: slotAt });
 
 /** Long enough for the wait for a slot and the POST itself; after it another worker may take over. */
 export const leaseMs = config.inlineWaitMaxMs + config.dingtalkTimeoutMs + 10_000;
+
+/** The claim on a record that every reservation of its job asks for: taken once its slot is within the inline wait. */
+function claimOf(recordId: string, earlierPass: Pick<RecordClaim, 'slotAt' | 'ownLeaseUntil' | 'missedSlotAt'>): RecordClaim {
+  return { recordId, leaseMs, whenWithinMs: config.inlineWaitMaxMs, ...earlierPass };
+}
 
 function snapshot(template: Template): TemplateSnapshot {
   const { robotCount: _count, createdAt: _created, updatedAt: _updated, ...source } = template;
@@ -114,13 +119,16 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
   if (coolingDownUntil > Date.now()) return waiting(later((coolingDownUntil - Date.now()) / 1000, 'cooldown'));
   const stillOurs = reservedAheadMs !== undefined && reservedAheadMs >= -slotTolerance;
   // one conditional write of the robot's send log takes the slot and claims the record for this attempt
-  const reservation = await rateLimitStore.reserve(robot.id, sendWindow, maxReservationAheadMs, cache.rateStates, {
-    recordId: job.recordId,
-    leaseMs,
-    whenWithinMs: config.inlineWaitMaxMs,
-    ...(stillOurs ? { slotAt: job.reservedSlotAt } : job.reservedSlotAt !== undefined && { missedSlotAt: job.reservedSlotAt }),
-    ...(job.claimedUntil !== undefined && { ownLeaseUntil: job.claimedUntil }),
-  });
+  const reservation = await rateLimitStore.reserve(
+    robot.id,
+    sendWindow,
+    maxReservationAheadMs,
+    cache.rateStates,
+    claimOf(job.recordId, {
+      ...(stillOurs ? { slotAt: job.reservedSlotAt } : job.reservedSlotAt !== undefined && { missedSlotAt: job.reservedSlotAt }),
+      ...(job.claimedUntil !== undefined && { ownLeaseUntil: job.claimedUntil }),
+    }),
+  );
   if ('heldForMs' in reservation) return later(reservation.heldForMs / 1000 + 1, 'another worker holds this job');
   if ('waitMs' in reservation) return waiting(later(reservation.waitMs / 1000, reservation.reason));
   if (reservation.claimedUntil === undefined) return waiting(untilSlot(reservation.slotAt));
@@ -179,13 +187,7 @@ async function waitForSlot(recordId: string, robotId: string, reservation: Claim
   for (;;) {
     await sleep(slotAt - Date.now());
     if (Date.now() - slotAt <= slotTolerance) return { slotAt, claimedUntil };
-    const again = await rateLimitStore.reserve(robotId, sendWindow, config.inlineWaitMaxMs, cache.rateStates, {
-      recordId,
-      leaseMs,
-      whenWithinMs: config.inlineWaitMaxMs,
-      ownLeaseUntil: claimedUntil,
-      missedSlotAt: slotAt,
-    });
+    const again = await rateLimitStore.reserve(robotId, sendWindow, config.inlineWaitMaxMs, cache.rateStates, claimOf(recordId, { ownLeaseUntil: claimedUntil, missedSlotAt: slotAt }));
     // a stall past the lease let another worker take the record over
     if ('heldForMs' in again) return { waitMs: again.heldForMs + 1000, reason: 'another worker holds this job', claimedUntil };
     if ('waitMs' in again) return { ...again, claimedUntil };
