@@ -1,7 +1,8 @@
 // Benchmark 3: rate-limit exactness, with the simulator enforcing 20 messages per 2 seconds per robot.
 // One robot, 100 messages: zero 130101 and a drain time within 10 % of the ideal (five full windows:
-// 10 s), published while the workers run and queued before they start. Then 200 robots × 10 messages at once: no robot waits for another. Last, the same 2,000 messages as
-// 10 events fanned out to all 200 robots, as the BI platform sends them: its total is the pipeline's throughput.
+// 10 s), published while the workers run and queued before they start. Then 200 robots × 10 messages
+// at once: no robot waits for another. Last, the same 2,000 messages as 10 events fanned out to all
+// 200 robots, as the BI platform sends them: its total is the pipeline's throughput.
 import { machine, percentile, printTable, round, writeResult } from './support';
 import { createRobots, startPipeline, type Pipeline } from './pipeline';
 
