@@ -1,14 +1,16 @@
 // Benchmark 1: delivery throughput and latency. N report events fanned out to M robots through the real
 // local pieces (fauxqs, DynamoDB Local, the worker code, the simulator with its rate limit off), against
 // the ceiling: a tight loop POSTing the same rendered bodies straight to the same simulator, through the
-// same DingTalk client, at the same concurrency; and beside it the floor of any design that keeps a shared
-// rate limit in DynamoDB: per push only the send log's conditional write and the POST. Then a paced run at 100 deliveries per second for the
-// latency from event published to record `sent`. Also samples this process's peak memory (the worker
-// code, the intake and the poller together: an upper bound for the worker alone).
+// same DingTalk client, at the same concurrency; and beside it the floor of any design that keeps a
+// shared rate limit in DynamoDB: per push only the send log's conditional write and the POST. Then a
+// paced run at 100 deliveries per second for the latency from event published to record `sent`. Also
+// samples this process's peak memory (the worker code, the intake and the poller together: an upper
+// bound for the worker alone).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stopChild } from '../scripts/local-stack';
+import type { RateState } from '../lib/store/rateLimitStore';
 import { cpuSecondsByRole } from './processCpu';
 import { machine, percentile, printTable, round, writeResult } from './support';
 import { createRobots, startPipeline, type Pipeline } from './pipeline';
@@ -137,16 +139,18 @@ export async function throughputBenchmark(): Promise<void> {
     // send log (which also claims the record) and the POST, and nothing stored; the same robots, the
     // same concurrency. What the pipeline spends beyond this is the push record and the queue.
     const { rateLimitStore } = await import('../lib/store/rateLimitStore');
+    const { leaseMs } = await import('../lib/delivery/deliverPushJob');
     const { config } = await import('../lib/config');
     const sendWindow = { messages: config.rateLimit.messages, windowMs: config.rateLimit.windowMs, marginMs: config.rateMarginMs };
-    const knownLogs = new Map();
+    // logs already read, kept up to date by each reservation, as a worker batch's cache keeps them
+    const knownLogs = new Map<string, RateState>();
     next = 0;
     const floorCpuBefore = cpuSecondsByRole(process.pid);
     const floorStarted = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         for (let i = next++; i < total; i = next++) {
-          const reservation = await rateLimitStore.reserve(robotIds[i % robotIds.length], sendWindow, config.inlineWaitMaxMs, knownLogs, { recordId: `floor-${i}`, leaseMs: 60_000, whenWithinMs: config.inlineWaitMaxMs });
+          const reservation = await rateLimitStore.reserve(robotIds[i % robotIds.length], sendWindow, config.inlineWaitMaxMs, knownLogs, { recordId: `floor-${i}`, leaseMs, whenWithinMs: config.inlineWaitMaxMs });
           if (!('claimedUntil' in reservation) || reservation.claimedUntil === undefined) throw new Error(`floor reservation not claimed: ${JSON.stringify(reservation)}`);
           const result = await sendToDingTalk({ ...bodies[i], msgUuid: `floor-${i}` }, { webhookUrl: fullRobot.webhookUrl, secret: fullRobot.secret, timeoutMs: 5000 });
           if (result.outcome !== 'ok') throw new Error(`floor send failed: ${result.errmsg}`);
