@@ -121,7 +121,10 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  // cleared once the child exits: a pending timer would hold the caller (npm start, jest) open for 5 s
+  let deadline: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((resolve) => (deadline = setTimeout(resolve, 5000)))]);
+  clearTimeout(deadline);
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
