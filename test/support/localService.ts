@@ -41,7 +41,10 @@ export async function startLocalService(environment: Record<string, string> = {}
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       signalGroup('SIGINT');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+      // cleared once npm start has exited, or the pending timer holds jest open for 15 s
+      let deadline: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((resolve) => (deadline = setTimeout(resolve, 15_000)))]);
+      clearTimeout(deadline);
     }
     // whatever of the tree is still there (npm may exit before its children)
     signalGroup('SIGKILL');
