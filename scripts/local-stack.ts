@@ -119,13 +119,18 @@ export async function startSqsEmulator(options: { port?: number } = {}): Promise
 /** SIGTERM, then SIGKILL if the process is still there after 5 s. */
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  // cleared once the child exits: a pending timer would hold the caller (npm start, jest) open for 5 s
-  let deadline: NodeJS.Timeout | undefined;
-  await Promise.race([exited, new Promise((resolve) => (deadline = setTimeout(resolve, 5000)))]);
-  clearTimeout(deadline);
+  await exitWithin(child, 5000);
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+/** Resolves when `child` has exited or `ms` have passed, whichever comes first. */
+export async function exitWithin(child: ChildProcess, ms: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  // cleared once the child exits: a pending timer would hold the caller (npm start, jest) open until it fires
+  let deadline: NodeJS.Timeout | undefined;
+  await Promise.race([new Promise((resolve) => child.once('exit', resolve)), new Promise((resolve) => (deadline = setTimeout(resolve, ms)))]);
+  clearTimeout(deadline);
 }
 
 export interface PollerOptions {

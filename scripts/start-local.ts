@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { startDingTalkSimulator, type DingTalkSimulator } from './dingtalk-simulator';
 import { ensureLocalResources } from './local-resources';
-import { freePort, isPortFree, startDynamoDbLocal, startSqsEmulator, stopChild, type RunningService } from './local-stack';
+import { exitWithin, freePort, isPortFree, startDynamoDbLocal, startSqsEmulator, stopChild, type RunningService } from './local-stack';
 import { requeueUnfinished } from './requeue-unfinished';
 
 const root = join(__dirname, '..');
@@ -100,13 +100,12 @@ async function main(): Promise<void> {
     });
     stoppers.push(async () => {
       if (offline.exitCode !== null) return;
-      const exited = new Promise((resolve) => offline.once('exit', resolve));
       try {
         process.kill(-(offline.pid as number), 'SIGTERM');
       } catch {
         offline.kill('SIGTERM');
       }
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      await exitWithin(offline, 5000);
       if (offline.exitCode === null) offline.kill('SIGKILL');
     });
 

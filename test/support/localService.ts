@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../scripts/local-stack';
+import { exitWithin, freePort } from '../../scripts/local-stack';
 
 export interface LocalService {
   apiUrl: string;
@@ -39,12 +39,8 @@ export async function startLocalService(environment: Record<string, string> = {}
       }
     };
     if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
       signalGroup('SIGINT');
-      // cleared once npm start has exited, or the pending timer holds jest open for 15 s
-      let deadline: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((resolve) => (deadline = setTimeout(resolve, 15_000)))]);
-      clearTimeout(deadline);
+      await exitWithin(child, 15_000);
     }
     // whatever of the tree is still there (npm may exit before its children)
     signalGroup('SIGKILL');
