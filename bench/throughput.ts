@@ -139,9 +139,8 @@ export async function throughputBenchmark(): Promise<void> {
     // send log (which also claims the record) and the POST, and nothing stored; the same robots, the
     // same concurrency. What the pipeline spends beyond this is the push record and the queue.
     const { rateLimitStore } = await import('../lib/store/rateLimitStore');
-    const { leaseMs } = await import('../lib/delivery/deliverPushJob');
+    const { claimOf, sendWindow } = await import('../lib/delivery/deliverPushJob');
     const { config } = await import('../lib/config');
-    const sendWindow = { messages: config.rateLimit.messages, windowMs: config.rateLimit.windowMs, marginMs: config.rateMarginMs };
     // logs already read, kept up to date by each reservation, as a worker batch's cache keeps them
     const knownLogs = new Map<string, RateState>();
     next = 0;
@@ -150,7 +149,7 @@ export async function throughputBenchmark(): Promise<void> {
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         for (let i = next++; i < total; i = next++) {
-          const reservation = await rateLimitStore.reserve(robotIds[i % robotIds.length], sendWindow, config.inlineWaitMaxMs, knownLogs, { recordId: `floor-${i}`, leaseMs, whenWithinMs: config.inlineWaitMaxMs });
+          const reservation = await rateLimitStore.reserve(robotIds[i % robotIds.length], sendWindow, config.inlineWaitMaxMs, knownLogs, claimOf(`floor-${i}`, {}));
           if (!('claimedUntil' in reservation) || reservation.claimedUntil === undefined) throw new Error(`floor reservation not claimed: ${JSON.stringify(reservation)}`);
           const result = await sendToDingTalk({ ...bodies[i], msgUuid: `floor-${i}` }, { webhookUrl: fullRobot.webhookUrl, secret: fullRobot.secret, timeoutMs: 5000 });
           if (result.outcome !== 'ok') throw new Error(`floor send failed: ${result.errmsg}`);

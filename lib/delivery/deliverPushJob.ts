@@ -55,7 +55,7 @@ const untilSlot = (slotAt: number): Later => ({ kind: 'later', delaySeconds: Mat
 export const leaseMs = config.inlineWaitMaxMs + config.dingtalkTimeoutMs + 10_000;
 
 /** The claim on a record that every reservation of its job asks for: taken once its slot is within the inline wait. */
-function claimOf(recordId: string, earlierPass: Pick<RecordClaim, 'slotAt' | 'ownLeaseUntil' | 'missedSlotAt'>): RecordClaim {
+export function claimOf(recordId: string, earlierPass: Pick<RecordClaim, 'slotAt' | 'ownLeaseUntil' | 'missedSlotAt'>): RecordClaim {
   return { recordId, leaseMs, whenWithinMs: config.inlineWaitMaxMs, ...earlierPass };
 }
 
@@ -176,7 +176,8 @@ export async function deliverPushJob(job: PushJob, cache = new BatchCache()): Pr
   }
 }
 
-const sendWindow = { messages: config.rateLimit.messages, windowMs: config.rateLimit.windowMs, marginMs: config.rateMarginMs };
+/** The robot's window as the worker reserves against it: DingTalk's limit and this service's margin. */
+export const sendWindow = { messages: config.rateLimit.messages, windowMs: config.rateLimit.windowMs, marginMs: config.rateMarginMs };
 const slotTolerance = lateToleranceMs(sendWindow);
 
 type Claimed = { slotAt: number; claimedUntil: number };
