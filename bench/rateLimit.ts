@@ -27,6 +27,18 @@ async function arrivals(pipeline: Pipeline): Promise<Arrival[]> {
   return items;
 }
 
+/** When the messages to robots whose token starts with `prefix` arrived, in order. */
+async function arrivalTimes(pipeline: Pipeline, prefix: string): Promise<number[]> {
+  return (await arrivals(pipeline)).filter((a) => a.token.startsWith(prefix)).map((a) => a.at).sort((a, b) => a - b);
+}
+
+/** A burst's drain: its first delivery to its last, plus one window, when the robot's budget is whole again. */
+const drainMs = (times: number[]) => times[times.length - 1] - times[0] + limit.windowMs;
+const spreadMs = (times: number[]) => Math.max(...times) - Math.min(...times);
+type SimulatorStats = Awaited<ReturnType<Pipeline['simulatorStats']>>;
+/** 130101 answers the simulator gave between two of its stats. */
+const throttledBetween = (before: SimulatorStats, after: SimulatorStats) => (after.byErrcode['130101'] ?? 0) - (before.byErrcode['130101'] ?? 0);
+
 /** Publishes `count` events for each robot (explicit robotIds), 8 at a time; returns when each robot's last event was accepted. */
 async function publish(pipeline: Pipeline, prefix: string, robotIds: string[], count: number): Promise<Map<string, number>> {
   const events = robotIds.flatMap((robotId, r) => Array.from({ length: count }, (_, n) => ({ eventId: `${prefix}-${r}-${n}`, robotId, n })));
@@ -64,9 +76,8 @@ export async function rateLimitBenchmark(): Promise<void> {
     const singleStarted = Date.now();
     await publish(pipeline, 'rate-single', [single], singleMessages);
     await pipeline.untilDelivered(warmedUp.distinctMessages + singleMessages, 120_000);
-    const singleArrivals = (await arrivals(pipeline)).filter((a) => a.token.startsWith('benchrate-single')).map((a) => a.at).sort((a, b) => a - b);
-    // the robot's budget is whole again one window after its last message: that is when the drain ends
-    const singleDrainMs = singleArrivals[singleArrivals.length - 1] - singleArrivals[0] + limit.windowMs;
+    const singleArrivals = await arrivalTimes(pipeline, 'benchrate-single');
+    const singleDrainMs = drainMs(singleArrivals);
     const idealMs = Math.ceil(singleMessages / limit.messages) * limit.windowMs;
     const singleStats = await pipeline.simulatorStats();
 
@@ -78,8 +89,7 @@ export async function rateLimitBenchmark(): Promise<void> {
     await publish(pipeline, 'rate-queued', [queuedRobot], singleMessages);
     workers = pipeline.startWorkers(4);
     await pipeline.untilDelivered(singleStats.distinctMessages + singleMessages, 120_000);
-    const queuedArrivals = (await arrivals(pipeline)).filter((a) => a.token.startsWith('benchrate-queued')).map((a) => a.at).sort((a, b) => a - b);
-    const queuedDrainMs = queuedArrivals[queuedArrivals.length - 1] - queuedArrivals[0] + limit.windowMs;
+    const queuedDrainMs = drainMs(await arrivalTimes(pipeline, 'benchrate-queued'));
     const queuedStats = await pipeline.simulatorStats();
 
     // 200 robots × 10 messages, all at once
@@ -115,21 +125,20 @@ export async function rateLimitBenchmark(): Promise<void> {
     };
     const byRobot = arrivalsByRobot('benchrate-many');
     // one robot's own spread: 10 messages fit one window, so the ideal is no wait at all
-    const spreads = [...byRobot.values()].map((times) => Math.max(...times) - Math.min(...times));
-    const fanSpreads = [...arrivalsByRobot('benchrate-fan').values()].map((times) => Math.max(...times) - Math.min(...times));
+    const spreads = [...byRobot.values()].map(spreadMs);
+    const fanSpreads = [...arrivalsByRobot('benchrate-fan').values()].map(spreadMs);
     // how long after its own last event was accepted a robot's last message arrived: waiting behind other
     // robots would show here, while the spread above also holds the time its 10 events took to publish
     const lags = robotIds.map((robotId, r) => Math.max(...(byRobot.get(`benchrate-many${r}`) ?? [Number.NaN])) - (lastAccepted.get(robotId) as number));
     const perRobotIdealMs = Math.max(0, Math.ceil(perRobot / limit.messages) - 1) * limit.windowMs;
-    const throttled = stats.byErrcode['130101'] ?? 0;
 
     const rows = [
-      { case: `1 robot × ${singleMessages}`, deliveries: singleMessages, 'errcode 130101': (singleStats.byErrcode['130101'] ?? 0) - (warmedUp.byErrcode['130101'] ?? 0), 'drain ms': singleDrainMs, 'ideal ms': idealMs, 'drain / ideal': round(singleDrainMs / idealMs, 3), 'published → last ms': singleArrivals[singleArrivals.length - 1] - singleStarted },
-      { case: `1 robot × ${singleMessages}, queued before the workers start`, deliveries: singleMessages, 'errcode 130101': (queuedStats.byErrcode['130101'] ?? 0) - (singleStats.byErrcode['130101'] ?? 0), 'drain ms': queuedDrainMs, 'ideal ms': idealMs, 'drain / ideal': round(queuedDrainMs / idealMs, 3), 'published → last ms': '-' },
+      { case: `1 robot × ${singleMessages}`, deliveries: singleMessages, 'errcode 130101': throttledBetween(warmedUp, singleStats), 'drain ms': singleDrainMs, 'ideal ms': idealMs, 'drain / ideal': round(singleDrainMs / idealMs, 3), 'published → last ms': singleArrivals[singleArrivals.length - 1] - singleStarted },
+      { case: `1 robot × ${singleMessages}, queued before the workers start`, deliveries: singleMessages, 'errcode 130101': throttledBetween(singleStats, queuedStats), 'drain ms': queuedDrainMs, 'ideal ms': idealMs, 'drain / ideal': round(queuedDrainMs / idealMs, 3), 'published → last ms': '-' },
       {
         case: `${manyRobots} robots × ${perRobot}`,
         deliveries: manyRobots * perRobot,
-        'errcode 130101': (manyStats.byErrcode['130101'] ?? 0) - (queuedStats.byErrcode['130101'] ?? 0),
+        'errcode 130101': throttledBetween(queuedStats, manyStats),
         'drain ms': manyTotalMs,
         'ideal ms': perRobotIdealMs,
         'drain / ideal': '-',
@@ -138,7 +147,7 @@ export async function rateLimitBenchmark(): Promise<void> {
       {
         case: `${manyRobots} robots × ${perRobot}, as ${perRobot} events to all`,
         deliveries: fanRobotIds.length * perRobot,
-        'errcode 130101': throttled - (manyStats.byErrcode['130101'] ?? 0),
+        'errcode 130101': throttledBetween(manyStats, stats),
         'drain ms': fanTotalMs,
         'ideal ms': perRobotIdealMs,
         'drain / ideal': '-',
