@@ -9,7 +9,7 @@ import { freePort, startDynamoDbLocal, startQueuePoller, startSqsEmulator, stopC
 import { ensureLocalResources } from '../scripts/local-resources';
 import { waitFor } from '../test/support/waitFor';
 
-const names = { tableName: 'bench-pipeline', pushQueueName: 'bench-push-jobs', pushDeadLetterQueueName: 'bench-push-jobs-dlq' };
+const names = { tableName: 'bench-pipeline', pushQueueName: 'bench-push-jobs.fifo', pushDeadLetterQueueName: 'bench-push-jobs-dlq.fifo' };
 
 /** Requests and capacity units, per AWS operation. */
 export class RequestMeter {

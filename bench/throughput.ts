@@ -1,16 +1,13 @@
 // Benchmark 1: delivery throughput and latency. N report events fanned out to M robots through the real
 // local pieces (fauxqs, DynamoDB Local, the worker code, the simulator with its rate limit off), against
 // the ceiling: a tight loop POSTing the same rendered bodies straight to the same simulator, through the
-// same DingTalk client, at the same concurrency; and beside it the floor of any design that keeps a
-// shared rate limit in DynamoDB: per push only the send log's conditional write and the POST. Then a
-// paced run at 100 deliveries per second for the latency from event published to record `sent`. Also
+// same DingTalk client, at the same concurrency. Then a paced run at 100 deliveries per second for the latency from event published to record `sent`. Also
 // samples this process's peak memory (the worker code, the intake and the poller together: an upper
 // bound for the worker alone).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stopChild } from '../scripts/local-stack';
-import type { RateState } from '../lib/store/rateLimitStore';
 import { cpuSecondsByRole } from './processCpu';
 import { machine, percentile, printTable, round, writeResult } from './support';
 import { createRobots, startPipeline, type Pipeline } from './pipeline';
@@ -135,29 +132,6 @@ export async function throughputBenchmark(): Promise<void> {
     const rawSeconds = (performance.now() - rawStarted) / 1000;
     const rawCpu = cpuSpent(rawCpuBefore);
 
-    // the floor of any design with a shared rate limit: per push, the one conditional write to the robot's
-    // send log (which also claims the record) and the POST, and nothing stored; the same robots, the
-    // same concurrency. What the pipeline spends beyond this is the push record and the queue.
-    const { rateLimitStore } = await import('../lib/store/rateLimitStore');
-    const { claimOf, sendWindow } = await import('../lib/delivery/deliverPushJob');
-    const { config } = await import('../lib/config');
-    // logs already read, kept up to date by each reservation, as a worker batch's cache keeps them
-    const knownLogs = new Map<string, RateState>();
-    next = 0;
-    const floorCpuBefore = cpuSecondsByRole(process.pid);
-    const floorStarted = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        for (let i = next++; i < total; i = next++) {
-          const reservation = await rateLimitStore.reserve(robotIds[i % robotIds.length], sendWindow, config.inlineWaitMaxMs, knownLogs, claimOf(`floor-${i}`, {}));
-          if (!('claimedUntil' in reservation) || reservation.claimedUntil === undefined) throw new Error(`floor reservation not claimed: ${JSON.stringify(reservation)}`);
-          const result = await sendToDingTalk({ ...bodies[i], msgUuid: `floor-${i}` }, { webhookUrl: fullRobot.webhookUrl, secret: fullRobot.secret, timeoutMs: 5000 });
-          if (result.outcome !== 'ok') throw new Error(`floor send failed: ${result.errmsg}`);
-        }
-      }),
-    );
-    const floorSeconds = (performance.now() - floorStarted) / 1000;
-    const floorCpu = cpuSpent(floorCpuBefore);
 
     // latency at a steady 100 deliveries per second: one event to 100 robots each second
     const pacedRobots = await createRobots(pipeline, pacedPerSecond, 'paced');
@@ -184,17 +158,15 @@ export async function throughputBenchmark(): Promise<void> {
 
     const pipelineRate = total / pipelineSeconds;
     const rawRate = total / rawSeconds;
-    const floorRate = total / floorSeconds;
     const rows = [
       { run: `pipeline: ${events} events × ${robots} robots`, deliveries: total, seconds: round(pipelineSeconds, 2), 'deliveries/s': Math.round(pipelineRate), 'vs raw': round(pipelineRate / rawRate, 3), 'p50 published→sent ms': Math.round(percentile(pipelineLatencies, 50)), 'p99 ms': Math.round(percentile(pipelineLatencies, 99)) },
       { run: `raw POST loop, ${concurrency} at once`, deliveries: total, seconds: round(rawSeconds, 2), 'deliveries/s': Math.round(rawRate), 'vs raw': 1, 'p50 published→sent ms': '-', 'p99 ms': '-' },
-      { run: `floor: send-log write + POST, ${concurrency} at once`, deliveries: total, seconds: round(floorSeconds, 2), 'deliveries/s': Math.round(floorRate), 'vs raw': round(floorRate / rawRate, 3), 'p50 published→sent ms': '-', 'p99 ms': '-' },
       { run: `paced: ${pacedPerSecond} deliveries/s for ${pacedSeconds} s`, deliveries: pacedLatencies.length, seconds: pacedSeconds, 'deliveries/s': pacedPerSecond, 'vs raw': '-', 'p50 published→sent ms': Math.round(percentile(pacedLatencies, 50)), 'p99 ms': Math.round(percentile(pacedLatencies, 99)) },
     ];
     printTable(`Delivery throughput (${pollers} pollers × 10 jobs in flight; simulator rate limit off)`, rows);
     const perDelivery = (seconds: number | undefined) => round(((seconds ?? 0) * 1000) / total, 2);
-    const cpuRows = [...pipelineCpu.keys()].map((role) => ({ process: role, 'pipeline ms per push': perDelivery(pipelineCpu.get(role)), 'floor ms per push': perDelivery(floorCpu.get(role)), 'raw ms per POST': perDelivery(rawCpu.get(role)) }));
-    cpuRows.push({ process: 'total', 'pipeline ms per push': perDelivery(sum(pipelineCpu)), 'floor ms per push': perDelivery(sum(floorCpu)), 'raw ms per POST': perDelivery(sum(rawCpu)) });
+    const cpuRows = [...pipelineCpu.keys()].map((role) => ({ process: role, 'pipeline ms per push': perDelivery(pipelineCpu.get(role)), 'raw ms per POST': perDelivery(rawCpu.get(role)) }));
+    cpuRows.push({ process: 'total', 'pipeline ms per push': perDelivery(sum(pipelineCpu)), 'raw ms per POST': perDelivery(sum(rawCpu)) });
     printTable('CPU per delivery by process (2 cores give 2,000 ms of CPU per second; a third of the raw rate needs the pipeline at 3x the raw total or less)', cpuRows);
     console.log(`peak RSS of this process (worker, intake and poller together): ${round(peakRss / 2 ** 20)} MB`);
     console.log(`peak RSS of the worker in a process of its own (npm start's, tsx included) delivering ${workerPeak.deliveries}: ${workerPeak.peakMB} MB (target < 200 MB)`);

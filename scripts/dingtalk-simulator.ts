@@ -40,7 +40,7 @@ export interface RequestLogEntry {
   fault?: FaultKind;
 }
 
-export type FaultKind = 'http5xx' | 'slow' | 'reset' | 'throttle' | 'redirect';
+export type FaultKind = 'http5xx' | 'slow' | 'reset' | 'throttle' | 'lost' | 'redirect';
 
 export interface FaultRates {
   redirect?: number;
@@ -48,6 +48,8 @@ export interface FaultRates {
   slow?: number;
   reset?: number;
   throttle?: number;
+  /** Accepted, then the connection is dropped before the answer. */
+  lost?: number;
 }
 
 export interface SimulatorOptions {
@@ -144,7 +146,7 @@ export class DingTalkSimulator {
     const scripted = robot.nextFaults?.shift();
     if (scripted) return scripted;
     let roll = Math.random();
-    for (const kind of ['http5xx', 'slow', 'reset', 'throttle'] as FaultKind[]) {
+    for (const kind of ['http5xx', 'slow', 'reset', 'throttle', 'lost'] as FaultKind[]) {
       const rate = robot.faults?.[kind] ?? 0;
       if (roll < rate) return kind;
       roll -= rate;
@@ -184,6 +186,12 @@ export class DingTalkSimulator {
     if (fault === 'throttle') return answer(200, answers.tooFast);
 
     const result = this.accept(token, url, body);
+    if (fault === 'lost') {
+      // DingTalk took the message, and its answer never reached the sender
+      settle(0, result.errcode);
+      request.socket.destroy();
+      return;
+    }
     if (fault === 'slow') {
       // DingTalk may process a message and still answer too late: the sender sees a timeout.
       // unref: a held answer must not keep a closing process alive

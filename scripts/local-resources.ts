@@ -1,5 +1,6 @@
-// Creates the table and queues that serverless.yml declares (resources.Resources) in DynamoDB Local and
-// the local SQS, so local runs and tests use the very definitions AWS gets. Safe to run again.
+// Creates the table and FIFO queues that serverless.yml declares (resources.Resources) in DynamoDB Local and
+// the local SQS, so local runs and tests use the very definitions AWS gets. Safe to run again. (The legacy
+// standard queue exists only in AWS, where earlier versions left jobs on it.)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -66,18 +67,18 @@ export async function ensureLocalQueues(options: Omit<LocalResourceOptions, 'dyn
 
   const queueAttributes = (properties: Record<string, any>) => {
     const attributes: Record<string, string> = {};
-    for (const name of ['VisibilityTimeout', 'ReceiveMessageWaitTimeSeconds', 'MessageRetentionPeriod', 'DelaySeconds']) {
+    for (const name of ['FifoQueue', 'DeduplicationScope', 'FifoThroughputLimit', 'VisibilityTimeout', 'ReceiveMessageWaitTimeSeconds', 'MessageRetentionPeriod', 'DelaySeconds']) {
       if (properties[name] !== undefined) attributes[name] = String(properties[name]);
     }
     return attributes;
   };
   const deadLetter = await sqs.send(
-    new CreateQueueCommand({ QueueName: options.pushDeadLetterQueueName, Attributes: queueAttributes(resources.PushJobsDeadLetterQueue.Properties) }),
+    new CreateQueueCommand({ QueueName: options.pushDeadLetterQueueName, Attributes: queueAttributes(resources.PushJobsFifoDeadLetterQueue.Properties) }),
   );
   const deadLetterArn = (
     await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetter.QueueUrl, AttributeNames: ['QueueArn'] }))
   ).Attributes?.QueueArn as string;
-  const pushProperties = resources.PushJobsQueue.Properties;
+  const pushProperties = resources.PushJobsFifoQueue.Properties;
   const attributes = queueAttributes(pushProperties);
   if (options.queueOverrides?.VisibilityTimeout !== undefined) attributes.VisibilityTimeout = String(options.queueOverrides.VisibilityTimeout);
   const maxReceiveCount = options.queueOverrides?.maxReceiveCount ?? pushProperties.RedrivePolicy.maxReceiveCount;

@@ -151,6 +151,8 @@ export interface PollerOptions {
 /**
  * Long-polls the queue and hands batches to the worker, deleting what succeeded: what Lambda's SQS event
  * source does in AWS (serverless-offline has no SQS event source that works with fauxqs's queue URLs).
+ * On a FIFO queue fauxqs hands out one message per group per receive and none while one is in flight,
+ * so concurrent loops never hold the same robot.
  */
 export function startQueuePoller(options: PollerOptions): { stop: () => Promise<void> } {
   const sqs = options.client ?? new SQSClient({ endpoint: options.sqsEndpoint, region: options.region ?? 'us-east-1', credentials });
@@ -164,7 +166,7 @@ export function startQueuePoller(options: PollerOptions): { stop: () => Promise<
             QueueUrl: options.queueUrl,
             MaxNumberOfMessages: options.batchSize ?? 10,
             WaitTimeSeconds: options.waitTimeSeconds ?? 1,
-            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'MessageGroupId'],
           }),
         );
         messages = received.Messages ?? [];
@@ -208,6 +210,7 @@ function toSqsEvent(messages: Message[], queueUrl: string): SQSEvent {
         SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
         SenderId: 'local',
         ApproximateFirstReceiveTimestamp: String(Date.now()),
+        ...(message.Attributes?.MessageGroupId !== undefined && { MessageGroupId: message.Attributes.MessageGroupId }),
       },
       messageAttributes: {},
       md5OfBody: message.MD5OfBody as string,

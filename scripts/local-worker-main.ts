@@ -10,20 +10,31 @@ const worker = require('../functions/worker') as { handler: (event: SQSEvent, co
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sweeper = require('../functions/sweeper') as { handler: (event: unknown, context: Context) => Promise<unknown> };
 
-const context = (name: string) => ({ awsRequestId: `local-${Date.now()}`, functionName: name }) as Context;
-/** Lambda's limit for this function (serverless.yml: workerTimeoutSeconds): a batch that takes longer counts as failed. */
-const invocationTimeoutMs = 40_000;
+/** Lambda's limit for this function (serverless.yml: workerTimeoutSeconds). */
+const invocationTimeoutMs = 30_000;
+const context = (name: string) => {
+  const deadline = Date.now() + invocationTimeoutMs;
+  return { awsRequestId: `local-${Date.now()}`, functionName: name, getRemainingTimeInMillis: () => deadline - Date.now() } as Context;
+};
 
 const poller = startQueuePoller({
   sqsEndpoint: process.env.SQS_ENDPOINT as string,
   queueUrl: process.env.PUSH_QUEUE_URL as string,
   concurrency: Number(process.env.WORKER_CONCURRENCY ?? 4),
   waitTimeSeconds: 5,
-  invoke: (event) =>
-    Promise.race([
-      worker.handler(event, context('worker')),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`worker invocation outlived ${invocationTimeoutMs / 1000} s`)), invocationTimeoutMs).unref()),
-    ]),
+  invoke: async (event) => {
+    // as Lambda does: an invocation that outlives its timeout is killed (npm start starts a new process),
+    // so it cannot go on sending after its messages were handed to someone else
+    const overdue = setTimeout(() => {
+      console.error(`worker invocation outlived ${invocationTimeoutMs / 1000} s; the process exits`);
+      process.exit(1);
+    }, invocationTimeoutMs + 5000);
+    try {
+      return await worker.handler(event, context('worker'));
+    } finally {
+      clearTimeout(overdue);
+    }
+  },
   onError: (error) => console.error(`worker poller: ${(error as Error).message}`),
 });
 

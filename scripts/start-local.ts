@@ -10,7 +10,7 @@ import { requeueUnfinished } from './requeue-unfinished';
 
 const root = join(__dirname, '..');
 const stage = 'dev';
-const names = { tableName: `dingpush-${stage}`, pushQueueName: `dingpush-${stage}-push-jobs`, pushDeadLetterQueueName: `dingpush-${stage}-push-jobs-dlq` };
+const names = { tableName: `dingpush-${stage}`, pushQueueName: `dingpush-${stage}-push-jobs.fifo`, pushDeadLetterQueueName: `dingpush-${stage}-push-jobs-dlq.fifo` };
 const defaultAdminToken = 'local-admin-token';
 const defaultPublisherToken = 'local-publisher-token';
 
@@ -112,13 +112,18 @@ async function main(): Promise<void> {
     const apiUrl = `http://localhost:${port}`;
     await waitForHealth(`http://127.0.0.1:${port}/health`, 120_000);
 
-    const worker = await startLocalWorker({ ...serviceEnvironment, PUSH_QUEUE_URL: queues.pushQueueUrl }, () => {
-      if (!stopping) {
-        say('the worker process exited; stopping');
-        void stop(1);
-      }
-    });
-    stoppers.push(worker.stop);
+    // like a Lambda container, a worker process that dies is replaced; its messages come back after their visibility timeout
+    const workerEnvironment = { ...serviceEnvironment, PUSH_QUEUE_URL: queues.pushQueueUrl };
+    let worker: RunningService | undefined;
+    const runWorker = async (): Promise<void> => {
+      worker = await startLocalWorker(workerEnvironment, () => {
+        if (stopping) return;
+        say('the worker process exited; starting a new one');
+        setTimeout(() => void runWorker().catch((error: Error) => say(`could not restart the worker: ${error.message}`)), 1000);
+      });
+    };
+    await runWorker();
+    stoppers.push(() => worker?.stop() ?? Promise.resolve());
 
     // fauxqs keeps messages in memory: jobs of records left queued by the last run go back on the queue
     const requeued = await requeueUnfinished(serviceEnvironment);

@@ -1,98 +1,272 @@
-// A batch of queued messages → delivered jobs. Jobs run concurrently; each message is reported on its own,
-// so one bad job never makes the others be sent again.
+// A batch of queued messages → delivered pushes. The queue's message groups (one per robot) hand this batch
+// a robot's jobs in order and to no one else; within the batch each robot's jobs run one after another and
+// different robots in parallel. Decisions come from decidePushStep; this module only carries them out.
 import { fanOutJobSchema, pushJobSchema, type FanOutJob, type PushJob } from '../../schemas/pushJob';
-import { continueFanOut } from '../events/publishReportReady';
 import { forEachConcurrently } from '../concurrency';
+import type { DeliveryAttempt } from '../dingtalk/client';
+import type { DingTalkMessage } from '../dingtalk/messages';
 import { log } from '../log';
-import { MetricsBatch } from '../metrics';
-import { enqueuePushJobs } from '../queue/pushJobsQueue';
+import { redactSecrets } from '../redact';
+import type { DeliveryInputs } from '../store/deliveryInputs';
+import { finishedRecord, newQueuedRecord, releasedRecord, type AttemptLogEntry, type PushRecord, type TemplateSnapshot } from '../store/recordsStore';
+import type { Robot } from '../store/robotsStore';
+import type { Template } from '../store/templatesStore';
 import { validateBody } from '../validation/validate';
-import { BatchCache } from './batchCache';
-import { deliverPushJob, jobToComeBack } from './deliverPushJob';
+import { afterAttempt, decidePushStep, type DeliveryRules } from './decidePushStep';
+import { withSend, type SendWindowState } from './sendWindow';
 
 export interface QueueMessage {
   messageId: string;
+  receiptHandle: string;
   body: string;
+  /** The FIFO message group: the robot for a push job. */
+  groupId?: string;
   /** When the message was first sent to the queue (ms), for the queue-age metric. */
   sentAt?: number;
-  /** How often the queue handed this message out: above 1, an earlier run of it may have sent already. */
   receiveCount?: number;
+  /** From the standard queue of versions before the FIFO queue: the job moves onto the FIFO queue. */
+  fromLegacyQueue?: boolean;
 }
 
 export interface BatchResult {
-  /** Messages to leave on the queue: redelivered later, and after maxReceiveCount moved to the DLQ. */
+  /** Messages to leave on the queue; each was already moved to when it should come back. */
   failedMessageIds: string[];
 }
 
-const jobsInFlight = 10;
-/** Requeues after infrastructure errors (1, 2, 4 … 60 s apart: about 8 minutes) before SQS redelivery takes over. */
-const maxInfrastructureRetries = 12;
+/** What the batch needs from the world; processPushJobs is unit-tested with fakes of these. */
+export interface DeliveryPorts {
+  readInputs(jobs: PushJob[]): Promise<DeliveryInputs>;
+  readRobot(id: string): Promise<Robot | undefined>;
+  putWindow(robotId: string, window: SendWindowState): Promise<void>;
+  send(message: DingTalkMessage, robot: Robot): Promise<DeliveryAttempt>;
+  /** Writes an ended attempt's record with the content it sent. */
+  saveAttempt(record: PushRecord, content: DingTalkMessage, template: TemplateSnapshot): Promise<void>;
+  /** Ends a record without a DingTalk call (created if absent). */
+  closeRecord(record: PushRecord, status: 'skipped' | 'failed', reason: string, extra: { content?: DingTalkMessage; template?: TemplateSnapshot }): Promise<void>;
+  /** A job that waits on the queue shows as queued meanwhile (an existing record is left as it is). */
+  ensureQueued(record: PushRecord): Promise<void>;
+  comeBackAt(receiptHandles: string[], at: number): Promise<void>;
+  /** Parks a message that will not be delivered in the dead-letter queue, with the reason. */
+  deadLetter(parked: { body: string; groupId: string; deduplicationId: string }, reason: string): Promise<void>;
+  continueFanOut(job: FanOutJob): Promise<void>;
+  enqueue(jobs: (PushJob | FanOutJob)[]): Promise<void>;
+  countPermanentFailure(robotId: string, errmsg: string): Promise<void>;
+  clearFailureStreak(robotId: string): Promise<void>;
+  metric(name: string, value: number, unit?: 'Count' | 'Milliseconds'): void;
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
 
-function parseJob(message: QueueMessage): PushJob | FanOutJob | undefined {
+type Parsed = { message: QueueMessage; job: PushJob } | { message: QueueMessage; fanOut: FanOutJob } | { message: QueueMessage; poison: string };
+
+const groupsInFlight = 10;
+
+/** Only the fields this version knows: a job from a newer or older version may carry others. */
+function parse(message: QueueMessage): Parsed {
   try {
-    const body = JSON.parse(message.body) as { kind?: unknown };
-    const job = body?.kind === 'fanOut' ? validateBody<FanOutJob>(fanOutJobSchema, body) : validateBody<PushJob>(pushJobSchema, body);
-    // delivered again: the run before may have finished its record (or queued its page of jobs)
-    if ((message.receiveCount ?? 1) > 1) return 'kind' in job ? { ...job, repeated: true } : { ...job, recordExists: true };
-    return job;
+    const body = JSON.parse(message.body) as Record<string, unknown> | null;
+    if (body?.kind === 'fanOut') {
+      const { kind, report, from } = validateBody<FanOutJob>(fanOutJobSchema, body);
+      return { message, fanOut: { kind, report, from } };
+    }
+    const { recordId, robotId, correlationId, queuedAt, robotName, templateId, report } = validateBody<PushJob>(pushJobSchema, body);
+    return { message, job: { recordId, robotId, correlationId, queuedAt, robotName, templateId, report } };
   } catch (error) {
-    log.error('poison push job: not a valid job; leaving it for the dead-letter queue', { messageId: message.messageId, error });
-    return undefined;
+    return { message, poison: `not a push job: ${(error as Error).message}`.slice(0, 500) };
   }
 }
 
-const outcomeMetric: Record<string, string> = { sent: 'PushSent', failed: 'PushFailed', skipped: 'PushSkipped', 'rate-limit': 'PushThrottled', cooldown: 'PushThrottled', throttled: 'PushThrottled', retry: 'PushRetried' };
+/** Infrastructure failed (DynamoDB, SQS): the message comes back after a pause that grows with each receive. */
+const infrastructureRetryAt = (message: QueueMessage, now: number) => now + Math.min(60, 2 ** Math.min(6, message.receiveCount ?? 1)) * 1000;
 
-export async function processPushJobs(messages: QueueMessage[]): Promise<BatchResult> {
-  const cache = new BatchCache();
-  const metrics = new MetricsBatch();
+export async function processPushJobs(messages: QueueMessage[], ports: DeliveryPorts, rules: DeliveryRules, sendBy: number): Promise<BatchResult> {
   const failedMessageIds: string[] = [];
-  const comeBackLater: { messageId: string; job: PushJob | FanOutJob; delaySeconds: number }[] = [];
-  const jobs = new Map(messages.map((message) => [message.messageId, parseJob(message)]));
-  await cache.prefetch([...jobs.values()].flatMap((job) => (job && 'robotId' in job ? [job] : [])));
-  await forEachConcurrently(messages, jobsInFlight, async (message) => {
-    const job = jobs.get(message.messageId);
-    if (!job) {
-      failedMessageIds.push(message.messageId);
-      return;
-    }
-    if (message.sentAt) metrics.add('QueueAge', Date.now() - message.sentAt, 'Milliseconds');
+  const parsed = messages.map(parse);
+  const groups = new Map<string, { message: QueueMessage; job: PushJob }[]>();
+  const fanOuts: { message: QueueMessage; fanOut: FanOutJob }[] = [];
+  const legacy = parsed.filter((entry) => entry.message.fromLegacyQueue && !('poison' in entry));
+  if (legacy.length > 0) {
     try {
-      if ('kind' in job) {
-        await continueFanOut(job);
-        return;
-      }
-      const outcome = await deliverPushJob(job, cache);
-      const metric = outcomeMetric[outcome.kind === 'done' ? outcome.status : outcome.reason];
-      if (metric) metrics.add(metric, 1);
-      if (outcome.dingtalkMs !== undefined) metrics.add('DingTalkLatency', outcome.dingtalkMs, 'Milliseconds');
-      if (outcome.kind === 'later') {
-        comeBackLater.push({ messageId: message.messageId, job: jobToComeBack(job, outcome), delaySeconds: outcome.delaySeconds });
-      }
+      await ports.enqueue(legacy.map((entry) => ('job' in entry ? entry.job : (entry as { fanOut: FanOutJob }).fanOut)));
     } catch (error) {
-      // DynamoDB (or another dependency) failed: retry through a delayed copy while the budget lasts,
-      // so a short outage does not use up maxReceiveCount and send healthy jobs to the DLQ.
-      const retries = job.infrastructureRetries ?? 0;
-      const recordId = 'recordId' in job ? job.recordId : undefined;
-      if (retries < maxInfrastructureRetries) {
-        log.warn('push job hit an infrastructure error; requeued', { messageId: message.messageId, recordId, retries, error });
-        comeBackLater.push({ messageId: message.messageId, job: { ...job, infrastructureRetries: retries + 1 }, delaySeconds: Math.min(60, 2 ** retries) });
-      } else {
-        log.error('push job failed; the queue will deliver it again', { messageId: message.messageId, recordId, error });
-        failedMessageIds.push(message.messageId);
+      log.warn('could not move jobs from the previous standard queue; they come back', { error });
+      failedMessageIds.push(...legacy.map((entry) => entry.message.messageId));
+    }
+  }
+  for (const entry of parsed) {
+    if (legacy.includes(entry)) continue;
+    if (entry.message.sentAt) ports.metric('QueueAge', ports.now() - entry.message.sentAt, 'Milliseconds');
+    if ('poison' in entry) {
+      log.error('poison message: not a valid job; moved to the dead-letter queue', { messageId: entry.message.messageId, reason: entry.poison });
+      const parked = { body: entry.message.body, groupId: entry.message.groupId ?? 'poison', deduplicationId: entry.message.messageId };
+      await ports.deadLetter(parked, entry.poison).catch((error: unknown) => {
+        log.error('could not move a poison message to the dead-letter queue', { messageId: entry.message.messageId, error });
+        failedMessageIds.push(entry.message.messageId);
+      });
+    } else if ('fanOut' in entry) {
+      fanOuts.push(entry);
+    } else {
+      const groupId = entry.message.groupId ?? entry.job.robotId;
+      groups.set(groupId, [...(groups.get(groupId) ?? []), entry]);
+    }
+  }
+
+  const comeBack = async (group: { message: QueueMessage }[], at: number) => {
+    failedMessageIds.push(...group.map(({ message }) => message.messageId));
+    // if this fails too, the messages come back after the queue's visibility timeout
+    await ports.comeBackAt(group.map(({ message }) => message.receiptHandle), at).catch((error: unknown) => log.error('could not move messages back on the queue', { error }));
+  };
+
+  await forEachConcurrently(fanOuts, groupsInFlight, async ({ message, fanOut }) => {
+    try {
+      await ports.continueFanOut(fanOut);
+    } catch (error) {
+      log.warn('fan-out page hit an infrastructure error; it comes back', { messageId: message.messageId, eventId: fanOut.report.eventId, error });
+      await comeBack([{ message }], infrastructureRetryAt(message, ports.now()));
+    }
+  });
+
+  const allJobs = [...groups.values()].flat();
+  if (allJobs.length === 0) return { failedMessageIds };
+  let inputs: DeliveryInputs;
+  try {
+    inputs = await ports.readInputs(allJobs.map(({ job }) => job));
+  } catch (error) {
+    log.warn('could not read the batch\'s robots and records; its jobs come back', { error });
+    await comeBack(allJobs, infrastructureRetryAt(allJobs[0].message, ports.now()));
+    return { failedMessageIds };
+  }
+
+  await forEachConcurrently([...groups.values()], groupsInFlight, async (group) => {
+    for (const [index, { message, job }] of group.entries()) {
+      try {
+        const outcome = await deliver(job, inputs, ports, rules, sendBy);
+        // the rest of the robot's jobs wait behind this one, in order
+        if (outcome.comeBackAt !== undefined) return comeBack(group.slice(index), outcome.comeBackAt);
+      } catch (error) {
+        log.warn('push job hit an infrastructure error; it and the robot\'s later jobs come back', { messageId: message.messageId, recordId: job.recordId, error });
+        return comeBack(group.slice(index), infrastructureRetryAt(message, ports.now()));
       }
     }
   });
-  // Delays go out as new delayed messages: a visibility change would count toward maxReceiveCount and
-  // send rate-limited jobs to the DLQ.
-  if (comeBackLater.length > 0) {
-    try {
-      await enqueuePushJobs(comeBackLater.map(({ job, delaySeconds }) => ({ job, delaySeconds })));
-    } catch (error) {
-      log.error('could not requeue delayed jobs; the queue will deliver them again', { error });
-      failedMessageIds.push(...comeBackLater.map((entry) => entry.messageId));
-    }
-  }
-  metrics.flush();
   return { failedMessageIds };
+}
+
+/** Carries out one job's step; says when the job comes back if it is not finished. */
+async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPorts, rules: DeliveryRules, sendBy: number): Promise<{ comeBackAt?: number }> {
+  const robot = inputs.robots.get(job.robotId);
+  const template = robot && inputs.templates.get(robot.templateId);
+  const window = inputs.windows.get(job.robotId) ?? { sends: [], cooldownUntil: 0 };
+  const previous = inputs.records.get(job.recordId);
+  const record = previous ?? recordOf(job, robot, template);
+  const remember = (ended: PushRecord) => inputs.records.set(ended.id, ended);
+  const step = decidePushStep({ job, record: previous, robot, template, window, now: ports.now(), sendBy }, rules);
+  const context = { recordId: job.recordId, robotId: job.robotId, correlationId: job.correlationId, step: step.kind };
+
+  switch (step.kind) {
+    case 'already-finished':
+      return {};
+    case 'skip':
+      await ports.closeRecord(record, 'skipped', step.reason, {});
+      remember({ ...record, status: 'skipped' });
+      ports.metric('PushSkipped', 1);
+      return {};
+    case 'finish-failed':
+      if (step.deadLetter) await ports.deadLetter(parkedJob(job), step.reason);
+      await ports.closeRecord(record, 'failed', step.reason, { ...(step.content && { content: step.content }), ...(template && { template: snapshot(template) }) });
+      remember({ ...record, status: 'failed' });
+      ports.metric('PushFailed', 1);
+      return {};
+    case 'come-back-at':
+      await ports.ensureQueued(record);
+      if (!previous) remember(record);
+      ports.metric('PushThrottled', 1);
+      return { comeBackAt: step.at };
+    case 'wait-inline':
+    case 'send':
+      break;
+  }
+  const sendingRobot = robot as Robot;
+  const usedTemplate = template as Template;
+  const slotAt = step.kind === 'wait-inline' ? step.slotAt : ports.now();
+  // the slot is taken before the POST: a worker that dies after sending must not leave the window short
+  const taken = withSend(window, slotAt, rules.limit);
+  await ports.putWindow(job.robotId, taken);
+  inputs.windows.set(job.robotId, taken);
+  await ports.sleep(slotAt - ports.now());
+
+  const result = await ports.send(step.message, sendingRobot);
+  ports.metric('DingTalkLatency', result.durationMs, 'Milliseconds');
+  log.info('dingtalk answered', { ...context, attempt: step.attempt, outcome: result.outcome, errcode: result.errcode, httpStatus: result.httpStatus, durationMs: result.durationMs });
+  const entry = logEntry(result, ports.now());
+  const attempted: PushRecord = { ...record, attempts: step.attempt, updatedAt: new Date(ports.now()).toISOString() };
+  const answered = { entry, errcode: result.errcode, errmsg: entry.errmsg, response: result.response };
+  const verdict = afterAttempt(result, step.attempt, ports.now(), rules);
+  const save = async (ended: PushRecord) => {
+    await ports.saveAttempt(ended, step.message, snapshot(usedTemplate));
+    remember(ended);
+  };
+
+  switch (verdict.kind) {
+    case 'sent':
+      await save(finishedRecord(attempted, { status: 'sent', ...answered }));
+      if (sendingRobot.consecutiveFailures > 0) await ports.clearFailureStreak(sendingRobot.id);
+      ports.metric('PushSent', 1);
+      return {};
+    case 'failed':
+      // the robot's streak (and a disable) first: whoever sees the failed record sees the robot's state with it
+      if (verdict.permanent) {
+        await ports.countPermanentFailure(sendingRobot.id, entry.errmsg);
+        const updated = await ports.readRobot(sendingRobot.id);
+        if (updated) inputs.robots.set(updated.id, updated);
+      }
+      // the job is in the DLQ by the time its record shows the failure
+      if (verdict.deadLetter) await ports.deadLetter(parkedJob(job), verdict.reason);
+      await save(finishedRecord(attempted, { status: 'failed', ...answered, errmsg: verdict.reason }));
+      ports.metric('PushFailed', 1);
+      return {};
+    case 'retry-at':
+      if (verdict.cooldownUntil !== undefined) {
+        const cooling = { ...taken, cooldownUntil: verdict.cooldownUntil };
+        await ports.putWindow(job.robotId, cooling);
+        inputs.windows.set(job.robotId, cooling);
+      }
+      await save(releasedRecord(attempted, entry));
+      ports.metric(verdict.cooldownUntil === undefined ? 'PushRetried' : 'PushThrottled', 1);
+      return { comeBackAt: verdict.at };
+  }
+}
+
+const parkedJob = (job: PushJob) => ({ body: JSON.stringify(job), groupId: job.robotId, deduplicationId: job.recordId });
+
+function snapshot(template: Template): TemplateSnapshot {
+  const { robotCount: _count, createdAt: _created, updatedAt: _updated, ...source } = template;
+  return source;
+}
+
+/** The record a job writes if it is the first to: named after the robot and template it is sent with. */
+function recordOf(job: PushJob, robot?: Robot, template?: Template): PushRecord {
+  return newQueuedRecord(
+    {
+      id: job.recordId,
+      eventId: job.report.eventId,
+      reportId: job.report.reportId,
+      reportName: job.report.reportName,
+      robotId: job.robotId,
+      robotName: robot?.name ?? job.robotName ?? '',
+      templateId: robot?.templateId ?? job.templateId ?? '',
+      templateName: template?.name ?? '',
+    },
+    job.queuedAt ? new Date(job.queuedAt) : new Date(),
+  );
+}
+
+function logEntry(result: DeliveryAttempt, now: number): AttemptLogEntry {
+  return {
+    at: new Date(now).toISOString(),
+    ...(result.httpStatus !== undefined && { httpStatus: result.httpStatus }),
+    ...(result.errcode !== undefined && { errcode: result.errcode }),
+    errmsg: redactSecrets(result.errmsg),
+    durationMs: result.durationMs,
+  };
 }

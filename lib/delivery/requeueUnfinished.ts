@@ -1,7 +1,8 @@
-// Recovery: jobs for records still queued or sending, untouched for a while, go back on the queue. A
-// scheduled sweeper does this in AWS (a message gone from the queue, e.g. a resend whose enqueue failed
-// after its record was written); `npm start` does it at start (the local SQS keeps messages in memory only) and
-// every minute. Duplicates are harmless: the worker's conditional writes send each record once.
+// Recovery: jobs for records still queued or sending, untouched for a while, go back on the queue (a
+// message gone from the queue, e.g. a resend whose enqueue failed after its record was written). A
+// scheduled sweeper does this in AWS, and `npm start` every minute. Duplicates are harmless: they land in
+// the robot's message group behind the original, which finds the record finished and sends nothing.
+import type { PushJob } from '../../schemas/pushJob';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { eventsStore } from '../store/eventsStore';
 import { recordsStore } from '../store/recordsStore';
@@ -16,12 +17,17 @@ export async function requeueUnfinishedRecords(untouchedForMs = 0): Promise<numb
     let cursor: string | undefined;
     do {
       const page = await recordsStore.list({ status, to: cutoff }, { limit: 100, cursor });
-      const jobs = [];
+      const jobs: PushJob[] = [];
+      const untouchedSince = new Map<string, string>();
       for (const record of page.items.filter((item) => item.updatedAt <= cutoff)) {
         const report = await reportOf(record.eventId);
-        if (report) jobs.push({ job: { recordId: record.id, robotId: record.robotId, robotName: record.robotName, templateId: record.templateId, queuedAt: record.createdAt, correlationId: record.eventId, recordExists: true, report } });
+        if (!report) continue;
+        jobs.push({ recordId: record.id, robotId: record.robotId, robotName: record.robotName, templateId: record.templateId, queuedAt: record.createdAt, correlationId: record.eventId, report });
+        untouchedSince.set(record.id, record.updatedAt);
       }
-      await enqueuePushJobs(jobs);
+      // a second message for the record (its first may be within the queue's deduplication window),
+      // deduplicated per sweep of the same untouched record
+      await enqueuePushJobs(jobs, (job) => `${job.recordId}~${untouchedSince.get(job.recordId)}`);
       count += jobs.length;
       cursor = page.nextCursor ?? undefined;
     } while (cursor);

@@ -1,13 +1,18 @@
-// "Send test message": one push to one robot now, through the same path as a report event, answered with its record.
+// "Send test message": one push to one robot through the same path as a report event (the robot's message
+// group, so its send window keeps a single writer), answered with its record once it is finished or after
+// a bounded wait (then `queued`: the robot's rate limit or a retry holds it).
 import { randomUUID } from 'node:crypto';
 import type { TestRobotInput } from '../../schemas/robot';
+import { sleep } from '../concurrency';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
-import { newQueuedRecord, recordsStore, type PushRecord } from '../store/recordsStore';
+import { isTerminal, newQueuedRecord, recordsStore, type PushRecord } from '../store/recordsStore';
 import { templatesStore } from '../store/templatesStore';
 import { eventsStore } from '../store/eventsStore';
 import { loadRobot } from '../robots/robotService';
-import { deliverPushJob, jobToComeBack } from './deliverPushJob';
 import { toRecordDetail } from '../records/recordService';
+
+/** Within the robots function's 20 s timeout, with room for the reads before and after. */
+const answerWithinMs = 12_000;
 
 export async function sendTestMessage(robotId: string, input: TestRobotInput) {
   const robot = await loadRobot(robotId);
@@ -26,9 +31,13 @@ export async function sendTestMessage(robotId: string, input: TestRobotInput) {
   });
   await eventsStore.begin(report);
   await recordsStore.putMany([record]);
-  const job = { recordId: record.id, robotId, correlationId: eventId, recordExists: true, report };
-  const outcome = await deliverPushJob(job);
-  // Over the rate limit or a retryable failure: the queue finishes the job; the record says so.
-  if (outcome.kind === 'later') await enqueuePushJobs([{ job: jobToComeBack(job, outcome), delaySeconds: outcome.delaySeconds }]);
-  return toRecordDetail((await recordsStore.get(record.id)) as PushRecord);
+  await enqueuePushJobs([{ recordId: record.id, robotId, robotName: robot.name, templateId: robot.templateId, queuedAt: record.createdAt, correlationId: eventId, report }]);
+  const deadline = Date.now() + answerWithinMs;
+  let current = record;
+  for (let pause = 100; Date.now() < deadline; pause = Math.min(500, pause * 1.5)) {
+    await sleep(Math.min(pause, deadline - Date.now()));
+    current = (await recordsStore.get(record.id)) ?? current;
+    if (isTerminal(current.status)) break;
+  }
+  return toRecordDetail(current);
 }

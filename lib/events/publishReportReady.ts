@@ -25,7 +25,7 @@ const chunksInFlight = 4;
 const intakePageSize = config.fanOutIntakePage;
 const workerPageSize = config.fanOutWorkerPage;
 
-/** Same event + robot → same record id, so a job queued twice (a resumed or repeated fan-out) meets the record of the first. */
+/** Same event + robot → same record id: a job queued twice (a resumed or repeated fan-out) is dropped by the queue's deduplication or meets the finished record. */
 export function pushRecordId(eventId: string, robotId: string): string {
   return createHash('sha256').update(`${eventId}\n${robotId}`).digest('base64url').slice(0, 22);
 }
@@ -43,9 +43,7 @@ export async function publishReportReady(event: ReportReadyEvent): Promise<Intak
     }
     log.warn('resuming an interrupted fan-out', { eventId: event.eventId });
   }
-  // a resumed fan-out may repeat jobs that were sent already: they check their records first
-  const repeated = Boolean(seen);
-  const jobs = explicitRobots ? await fanOutPage(report, explicitRobots, repeated) : await fanOutToSubscribers(report, repeated);
+  const jobs = explicitRobots ? await fanOutPage(report, explicitRobots) : await fanOutToSubscribers(report);
   await eventsStore.complete(event.eventId, jobs);
   log.info('report event queued', { eventId: event.eventId, reportId: event.reportId, jobs, correlationId: event.eventId });
   return { eventId: event.eventId, jobs, duplicate: Boolean(seen) };
@@ -65,28 +63,28 @@ async function explicitSubscribers(robotIds: string[]): Promise<Subscriber[]> {
  * workers, a page per job (each hands the next page on before queuing its own), so the publisher's 202
  * does not wait for thousands of jobs. `jobs` is the count of subscribers.
  */
-async function fanOutToSubscribers(report: StoredReport, repeated: boolean): Promise<number> {
+async function fanOutToSubscribers(report: StoredReport): Promise<number> {
   const first = await robotsStore.subscribersPage(report.reportId, undefined, intakePageSize);
-  if (!first.next) return fanOutPage(report, first.subscribers, repeated);
-  const [total, queued] = await Promise.all([robotsStore.countSubscribers(report.reportId), fanOutPage(report, first.subscribers, repeated)]);
+  if (!first.next) return fanOutPage(report, first.subscribers);
+  const [total, queued] = await Promise.all([robotsStore.countSubscribers(report.reportId), fanOutPage(report, first.subscribers)]);
   // a page that ended exactly at the last subscriber still has a next position: the count says there is no more
-  if (total > queued) await enqueuePushJobs([{ job: { kind: 'fanOut', report, from: first.next, ...(repeated && { repeated }) } satisfies FanOutJob }]);
+  if (total > queued) await enqueuePushJobs([{ kind: 'fanOut', report, from: first.next } satisfies FanOutJob]);
   return Math.max(total, queued);
 }
 
-/** The worker's part of a large fan-out: one page of subscribers (a page job that runs twice marks its push jobs as repeats). */
+/** The worker's part of a large fan-out: one page of subscribers. */
 export async function continueFanOut(job: FanOutJob): Promise<number> {
   const page = await robotsStore.subscribersPage(job.report.reportId, job.from as SubscriberPosition, workerPageSize);
-  if (page.next) await enqueuePushJobs([{ job: { kind: 'fanOut', report: job.report, from: page.next, ...(job.repeated && { repeated: true }) } satisfies FanOutJob }]);
-  return fanOutPage(job.report as StoredReport, page.subscribers, job.repeated === true);
+  if (page.next) await enqueuePushJobs([{ kind: 'fanOut', report: job.report, from: page.next } satisfies FanOutJob]);
+  return fanOutPage(job.report as StoredReport, page.subscribers);
 }
 
 /**
  * Push jobs for one page of subscribers. The worker writes each record, so the intake writes nothing per
- * push. A page queued twice (a resumed or repeated fan-out) is harmless: its jobs say so and the worker
- * checks their records, and a copy sent at the same time meets the claim in the robot's send log.
+ * push. A page queued twice (a resumed or repeated fan-out) is harmless: the queue drops a job whose record
+ * id it saw in the last five minutes, and the worker sends nothing for a record that is finished.
  */
-async function fanOutPage(report: StoredReport, page: Subscriber[], repeated: boolean): Promise<number> {
+async function fanOutPage(report: StoredReport, page: Subscriber[]): Promise<number> {
   const seenRobots = new Set<string>();
   const subscribers = page.filter((s) => !seenRobots.has(s.robotId) && seenRobots.add(s.robotId));
   const queuedAt = new Date().toISOString();
@@ -94,18 +92,18 @@ async function fanOutPage(report: StoredReport, page: Subscriber[], repeated: bo
   for (let start = 0; start < subscribers.length; start += chunkSize) chunks.push(subscribers.slice(start, start + chunkSize));
   await forEachConcurrently(chunks, chunksInFlight, async (chunk) => {
     await enqueuePushJobs(
-      chunk.map((s) => ({
-        job: {
-          recordId: pushRecordId(report.eventId, s.robotId),
-          robotId: s.robotId,
-          robotName: s.robotName,
-          templateId: s.templateId,
-          queuedAt,
-          correlationId: report.eventId,
-          report,
-          ...(repeated && { recordExists: true }),
-        } satisfies PushJob,
-      })),
+      chunk.map(
+        (s) =>
+          ({
+            recordId: pushRecordId(report.eventId, s.robotId),
+            robotId: s.robotId,
+            robotName: s.robotName,
+            templateId: s.templateId,
+            queuedAt,
+            correlationId: report.eventId,
+            report,
+          }) satisfies PushJob,
+      ),
     );
   });
   return subscribers.length;

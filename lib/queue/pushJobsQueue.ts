@@ -1,7 +1,10 @@
-// The push-jobs queue and its dead-letter queue. URLs are looked up once by name, so the same code works
-// against SQS and the local emulator (whose queue URLs carry its own host).
-import { GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
-import type { FanOutJob, PushJob } from '../../schemas/pushJob';
+// The push-jobs FIFO queue and its dead-letter queue. One message group per robot: the queue hands a
+// robot's jobs to one consumer at a time, in order; the record id as deduplication id drops a job queued
+// twice within SQS's five-minute window. URLs are looked up once by name, so the same code works against
+// SQS and the local emulator.
+import { createHash } from 'node:crypto';
+import { ChangeMessageVisibilityBatchCommand, GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import { pushJobVersion, type FanOutJob, type PushJob } from '../../schemas/pushJob';
 import { sqs } from '../aws/clients';
 import { config } from '../config';
 
@@ -17,23 +20,36 @@ export function queueUrl(name: string): Promise<string> {
   return url;
 }
 
-export interface QueuedJob {
-  job: PushJob | FanOutJob;
-  /** Up to 900 seconds, SQS's limit. */
-  delaySeconds?: number;
+/** A push job's group is its robot; a fan-out page gets a group of its own, so it never waits behind a robot. */
+export function messageGroupOf(job: PushJob | FanOutJob): string {
+  return 'kind' in job ? `fanout-${deduplicationIdOf(job)}` : job.robotId;
+}
+
+/** The record id for a push (one record, one message); for a fan-out page its event and position. */
+export function deduplicationIdOf(job: PushJob | FanOutJob): string {
+  if (!('kind' in job)) return job.recordId;
+  return createHash('sha256').update(`${job.report.eventId}\n${JSON.stringify(job.from)}`).digest('base64url').slice(0, 64);
+}
+
+function entryOf(job: PushJob | FanOutJob, index: number, deduplicationId: string): SendMessageBatchRequestEntry {
+  return {
+    Id: String(index),
+    MessageBody: JSON.stringify({ v: pushJobVersion, ...job }),
+    MessageGroupId: messageGroupOf(job),
+    MessageDeduplicationId: deduplicationId,
+  };
 }
 
 const maxSendRetries = 5;
 
-/** Sends jobs ten to a request; entries SQS refused are sent again, and the call fails only if they keep failing. */
-export async function enqueuePushJobs(jobs: QueuedJob[]): Promise<void> {
+/**
+ * Sends jobs ten to a request; entries SQS refused are sent again, and the call fails only if they keep
+ * failing. `deduplicateBy` replaces the record id where a job is meant as a second message for its record.
+ */
+export async function enqueuePushJobs<Job extends PushJob | FanOutJob>(jobs: Job[], deduplicateBy: (job: Job) => string = deduplicationIdOf): Promise<void> {
   const url = await queueUrl(config.pushQueueName);
   for (let start = 0; start < jobs.length; start += 10) {
-    let entries: SendMessageBatchRequestEntry[] = jobs.slice(start, start + 10).map(({ job, delaySeconds }, index) => ({
-      Id: String(index),
-      MessageBody: JSON.stringify(job),
-      ...(delaySeconds && { DelaySeconds: Math.min(900, Math.max(0, Math.ceil(delaySeconds))) }),
-    }));
+    let entries = jobs.slice(start, start + 10).map((job, index) => entryOf(job, index, deduplicateBy(job)));
     for (let retry = 0; entries.length > 0; retry++) {
       if (retry >= maxSendRetries) throw new Error(`SQS refused ${entries.length} push job(s) ${maxSendRetries} times`);
       if (retry > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** retry));
@@ -44,13 +60,29 @@ export async function enqueuePushJobs(jobs: QueuedJob[]): Promise<void> {
   }
 }
 
-/** A job that ran out of attempts: parked in the DLQ with the reason, where an alarm sees it. */
-export async function sendToDeadLetterQueue(job: PushJob, reason: string): Promise<void> {
+/**
+ * Hides received messages until `at` (ms since epoch; SQS counts whole seconds, at most 12 hours): the
+ * message, and with it its group, comes back then.
+ */
+export async function comeBackAt(receiptHandles: string[], at: number): Promise<void> {
+  const url = await queueUrl(config.pushQueueName);
+  const seconds = Math.min(43_200, Math.max(0, Math.ceil((at - Date.now()) / 1000)));
+  for (let start = 0; start < receiptHandles.length; start += 10) {
+    const entries = receiptHandles.slice(start, start + 10).map((ReceiptHandle, index) => ({ Id: String(index), ReceiptHandle, VisibilityTimeout: seconds }));
+    const result = await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: entries }));
+    if ((result.Failed ?? []).length > 0) throw new Error(`SQS refused to move ${result.Failed?.length} message(s): ${result.Failed?.[0]?.Message ?? ''}`);
+  }
+}
+
+/** A message that will not be delivered (attempts used up, or not a job at all): parked in the DLQ with the reason, where an alarm sees it. */
+export async function sendToDeadLetterQueue(body: string, reason: string, groupId: string, deduplicationId: string): Promise<void> {
   const url = await queueUrl(config.pushDeadLetterQueueName);
   await sqs.send(
     new SendMessageCommand({
       QueueUrl: url,
-      MessageBody: JSON.stringify(job),
+      MessageBody: body,
+      MessageGroupId: groupId,
+      MessageDeduplicationId: deduplicationId.slice(0, 128),
       MessageAttributes: { reason: { DataType: 'String', StringValue: reason.slice(0, 1000) } },
     }),
   );

@@ -10,12 +10,12 @@ import { templatesStore } from '../store/templatesStore';
 
 /** The list view: everything but the content and the internals. */
 export function toRecordSummary(record: PushRecord) {
-  const { content: _content, template: _template, response: _response, attemptLog: _log, leaseUntil: _lease, expiresAt: _expires, ...summary } = record;
+  const { content: _content, template: _template, response: _response, attemptLog: _log, expiresAt: _expires, ...summary } = record;
   return summary;
 }
 
 export function toRecordDetail(record: PushRecord) {
-  const { leaseUntil: _lease, expiresAt: _expires, ...detail } = record;
+  const { expiresAt: _expires, ...detail } = record;
   return { ...detail, content: record.content ?? null, template: record.template ?? null, response: record.response ?? null };
 }
 
@@ -65,7 +65,8 @@ export async function resendPushRecord(id: string) {
   const report = await eventsStore.report(original.eventId);
   if (!report) throw conflict('The report data of this push is no longer kept (past retention); it cannot be resent');
   await recordsStore.putMany([record]);
-  await enqueuePushJobs([{ job: { recordId: record.id, robotId: robot.id, correlationId: original.eventId, recordExists: true, report } }]);
+  // through the robot's message group like any push, so its send window keeps a single writer
+  await enqueuePushJobs([{ recordId: record.id, robotId: robot.id, robotName: robot.name, templateId: robot.templateId, queuedAt: record.createdAt, correlationId: original.eventId, report }]);
   return { id: record.id, resendOf: original.id, status: record.status };
 }
 

@@ -1,34 +1,43 @@
-// What a worker batch reads before it sends, in one BatchGetItem: its robots, their send logs and the
-// templates its jobs were queued with. One request instead of three matters most for the small batches
-// a steady trickle of events makes, where these reads were most of the worker's requests.
-import { batchGetItems, keys } from './table';
-import { rateStateOf, type RateState } from './rateLimitStore';
+// What a worker batch reads before it sends, in one consistent BatchGetItem: its robots, their send windows,
+// the records of its jobs (finished already?) and the templates its jobs were queued with.
+import { sendWindowOf } from './sendWindowStore';
+import type { SendWindowState } from '../delivery/sendWindow';
+import { fromRecordItem, type PushRecord } from './recordsStore';
 import { robotFromItem, type Robot } from './robotsStore';
+import { batchGetItems, keys } from './table';
 import { templateFromItem, templatesStore, type Template } from './templatesStore';
 
 export interface DeliveryInputs {
   robots: Map<string, Robot>;
-  rateStates: Map<string, RateState>;
+  windows: Map<string, SendWindowState>;
+  records: Map<string, PushRecord>;
   /** Every template asked for or used by a robot read; a template that does not exist maps to undefined. */
   templates: Map<string, Template | undefined>;
 }
 
 /**
- * Eventually consistent: a stale send log only makes reserve()'s conditional write fail and read again,
- * and a robot or template changed in the last second is the race BatchCache describes; it costs half.
+ * Consistent reads: the window and record decide whether and when to send, and only this batch's holder of
+ * each robot's group writes them. A robot disabled or a template edited while a send is in flight is the
+ * one race left, and it is the same as a send that started a moment earlier.
  */
-export async function readDeliveryInputs(robotIds: string[], expectedTemplateIds: string[]): Promise<DeliveryInputs> {
-  const robotSet = [...new Set(robotIds)];
-  const templateSet = [...new Set(expectedTemplateIds)];
-  const items = await batchGetItems([...robotSet.map(keys.robot), ...robotSet.map(keys.rateLimit), ...templateSet.map(keys.template)]);
+export async function readDeliveryInputs(jobs: { robotId: string; recordId: string; templateId?: string }[]): Promise<DeliveryInputs> {
+  const robotIds = [...new Set(jobs.map((job) => job.robotId))];
+  const recordIds = [...new Set(jobs.map((job) => job.recordId))];
+  const templateIds = [...new Set(jobs.flatMap((job) => (job.templateId ? [job.templateId] : [])))];
+  const items = await batchGetItems([...robotIds.map(keys.robot), ...robotIds.map(keys.rateLimit), ...recordIds.map(keys.record), ...templateIds.map(keys.template)], true);
   const robots = new Map<string, Robot>();
-  for (const id of robotSet) {
+  for (const id of robotIds) {
     const item = items.get(keys.robot(id).pk);
     if (item) robots.set(id, robotFromItem(item));
   }
-  const rateStates = new Map(robotSet.map((id) => [id, rateStateOf(items.get(keys.rateLimit(id).pk))]));
+  const windows = new Map(robotIds.map((id) => [id, sendWindowOf(items.get(keys.rateLimit(id).pk))]));
+  const records = new Map<string, PushRecord>();
+  for (const id of recordIds) {
+    const item = items.get(keys.record(id).pk);
+    if (item) records.set(id, fromRecordItem(item));
+  }
   const templates = new Map<string, Template | undefined>();
-  for (const id of templateSet) {
+  for (const id of templateIds) {
     const item = items.get(keys.template(id).pk);
     templates.set(id, item && templateFromItem(item));
   }
@@ -38,5 +47,5 @@ export async function readDeliveryInputs(robotIds: string[], expectedTemplateIds
     const found = await templatesStore.getMany(switched);
     for (const id of switched) templates.set(id, found.get(id));
   }
-  return { robots, rateStates, templates };
+  return { robots, windows, records, templates };
 }

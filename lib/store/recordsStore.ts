@@ -1,10 +1,7 @@
 // Push records: one item per push job. The worker writes a record once an attempt has ended (sent |
-// failed, or queued again for a retry), together with the content it sent; who may send is decided
-// before, by the claim in the robot's send log (rateLimitStore), so a job delivered twice by SQS is sent
-// once and a crashed attempt is taken over only after its lease expires. A job that waits for its slot
-// shows as queued meanwhile, and jobs that are not sent (skipped, failed before sending) are closed here
-// by a conditional write. Every record write costs the item and its index copies: writing it at intake,
-// at the claim and at the end made three per push, this one.
+// failed, or queued again for a retry), together with the content it sent. Only the worker holding the
+// robot's message group writes a robot's records, so the writes need no lease; a job that waits for its
+// slot shows as queued meanwhile, and jobs that are not sent (skipped, failed before sending) are closed here.
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PushStatus } from '../../schemas/pushRecord';
 import type { DingTalkMessage } from '../dingtalk/messages';
@@ -13,7 +10,7 @@ import { config } from '../config';
 import { forEachConcurrently } from '../concurrency';
 import { badRequest } from '../errors';
 import { idsWithNameContaining } from './namesStore';
-import { batchGetById, batchPutAll, indexNames, isConditionFailure, keys, listPartitions, queryPages, tableName, type Page } from './table';
+import { batchPutAll, indexNames, isConditionFailure, keys, listPartitions, queryPages, tableName, type Page } from './table';
 
 export interface AttemptLogEntry {
   at: string;
@@ -48,7 +45,6 @@ export interface PushRecord {
   updatedAt: string;
   sentAt?: string;
   resendOf?: string;
-  leaseUntil?: number;
   content?: DingTalkMessage;
   template?: TemplateSnapshot;
   response?: unknown;
@@ -60,14 +56,15 @@ export type NewPushRecord = Pick<PushRecord, 'id' | 'eventId' | 'reportId' | 're
   resendOf?: string;
 };
 
-const keyAttributes = ['pk', 'sk', 'id', 'listPk', 'listSk', 'robotKey', 'templateKey', 'statusKey', 'eventKey', 'robotNameLower', 'templateNameLower'];
+// leaseUntil: written by older versions, never shown
+const keyAttributes = ['pk', 'sk', 'id', 'leaseUntil', 'listPk', 'listSk', 'robotKey', 'templateKey', 'statusKey', 'eventKey', 'robotNameLower', 'templateNameLower'];
 const terminalStatuses: PushStatus[] = ['sent', 'failed', 'skipped'];
 
 export function isTerminal(status: PushStatus): boolean {
   return terminalStatuses.includes(status);
 }
 
-function fromItem(item: Record<string, unknown>): PushRecord {
+export function fromRecordItem(item: Record<string, unknown>): PushRecord {
   const record = Object.fromEntries(Object.entries(item).filter(([name]) => !keyAttributes.includes(name) || name === 'id')) as unknown as PushRecord;
   record.attemptLog ??= [];
   return record;
@@ -102,7 +99,7 @@ export function newQueuedRecord(fields: NewPushRecord, now = new Date()): PushRe
 
 /** A claimed record whose attempt ended sent or failed: what DingTalk answered, and the attempt in the log. */
 export function finishedRecord(claimed: PushRecord, outcome: Outcome): PushRecord {
-  const { leaseUntil: _lease, ...record } = claimed;
+  const record = claimed;
   const now = new Date().toISOString();
   return {
     ...record,
@@ -118,7 +115,7 @@ export function finishedRecord(claimed: PushRecord, outcome: Outcome): PushRecor
 
 /** A claimed record whose attempt failed in a way worth retrying: logged, and queued again. */
 export function releasedRecord(claimed: PushRecord, entry: AttemptLogEntry): PushRecord {
-  const { leaseUntil: _lease, ...record } = claimed;
+  const record = claimed;
   return {
     ...record,
     status: 'queued',
@@ -129,8 +126,8 @@ export function releasedRecord(claimed: PushRecord, entry: AttemptLogEntry): Pus
   };
 }
 
-/** What a job that sends nothing may close: no record yet, a queued one, or a `sending` one (older versions wrote those) whose lease has passed. */
-const claimable = 'attribute_not_exists(pk) OR #status = :queued OR (#status = :sending AND leaseUntil < :now)';
+/** What a job that sends nothing may close: no record yet, or one not finished (older versions wrote `sending`). */
+const unfinished = 'attribute_not_exists(pk) OR #status = :queued OR #status = :sending';
 
 /**
  * `SET` clauses that write a record's identity only where it is not there yet, so the first write of a
@@ -163,12 +160,6 @@ export const recordsStore = {
     await batchPutAll(records.map(toItem));
   },
 
-  /** Record summaries (no content) by id, read consistently, 100 to a request. */
-  async getMany(ids: string[]): Promise<Map<string, PushRecord>> {
-    const items = await batchGetById([...new Set(ids)].map((id) => keys.record(id)), true);
-    return new Map([...items].map(([id, item]) => [id, fromItem(item)]));
-  },
-
   /** The summary and, once written, the content item, in one Query. */
   async get(id: string): Promise<PushRecord | undefined> {
     const { Items = [] } = await dynamodb.send(
@@ -177,7 +168,7 @@ export const recordsStore = {
     const summary = Items.find((item) => item.sk === 'RECORD');
     if (!summary) return undefined;
     const content = Items.find((item) => item.sk === 'CONTENT');
-    const record = fromItem(summary);
+    const record = fromRecordItem(summary);
     // records written before DingTalk's answer moved to the summary kept it with the content
     return { ...record, ...(content && { content: content.content, template: content.template, response: record.response ?? content.response }) };
   },
@@ -192,9 +183,8 @@ export const recordsStore = {
 
   /**
    * Writes attempts that ended (records built by `finishedRecord` or `releasedRecord`) together with the
-   * content each sent, records and contents 25 items to a request. Plain puts: the claim made the
-   * attempt this worker's alone for its lease, so the record needs no second condition, and the content
-   * goes out with it instead of in a write of its own.
+   * content each sent, records and contents 25 items to a request. Plain puts: the attempt is this
+   * worker's alone while it holds the robot's message group.
    */
   async putAttemptsEnded(attempts: { record: PushRecord; content: DingTalkMessage; template: TemplateSnapshot }[]): Promise<void> {
     await batchPutAll(attempts.flatMap(({ record, content, template }) => [toItem(record), contentItem(record.id, { content, template })]));
@@ -206,8 +196,8 @@ export const recordsStore = {
     const created = createIfAbsent(record);
     const closed = await conditionalUpdate({
       Key: keys.record(record.id),
-      UpdateExpression: `SET #status = :status, statusKey = :statusKey, errmsg = :errmsg, updatedAt = :updatedAt, attempts = if_not_exists(attempts, :zero), ${created.clauses.join(', ')} REMOVE leaseUntil`,
-      ConditionExpression: claimable,
+      UpdateExpression: `SET #status = :status, statusKey = :statusKey, errmsg = :errmsg, updatedAt = :updatedAt, attempts = if_not_exists(attempts, :zero), ${created.clauses.join(', ')}`,
+      ConditionExpression: unfinished,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':status': status,
@@ -216,7 +206,6 @@ export const recordsStore = {
         ':updatedAt': new Date(now).toISOString(),
         ':queued': 'queued',
         ':sending': 'sending',
-        ':now': now,
         ':zero': 0,
         ...created.values,
       },
@@ -273,7 +262,7 @@ export const recordsStore = {
       .filter((item) => !seen.has(item.id as string) && Boolean(seen.add(item.id as string)));
     const page = merged.slice(0, options.limit);
     const nextCursor = merged.length > options.limit ? Buffer.from(JSON.stringify({ before: page[page.length - 1].listSk }), 'utf8').toString('base64url') : null;
-    return { items: page.map(fromItem), nextCursor };
+    return { items: page.map(fromRecordItem), nextCursor };
   },
 };
 

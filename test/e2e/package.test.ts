@@ -37,15 +37,25 @@ describe('serverless package', () => {
     );
   });
 
-  it('gives the push queue a DLQ and a visibility timeout of at least 6x the worker timeout', () => {
-    const queue = template.Resources.PushJobsQueue.Properties;
-    expect(queue.RedrivePolicy.maxReceiveCount).toBeGreaterThan(1);
+  it('queues push jobs on a high-throughput FIFO queue with a FIFO DLQ and a visibility timeout of at least 6x the worker timeout', () => {
+    const queue = template.Resources.PushJobsFifoQueue.Properties;
+    expect(queue).toMatchObject({ FifoQueue: true, DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' });
+    expect(template.Resources.PushJobsFifoDeadLetterQueue.Properties.FifoQueue).toBe(true);
+    expect(JSON.stringify(queue.RedrivePolicy.deadLetterTargetArn)).toContain('PushJobsFifoDeadLetterQueue');
+    // rate-limit waits and retries are receives too: the redrive must only catch crash loops
+    expect(queue.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(20);
     const worker = ofType('AWS::Lambda::Function').find(([name]) => name.startsWith('Worker'))![1];
     expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * worker.Properties.Timeout);
-    const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping');
-    expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-    expect(mapping.Properties.BatchSize).toBeLessThanOrEqual(10);
-    expect(mapping.Properties.ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').map(([, mapping]) => mapping.Properties);
+    const fifo = mappings.find((mapping) => JSON.stringify(mapping.EventSourceArn).includes('PushJobsFifoQueue'))!;
+    expect(fifo.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(fifo.BatchSize).toBeLessThanOrEqual(10);
+    // FIFO event sources take no batching window
+    expect(fifo.MaximumBatchingWindowInSeconds ?? 0).toBe(0);
+    expect(fifo.ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
+    // the previous versions' standard queue is still drained by the worker, so a deploy loses none of its jobs
+    expect(template.Resources.PushJobsQueue.Properties.QueueName).toBe('dingpush-ci-push-jobs');
+    expect(mappings.some((mapping) => JSON.stringify(mapping.EventSourceArn).includes('"PushJobsQueue"'))).toBe(true);
   });
 
   it('gives every function its own role with no wildcard action or resource', () => {
@@ -72,13 +82,13 @@ describe('serverless package', () => {
     const worker = ofType('AWS::Lambda::Function').find(([name]) => name.startsWith('Worker'))![1];
     expect(worker.Properties.FunctionName).toBe('dingpush-ci-worker');
     expect(worker.Properties.Environment.Variables).toMatchObject({ ADMIN_TOKENS_PARAMETER: '/dingpush/ci/admin-tokens', TABLE_NAME: 'dingpush-ci', STAGE: 'ci' });
-    expect(template.Resources.PushJobsQueue.Properties.QueueName).toBe('dingpush-ci-push-jobs');
+    expect(template.Resources.PushJobsFifoQueue.Properties.QueueName).toBe('dingpush-ci-push-jobs.fifo');
   });
 
   it('alarms on the dead-letter queue and on the failure rate', () => {
     const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm'));
     expect(alarms.DeadLetterQueueAlarm.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
-    expect(alarms.DeadLetterQueueAlarm.Properties.Dimensions).toEqual([{ Name: 'QueueName', Value: 'dingpush-ci-push-jobs-dlq' }]);
+    expect(alarms.DeadLetterQueueAlarm.Properties.Dimensions).toEqual([{ Name: 'QueueName', Value: 'dingpush-ci-push-jobs-dlq.fifo' }]);
     expect(alarms.PushFailureRateAlarm.Properties.Metrics.map((m: { Id: string }) => m.Id)).toEqual(['sent', 'failed', 'rate']);
   });
 

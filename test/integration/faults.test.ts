@@ -11,7 +11,7 @@ const jobs = Number(process.env.FAULT_JOBS ?? 100);
 const robotsCount = Math.max(5, Math.round(jobs / 10));
 
 describe('faults from DingTalk', () => {
-  it(`${jobs} jobs with 20% 5xx, 10% timeouts, 5% resets and 5% 130101: all settle, none twice`, async () => {
+  it(`${jobs} jobs with 20% 5xx, 10% timeouts, 5% resets, 5% lost answers and 5% 130101: all settle, none twice`, async () => {
     const worker = startWorker({ concurrency: 4 });
     try {
       const template = await api('POST', '/templates', { body: { name: `Faults ${randomUUID()}`, msgType: 'text', text: '#{{data.n}}' } });
@@ -19,7 +19,7 @@ describe('faults from DingTalk', () => {
       const tokens: string[] = [];
       for (let i = 0; i < robotsCount; i++) {
         const robot = await simulator.registerRobot({ rateLimit: null, slowMs: 2500 });
-        await simulator.setFaults(robot.token, { rates: { http5xx: 0.2, slow: 0.1, reset: 0.05, throttle: 0.05 } });
+        await simulator.setFaults(robot.token, { rates: { http5xx: 0.2, slow: 0.1, reset: 0.05, lost: 0.05, throttle: 0.05 } });
         tokens.push(robot.token);
         await api('POST', '/robots', { body: { name: `Faulty ${randomUUID()}`, webhookUrl: robot.webhookUrl, templateId: template.body.id, reports: [reportId] } });
       }

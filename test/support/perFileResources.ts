@@ -4,8 +4,8 @@ import { ensureLocalResources } from '../../scripts/local-resources';
 
 const suffix = `${process.env.JEST_WORKER_ID ?? '0'}-${randomBytes(4).toString('hex')}`;
 process.env.TABLE_NAME = `dingpush-test-${suffix}`;
-process.env.PUSH_QUEUE_NAME = `push-jobs-${suffix}`;
-process.env.PUSH_DLQ_NAME = `push-jobs-dlq-${suffix}`;
+process.env.PUSH_QUEUE_NAME = `push-jobs-${suffix}.fifo`;
+process.env.PUSH_DLQ_NAME = `push-jobs-dlq-${suffix}.fifo`;
 
 beforeAll(async () => {
   const urls = await ensureLocalResources({
@@ -14,8 +14,8 @@ beforeAll(async () => {
     tableName: process.env.TABLE_NAME as string,
     pushQueueName: process.env.PUSH_QUEUE_NAME as string,
     pushDeadLetterQueueName: process.env.PUSH_DLQ_NAME as string,
-    // short enough that a crashed attempt comes back within a test
-    queueOverrides: { VisibilityTimeout: 4, maxReceiveCount: 3 },
+    // short enough that a crashed attempt comes back within a test; the redrive only catches crash loops
+    queueOverrides: { VisibilityTimeout: 4, maxReceiveCount: 20 },
   });
   process.env.PUSH_QUEUE_URL = urls.pushQueueUrl;
   process.env.PUSH_DLQ_URL = urls.deadLetterQueueUrl;

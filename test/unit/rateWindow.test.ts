@@ -1,4 +1,5 @@
-import { earliestSlot, slotLeadMs } from '../../lib/store/rateLimitStore';
+import fc from 'fast-check';
+import { earliestSlot, withSend, type SendWindowState } from '../../lib/delivery/sendWindow';
 import { classifyErrcode, classifyHttpStatus } from '../../lib/dingtalk/errcodes';
 import { retryDelaySeconds } from '../../lib/delivery/backoff';
 
@@ -12,23 +13,45 @@ describe('earliestSlot', () => {
 
   it('waits for the oldest of the last N sends to leave the window plus margin', () => {
     expect(earliestSlot([4500, 4600, 4700], 5000, window)).toBe(5600);
-    // future reservations count too
+    // slots taken ahead count too
     expect(earliestSlot([4900, 5200, 5300], 5000, window)).toBe(6000);
   });
 
-  it('never lets any window of windowMs hold more than N sends, whatever the order of reservations', () => {
-    let sends: number[] = [];
-    let now = 0;
-    for (let i = 0; i < 200; i++) {
-      now += Math.floor(Math.random() * 300);
-      const slot = earliestSlot(sends, now, window);
-      sends = [...sends, slot].sort((a, b) => a - b).slice(-window.messages);
-      (globalThis as any).__all = [...((globalThis as any).__all ?? []), slot];
+  it('never lets any window of windowMs plus margin hold more than N sends, whatever the arrival times (property)', () => {
+    const limit = fc.record({ messages: fc.integer({ min: 1, max: 25 }), windowMs: fc.integer({ min: 100, max: 60_000 }), marginMs: fc.integer({ min: 0, max: 3000 }) });
+    fc.assert(
+      fc.property(limit, fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 120 }), (limit, gaps) => {
+        let state: SendWindowState = { sends: [], cooldownUntil: 0 };
+        let now = 0;
+        const all: number[] = [];
+        for (const gap of gaps) {
+          // a job arrives `gap` ms after the previous one was sent (or after its own arrival, if it had to wait)
+          now = Math.max(now + gap, all[all.length - 1] ?? 0);
+          const slot = earliestSlot(state.sends, now, limit);
+          expect(slot).toBeGreaterThanOrEqual(now);
+          state = withSend(state, slot, limit);
+          expect(state.sends.length).toBeLessThanOrEqual(limit.messages);
+          all.push(slot);
+        }
+        for (let i = limit.messages; i < all.length; i++) expect(all[i] - all[i - limit.messages]).toBeGreaterThanOrEqual(limit.windowMs + limit.marginMs);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('drains a queued burst in slot order: the 21st of 20 per window goes one window (plus margin) after the 1st', () => {
+    const limit = { messages: 20, windowMs: 2000, marginMs: 100 };
+    let state: SendWindowState = { sends: [], cooldownUntil: 0 };
+    const sends: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      // each job is handled once the one before it was sent, as a robot's message group hands them out
+      const slot = earliestSlot(state.sends, sends[sends.length - 1] ?? 0, limit);
+      sends.push(slot);
+      state = withSend(state, slot, limit);
     }
-    const all: number[] = (globalThis as any).__all.sort((a: number, b: number) => a - b);
-    for (let i = window.messages; i < all.length; i++) {
-      expect(all[i] - all[i - window.messages]).toBeGreaterThanOrEqual(window.windowMs);
-    }
+    expect(sends.slice(0, 20)).toEqual(new Array(20).fill(0));
+    expect(sends[20]).toBe(2100);
+    expect(sends[99]).toBe(4 * 2100);
   });
 });
 
@@ -58,40 +81,5 @@ describe('retry backoff', () => {
     expect(retryDelaySeconds(4, 5)).toBeGreaterThanOrEqual(32);
     expect(retryDelaySeconds(30, 5)).toBe(900);
     expect(retryDelaySeconds(1, 1, 600)).toBe(600);
-  });
-});
-
-describe('earliestSlot with reservations ahead', () => {
-  it('queues a burst in slot order: the 21st of 20 per window goes one window (plus margin) after the 1st', () => {
-    const limit = { messages: 20, windowMs: 2000, marginMs: 100 };
-    // the store keeps only the latest 20 entries: slots only grow, so those decide the next one
-    let log: number[] = [];
-    const sends: number[] = [];
-    for (let i = 0; i < 100; i++) {
-      const slot = earliestSlot(log, 0, limit);
-      sends.push(slot);
-      log = [...log, slot].sort((a, b) => a - b).slice(-limit.messages);
-    }
-    expect(sends.slice(0, 20)).toEqual(new Array(20).fill(0));
-    expect(sends[20]).toBe(2100);
-    expect(sends[99]).toBe(4 * 2100);
-    for (let i = 20; i < sends.length; i++) expect(sends[i] - sends[i - 20]).toBeGreaterThanOrEqual(2000);
-  });
-});
-
-describe('slotLeadMs', () => {
-  const tight = { messages: 20, windowMs: 2000, marginMs: 100 };
-  const dingtalk = { messages: 20, windowMs: 60_000, marginMs: 3000 };
-
-  it('places slots a slow write ahead, so the job is not already late for its slot when the write returns', () => {
-    // writes taking 200 ms against a 50 ms tolerance: 2 × 200 − 50
-    expect(slotLeadMs(200, tight)).toBe(350);
-    expect(slotLeadMs(5, tight)).toBe(0);
-  });
-
-  it('adds nothing where the allowed lateness covers the write, and never more than a second', () => {
-    expect(slotLeadMs(200, dingtalk)).toBe(0);
-    expect(slotLeadMs(5000, dingtalk)).toBe(1000);
-    expect(slotLeadMs(5000, tight)).toBe(500);
   });
 });

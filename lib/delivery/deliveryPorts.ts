@@ -1,0 +1,63 @@
+// The worker's ports wired to DynamoDB, SQS, DingTalk and the clock.
+import { config } from '../config';
+import { sleep } from '../concurrency';
+import { sendToDingTalk } from '../dingtalk/client';
+import { log } from '../log';
+import { continueFanOut } from '../events/publishReportReady';
+import { comeBackAt, enqueuePushJobs, sendToDeadLetterQueue } from '../queue/pushJobsQueue';
+import { setRobotEnabled } from '../robots/robotService';
+import { readDeliveryInputs } from '../store/deliveryInputs';
+import { recordsStore } from '../store/recordsStore';
+import { robotsStore } from '../store/robotsStore';
+import { sendWindowLimit, sendWindowStore } from '../store/sendWindowStore';
+import type { DeliveryRules } from './decidePushStep';
+import type { DeliveryPorts } from './processPushJobs';
+
+export const deliveryRules: DeliveryRules = {
+  limit: sendWindowLimit,
+  inlineWaitMs: config.inlineWaitMaxMs,
+  maxAttempts: config.maxAttempts,
+  retryBaseSeconds: config.retryBaseSeconds,
+  throttleCooldownMs: config.throttleCooldownMs,
+};
+
+/** Metric values recorded by the ports of one batch; the handler publishes them. */
+export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
+  return {
+    readInputs: readDeliveryInputs,
+    readRobot: (id) => robotsStore.get(id),
+    putWindow: (robotId, window) => sendWindowStore.put(robotId, window),
+    send: (message, robot) => sendToDingTalk(message, { webhookUrl: robot.webhookUrl, secret: robot.secret, timeoutMs: config.dingtalkTimeoutMs }),
+    saveAttempt: (record, content, template) => recordsStore.putAttemptsEnded([{ record, content, template }]),
+    closeRecord: async (record, status, reason, extra) => {
+      await recordsStore.close(record, status, reason, extra);
+    },
+    ensureQueued: (record) => recordsStore.ensureQueued(record),
+    comeBackAt,
+    deadLetter: ({ body, groupId, deduplicationId }, reason) => sendToDeadLetterQueue(body, reason, groupId, deduplicationId),
+    continueFanOut: async (job) => {
+      await continueFanOut(job);
+    },
+    enqueue: enqueuePushJobs,
+    countPermanentFailure,
+    clearFailureStreak: (robotId) => robotsStore.clearFailureStreak(robotId),
+    metric,
+    now: Date.now,
+    sleep,
+  };
+}
+
+async function countPermanentFailure(robotId: string, errmsg: string): Promise<void> {
+  const streak = await robotsStore.recordPermanentFailure(robotId);
+  if (streak < config.autoDisableAfterFailures) return;
+  const robot = await robotsStore.get(robotId);
+  if (!robot?.enabled) return;
+  const reason = `Disabled automatically after ${streak} consecutive failed pushes; last error: ${errmsg}`;
+  try {
+    await setRobotEnabled(robotId, false, reason);
+    log.warn('robot disabled automatically', { robotId, streak });
+  } catch (error) {
+    // an admin edited the robot at the same moment; the next failure will try again
+    log.warn('could not disable robot automatically', { robotId, error });
+  }
+}

@@ -1,0 +1,22 @@
+// The per-robot send window item (RATE#<robotId>). A plain item: only the worker holding the robot's
+// message group reads and writes it, so it needs no version or condition.
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamodb } from '../aws/clients';
+import { config } from '../config';
+import type { SendWindowState } from '../delivery/sendWindow';
+import { keys, tableName } from './table';
+
+export function sendWindowOf(item: Record<string, unknown> | undefined): SendWindowState {
+  const sends = Array.isArray(item?.sends) ? item.sends.filter((at): at is number => typeof at === 'number') : [];
+  return { sends, cooldownUntil: typeof item?.cooldownUntil === 'number' ? item.cooldownUntil : 0 };
+}
+
+export const sendWindowStore = {
+  async put(robotId: string, window: SendWindowState): Promise<void> {
+    // kept a day past its last use: a robot that has not sent for that long has an empty window anyway
+    const expiresAt = Math.floor(Math.max(Date.now(), window.cooldownUntil) / 1000) + 86_400;
+    await dynamodb.send(new PutCommand({ TableName: tableName, Item: { ...keys.rateLimit(robotId), sends: window.sends, cooldownUntil: window.cooldownUntil, expiresAt } }));
+  },
+};
+
+export const sendWindowLimit = { messages: config.rateLimit.messages, windowMs: config.rateLimit.windowMs, marginMs: config.rateMarginMs };

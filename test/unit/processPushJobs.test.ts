@@ -1,0 +1,162 @@
+// The worker's orchestration with fake ports: order within a robot's group, robots independent, what comes
+// back on the queue and when. No DynamoDB, no queue: the ports record what the worker asked of them.
+import type { PushJob } from '../../schemas/pushJob';
+import type { DeliveryAttempt } from '../../lib/dingtalk/client';
+import type { DingTalkMessage } from '../../lib/dingtalk/messages';
+import { processPushJobs, type DeliveryPorts, type QueueMessage } from '../../lib/delivery/processPushJobs';
+import type { SendWindowState } from '../../lib/delivery/sendWindow';
+import type { PushRecord } from '../../lib/store/recordsStore';
+import { jobFixture, robotFixture, rules, templateFixture } from '../support/deliveryFixtures';
+
+type Answer = DeliveryAttempt['outcome'];
+
+function fakeWorld(answers: Record<string, Answer[]> = {}) {
+  let time = 1_000_000;
+  const records = new Map<string, PushRecord>();
+  const windows = new Map<string, SendWindowState>();
+  const sent: { robotId: string; msgUuid: string; at: number }[] = [];
+  const cameBack: { receiptHandles: string[]; at: number }[] = [];
+  const deadLetters: { body: string; reason: string }[] = [];
+  const enqueued: unknown[] = [];
+  const metrics: string[] = [];
+  const robots = new Map([robotFixture(), robotFixture({ id: 'robot-2', name: 'Ops' })].map((robot) => [robot.id, robot]));
+  const ports: DeliveryPorts = {
+    readInputs: async (jobs: PushJob[]) => ({
+      robots: new Map(jobs.flatMap((job) => (robots.has(job.robotId) ? [[job.robotId, robots.get(job.robotId)!]] : []))),
+      windows: new Map(jobs.map((job) => [job.robotId, windows.get(job.robotId) ?? { sends: [], cooldownUntil: 0 }])),
+      records: new Map(jobs.flatMap((job) => (records.has(job.recordId) ? [[job.recordId, records.get(job.recordId)!]] : []))),
+      templates: new Map([['template-1', templateFixture()]]),
+    }),
+    readRobot: async (id) => robots.get(id),
+    putWindow: async (robotId, window) => void windows.set(robotId, window),
+    send: async (message: DingTalkMessage, robot) => {
+      const outcome = answers[message.msgUuid as string]?.shift() ?? 'ok';
+      sent.push({ robotId: robot.id, msgUuid: message.msgUuid as string, at: time });
+      return { outcome, errmsg: outcome === 'ok' ? 'ok' : `answer ${outcome}`, durationMs: 5, ...(outcome === 'throttled' && { errcode: 130101 }) };
+    },
+    saveAttempt: async (record) => void records.set(record.id, record),
+    closeRecord: async (record, status, reason) => void records.set(record.id, { ...record, status, errmsg: reason }),
+    ensureQueued: async (record) => void (records.has(record.id) || records.set(record.id, record)),
+    comeBackAt: async (receiptHandles, at) => void cameBack.push({ receiptHandles, at }),
+    deadLetter: async ({ body }, reason) => void deadLetters.push({ body, reason }),
+    continueFanOut: async () => undefined,
+    enqueue: async (jobs) => void enqueued.push(...jobs),
+    countPermanentFailure: async () => undefined,
+    clearFailureStreak: async () => undefined,
+    metric: (name) => void metrics.push(name),
+    now: () => time,
+    sleep: async (ms) => {
+      time += Math.max(0, ms);
+    },
+  };
+  return { ports, records, windows, sent, cameBack, deadLetters, enqueued, metrics, robots, now: () => time };
+}
+
+const message = (job: PushJob, extra: Partial<QueueMessage> = {}): QueueMessage => ({ messageId: job.recordId, receiptHandle: `handle-${job.recordId}`, body: JSON.stringify(job), groupId: job.robotId, ...extra });
+const run = (world: ReturnType<typeof fakeWorld>, messages: QueueMessage[]) => processPushJobs(messages, world.ports, rules, world.now() + 20_000);
+
+describe('processPushJobs', () => {
+  it("sends a robot's jobs in order; a retried one holds back that robot's later jobs and no other robot's", async () => {
+    const [a1, a2, a3] = [1, 2, 3].map((n) => jobFixture(n));
+    const b1 = jobFixture(1, 'robot-2');
+    const world = fakeWorld({ [a2.recordId]: ['retryable'] });
+    const result = await run(world, [a1, a2, a3, b1].map((job) => message(job)));
+    expect(world.sent.map((send) => send.msgUuid)).toEqual([a1.recordId, b1.recordId, a2.recordId]);
+    expect(result.failedMessageIds).toEqual([a2.recordId, a3.recordId]);
+    // both come back together, at the retry's time, in their order
+    expect(world.cameBack).toEqual([{ receiptHandles: [`handle-${a2.recordId}`, `handle-${a3.recordId}`], at: expect.any(Number) }]);
+    expect(world.records.get(a2.recordId)).toMatchObject({ status: 'queued', attempts: 1, attemptLog: [expect.objectContaining({ errmsg: 'answer retryable' })] });
+    expect(world.records.get(a3.recordId)).toBeUndefined();
+    expect(world.records.get(b1.recordId)).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('takes each send slot in the window before the POST, and sends a job whose slot is far off back to the queue until then', async () => {
+    const jobs = [1, 2, 3].map((n) => jobFixture(n));
+    const world = fakeWorld();
+    const result = await run(world, jobs.map((job) => message(job)));
+    // 2 per 10.5 s in these rules
+    expect(world.sent).toHaveLength(2);
+    expect(world.windows.get('robot-1')?.sends).toHaveLength(2);
+    expect(result.failedMessageIds).toEqual([jobs[2].recordId]);
+    expect(world.cameBack[0].at).toBe(world.now() + 10_500 - 2000);
+    expect(world.records.get(jobs[2].recordId)).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(world.metrics).toContain('PushThrottled');
+  });
+
+  it('waits inline for a slot that is close, then sends on it', async () => {
+    const world = fakeWorld();
+    const start = world.now();
+    world.windows.set('robot-1', { sends: [start - 9000, start - 8000], cooldownUntil: 0 });
+    const job = jobFixture(1);
+    const result = await run(world, [message(job)]);
+    expect(result.failedMessageIds).toEqual([]);
+    expect(world.sent).toEqual([{ robotId: 'robot-1', msgUuid: job.recordId, at: start - 9000 + 10_500 }]);
+  });
+
+  it('after a 130101 cools the robot down in its window and retries after the cooldown, as a throttle, not a failure', async () => {
+    const job = jobFixture(1);
+    const world = fakeWorld({ [job.recordId]: ['throttled'] });
+    const start = world.now();
+    await run(world, [message(job)]);
+    expect(world.windows.get('robot-1')?.cooldownUntil).toBe(start + 60_000);
+    expect(world.cameBack[0].at).toBeGreaterThanOrEqual(start + 60_000);
+    expect(world.records.get(job.recordId)).toMatchObject({ status: 'queued', attempts: 1 });
+  });
+
+  it('fails a push after the last attempt and parks its job in the dead-letter queue', async () => {
+    const job = jobFixture(1);
+    const world = fakeWorld({ [job.recordId]: ['retryable'] });
+    world.records.set(job.recordId, { ...({} as PushRecord), id: job.recordId, status: 'queued', attempts: 2, attemptLog: [], robotName: 'Sales', templateName: 'Daily', createdAt: 'x', updatedAt: 'x' } as PushRecord);
+    const result = await run(world, [message(job)]);
+    expect(result.failedMessageIds).toEqual([]);
+    expect(world.records.get(job.recordId)).toMatchObject({ status: 'failed', attempts: 3, errmsg: 'Gave up after 3 attempts; last: answer retryable' });
+    expect(world.deadLetters.map((entry) => JSON.parse(entry.body).recordId)).toEqual([job.recordId]);
+  });
+
+  it('sends a job queued twice once, and nothing for a record finished before', async () => {
+    const job = jobFixture(1);
+    const world = fakeWorld();
+    await run(world, [message(job), message(job, { messageId: 'copy', receiptHandle: 'copy' })]);
+    expect(world.sent).toHaveLength(1);
+    await run(world, [message(job, { messageId: 'later-copy' })]);
+    expect(world.sent).toHaveLength(1);
+  });
+
+  it('skips a disabled robot with its reason and sends nothing', async () => {
+    const job = jobFixture(1);
+    const world = fakeWorld();
+    world.robots.set('robot-1', robotFixture({ enabled: false }));
+    await run(world, [message(job)]);
+    expect(world.sent).toEqual([]);
+    expect(world.records.get(job.recordId)).toMatchObject({ status: 'skipped', errmsg: 'The robot is disabled' });
+  });
+
+  it('parks a message that is not a job in the dead-letter queue instead of failing it, and accepts fields it does not know', async () => {
+    const world = fakeWorld();
+    const newer = { ...jobFixture(1), v: 3, somethingNew: { a: 1 } };
+    const result = await run(world, [{ messageId: 'poison', receiptHandle: 'p', body: '{"recordId": 1}' }, message(newer as PushJob)]);
+    expect(result.failedMessageIds).toEqual([]);
+    expect(world.deadLetters).toEqual([{ body: '{"recordId": 1}', reason: expect.stringMatching(/not a push job/) }]);
+    expect(world.sent).toHaveLength(1);
+  });
+
+  it('moves a job from the previous standard queue onto the FIFO queue', async () => {
+    const world = fakeWorld();
+    const old = { ...jobFixture(1), recordExists: true, reservedSlotAt: 5 };
+    const result = await run(world, [message(old as PushJob, { fromLegacyQueue: true, groupId: undefined })]);
+    expect(result.failedMessageIds).toEqual([]);
+    expect(world.enqueued).toEqual([jobFixture(1)]);
+    expect(world.sent).toEqual([]);
+  });
+
+  it('brings every job back after a pause when the batch cannot read its robots and records', async () => {
+    const world = fakeWorld();
+    world.ports.readInputs = async () => {
+      throw new Error('DynamoDB is down');
+    };
+    const jobs = [jobFixture(1), jobFixture(1, 'robot-2')];
+    const result = await run(world, jobs.map((job) => message(job, { receiveCount: 3 })));
+    expect(result.failedMessageIds.sort()).toEqual(jobs.map((job) => job.recordId).sort());
+    expect(world.cameBack[0].at).toBe(world.now() + 8000);
+  });
+});
