@@ -1,14 +1,14 @@
 // Three projects: unit (pure logic), integration (real DynamoDB Local, fauxqs and the DingTalk simulator,
 // started once in globalSetup), e2e (the whole service through `npm start`).
 const transform = {
-  '^.+\\.[tj]s$': ['ts-jest', { diagnostics: false }],
+  '^.+\\.[tj]s$': ['ts-jest', { diagnostics: true, tsconfig: { isolatedModules: false } }],
 };
 // middy is ESM-only; let ts-jest compile it to CommonJS (middy's testing docs)
 const transformIgnorePatterns = ['node_modules/(?!(@middy)/)'];
 
 module.exports = {
   projects: [
-    { displayName: 'unit', testEnvironment: 'node', transform, transformIgnorePatterns, testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { displayName: 'unit', testEnvironment: 'node', transform, transformIgnorePatterns, testMatch: ['<rootDir>/test/unit/**/*.test.ts'], setupFiles: ['<rootDir>/test/support/unitEnvironment.ts'] },
     {
       displayName: 'integration',
       testEnvironment: 'node',

@@ -86,7 +86,7 @@ const sum = (seconds: Map<string, number>) => [...seconds.values()].reduce((tota
 export async function throughputBenchmark(): Promise<void> {
   const pipeline = await startPipeline({ environment: { DINGTALK_RATE_LIMIT: '1000000/60' } });
   try {
-    const robotIds = await createRobots(pipeline, robots, 'throughput');
+    await createRobots(pipeline, robots, 'throughput');
     const total = events * robots;
     const memory = memorySampler();
 

@@ -1,6 +1,6 @@
 // Masks DingTalk access tokens, signing secrets and signatures in any text that leaves the service.
 
-const accessTokenPattern = /(access_token(?:=|%3D|\\?"?\s*:\s*\\?"))([A-Za-z0-9_\-]{0,4})[A-Za-z0-9_\-%]*/gi;
+const accessTokenPattern = /(access_token(?:=|%3D|\\?"?\s*:\s*\\?"))([A-Za-z0-9_-]{0,4})[A-Za-z0-9_\-%]*/gi;
 const signPattern = /([?&]sign=)[^&"\s]+/gi;
 const secretPattern = /\bSEC[A-Za-z0-9]{6,}/g;
 

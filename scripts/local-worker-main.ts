@@ -5,9 +5,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { startQueuePoller } from './local-stack';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const worker = require('../functions/worker') as { handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const sweeper = require('../functions/sweeper') as { handler: (event: unknown, context: Context) => Promise<unknown> };
 
 /** Lambda's limit for this function (serverless.yml: workerTimeoutSeconds). */

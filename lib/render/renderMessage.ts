@@ -3,7 +3,7 @@ import { maxMessageBytes, messageBytes, visibleText, type AtSettings, type DingT
 import type { TemplateInput } from '../../schemas/template';
 import { renderMustache } from './boundedMustache';
 
-export interface RenderableTemplate extends TemplateInput {}
+export type RenderableTemplate = TemplateInput;
 
 export interface ReportView {
   eventId?: string;

@@ -275,10 +275,8 @@ describe('delivery pipeline', () => {
     worker = startWorker();
     await settled(published.body.eventId, 1);
     // loaded late: the service reads its configuration at load
-    /* eslint-disable @typescript-eslint/no-require-imports */
     const { processPushJobs } = require('../../lib/delivery/processPushJobs') as typeof import('../../lib/delivery/processPushJobs');
     const { deliveryPorts, deliveryRules } = require('../../lib/delivery/deliveryPorts') as typeof import('../../lib/delivery/deliveryPorts');
-    /* eslint-enable @typescript-eslint/no-require-imports */
     // only the record can tell the copy that its push was sent
     const result = await processPushJobs([{ messageId: 'again', receiptHandle: 'gone', body, groupId: r.id, receiveCount: 2 }], deliveryPorts(() => undefined), deliveryRules, Date.now() + 20_000);
     expect(result.failedMessageIds).toEqual([]);

@@ -89,7 +89,6 @@ it('queues nothing twice when a fan-out page job is delivered twice', async () =
   const report = { eventId, reportId, reportName: 'Twice', data: { n: 2 } };
   expect((await api('POST', '/events/report-ready', { token: publisherToken, body: report })).body.jobs).toBe(30);
   // SQS delivers at least once: hand the worker the same page job a second time, as a redelivery would
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { handler } = require('../../functions/worker') as { handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> };
   const pageJob = JSON.stringify({ kind: 'fanOut', report, from: { partition: 0, after: await firstPageEnd(reportId) } });
   const worker = startWorker();
@@ -108,7 +107,6 @@ it('queues nothing twice when a fan-out page job is delivered twice', async () =
 
 /** The subscription key after the intake's first page (20 robots): where the first page job starts. */
 async function firstPageEnd(reportId: string) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { robotsStore } = require('../../lib/store/robotsStore') as typeof import('../../lib/store/robotsStore');
   const page = await robotsStore.subscribersPage(reportId, undefined, 20);
   return page.next?.after;

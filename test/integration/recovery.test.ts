@@ -21,11 +21,9 @@ const publish = (reportId: string) => api('POST', '/events/report-ready', { toke
 const recordOf = async (eventId: string) => (await api('GET', `/push-records?eventId=${eventId}`)).body.items[0];
 /** The id the worker gives the record of an event's push to a robot (loaded late: the service reads its configuration at load). */
 const pushRecordId = (eventId: string, robotId: string): string =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('../../lib/events/publishReportReady') as typeof import('../../lib/events/publishReportReady')).pushRecordId(eventId, robotId);
 
 const sendWindowOf = async (robotId: string) =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   (await (require('../../lib/store/deliveryInputs') as typeof import('../../lib/store/deliveryInputs')).readDeliveryInputs([{ robotId, recordId: 'none' }])).windows.get(robotId);
 
 describe('recovery', () => {
@@ -111,7 +109,6 @@ describe('recovery', () => {
     const published = await publish(reportId);
     // the worker creates the record with its first write: the job names it
     const goodJob = JSON.stringify({ recordId: pushRecordId(published.body.eventId, robot.id), robotId: robot.id, report: { eventId: published.body.eventId, reportId, reportName: 'Ops' } });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { handler } = require('../../functions/worker') as { handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> };
     const event = {
       Records: [
@@ -136,11 +133,9 @@ describe('the sweeper', () => {
     const sqs = localSqsClient();
     await sqs.send(new PurgeQueueCommand({ QueueUrl: process.env.PUSH_QUEUE_URL }));
     sqs.destroy();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { newQueuedRecord, recordsStore } = require('../../lib/store/recordsStore') as typeof import('../../lib/store/recordsStore');
     const eventId = published.body.eventId;
     await recordsStore.putMany([newQueuedRecord({ id: pushRecordId(eventId, robot.id), eventId, reportId, reportName: 'Ops', robotId: robot.id, robotName: robot.name, templateId: robot.templateId, templateName: 'Ops' })]);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { requeueUnfinishedRecords } = require('../../lib/delivery/requeueUnfinished') as typeof import('../../lib/delivery/requeueUnfinished');
     expect(await requeueUnfinishedRecords(60_000)).toBe(0); // too fresh to be stale
     expect(await requeueUnfinishedRecords(0)).toBeGreaterThanOrEqual(1);
@@ -157,7 +152,6 @@ describe('the sweeper', () => {
     const { robot, reportId, token } = await setup('resume');
     const eventId = randomUUID();
     // a fan-out that died after claiming the event: the event item alone, long ago
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { eventsStore } = require('../../lib/store/eventsStore') as typeof import('../../lib/store/eventsStore');
     await eventsStore.begin({ eventId, reportId, reportName: 'Ops' });
     const inFlight = await api('POST', '/events/report-ready', { token: publisherToken, body: { eventId, reportId, reportName: 'Ops' } });

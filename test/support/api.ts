@@ -69,7 +69,6 @@ export async function api<T = any>(method: string, pathWithQuery: string, option
     body: options.bodyBytes?.toString('base64') ?? options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     isBase64Encoded: options.bodyBytes !== undefined,
   } as unknown as APIGatewayProxyEventV2;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { handler } = require(route.handlerPath) as { handler: Handler };
   const result = await handler(event, { awsRequestId: 'test' } as Context);
   const raw = result.body ?? '';

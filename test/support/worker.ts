@@ -3,7 +3,6 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { startQueuePoller } from '../../scripts/local-stack';
 
 export function startWorker(options: { concurrency?: number } = {}) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { handler } = require('../../functions/worker') as { handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> };
   return startQueuePoller({
     sqsEndpoint: process.env.SQS_ENDPOINT as string,

@@ -1,0 +1,26 @@
+// The linter `.ci/run` runs before the tests: ESLint's and typescript-eslint's recommended rules on the TypeScript.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.esbuild/**', '.serverless/**', 'coverage/**', 'console/**', '*.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      // a leading underscore marks what is left out on purpose (`const { secret: _secret, ...view } = robot`)
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
+    },
+  },
+  {
+    // tests, benchmarks and the local scripts load service modules late with require(), after setting the
+    // environment those modules read at load (each test file gets its own table and queues)
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // JSON answers of the API under test, and serverless.yml's CloudFormation read as plain data
+    files: ['test/**/*.ts', 'scripts/local-resources.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+);
