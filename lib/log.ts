@@ -1,26 +1,34 @@
-// Structured JSON logging. Everything logged passes through redactSecrets first, so a stray token never lands in a log.
+// Structured JSON logging through Powertools' Logger. Its formatter passes every line through
+// redactSecrets, so access tokens, signatures and SEC secrets are masked by the logger itself.
+import { LogFormatter, LogItem, Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { redactSecrets } from './redact';
 
-type Level = 'debug' | 'info' | 'warn' | 'error';
-const levelOrder: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-// 'warning' is the Serverless Framework's name for warn: `npm start` sets it so serverless-offline's own
-// logger (which reads the same variable) quiets too
-const configuredLevel = process.env.LOG_LEVEL === 'warning' ? 'warn' : (process.env.LOG_LEVEL as Level | undefined);
-const threshold = levelOrder[configuredLevel ?? 'info'] ?? levelOrder.info;
-
-function write(level: Level, message: string, fields: Record<string, unknown>): void {
-  if (levelOrder[level] < threshold) return;
-  const line = JSON.stringify({ level, time: new Date().toISOString(), message, ...fields }, (_key, value) =>
-    value instanceof Error ? { name: value.name, message: value.message } : value,
-  );
-  const output = redactSecrets(line) + '\n';
-  if (level === 'error' || level === 'warn') process.stderr.write(output);
-  else process.stdout.write(output);
+class RedactingLogFormatter extends LogFormatter {
+  formatAttributes(attributes: UnformattedAttributes, additionalLogAttributes: LogAttributes): LogItem {
+    const line = {
+      level: attributes.logLevel.toLowerCase(),
+      time: this.formatTimestamp(attributes.timestamp),
+      message: attributes.message,
+      service: attributes.serviceName,
+      ...(attributes.lambdaContext && { requestId: attributes.lambdaContext.awsRequestId }),
+      ...additionalLogAttributes,
+    };
+    // errors as name and message only: stack traces and SDK internals stay out of the logs
+    const text = JSON.stringify(line, (_key, value: unknown) => (value instanceof Error ? { name: value.name, message: value.message } : value));
+    return new LogItem({ attributes: JSON.parse(redactSecrets(text)) as LogAttributes });
+  }
 }
 
+// 'warning' is the Serverless Framework's name for warn: `npm start` sets it so serverless-offline's own
+// logger (which reads the same variable) quiets too
+const levels: Record<string, 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', warning: 'WARN', error: 'ERROR' };
+
+const logger = new Logger({ serviceName: 'dingpush', logLevel: levels[process.env.LOG_LEVEL ?? 'info'] ?? 'INFO', logFormatter: new RedactingLogFormatter() });
+
 export const log = {
-  debug: (message: string, fields: Record<string, unknown> = {}) => write('debug', message, fields),
-  info: (message: string, fields: Record<string, unknown> = {}) => write('info', message, fields),
-  warn: (message: string, fields: Record<string, unknown> = {}) => write('warn', message, fields),
-  error: (message: string, fields: Record<string, unknown> = {}) => write('error', message, fields),
+  debug: (message: string, fields: Record<string, unknown> = {}) => logger.debug(message, fields),
+  info: (message: string, fields: Record<string, unknown> = {}) => logger.info(message, fields),
+  warn: (message: string, fields: Record<string, unknown> = {}) => logger.warn(message, fields),
+  error: (message: string, fields: Record<string, unknown> = {}) => logger.error(message, fields),
 };

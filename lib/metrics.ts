@@ -1,37 +1,25 @@
-// CloudWatch metrics as Embedded Metric Format log lines: no API calls, one line per worker batch.
+// CloudWatch metrics as Embedded Metric Format lines through Powertools: no API calls, one document per
+// worker batch, namespace dingpush with the one dimension Stage that serverless.yml's alarm reads.
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { config } from './config';
 
-type Unit = 'Count' | 'Milliseconds' | 'Seconds';
+type Unit = 'Count' | 'Milliseconds';
 
 export class MetricsBatch {
-  private values = new Map<string, { unit: Unit; values: number[] }>();
+  private readonly metrics = new Metrics({ namespace: 'dingpush' });
 
-  constructor(private readonly enabled = config.metricsEnabled) {}
-
-  add(name: string, value: number, unit: Unit = 'Count'): void {
-    const metric = this.values.get(name) ?? { unit, values: [] };
-    metric.values.push(value);
-    this.values.set(name, metric);
+  constructor(private readonly enabled = config.metricsEnabled) {
+    // Powertools adds a `service` dimension by default; the alarms match on Stage alone
+    this.metrics.clearDefaultDimensions();
+    this.metrics.setDefaultDimensions({ Stage: config.stage });
   }
 
-  /** Writes the batch (if anything was recorded) as one EMF document. */
-  flush(write: (line: string) => void = (line) => process.stdout.write(line + '\n')): void {
-    if (this.values.size === 0 || !this.enabled) return;
-    const document: Record<string, unknown> = {
-      _aws: {
-        Timestamp: Date.now(),
-        CloudWatchMetrics: [
-          {
-            Namespace: 'dingpush',
-            Dimensions: [['Stage']],
-            Metrics: [...this.values].map(([name, { unit }]) => ({ Name: name, Unit: unit })),
-          },
-        ],
-      },
-      Stage: config.stage,
-    };
-    for (const [name, { values }] of this.values) document[name] = values.length === 1 ? values[0] : values;
-    write(JSON.stringify(document));
-    this.values.clear();
+  add(name: string, value: number, unit: Unit = 'Count'): void {
+    if (this.enabled) this.metrics.addMetric(name, MetricUnit[unit], value);
+  }
+
+  /** Writes the batch (if anything was recorded) as one EMF document on stdout. */
+  flush(): void {
+    if (this.enabled && this.metrics.hasStoredMetrics()) this.metrics.publishStoredMetrics();
   }
 }
