@@ -13,7 +13,7 @@ import type { Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
 import { validateBody } from '../validation/validate';
 import { afterAttempt, decidePushStep, type DeliveryRules } from './decidePushStep';
-import { withSend, type SendWindowState } from './sendWindow';
+import { earliestSlot, lateToleranceMs, withSend, type SendWindowState } from './sendWindow';
 
 export interface QueueMessage {
   messageId: string;
@@ -188,12 +188,18 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
   }
   const sendingRobot = robot as Robot;
   const usedTemplate = template as Template;
-  const slotAt = step.kind === 'wait-inline' ? step.slotAt : ports.now();
-  // the slot is taken before the POST: a worker that dies after sending must not leave the window short
-  const taken = withSend(window, slotAt, rules.limit);
-  await ports.putWindow(job.robotId, taken);
+  // The slot is written into the window before the POST: a worker that dies after sending must not leave
+  // the window short. A write slow enough to make the send late writes a later time (the first was never used).
+  let slotAt = step.kind === 'wait-inline' ? step.slotAt : ports.now();
+  let taken: SendWindowState;
+  for (;;) {
+    taken = withSend(window, slotAt, rules.limit);
+    await ports.putWindow(job.robotId, taken);
+    await ports.sleep(slotAt - ports.now());
+    if (ports.now() - slotAt <= lateToleranceMs(rules.limit)) break;
+    slotAt = earliestSlot(window.sends, ports.now(), rules.limit);
+  }
   inputs.windows.set(job.robotId, taken);
-  await ports.sleep(slotAt - ports.now());
 
   const result = await ports.send(step.message, sendingRobot);
   ports.metric('DingTalkLatency', result.durationMs, 'Milliseconds');

@@ -28,3 +28,11 @@ export function earliestSlot(sends: number[], now: number, limit: SendWindowLimi
 export function withSend(window: SendWindowState, at: number, limit: SendWindowLimit): SendWindowState {
   return { ...window, sends: [...window.sends, at].sort((a, b) => a - b).slice(-limit.messages) };
 }
+
+/**
+ * How late a send may start after the time written for it: half the margin. The other half covers the
+ * POST's way to DingTalk, so arrivals never come closer than a window to the sends they are counted from.
+ */
+export function lateToleranceMs(limit: SendWindowLimit): number {
+  return Math.max(10, Math.floor(limit.marginMs / 2));
+}

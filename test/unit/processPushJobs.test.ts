@@ -93,6 +93,23 @@ describe('processPushJobs', () => {
     expect(world.sent).toEqual([{ robotId: 'robot-1', msgUuid: job.recordId, at: start - 9000 + 10_500 }]);
   });
 
+  it('writes a later send time when writing the window made the send late, so no send starts after the time counted for it', async () => {
+    const world = fakeWorld();
+    const put = world.ports.putWindow;
+    let writes = 0;
+    // the first window write takes a second (a stalled database): far past the 250 ms the margin allows
+    world.ports.putWindow = async (robotId, window) => {
+      if (writes++ === 0) await world.ports.sleep(1000);
+      return put(robotId, window);
+    };
+    const started = world.now();
+    await run(world, [message(jobFixture(1))]);
+    expect(writes).toBe(2);
+    const [send] = world.sent;
+    expect(world.windows.get('robot-1')?.sends).toEqual([send.at]);
+    expect(send.at).toBeGreaterThanOrEqual(started + 1000);
+  });
+
   it('after a 130101 cools the robot down in its window and retries after the cooldown, as a throttle, not a failure', async () => {
     const job = jobFixture(1);
     const world = fakeWorld({ [job.recordId]: ['throttled'] });
