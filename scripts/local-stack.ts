@@ -93,6 +93,10 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
 
 /** fauxqs is ESM-only, so it runs as a child process (which also lets tests stop and restart it). */
 export async function startSqsEmulator(options: { port?: number } = {}): Promise<RunningService & { process: ChildProcess }> {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 5)) {
+    throw new Error(`The queue emulator (fauxqs 2) needs Node 22.5 or newer (node:sqlite); this is Node ${process.versions.node}. Run through npm (npm start, npm test, npm run bench): npm puts the Node 22 that npm install brought in node_modules/.bin first on PATH.`);
+  }
   const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, [join(__dirname, '..', 'node_modules', 'fauxqs', 'dist', 'cli.js')], {
     env: { ...process.env, FAUXQS_PORT: String(port), FAUXQS_HOST: 'localhost', FAUXQS_LOGGER: 'false' },
