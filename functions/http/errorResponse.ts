@@ -10,6 +10,7 @@ const statusByCode: Record<ErrorCode, number> = {
   Forbidden: 403,
   NotFound: 404,
   Conflict: 409,
+  EventIdReused: 409,
   PayloadTooLarge: 413,
   Unprocessable: 422,
 };

@@ -5,7 +5,7 @@ import type { ReportReadyEvent } from '../../schemas/event';
 import type { FanOutJob, PushJob } from '../../schemas/pushJob';
 import { config } from '../config';
 import { forEachConcurrently } from '../concurrency';
-import { conflict, validationFailed } from '../errors';
+import { conflict, eventIdReused, validationFailed } from '../errors';
 import { log } from '../log';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { eventsStore, type StoredReport } from '../store/eventsStore';
@@ -33,7 +33,10 @@ export function pushRecordId(eventId: string, robotId: string): string {
 export async function publishReportReady(event: ReportReadyEvent): Promise<IntakeResult> {
   const explicitRobots = event.robotIds ? await explicitSubscribers(event.robotIds) : undefined;
   const { robotIds: _robotIds, ...report } = event;
-  const seen = await eventsStore.begin(report);
+  const payloadHash = hashOfPayload(event);
+  const seen = await eventsStore.begin(report, payloadHash);
+  // the same eventId for another report is a publisher's bug: refuse it rather than drop the report
+  if (seen && (seen.payloadHash ? seen.payloadHash !== payloadHash : canonicalJson(seen.report) !== canonicalJson(report))) throw eventIdReused(event.eventId);
   if (seen) {
     if (seen.status === 'queued') return { eventId: event.eventId, jobs: seen.jobs ?? 0, duplicate: true };
     // Still fanning out: either another request is at it, or it crashed. Never answer "done" before the
@@ -48,6 +51,15 @@ export async function publishReportReady(event: ReportReadyEvent): Promise<Intak
   log.info('report event queued', { eventId: event.eventId, reportId: event.reportId, jobs, correlationId: event.eventId });
   return { eventId: event.eventId, jobs, duplicate: Boolean(seen) };
 }
+
+/** JSON with every object's keys sorted: the same event however its publisher ordered the fields. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, part: unknown) =>
+    part && typeof part === 'object' && !Array.isArray(part) ? Object.fromEntries(Object.entries(part).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : part,
+  );
+}
+
+const hashOfPayload = (event: ReportReadyEvent) => createHash('sha256').update(canonicalJson(event)).digest('base64url');
 
 async function explicitSubscribers(robotIds: string[]): Promise<Subscriber[]> {
   const robots = await robotsStore.getMany(robotIds);

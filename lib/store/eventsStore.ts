@@ -15,13 +15,15 @@ export interface EventEntry {
   status: 'fanning-out' | 'queued';
   jobs?: number;
   startedAt: number;
+  /** sha256 of the event as published (robotIds included), so a reused eventId is told apart; absent on older items. */
+  payloadHash?: string;
 }
 
 export const eventsStore = {
   /** Claims the eventId; returns the existing entry if the event was seen before. */
-  async begin(report: StoredReport): Promise<EventEntry | undefined> {
+  async begin(report: StoredReport, payloadHash?: string): Promise<EventEntry | undefined> {
     const { eventId, reportId } = report;
-    const entry: EventEntry = { eventId, reportId, report, status: 'fanning-out', startedAt: Date.now() };
+    const entry: EventEntry = { eventId, reportId, report, status: 'fanning-out', startedAt: Date.now(), ...(payloadHash && { payloadHash }) };
     try {
       await dynamodb.send(
         new PutCommand({

@@ -96,7 +96,7 @@ describe('delivery pipeline', () => {
     }
   });
 
-  it('is idempotent on eventId', async () => {
+  it('is idempotent on eventId, and refuses the eventId reused for a different payload', async () => {
     const t = await template({ msgType: 'text', text: 'hi {{reportName}}' });
     const reportId = `dup-${randomUUID()}`;
     const r = await robot(t.id, {}, { reports: [reportId] });
@@ -105,6 +105,13 @@ describe('delivery pipeline', () => {
     const second = await publish({ eventId, reportId });
     expect(first.body).toEqual({ eventId, jobs: 1, duplicate: false });
     expect(second.body).toEqual({ eventId, jobs: 1, duplicate: true });
+    // the same event with its fields in another order is the same event
+    const reordered = await api('POST', '/events/report-ready', { token: publisherToken, body: { reportId, reportName: 'Daily sales', eventId } });
+    expect(reordered.body).toEqual({ eventId, jobs: 1, duplicate: true });
+    // the same eventId for a different report is refused, naming it, and queues nothing
+    const reused = await publish({ eventId, reportId, data: { total: 1 } });
+    expect(reused.status).toBe(409);
+    expect(reused.body.error).toMatchObject({ code: 'EventIdReused', message: expect.stringContaining(eventId), details: [{ path: '/eventId', message: expect.any(String) }] });
     await settled(eventId, 1);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await simulator.messages(r.token)).toHaveLength(1);
