@@ -4,7 +4,7 @@ import type { DraftPreviewInput, ListTemplatesQuery, TemplateInput, TemplatePrev
 import { maxMessageBytes, type DingTalkMessage } from '../dingtalk/messages';
 import { notFound, validationFailed, type ErrorDetail } from '../errors';
 import { mustacheSyntaxError } from '../render/boundedMustache';
-import { checkMessage, renderMessage } from '../render/renderMessage';
+import { checkMessage, renderMessage, type ReportView } from '../render/renderMessage';
 import { robotsStore } from '../store/robotsStore';
 import { templatesStore, type Template } from '../store/templatesStore';
 
@@ -96,11 +96,28 @@ export async function previewDraft(input: DraftPreviewInput): Promise<Preview> {
   return preview(normalize(input.template), input);
 }
 
+const eventFields = new Set(['eventId', 'reportId', 'reportName', 'occurredAt', 'url']);
+
+/**
+ * The report event a push would render, from a sample event (`{reportName, url, data: {...}}`, as the BI
+ * platform sends it). Missing event fields get placeholders; fields no event has are taken as report
+ * data, so the flat form `{total: 42}` renders as `{data: {total: 42}}` would.
+ */
+function sampleReport(sample: Record<string, unknown>): ReportView {
+  const event: Record<string, unknown> = {};
+  const data: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(sample)) {
+    if (eventFields.has(name)) event[name] = value;
+    else if (name !== 'data') data[name] = value;
+  }
+  const nested = sample.data && typeof sample.data === 'object' && !Array.isArray(sample.data) ? (sample.data as Record<string, unknown>) : {};
+  return { eventId: 'preview', reportId: 'preview', reportName: 'Preview', ...event, data: { ...data, ...nested } };
+}
+
 async function preview(template: TemplateInput, input: TemplatePreviewInput): Promise<Preview> {
   const robot = input.robotId ? await robotsStore.get(input.robotId) : undefined;
   if (input.robotId && !robot) throw validationFailed(`No robot with id ${input.robotId}`, [{ path: '/robotId', message: 'does not name an existing robot' }]);
-  const data = (input.data ?? {}) as Record<string, unknown>;
-  const report = { eventId: 'preview', reportId: 'preview', reportName: 'Preview', ...data, data };
+  const report = sampleReport((input.data ?? {}) as Record<string, unknown>);
   const message = renderMessage(template, report, robot ?? {});
   const check = checkMessage(message, robot ?? {});
   const warnings = [...check.problems];

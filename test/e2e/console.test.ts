@@ -38,7 +38,7 @@ it('lets an admin manage robots and templates and inspect what was pushed', asyn
   await page.getByRole('button', { name: 'Templates' }).click();
   await page.getByRole('button', { name: 'New template' }).click();
   await page.locator('#template-name').fill('Console sales');
-  await page.getByLabel('Sample report event data (JSON)').fill('{"revenue": "¥42"}');
+  await page.getByLabel('Sample report event (JSON)').fill('{"reportName": "Daily sales", "data": {"revenue": "¥42"}}');
   await page.locator('#preview strong', { hasText: '¥42' }).waitFor();
   await page.screenshot({ path: join(docs, 'console-templates.png') });
   await page.locator('#template-form').getByRole('button', { name: 'Save' }).click();

@@ -66,6 +66,19 @@ describe('templates API', () => {
     expect((await api('DELETE', `/templates/${template.body.id}`)).status).toBe(204);
   });
 
+  it('previews a sample report event exactly as a push of that event renders it', async () => {
+    const template = await api('POST', '/templates', { body: { name: `Sample ${Date.now()}`, msgType: 'text', text: '{{reportName}}: {{data.total}} / {{total}} {{{url}}}' } });
+    const sample = { reportName: 'Sales', url: 'https://bi.example/r?id=1', data: { total: 42 } };
+    const preview = await api('POST', `/templates/${template.body.id}/preview`, { body: { data: sample } });
+    expect(preview.body.message).toEqual({ msgtype: 'text', text: { content: 'Sales: 42 / 42 https://bi.example/r?id=1' } });
+    // what the worker renders for the same event
+    const { renderMessage } = require('../../lib/render/renderMessage') as typeof import('../../lib/render/renderMessage');
+    expect(preview.body.message).toEqual(renderMessage(template.body, { eventId: 'e', reportId: 'r', ...sample }));
+    // the flat form: fields no event has are the report's data
+    const flat = await api('POST', `/templates/${template.body.id}/preview`, { body: { data: { total: 7 } } });
+    expect(flat.body.message.text.content).toBe('Preview: 7 / 7 ');
+  });
+
   it('previews the exact DingTalk body with bytes and warnings', async () => {
     const template = await api('POST', '/templates', { body: { ...markdown, name: 'Preview me' } });
     const preview = await api('POST', `/templates/${template.body.id}/preview`, { body: { data: { revenue: '¥1,234' } } });
