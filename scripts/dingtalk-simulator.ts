@@ -27,6 +27,8 @@ export interface ReceivedMessage {
   token: string;
   at: number;
   body: Record<string, unknown>;
+  /** The body exactly as it arrived. */
+  raw: string;
   msgUuid?: string;
 }
 
@@ -244,7 +246,7 @@ export class DingTalkSimulator {
       if (!this.seenUuids.has(token)) this.seenUuids.set(token, new Set());
       this.seenUuids.get(token)!.add(msgUuid);
     }
-    this.messages.push({ token, at: Date.now(), body, ...(msgUuid && { msgUuid }) });
+    this.messages.push({ token, at: Date.now(), body, raw: raw.toString('utf8'), ...(msgUuid && { msgUuid }) });
     this.options.log?.(`delivered ${String(body.msgtype)} to robot ${token.slice(0, 4)}****`);
     return answers.ok;
   }

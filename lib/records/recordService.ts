@@ -10,13 +10,15 @@ import { templatesStore } from '../store/templatesStore';
 
 /** The list view: everything but the content and the internals. */
 export function toRecordSummary(record: PushRecord) {
-  const { content: _content, template: _template, response: _response, attemptLog: _log, expiresAt: _expires, ...summary } = record;
+  const { content: _content, contentBytes: _bytes, template: _template, response: _response, attemptLog: _log, expiresAt: _expires, ...summary } = record;
   return summary;
 }
 
 export function toRecordDetail(record: PushRecord) {
   const { expiresAt: _expires, ...detail } = record;
-  return { ...detail, content: record.content ?? null, template: record.template ?? null, response: record.response ?? null };
+  // older records kept the body as a map: its size as sent is the size of its JSON text
+  const contentBytes = record.contentBytes ?? (record.content ? Buffer.byteLength(JSON.stringify(record.content)) : null);
+  return { ...detail, content: record.content ?? null, contentBytes, template: record.template ?? null, response: record.response ?? null };
 }
 
 function normalizeTime(value: string | undefined, name: string): string | undefined {

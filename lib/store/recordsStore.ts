@@ -46,6 +46,8 @@ export interface PushRecord {
   sentAt?: string;
   resendOf?: string;
   content?: DingTalkMessage;
+  /** Bytes of the body as sent (UTF-8). */
+  contentBytes?: number;
   template?: TemplateSnapshot;
   response?: unknown;
   attemptLog: AttemptLogEntry[];
@@ -169,8 +171,12 @@ export const recordsStore = {
     if (!summary) return undefined;
     const content = Items.find((item) => item.sk === 'CONTENT');
     const record = fromRecordItem(summary);
-    // records written before DingTalk's answer moved to the summary kept it with the content
-    return { ...record, ...(content && { content: content.content, template: content.template, response: record.response ?? content.response }) };
+    if (!content) return record;
+    // the body is kept as the exact text sent, so it comes back with its keys in the order DingTalk got
+    // them; items written before that hold a map (and, older still, DingTalk's answer)
+    const sent = typeof content.contentText === 'string' ? (JSON.parse(content.contentText) as DingTalkMessage) : (content.content as DingTalkMessage | undefined);
+    const contentBytes = typeof content.contentText === 'string' ? Buffer.byteLength(content.contentText) : undefined;
+    return { ...record, ...(sent && { content: sent }), ...(contentBytes !== undefined && { contentBytes }), template: content.template as TemplateSnapshot | undefined, response: record.response ?? content.response };
   },
 
   /**
@@ -401,8 +407,9 @@ function decodeTimeCursor(cursor: string | undefined): string | undefined {
   throw badRequest('The cursor is not one this API issued; start again without it', [{ path: '/cursor', message: 'is not a cursor from a previous page of this list' }]);
 }
 
-function contentItem(id: string, content: { content?: DingTalkMessage; template?: TemplateSnapshot }) {
-  return { ...keys.recordContent(id), ...content, expiresAt: Math.floor(Date.now() / 1000) + config.recordRetentionDays * 86_400 };
+/** The body as the exact text sent (the DingTalk client sends JSON.stringify of the same message). */
+function contentItem(id: string, { content, template }: { content?: DingTalkMessage; template?: TemplateSnapshot }) {
+  return { ...keys.recordContent(id), ...(content && { contentText: JSON.stringify(content) }), ...(template && { template }), expiresAt: Math.floor(Date.now() / 1000) + config.recordRetentionDays * 86_400 };
 }
 
 async function putContent(id: string, content: { content?: DingTalkMessage; template?: TemplateSnapshot }): Promise<void> {

@@ -86,6 +86,9 @@ describe('delivery pipeline', () => {
       expect(received[0].body).toEqual({ ...expectedBodies[index], msgUuid: record.id });
       const detail = await api('GET', `/push-records/${record.id}`);
       expect(detail.body.content).toEqual(received[0].body);
+      // byte for byte: the same text, keys in the order DingTalk received them
+      expect(JSON.stringify(detail.body.content)).toBe(received[0].raw);
+      expect(detail.body.contentBytes).toBe(Buffer.byteLength(received[0].raw));
       expect(detail.body.template).toMatchObject({ id: templates[index].id, version: 1, msgType: templates[index].msgType });
       expect(detail.body.attemptLog).toHaveLength(1);
       expect(detail.body.attemptLog[0]).toMatchObject({ httpStatus: 200, errcode: 0 });
