@@ -1,11 +1,14 @@
-// The linter `.ci/run` runs before the tests: ESLint's and typescript-eslint's recommended rules on the TypeScript.
+// The linter `.ci/run` runs before the tests: ESLint's and typescript-eslint's recommended rules.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.esbuild/**', '.serverless/**', 'coverage/**', 'console/**', '*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // the plain-JavaScript launchers in scripts/ run on Node
+  { files: ['scripts/**/*.mjs'], languageOptions: { globals: globals.node } },
   {
     rules: {
       // a leading underscore marks what is left out on purpose (`const { secret: _secret, ...view } = robot`)

@@ -133,6 +133,10 @@ export class DingTalkSimulator {
     return this.messages.filter((message) => message.token === token);
   }
 
+  requestsFor(token: string): RequestLogEntry[] {
+    return this.requests.filter((request) => request.token === token);
+  }
+
   reset(): void {
     this.messages.length = 0;
     this.requests.length = 0;
@@ -296,7 +300,7 @@ export class DingTalkSimulator {
       for (const entry of this.requests) byErrcode[String(entry.errcode ?? `http${entry.httpStatus}`)] = (byErrcode[String(entry.errcode ?? `http${entry.httpStatus}`)] ?? 0) + 1;
       return json(200, { requests: this.requests.length, messages: this.messages.length, distinctMessages: new Set(this.messages.map((m) => m.msgUuid ?? m.at)).size, byErrcode });
     }
-    if (route === 'GET /_sim/requests') return json(200, { items: token ? this.requests.filter((r) => r.token === token) : this.requests });
+    if (route === 'GET /_sim/requests') return json(200, { items: token ? this.requestsFor(token) : this.requests });
     if (route === 'POST /_sim/faults') {
       if (!token || !this.robots.has(token)) return json(404, { error: 'register the robot first, then pass ?access_token=' });
       this.setFaults(token, body as { rates?: FaultRates; next?: FaultKind[] });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import yaml from 'js-yaml';
 
 export interface LocalResourceOptions {
@@ -61,6 +61,19 @@ export async function ensureLocalTable(options: Pick<LocalResourceOptions, 'dyna
   dynamodb.destroy();
 }
 
+/** A queue kept in DATA_DIR by an earlier version may differ in an attribute: it gets this version's (FIFO-ness cannot change). */
+async function createOrUpdateQueue(sqs: SQSClient, name: string, attributes: Record<string, string>): Promise<{ QueueUrl?: string }> {
+  try {
+    return await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  } catch (error) {
+    if ((error as Error).name !== 'QueueNameExists' && (error as Error).name !== 'QueueAlreadyExists') throw error;
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+    const { FifoQueue: _fifo, DeduplicationScope: _scope, FifoThroughputLimit: _limit, ...changeable } = attributes;
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: changeable }));
+    return { QueueUrl };
+  }
+}
+
 export async function ensureLocalQueues(options: Omit<LocalResourceOptions, 'dynamodbEndpoint' | 'tableName'>): Promise<{ pushQueueUrl: string; deadLetterQueueUrl: string }> {
   const resources = serverlessResources();
   const sqs = new SQSClient({ endpoint: options.sqsEndpoint, region: options.region ?? 'us-east-1', credentials });
@@ -72,9 +85,7 @@ export async function ensureLocalQueues(options: Omit<LocalResourceOptions, 'dyn
     }
     return attributes;
   };
-  const deadLetter = await sqs.send(
-    new CreateQueueCommand({ QueueName: options.pushDeadLetterQueueName, Attributes: queueAttributes(resources.PushJobsFifoDeadLetterQueue.Properties) }),
-  );
+  const deadLetter = await createOrUpdateQueue(sqs, options.pushDeadLetterQueueName, queueAttributes(resources.PushJobsFifoDeadLetterQueue.Properties));
   const deadLetterArn = (
     await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetter.QueueUrl, AttributeNames: ['QueueArn'] }))
   ).Attributes?.QueueArn as string;
@@ -83,7 +94,7 @@ export async function ensureLocalQueues(options: Omit<LocalResourceOptions, 'dyn
   if (options.queueOverrides?.VisibilityTimeout !== undefined) attributes.VisibilityTimeout = String(options.queueOverrides.VisibilityTimeout);
   const maxReceiveCount = options.queueOverrides?.maxReceiveCount ?? pushProperties.RedrivePolicy.maxReceiveCount;
   attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: String(maxReceiveCount) });
-  const push = await sqs.send(new CreateQueueCommand({ QueueName: options.pushQueueName, Attributes: attributes }));
+  const push = await createOrUpdateQueue(sqs, options.pushQueueName, attributes);
   sqs.destroy();
   return { pushQueueUrl: push.QueueUrl as string, deadLetterQueueUrl: deadLetter.QueueUrl as string };
 }

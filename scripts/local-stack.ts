@@ -62,11 +62,11 @@ function dynamoDbLocalArguments(port: number, dataDir: string | undefined): stri
   return ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', '-disableTelemetry', '-sharedDb', '-port', String(port), ...(dataDir ? ['-dbPath', resolve(dataDir)] : ['-inMemory'])];
 }
 
-export async function startDynamoDbLocal(options: { port?: number; dataDir?: string } = {}): Promise<RunningService & { process: ChildProcess }> {
+export async function startDynamoDbLocal(options: { port?: number; dataDir?: string; detached?: boolean } = {}): Promise<RunningService & { process: ChildProcess }> {
   assertJavaAvailable();
   const port = options.port ?? (await freePort());
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const child = spawn('java', [...dynamoDbLocalArguments(port, options.dataDir)], { cwd: dynamoDbLocalHome(), stdio: 'pipe' });
+  const child = spawn('java', [...dynamoDbLocalArguments(port, options.dataDir)], { cwd: dynamoDbLocalHome(), stdio: 'pipe', detached: options.detached ?? false });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -91,16 +91,22 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
   };
 }
 
-/** fauxqs is ESM-only, so it runs as a child process (which also lets tests stop and restart it). */
-export async function startSqsEmulator(options: { port?: number } = {}): Promise<RunningService & { process: ChildProcess }> {
+/**
+ * fauxqs is ESM-only, so it runs as a child process (which also lets tests stop and restart it), through
+ * scripts/queue-emulator-main.mjs. With `dataDir` its queues, messages and S3 objects survive a restart.
+ * `detached`: in a process group of its own, so Ctrl-C in a terminal does not stop it before the worker.
+ */
+export async function startSqsEmulator(options: { port?: number; dataDir?: string; detached?: boolean } = {}): Promise<RunningService & { process: ChildProcess }> {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major < 22 || (major === 22 && minor < 5)) {
     throw new Error(`The queue emulator (fauxqs 2) needs Node 22.5 or newer (node:sqlite); this is Node ${process.versions.node}. Run through npm (npm start, npm test, npm run bench): npm puts the Node 22 that npm install brought in node_modules/.bin first on PATH.`);
   }
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [join(__dirname, '..', 'node_modules', 'fauxqs', 'dist', 'cli.js')], {
-    env: { ...process.env, FAUXQS_PORT: String(port), FAUXQS_HOST: 'localhost', FAUXQS_LOGGER: 'false' },
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', join(__dirname, 'queue-emulator-main.mjs')], {
+    env: { ...process.env, FAUXQS_PORT: String(port), ...(options.dataDir && { FAUXQS_DATA_DIR: resolve(options.dataDir) }) },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
@@ -120,11 +126,11 @@ export async function startSqsEmulator(options: { port?: number } = {}): Promise
   return { endpoint, process: child, stop: () => stopChild(child) };
 }
 
-/** SIGTERM, then SIGKILL if the process is still there after 5 s. */
-export async function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL if the process is still there after `graceMs`. */
+export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
-  await exitWithin(child, 5000);
+  await exitWithin(child, graceMs);
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
@@ -174,21 +180,24 @@ export function startQueuePoller(options: PollerOptions): { stop: () => Promise<
           }),
         );
         messages = received.Messages ?? [];
-        if (messages.length === 0 || !running) continue;
+        // a batch received while stopping is still handled, so it is not left hidden for a visibility timeout
+        if (messages.length === 0) continue;
         const response = await options.invoke(toSqsEvent(messages, options.queueUrl));
         const failed = new Set((response?.batchItemFailures ?? []).map((item) => item.itemIdentifier));
         const succeeded = messages.filter((message) => !failed.has(message.MessageId as string));
         if (succeeded.length > 0) {
-          await sqs.send(
+          const deleted = await sqs.send(
             new DeleteMessageBatchCommand({
               QueueUrl: options.queueUrl,
               Entries: succeeded.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
             }),
           );
+          // the message comes back after its visibility timeout; its record says it is finished
+          if ((deleted.Failed ?? []).length > 0) options.onError?.(new Error(`could not delete ${deleted.Failed?.length} handled message(s): ${deleted.Failed?.[0]?.Message ?? ''}`));
         }
       } catch (error) {
         // As with Lambda: an invocation that failed as a whole leaves its messages for redelivery.
-        if (running) options.onError?.(error);
+        options.onError?.(error);
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }

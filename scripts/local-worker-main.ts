@@ -43,7 +43,9 @@ const sweep = setInterval(() => {
 
 const shutdown = async () => {
   clearInterval(sweep);
+  const started = Date.now();
   await poller.stop();
+  console.error(`worker stopped: its in-flight pushes finished (${Date.now() - started} ms)`);
   process.exit(0);
 };
 process.on('SIGTERM', () => void shutdown());

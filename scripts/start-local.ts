@@ -1,32 +1,86 @@
-// `npm start`: the whole service on one machine. DynamoDB Local (data kept in DATA_DIR), fauxqs, the
+// `npm start`: the whole service on one machine. DynamoDB Local and fauxqs (both kept in DATA_DIR), the
 // DingTalk simulator, serverless-offline with the HTTP functions, and the worker (with the sweeper) in its
-// own process fed by a queue poller (scripts/local-worker-main.ts). Ctrl-C stops everything.
+// own process fed by a queue poller (scripts/local-worker-main.ts). Each child runs in a process group of
+// its own, so Ctrl-C reaches only this process, which stops them in order: HTTP first, then the worker
+// (its in-flight pushes finish), then the simulator and the emulators. A reaper stops whatever is left if
+// this process dies without stopping them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { startDingTalkSimulator, type DingTalkSimulator } from './dingtalk-simulator';
 import { ensureLocalResources } from './local-resources';
 import { exitWithin, freePort, isPortFree, startDynamoDbLocal, startSqsEmulator, stopChild, type RunningService } from './local-stack';
-import { requeueUnfinished } from './requeue-unfinished';
 
 const root = join(__dirname, '..');
 const stage = 'dev';
 const names = { tableName: `dingpush-${stage}`, pushQueueName: `dingpush-${stage}-push-jobs.fifo`, pushDeadLetterQueueName: `dingpush-${stage}-push-jobs-dlq.fifo` };
 const defaultAdminToken = 'local-admin-token';
 const defaultPublisherToken = 'local-publisher-token';
+/**
+ * Longer than a worker invocation may run here (30 s, then its process is replaced), so a message is never
+ * handed to a second worker while the first still holds it; short enough that a crash's in-flight pushes
+ * come back within a minute. (AWS uses six times the Lambda timeout.)
+ */
+const localVisibilityTimeoutSeconds = 45;
+/** A worker's in-flight batch may wait up to 3 s for a slot and 5 s for DingTalk. */
+const workerStopMs = 10_000;
 
 const say = (line: string) => console.log(`[dingpush] ${line}`);
 
-// Lambda runs Node 22; locally Node 20 is fine for the SDK versions pinned in package-lock.json.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+/** Where local state lives: DATA_DIR (default .data), or nothing kept with DATA_DIR=memory. */
+function dataDirectories(): { dynamodb?: string; queue?: string; lock?: string } {
+  if (process.env.DATA_DIR === 'memory') return {};
+  const dataDir = resolve(process.env.DATA_DIR ?? join(root, '.data'));
+  // earlier versions kept DynamoDB Local's file in DATA_DIR itself
+  const dynamodb = existsSync(join(dataDir, 'shared-local-instance.db')) ? dataDir : join(dataDir, 'dynamodb');
+  return { dynamodb, queue: join(dataDir, 'queue'), lock: join(dataDir, 'npm-start.pid') };
+}
+
+/** One stack per DATA_DIR: two would write the same emulator files. A lock left by a crashed stack is taken over. */
+function lockDataDir(lock: string): () => void {
+  if (existsSync(lock)) {
+    const pid = Number(readFileSync(lock, 'utf8'));
+    if (pid > 0 && pid !== process.pid && isStartLocal(pid)) throw new Error(`Another npm start (pid ${pid}) uses ${resolve(lock, '..')}; stop it, or give this one its own DATA_DIR (and PORT)`);
+  }
+  mkdirSync(resolve(lock, '..'), { recursive: true });
+  writeFileSync(lock, String(process.pid));
+  return () => rmSync(lock, { force: true });
+}
+
+/** Whether `pid` is a running npm start (not a zombie, nor a process that reused the id of a crashed one). */
+function isStartLocal(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const cmdline = `/proc/${pid}/cmdline`;
+  return !existsSync('/proc') || (existsSync(cmdline) && readFileSync(cmdline, 'utf8').includes('start-local'));
+}
+
+/** The reaper (scripts/orphan-reaper-main.mjs): told of every child, it stops them if this process dies first. */
+function startReaper(): { watch: (child: ChildProcess) => void } {
+  const reaper = spawn(process.execPath, [join(__dirname, 'orphan-reaper-main.mjs')], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  reaper.unref();
+  return {
+    watch: (child) => {
+      reaper.stdin?.write(`${child.pid}\n`);
+      child.once('exit', () => reaper.stdin?.write(`-${child.pid}\n`));
+    },
+  };
+}
 
 async function main(): Promise<void> {
-  const stoppers: (() => Promise<void>)[] = [];
+  const stoppers: { name: string; stop: () => Promise<void> }[] = [];
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('stopping…');
-    for (const stopOne of stoppers.reverse()) await stopOne().catch(() => undefined);
+    // in the order they must stop: nothing new comes in before the worker finishes, the stores stop last
+    for (const name of ['api', 'worker', 'simulator', 'queue', 'database', 'lock']) {
+      for (const stopper of stoppers.filter((entry) => entry.name === name)) await stopper.stop().catch(() => undefined);
+    }
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
@@ -35,22 +89,28 @@ async function main(): Promise<void> {
   try {
     const port = Number(process.env.PORT ?? 3000);
     if (!(await isPortFree(port))) throw new Error(`Port ${port} is in use; set PORT to another port`);
+    const directories = dataDirectories();
+    if (directories.lock) {
+      const unlock = lockDataDir(directories.lock);
+      stoppers.push({ name: 'lock', stop: async () => unlock() });
+    }
+    const reaper = startReaper();
 
     let dynamodbEndpoint = process.env.DYNAMODB_ENDPOINT;
     if (!dynamodbEndpoint) {
-      // DATA_DIR=memory: nothing kept across restarts, but no file writes (the load benchmark uses it)
-      const dataDir = process.env.DATA_DIR === 'memory' ? undefined : (process.env.DATA_DIR ?? join(root, '.data', 'dynamodb'));
-      const dynamodb: RunningService = await startDynamoDbLocal({ dataDir });
-      stoppers.push(dynamodb.stop);
+      const dynamodb = await startDynamoDbLocal({ dataDir: directories.dynamodb, detached: true });
+      reaper.watch(dynamodb.process);
+      stoppers.push({ name: 'database', stop: dynamodb.stop });
       dynamodbEndpoint = dynamodb.endpoint;
-      say(`DynamoDB Local on ${dynamodbEndpoint} (${dataDir ? `data in ${dataDir}` : 'in memory'})`);
+      say(`DynamoDB Local on ${dynamodbEndpoint} (${directories.dynamodb ? `data in ${directories.dynamodb}` : 'in memory'})`);
     }
     let sqsEndpoint = process.env.SQS_ENDPOINT;
     if (!sqsEndpoint) {
-      const sqs = await startSqsEmulator();
-      stoppers.push(sqs.stop);
+      const sqs = await startSqsEmulator({ dataDir: directories.queue, detached: true });
+      reaper.watch(sqs.process);
+      stoppers.push({ name: 'queue', stop: sqs.stop });
       sqsEndpoint = sqs.endpoint;
-      say(`SQS emulator (fauxqs) on ${sqsEndpoint}`);
+      say(`SQS emulator (fauxqs) on ${sqsEndpoint} (${directories.queue ? `messages in ${directories.queue}` : 'in memory'})`);
     }
     const simulatorPort = Number(process.env.SIMULATOR_PORT ?? 4999);
     const simulator: DingTalkSimulator = await startDingTalkSimulator({
@@ -58,15 +118,17 @@ async function main(): Promise<void> {
       autoRegister: process.env.SIMULATOR_STRICT !== 'true',
       log: (line) => say(`simulator: ${line}`),
     });
-    stoppers.push(() => simulator.close());
+    stoppers.push({ name: 'simulator', stop: () => simulator.close() });
 
-    const queues = await ensureLocalResources({ dynamodbEndpoint, sqsEndpoint, ...names });
+    const queues = await ensureLocalResources({ dynamodbEndpoint, sqsEndpoint, ...names, queueOverrides: { VisibilityTimeout: localVisibilityTimeoutSeconds } });
     const allowedOrigins = [process.env.DINGTALK_ALLOWED_ORIGINS || 'https://oapi.dingtalk.com,https://oapi.dingtalk.io', simulator.url].join(',');
     const lambdaPort = await freePort();
     const serviceEnvironment = {
       ...process.env,
       PORT: String(port),
       LAMBDA_PORT: String(lambdaPort),
+      // each stack builds into a folder of its own: a second stack must not clean the first one's bundles
+      ESBUILD_WORK_FOLDER: `.esbuild/stack-${port}`,
       DYNAMODB_ENDPOINT: dynamodbEndpoint,
       SQS_ENDPOINT: sqsEndpoint,
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -89,6 +151,7 @@ async function main(): Promise<void> {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    reaper.watch(offline);
     const forward = (chunk: Buffer) => process.stdout.write(chunk.toString().replace(/^(?=.)/gm, '[offline] '));
     offline.stdout?.on('data', forward);
     offline.stderr?.on('data', forward);
@@ -98,15 +161,18 @@ async function main(): Promise<void> {
         void stop(1);
       }
     });
-    stoppers.push(async () => {
-      if (offline.exitCode !== null) return;
-      try {
-        process.kill(-(offline.pid as number), 'SIGTERM');
-      } catch {
-        offline.kill('SIGTERM');
-      }
-      await exitWithin(offline, 5000);
-      if (offline.exitCode === null) offline.kill('SIGKILL');
+    stoppers.push({
+      name: 'api',
+      stop: async () => {
+        if (offline.exitCode !== null) return;
+        try {
+          process.kill(-(offline.pid as number), 'SIGTERM');
+        } catch {
+          offline.kill('SIGTERM');
+        }
+        await exitWithin(offline, 5000);
+        if (offline.exitCode === null) offline.kill('SIGKILL');
+      },
     });
 
     const apiUrl = `http://localhost:${port}`;
@@ -116,18 +182,15 @@ async function main(): Promise<void> {
     const workerEnvironment = { ...serviceEnvironment, PUSH_QUEUE_URL: queues.pushQueueUrl };
     let worker: RunningService | undefined;
     const runWorker = async (): Promise<void> => {
-      worker = await startLocalWorker(workerEnvironment, () => {
+      worker = await startLocalWorker(workerEnvironment, reaper.watch, () => {
         if (stopping) return;
         say('the worker process exited; starting a new one');
         setTimeout(() => void runWorker().catch((error: Error) => say(`could not restart the worker: ${error.message}`)), 1000);
       });
     };
     await runWorker();
-    stoppers.push(() => worker?.stop() ?? Promise.resolve());
+    stoppers.push({ name: 'worker', stop: () => worker?.stop() ?? Promise.resolve() });
 
-    // fauxqs keeps messages in memory: jobs of records left queued by the last run go back on the queue
-    const requeued = await requeueUnfinished(serviceEnvironment);
-    if (requeued > 0) say(`requeued ${requeued} unfinished push job(s) from the last run`);
     say('');
     say(`API             ${apiUrl}`);
     say(`admin token     ${serviceEnvironment.ADMIN_TOKENS.split(',')[0]}`);
@@ -141,8 +204,9 @@ async function main(): Promise<void> {
 }
 
 /** The worker process; resolves once its poller runs. */
-async function startLocalWorker(environment: NodeJS.ProcessEnv, onUnexpectedExit: () => void): Promise<RunningService> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'local-worker-main.ts')], { cwd: root, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startLocalWorker(environment: NodeJS.ProcessEnv, watch: (child: ChildProcess) => void, onUnexpectedExit: () => void): Promise<RunningService> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'local-worker-main.ts')], { cwd: root, env: environment, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  watch(child);
   let stopping = false;
   child.on('exit', () => {
     if (!stopping) onUnexpectedExit();
@@ -164,7 +228,7 @@ async function startLocalWorker(environment: NodeJS.ProcessEnv, onUnexpectedExit
     endpoint: 'in-process',
     stop: () => {
       stopping = true;
-      return stopChild(child);
+      return stopChild(child, workerStopMs);
     },
   };
 }

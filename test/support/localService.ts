@@ -1,6 +1,6 @@
 // Starts `npm start` as a user would, on free ports with its own data folder, and stops it afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exitWithin, freePort } from '../../scripts/local-stack';
@@ -13,12 +13,16 @@ export interface LocalService {
   output: () => string;
   /** The pid of `npm start`, under which everything it started runs (benchmarks read their CPU time). */
   pid: number;
-  stop: () => Promise<void>;
+  /** Ctrl-C (SIGINT to npm start's process group, or `signal`); resolves with how long it took to exit. */
+  stop: (signal?: NodeJS.Signals) => Promise<number>;
+  /** SIGKILL to npm start's whole process group at once, as a crash or an OOM kill would. */
+  crash: () => Promise<void>;
 }
 
-export async function startLocalService(environment: Record<string, string> = {}): Promise<LocalService> {
+/** `options.dataDir`: a folder of the caller's, kept after stop (a restart on it sees the same data). */
+export async function startLocalService(environment: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<LocalService> {
   const [port, simulatorPort] = [await freePort(), await freePort()];
-  const dataDir = mkdtempSync(join(tmpdir(), 'dingpush-e2e-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dingpush-e2e-'));
   const adminToken = 'e2e-admin-token-abcdef';
   const publisherToken = 'e2e-publisher-token-abcdef';
   const child: ChildProcess = spawn('npm', ['start'], {
@@ -30,21 +34,39 @@ export async function startLocalService(environment: Record<string, string> = {}
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
-  const stop = async () => {
-    const signalGroup = (signal: NodeJS.Signals) => {
-      try {
-        process.kill(-(child.pid as number), signal);
-      } catch {
-        // the group has already exited
-      }
-    };
-    if (child.exitCode === null && child.signalCode === null) {
-      signalGroup('SIGINT');
-      await exitWithin(child, 15_000);
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-(child.pid as number), signal);
+    } catch {
+      // the group has already exited
     }
+  };
+  // npm exits at once on a signal; the stack is stopped by scripts/start-local.ts, whose pid its lock holds
+  let stackPid: number | undefined;
+  const stackRunning = () => {
+    if (stackPid === undefined) return child.exitCode === null && child.signalCode === null;
+    try {
+      process.kill(stackPid, 0);
+      return readFileSync(`/proc/${stackPid}/cmdline`, 'utf8').includes('start-local');
+    } catch {
+      return false;
+    }
+  };
+  const stop = async (signal: NodeJS.Signals = 'SIGINT') => {
+    const started = Date.now();
+    if (stackRunning()) {
+      signalGroup(signal);
+      while (stackRunning() && Date.now() - started < 15_000) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const tookMs = Date.now() - started;
     // whatever of the tree is still there (npm may exit before its children)
     signalGroup('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    return tookMs;
+  };
+  const crash = async () => {
+    signalGroup('SIGKILL');
+    await exitWithin(child, 5000);
   };
   const deadline = Date.now() + 180_000;
   while (!output.includes('ready. Ctrl-C stops everything.')) {
@@ -54,6 +76,8 @@ export async function startLocalService(environment: Record<string, string> = {}
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  const lock = join(dataDir, 'npm-start.pid');
+  if (existsSync(lock)) stackPid = Number(readFileSync(lock, 'utf8'));
   const simulatorUrl = /DingTalk simulator (http:\/\/\S+)/.exec(output)?.[1] as string;
-  return { apiUrl: `http://localhost:${port}`, simulatorUrl, adminToken, publisherToken, output: () => output, pid: child.pid as number, stop };
+  return { apiUrl: `http://localhost:${port}`, simulatorUrl, adminToken, publisherToken, output: () => output, pid: child.pid as number, stop, crash };
 }

@@ -1,0 +1,80 @@
+// `npm start` as a small team's single server: stopped (Ctrl-C / SIGTERM) or killed (SIGKILL of its whole
+// process group) in the middle of a burst, then started again on the same DATA_DIR, it delivers every
+// accepted push once, in order, with zero 130101. The DingTalk simulator runs outside the stack here, as
+// DingTalk does, so what the group saw survives the restart. RESTART_EVENTS scales it (npm run soak).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { startDingTalkSimulator, type DingTalkSimulator } from '../../scripts/dingtalk-simulator';
+import { startLocalService, type LocalService } from '../support/localService';
+import { waitFor } from '../support/waitFor';
+
+const events = Number(process.env.RESTART_EVENTS ?? 16);
+const limit = { messages: 4, windowMs: 2000 };
+let simulator: DingTalkSimulator;
+
+beforeAll(async () => {
+  simulator = await startDingTalkSimulator({ rateLimit: limit, throttleMs: 60_000, autoRegister: true });
+});
+afterAll(() => simulator?.close());
+
+async function call(service: LocalService, method: string, path: string, body?: unknown, token = service.adminToken) {
+  const response = await fetch(`${service.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+describe.each([
+  ['stopped with SIGTERM', (service: LocalService) => service.stop('SIGTERM')],
+  ['killed with SIGKILL', (service: LocalService) => service.crash()],
+])('npm start %s mid-burst and started again on the same DATA_DIR', (_how, interrupt) => {
+  it(`delivers all ${events} accepted pushes once, in order, with zero 130101`, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dingpush-restart-'));
+    const environment = { DINGTALK_RATE_LIMIT: `${limit.messages}/${limit.windowMs / 1000}`, DINGTALK_ALLOWED_ORIGINS: simulator.url, LOG_LEVEL: 'warn' };
+    let service = await startLocalService(environment, { dataDir });
+    try {
+      const token = `restart${randomBytes(8).toString('hex')}`;
+      const template = await call(service, 'POST', '/templates', { name: `Restart ${token}`, msgType: 'text', text: '#{{data.n}}' });
+      const reportId = `restart-${token}`;
+      const robot = await call(service, 'POST', '/robots', { name: `Restart ${token}`, webhookUrl: `${simulator.url}/robot/send?access_token=${token}`, templateId: template.body.id, reports: [reportId] });
+      expect(robot.status).toBe(201);
+      for (let n = 0; n < events; n++) {
+        const accepted = await call(service, 'POST', '/events/report-ready', { eventId: `${token}-${n}`, reportId, reportName: 'Restart', data: { n } }, service.publisherToken);
+        expect(accepted.status).toBe(202);
+      }
+      // a few windows in, most of the burst still waits for the robot's limit
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const beforeRestart = simulator.messagesFor(token).length;
+      expect(beforeRestart).toBeLessThan(events);
+      const interrupted = await interrupt(service);
+      if (typeof interrupted === 'number') expect(interrupted).toBeLessThan(15_000);
+
+      service = await startLocalService(environment, { dataDir });
+      // a killed worker's message comes back after the local visibility timeout (45 s)
+      const messages = await waitFor(async () => simulator.messagesFor(token), (received) => received.length >= events, { timeoutMs: 150_000, intervalMs: 500, what: `${events} messages after the restart` });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(simulator.messagesFor(token)).toHaveLength(events);
+      expect(messages.map((message) => (message.body.text as { content: string }).content)).toEqual(Array.from({ length: events }, (_, n) => `#${n}`));
+      const requests = simulator.requestsFor(token);
+      expect(requests.filter((request) => request.errcode === 130101)).toEqual([]);
+      const records = await waitFor(() => call(service, 'GET', `/push-records?robotId=${robot.body.id}&limit=100`), (page) => page.body.items.length === events && page.body.items.every((item: { status: string }) => item.status === 'sent'), { what: 'every record sent' });
+      expect(new Set(records.body.items.map((item: { id: string }) => item.id))).toEqual(new Set(messages.map((message) => message.msgUuid)));
+    } finally {
+      await service.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
+it('refuses a second npm start on the same DATA_DIR, naming the one that holds it', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dingpush-twice-'));
+  const first = await startLocalService({ LOG_LEVEL: 'warn' }, { dataDir });
+  try {
+    await expect(startLocalService({ LOG_LEVEL: 'warn' }, { dataDir })).rejects.toThrow(/Another npm start \(pid \d+\) uses .*give this one its own DATA_DIR/);
+    expect((await fetch(`${first.apiUrl}/health`)).status).toBe(200);
+  } finally {
+    await first.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 200_000);
