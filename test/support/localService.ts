@@ -15,6 +15,8 @@ export interface LocalService {
   pid: number;
   /** Ctrl-C (SIGINT to npm start's process group, or `signal`); resolves with how long it took to exit. */
   stop: (signal?: NodeJS.Signals) => Promise<number>;
+  /** The pid of scripts/start-local.ts (from its DATA_DIR lock): every process of the stack runs below it. */
+  stackPid?: number;
   /** SIGKILL to npm start's whole process group at once, as a crash or an OOM kill would. */
   crash: () => Promise<void>;
 }
@@ -79,5 +81,5 @@ export async function startLocalService(environment: Record<string, string> = {}
   const lock = join(dataDir, 'npm-start.pid');
   if (existsSync(lock)) stackPid = Number(readFileSync(lock, 'utf8'));
   const simulatorUrl = /DingTalk simulator (http:\/\/\S+)/.exec(output)?.[1] as string;
-  return { apiUrl: `http://localhost:${port}`, simulatorUrl, adminToken, publisherToken, output: () => output, pid: child.pid as number, stop, crash };
+  return { apiUrl: `http://localhost:${port}`, simulatorUrl, adminToken, publisherToken, output: () => output, pid: child.pid as number, stackPid, stop, crash };
 }
