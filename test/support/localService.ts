@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exitWithin, freePort } from '../../scripts/local-stack';
+import { baseTestEnvironment } from './environment';
 
 export interface LocalService {
   apiUrl: string;
@@ -22,14 +23,20 @@ export interface LocalService {
 }
 
 /** `options.dataDir`: a folder of the caller's, kept after stop (a restart on it sees the same data). */
+const integrationOnly = ['DYNAMODB_ENDPOINT', 'SQS_ENDPOINT', 'SIMULATOR_URL', 'TABLE_NAME', 'PUSH_QUEUE_NAME', 'PUSH_DLQ_NAME', 'PUSH_QUEUE_URL', 'PUSH_DLQ_URL', 'DINGTALK_ALLOWED_ORIGINS'];
+
 export async function startLocalService(environment: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<LocalService> {
   const [port, simulatorPort] = [await freePort(), await freePort()];
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dingpush-e2e-'));
   const adminToken = 'e2e-admin-token-abcdef';
   const publisherToken = 'e2e-publisher-token-abcdef';
+  // as a user's shell would have it: without the integration tests' shared emulators and settings, which
+  // jest's globalSetup put into this process's environment
+  const inherited = { ...process.env };
+  for (const name of [...Object.keys(baseTestEnvironment), ...integrationOnly]) delete inherited[name];
   const child: ChildProcess = spawn('npm', ['start'], {
     cwd: join(__dirname, '..', '..'),
-    env: { ...process.env, PORT: String(port), SIMULATOR_PORT: String(simulatorPort), DATA_DIR: dataDir, ADMIN_TOKENS: adminToken, PUBLISHER_TOKENS: publisherToken, ...environment },
+    env: { ...inherited, PORT: String(port), SIMULATOR_PORT: String(simulatorPort), DATA_DIR: dataDir, ADMIN_TOKENS: adminToken, PUBLISHER_TOKENS: publisherToken, ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
