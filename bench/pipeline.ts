@@ -4,8 +4,9 @@
 // units DynamoDB reports (ReturnConsumedCapacity), through a middleware on the service's SDK clients.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { freePort, startDynamoDbLocal, startQueuePoller, startSqsEmulator, stopChild } from '../scripts/local-stack';
+import { ensureSecretsKeyFile, freePort, startDynamoDbLocal, startQueuePoller, startSqsEmulator, stopChild } from '../scripts/local-stack';
 import { ensureLocalResources } from '../scripts/local-resources';
 import { waitFor } from '../test/support/waitFor';
 
@@ -85,6 +86,7 @@ export async function startPipeline(options: { environment?: Record<string, stri
     PUSH_QUEUE_NAME: names.pushQueueName,
     PUSH_DLQ_NAME: names.pushDeadLetterQueueName,
     DINGTALK_ALLOWED_ORIGINS: simulator.url,
+    SECRETS_KEY_FILE: ensureSecretsKeyFile(join(tmpdir(), `dingpush-bench-${process.pid}`, 'secrets.key')),
     LOG_LEVEL: 'warn',
     METRICS: 'off',
     ...options.environment,

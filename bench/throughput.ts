@@ -116,7 +116,9 @@ export async function throughputBenchmark(): Promise<void> {
     const robotList = (await pipeline.service.robots.listRobots({ limit: 100 } as never)).items;
     const template = await pipeline.service.templates.getTemplate(robotList[0].templateId);
     const { robotsStore } = await import('../lib/store/robotsStore');
-    const fullRobot = (await robotsStore.get(robotList[0].id))!;
+    const storedRobot = (await robotsStore.get(robotList[0].id))!;
+    const { open } = await import('../lib/secrets/secretBox');
+    const fullRobot = { ...storedRobot, webhookUrl: await open(storedRobot.webhookUrl), secret: storedRobot.secret && (await open(storedRobot.secret)) };
     const bodies = Array.from({ length: total }, (_, i) => ({ ...renderMessage(template, { eventId: `raw-${i}`, reportId: 'throughput', reportName: 'Throughput', data: { rows: i } } as never, fullRobot), msgUuid: `raw-${i}` }));
     let next = 0;
     const rawCpuBefore = cpuSecondsByRole(process.pid);

@@ -85,6 +85,9 @@ export const config = {
   recordRetentionDays: readInteger('RECORD_RETENTION_DAYS', 90, 1, 3650),
   /** The sweeper requeues queued/sending records untouched this long (longer than the longest retry delay, 15 min). */
   staleRecordMs: readInteger('STALE_RECORD_MINUTES', 20, 1, 1440) * 60_000,
+  /** Credentials at rest are sealed with a KMS data key (AWS) or the key in this file (npm start, tests). */
+  secretsKmsKeyId: process.env.SECRETS_KMS_KEY_ID || undefined,
+  secretsKeyFile: process.env.SECRETS_KEY_FILE || undefined,
   maxRequestBytes: readInteger('MAX_REQUEST_BYTES', 256 * 1024, 1024, 6 * 1024 * 1024),
 };
 

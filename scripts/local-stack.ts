@@ -1,9 +1,10 @@
 // The local stand-ins for AWS, shared by `npm start` and the tests: DynamoDB Local, fauxqs (SQS) and
 // the queue poller that plays the part of Lambda's SQS event source.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -38,6 +39,15 @@ export function assertJavaAvailable(): void {
   }
   const match = /version "(\d+)/.exec(result.stderr + result.stdout);
   if (match && Number(match[1]) < 17) throw new Error(`DynamoDB Local needs Java 17 or newer; found Java ${match[1]}.`);
+}
+
+/** The local key that seals robots' credentials at rest (lib/secrets): created once, readable by its owner only. */
+export function ensureSecretsKeyFile(file: string): string {
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+  }
+  return file;
 }
 
 export interface RunningService {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startDingTalkSimulator, type DingTalkSimulator } from './dingtalk-simulator';
 import { ensureLocalResources } from './local-resources';
-import { exitWithin, freePort, isPortFree, startDynamoDbLocal, startSqsEmulator, stopChild, type RunningService } from './local-stack';
+import { ensureSecretsKeyFile, exitWithin, freePort, isPortFree, startDynamoDbLocal, startSqsEmulator, stopChild, type RunningService } from './local-stack';
 
 const root = join(__dirname, '..');
 const stage = 'dev';
@@ -29,12 +29,12 @@ const workerStopMs = 10_000;
 const say = (line: string) => console.log(`[dingpush] ${line}`);
 
 /** Where local state lives: DATA_DIR (default .data), or nothing kept with DATA_DIR=memory. */
-function dataDirectories(): { dynamodb?: string; queue?: string; lock?: string } {
+function dataDirectories(): { dynamodb?: string; queue?: string; lock?: string; secretsKey?: string } {
   if (process.env.DATA_DIR === 'memory') return {};
   const dataDir = resolve(process.env.DATA_DIR ?? join(root, '.data'));
   // earlier versions kept DynamoDB Local's file in DATA_DIR itself
   const dynamodb = existsSync(join(dataDir, 'shared-local-instance.db')) ? dataDir : join(dataDir, 'dynamodb');
-  return { dynamodb, queue: join(dataDir, 'queue'), lock: join(dataDir, 'npm-start.pid') };
+  return { dynamodb, queue: join(dataDir, 'queue'), lock: join(dataDir, 'npm-start.pid'), secretsKey: join(dataDir, 'secrets.key') };
 }
 
 /** One stack per DATA_DIR: two would write the same emulator files. A lock left by a crashed stack is taken over. */
@@ -131,6 +131,8 @@ async function main(): Promise<void> {
       ...process.env,
       PORT: String(port),
       LAMBDA_PORT: join(lambdaSocketDir, 'invoke.sock'),
+      // with DATA_DIR=memory the key lives as long as the stack, like the data it seals
+      SECRETS_KEY_FILE: ensureSecretsKeyFile(directories.secretsKey ?? join(lambdaSocketDir, 'secrets.key')),
       // each stack builds into a folder of its own: a second stack must not clean the first one's bundles
       ESBUILD_WORK_FOLDER: `.esbuild/stack-${port}`,
       DYNAMODB_ENDPOINT: dynamodbEndpoint,

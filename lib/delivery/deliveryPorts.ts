@@ -8,6 +8,7 @@ import { comeBackAt, enqueuePushJobs, sendToDeadLetterQueue } from '../queue/pus
 import { setRobotEnabled } from '../robots/robotService';
 import { readDeliveryInputs } from '../store/deliveryInputs';
 import { recordsStore } from '../store/recordsStore';
+import { open } from '../secrets/secretBox';
 import { robotsStore } from '../store/robotsStore';
 import { sendWindowLimit, sendWindowStore } from '../store/sendWindowStore';
 import type { DeliveryRules } from './decidePushStep';
@@ -27,7 +28,8 @@ export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
     readInputs: readDeliveryInputs,
     readRobot: (id) => robotsStore.get(id),
     putWindow: (robotId, window) => sendWindowStore.put(robotId, window),
-    send: (message, robot) => sendToDingTalk(message, { webhookUrl: robot.webhookUrl, secret: robot.secret, timeoutMs: config.dingtalkTimeoutMs }),
+    // the worker is the one place the credentials are opened
+    send: async (message, robot) => sendToDingTalk(message, { webhookUrl: await open(robot.webhookUrl), secret: robot.secret && (await open(robot.secret)), timeoutMs: config.dingtalkTimeoutMs }),
     saveAttempt: (record, content, template) => recordsStore.putAttemptsEnded([{ record, content, template }]),
     closeRecord: async (record, status, reason, extra) => {
       await recordsStore.close(record, status, reason, extra);

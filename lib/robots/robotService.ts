@@ -6,13 +6,14 @@ import { maskWebhookUrl } from '../redact';
 import { robotsStore, type Robot } from '../store/robotsStore';
 import { templatesStore } from '../store/templatesStore';
 import { normalizeWebhookUrl } from './webhookUrl';
+import { isSealed } from '../secrets/secretBox';
 
 /** A robot as the API shows it: no secret, the access token masked. */
-export type RobotView = Omit<Robot, 'secret' | 'webhookUrl'> & { webhookUrl: string; hasSecret: boolean; templateName?: string };
+export type RobotView = Omit<Robot, 'secret' | 'webhookUrl' | 'webhookUrlMasked'> & { webhookUrl: string; hasSecret: boolean; templateName?: string };
 
 export function toRobotView(robot: Robot, templateName?: string): RobotView {
-  const { secret, webhookUrl, ...rest } = robot;
-  return { ...rest, webhookUrl: maskWebhookUrl(webhookUrl), hasSecret: Boolean(secret), ...(templateName && { templateName }) };
+  const { secret, webhookUrl, webhookUrlMasked, ...rest } = robot;
+  return { ...rest, webhookUrl: isSealed(webhookUrl) ? (webhookUrlMasked ?? '') : maskWebhookUrl(webhookUrl), hasSecret: Boolean(secret), ...(templateName && { templateName }) };
 }
 
 async function withTemplateNames(robots: Robot[]): Promise<RobotView[]> {

@@ -7,11 +7,17 @@ import type { AtSettings } from '../dingtalk/messages';
 import { batchGetById, cancelledConditions, indexNames, isConditionFailure, keys, listPartitions, nameUsedPut, queryPage, queryPages, tableName, type Page } from './table';
 import { namesChanged } from './namesStore';
 import { templateUsage } from './templatesStore';
+import { maskWebhookUrl } from '../redact';
+import { isSealed, seal } from '../secrets/secretBox';
 
 export interface Robot {
   id: string;
   name: string;
+  /** Sealed (lib/secrets) once read from the table; plain when it comes from a request. */
   webhookUrl: string;
+  /** `...access_token=ab12****`, kept beside the sealed URL so listing robots opens no secret. */
+  webhookUrlMasked?: string;
+  /** Sealed like webhookUrl. */
   secret?: string;
   templateId: string;
   reports: string[];
@@ -48,12 +54,18 @@ export interface Subscriber {
   templateId: string;
 }
 
-const robotFields = ['id', 'name', 'webhookUrl', 'secret', 'templateId', 'reports', 'keywords', 'mention', 'enabled', 'disabledReason', 'consecutiveFailures', 'version', 'createdAt', 'updatedAt'] as const;
+const robotFields = ['id', 'name', 'webhookUrl', 'webhookUrlMasked', 'secret', 'templateId', 'reports', 'keywords', 'mention', 'enabled', 'disabledReason', 'consecutiveFailures', 'version', 'createdAt', 'updatedAt'] as const;
 
 export function robotFromItem(item: Record<string, unknown>): Robot {
   const robot = Object.fromEntries(robotFields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as Robot;
   robot.consecutiveFailures ??= 0;
   return robot;
+}
+
+/** The robot as stored: its credentials sealed (values read from the table already are), its URL's mask beside them. */
+async function sealed(robot: Robot): Promise<Robot> {
+  const webhookUrlMasked = isSealed(robot.webhookUrl) ? robot.webhookUrlMasked : maskWebhookUrl(robot.webhookUrl);
+  return { ...robot, webhookUrl: await seal(robot.webhookUrl), ...(webhookUrlMasked && { webhookUrlMasked }), ...(robot.secret && { secret: await seal(robot.secret) }) };
 }
 
 function toItem(robot: Robot) {
@@ -92,7 +104,7 @@ export const robotsStore = {
           TransactItems: [
             { Put: { TableName: tableName, Item: { ...keys.robotName(robot.name), id: robot.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
             templateUsage.increment(robot.templateId),
-            { Put: { TableName: tableName, Item: toItem(robot), ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Put: { TableName: tableName, Item: toItem(await sealed(robot)), ConditionExpression: 'attribute_not_exists(pk)' } },
             nameUsedPut('robot', robot.name, robot.id),
             ...subscriptionPuts(robot),
           ],
@@ -146,7 +158,7 @@ export const robotsStore = {
       {
         Put: {
           TableName: tableName,
-          Item: toItem(next),
+          Item: toItem(await sealed(next)),
           ConditionExpression: 'attribute_exists(pk) AND version = :version',
           ExpressionAttributeValues: { ':version': previous.version },
         },

@@ -1,4 +1,6 @@
 // The service as a user runs it: `npm start`, then plain HTTP.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { listeningPorts, processTree } from '../support/listeningPorts';
 import { startLocalService, type LocalService } from '../support/localService';
 import { waitFor } from '../support/waitFor';
@@ -34,9 +36,23 @@ describe('npm start', () => {
     const template = await call('POST', '/templates', { name: 'E2E template', msgType: 'text', text: '{{reportName}} is ready' });
     expect(template.status).toBe(201);
     const webhookUrl = `${service.simulatorUrl}/robot/send?access_token=e2etoken0123456789`;
-    const robot = await call('POST', '/robots', { name: 'E2E robot', webhookUrl, templateId: template.body.id });
+    const secret = 'SECe2esealed0123456789abcdef';
+    const robot = await call('POST', '/robots', { name: 'E2E robot', webhookUrl, templateId: template.body.id, secret });
     expect(robot.status).toBe(201);
     expect(robot.text).not.toContain('e2etoken0123456789');
+    // sealed at rest: no file in DATA_DIR holds the token or the secret
+    const files = (function walk(dir: string): string[] {
+      return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(join(dir, entry.name)) : [join(dir, entry.name)]));
+    })(service.dataDir);
+    expect(files.some((file) => file.includes('dynamodb'))).toBe(true);
+    // the search can see the robot: its name is stored in plain text
+    expect(files.some((file) => readFileSync(file).toString('latin1').includes('E2E robot'))).toBe(true);
+    for (const file of files) {
+      const bytes = readFileSync(file).toString('latin1');
+      expect({ file, token: bytes.includes('e2etoken0123456789'), secret: bytes.includes('e2esealed0123456789') }).toEqual({ file, token: false, secret: false });
+    }
+    const key = statSync(join(service.dataDir, 'secrets.key'));
+    expect(key.mode & 0o077).toBe(0);
 
     const listed = await call('GET', '/robots?keyword=e2e');
     expect(listed.body.items.map((r: { id: string }) => r.id)).toEqual([robot.body.id]);

@@ -78,6 +78,14 @@ describe('serverless package', () => {
     expect(policyOf('HealthRole')).not.toMatch(/dynamodb:|sqs:|ssm:/);
   });
 
+  it('seals robots\' credentials with a KMS key of its own, opened only by the worker', () => {
+    expect(template.Resources.CredentialsKey.Properties.EnableKeyRotation).toBe(true);
+    const policyOf = (name: string) => JSON.stringify(template.Resources[name].Properties.Policies);
+    expect(policyOf('WorkerRole')).toContain('kms:Decrypt');
+    expect(policyOf('RobotsRole')).toContain('kms:GenerateDataKey');
+    for (const role of ['RobotsRole', 'EventsRole', 'PushRecordsRole', 'TemplatesRole', 'SweeperRole']) expect(policyOf(role)).not.toContain('kms:Decrypt');
+  });
+
   it('reads tokens from SSM in AWS and namespaces names by stage', () => {
     const worker = ofType('AWS::Lambda::Function').find(([name]) => name.startsWith('Worker'))![1];
     expect(worker.Properties.FunctionName).toBe('dingpush-ci-worker');

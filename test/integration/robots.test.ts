@@ -1,6 +1,7 @@
 import { api } from '../support/api';
 import { publisherToken } from '../support/environment';
 import { simulator } from '../support/simulator';
+import { startWorker } from '../support/worker';
 
 let templateId: string;
 let otherTemplateId: string;
@@ -15,6 +16,61 @@ async function newRobot(overrides: Record<string, unknown> = {}) {
   const response = await api('POST', '/robots', { body: { name: `Robot ${token.slice(-8)}`, webhookUrl, templateId, ...overrides } });
   return { response, token, webhookUrl };
 }
+
+/** Every item of this file's table, as stored. */
+async function allItems(): Promise<Record<string, unknown>[]> {
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const { DynamoDBDocumentClient, ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: process.env.TABLE_NAME, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  client.destroy();
+  return items;
+}
+
+describe('credentials at rest', () => {
+  // test sends go through the queue: a worker delivers them
+  let worker: ReturnType<typeof startWorker>;
+  beforeAll(() => {
+    worker = startWorker();
+  });
+  afterAll(() => worker.stop());
+
+  it('stores the access token and the signing secret sealed, and still signs and sends with them', async () => {
+    const secret = 'SECsealed0123456789abcdef0123456789';
+    const registered = await simulator.registerRobot({ secret });
+    const created = await api('POST', '/robots', { body: { name: `Sealed ${registered.token.slice(-8)}`, webhookUrl: registered.webhookUrl, templateId, secret } });
+    expect(created.status).toBe(201);
+    const stored = JSON.stringify(await allItems());
+    expect(stored).not.toContain(registered.token);
+    expect(stored).not.toContain(secret.slice(3));
+    const item = (await allItems()).find((entry) => entry.pk === `ROBOT#${created.body.id}`) as Record<string, string>;
+    expect(item.webhookUrl).toMatch(/^sealed:v1:/);
+    expect(item.secret).toMatch(/^sealed:v1:/);
+    // the simulator checks the signature: the worker opened both
+    const test = await api('POST', `/robots/${created.body.id}/test`, { body: {} });
+    expect(test.body).toMatchObject({ status: 'sent' });
+  });
+
+  it('keeps a robot stored in plain text by an earlier version working, and seals it when it is next written', async () => {
+    const { response, token, webhookUrl } = await newRobot();
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const { DynamoDBDocumentClient, UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+    await client.send(new UpdateCommand({ TableName: process.env.TABLE_NAME, Key: { pk: `ROBOT#${response.body.id}`, sk: 'ROBOT' }, UpdateExpression: 'SET webhookUrl = :plain REMOVE webhookUrlMasked', ExpressionAttributeValues: { ':plain': webhookUrl } }));
+    client.destroy();
+    expect((await api('GET', `/robots/${response.body.id}`)).body.webhookUrl).toMatch(new RegExp(`access_token=${token.slice(0, 4)}\\*{4}$`));
+    expect((await api('POST', `/robots/${response.body.id}/test`, { body: {} })).body).toMatchObject({ status: 'sent' });
+    await api('PATCH', `/robots/${response.body.id}`, { body: { keywords: ['Report'] } });
+    expect(JSON.stringify(await allItems())).not.toContain(token);
+    expect((await api('GET', `/robots/${response.body.id}`)).body.webhookUrl).toMatch(new RegExp(`access_token=${token.slice(0, 4)}\\*{4}$`));
+  });
+});
 
 describe('robots API', () => {
   it('creates a robot without ever returning its secret or full access token', async () => {

@@ -1,5 +1,8 @@
 // Starts DynamoDB Local, fauxqs and the DingTalk simulator once for all integration tests, on free ports.
-import { startDynamoDbLocal, startSqsEmulator } from '../../scripts/local-stack';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureSecretsKeyFile, startDynamoDbLocal, startSqsEmulator } from '../../scripts/local-stack';
 import { startDingTalkSimulator } from '../../scripts/dingtalk-simulator';
 import { baseTestEnvironment } from './environment';
 
@@ -7,7 +10,9 @@ export default async function globalSetup(): Promise<void> {
   // Lambda runs Node 22; the SDK's Node 20 notice is noise here
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const [dynamodb, sqs, simulator] = await Promise.all([startDynamoDbLocal(), startSqsEmulator(), startDingTalkSimulator({ rateLimit: { messages: 20, windowMs: 2000 }, throttleMs: 2000, slowMs: 3000 })]);
+  const secretsDir = mkdtempSync(join(tmpdir(), 'dingpush-test-key-'));
   Object.assign(process.env, baseTestEnvironment, {
+    SECRETS_KEY_FILE: ensureSecretsKeyFile(join(secretsDir, 'secrets.key')),
     DYNAMODB_ENDPOINT: dynamodb.endpoint,
     SQS_ENDPOINT: sqs.endpoint,
     SIMULATOR_URL: simulator.url,

@@ -16,6 +16,8 @@ export interface LocalService {
   pid: number;
   /** Ctrl-C (SIGINT to npm start's process group, or `signal`); resolves with how long it took to exit. */
   stop: (signal?: NodeJS.Signals) => Promise<number>;
+  /** Where this stack keeps its data (DATA_DIR). */
+  dataDir: string;
   /** The pid of scripts/start-local.ts (from its DATA_DIR lock): every process of the stack runs below it. */
   stackPid?: number;
   /** SIGKILL to npm start's whole process group at once, as a crash or an OOM kill would. */
@@ -23,7 +25,7 @@ export interface LocalService {
 }
 
 /** `options.dataDir`: a folder of the caller's, kept after stop (a restart on it sees the same data). */
-const integrationOnly = ['DYNAMODB_ENDPOINT', 'SQS_ENDPOINT', 'SIMULATOR_URL', 'TABLE_NAME', 'PUSH_QUEUE_NAME', 'PUSH_DLQ_NAME', 'PUSH_QUEUE_URL', 'PUSH_DLQ_URL', 'DINGTALK_ALLOWED_ORIGINS'];
+const integrationOnly = ['SECRETS_KEY_FILE', 'DYNAMODB_ENDPOINT', 'SQS_ENDPOINT', 'SIMULATOR_URL', 'TABLE_NAME', 'PUSH_QUEUE_NAME', 'PUSH_DLQ_NAME', 'PUSH_QUEUE_URL', 'PUSH_DLQ_URL', 'DINGTALK_ALLOWED_ORIGINS'];
 
 export async function startLocalService(environment: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<LocalService> {
   const [port, simulatorPort] = [await freePort(), await freePort()];
@@ -88,5 +90,5 @@ export async function startLocalService(environment: Record<string, string> = {}
   const lock = join(dataDir, 'npm-start.pid');
   if (existsSync(lock)) stackPid = Number(readFileSync(lock, 'utf8'));
   const simulatorUrl = /DingTalk simulator (http:\/\/\S+)/.exec(output)?.[1] as string;
-  return { apiUrl: `http://localhost:${port}`, simulatorUrl, adminToken, publisherToken, output: () => output, pid: child.pid as number, stackPid, stop, crash };
+  return { apiUrl: `http://localhost:${port}`, simulatorUrl, adminToken, publisherToken, output: () => output, pid: child.pid as number, dataDir, stackPid, stop, crash };
 }

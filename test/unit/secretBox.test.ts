@@ -1,0 +1,34 @@
+// Credentials sealed at rest with the local key file (AWS uses a KMS data key the same way).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureSecretsKeyFile } from '../../scripts/local-stack';
+
+process.env.SECRETS_KEY_FILE = ensureSecretsKeyFile(join(mkdtempSync(join(tmpdir(), 'dingpush-key-')), 'secrets.key'));
+// loaded after the key file is set: the configuration is read at load
+const { isSealed, open, seal } = require('../../lib/secrets/secretBox') as typeof import('../../lib/secrets/secretBox');
+
+describe('secretBox', () => {
+  const url = 'https://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef0123';
+
+  it('seals so that nothing of the value shows, and opens it again', async () => {
+    const sealed = await seal(url);
+    expect(isSealed(sealed)).toBe(true);
+    expect(sealed).not.toContain('0123456789abcdef');
+    expect(sealed).not.toContain('dingtalk');
+    expect(await open(sealed)).toBe(url);
+    // a fresh IV each time; sealing a sealed value leaves it as it is
+    expect(await seal(url)).not.toBe(sealed);
+    expect(await seal(sealed)).toBe(sealed);
+  });
+
+  it('opens a value stored before sealing as it is', async () => {
+    expect(await open(url)).toBe(url);
+  });
+
+  it('refuses a sealed value that was tampered with', async () => {
+    const sealed = await seal('SECsigningsecret0123456789');
+    const tampered = sealed.slice(0, -2) + (sealed.endsWith('A') ? 'B' : 'A') + sealed.slice(-1);
+    await expect(open(tampered)).rejects.toThrow();
+  });
+});
