@@ -1,7 +1,7 @@
 // The local stand-ins for AWS, shared by `npm start` and the tests: DynamoDB Local, fauxqs (SQS) and
 // the queue poller that plays the part of Lambda's SQS event source.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -39,6 +39,17 @@ export function assertJavaAvailable(): void {
   }
   const match = /version "(\d+)/.exec(result.stderr + result.stdout);
   if (match && Number(match[1]) < 17) throw new Error(`DynamoDB Local needs Java 17 or newer; found Java ${match[1]}.`);
+}
+
+/** Whether `pid` is a running npm start (not a zombie, nor a process that reused the id of a crashed one). */
+export function isStartLocal(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const cmdline = `/proc/${pid}/cmdline`;
+  return !existsSync('/proc') || (existsSync(cmdline) && readFileSync(cmdline, 'utf8').includes('start-local'));
 }
 
 /** The local key that seals robots' credentials at rest (lib/secrets): created once, readable by its owner only. */

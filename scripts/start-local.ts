@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startDingTalkSimulator, type DingTalkSimulator } from './dingtalk-simulator';
 import { ensureLocalResources } from './local-resources';
-import { ensureSecretsKeyFile, exitWithin, freePort, isPortFree, startDynamoDbLocal, startSqsEmulator, stopChild, type RunningService } from './local-stack';
+import { ensureSecretsKeyFile, exitWithin, freePort, isPortFree, isStartLocal, startDynamoDbLocal, startSqsEmulator, stopChild, type RunningService } from './local-stack';
 
 const root = join(__dirname, '..');
 const stage = 'dev';
@@ -46,17 +46,6 @@ function lockDataDir(lock: string): () => void {
   mkdirSync(resolve(lock, '..'), { recursive: true });
   writeFileSync(lock, String(process.pid));
   return () => rmSync(lock, { force: true });
-}
-
-/** Whether `pid` is a running npm start (not a zombie, nor a process that reused the id of a crashed one). */
-function isStartLocal(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const cmdline = `/proc/${pid}/cmdline`;
-  return !existsSync('/proc') || (existsSync(cmdline) && readFileSync(cmdline, 'utf8').includes('start-local'));
 }
 
 /** The reaper (scripts/orphan-reaper-main.mjs): told of every child, it stops them if this process dies first. */

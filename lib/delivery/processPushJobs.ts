@@ -13,7 +13,7 @@ import type { Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
 import { validateBody } from '../validation/validate';
 import { afterAttempt, decidePushStep, type DeliveryRules } from './decidePushStep';
-import { earliestSlot, lateToleranceMs, withSend, type SendWindowState } from './sendWindow';
+import { earliestSlot, emptyWindow, lateToleranceMs, withSend, type SendWindowState } from './sendWindow';
 
 export interface QueueMessage {
   messageId: string;
@@ -84,17 +84,12 @@ export async function processPushJobs(messages: QueueMessage[], ports: DeliveryP
   const parsed = messages.map(parse);
   const groups = new Map<string, { message: QueueMessage; job: PushJob }[]>();
   const fanOuts: { message: QueueMessage; fanOut: FanOutJob }[] = [];
-  const legacy = parsed.filter((entry) => entry.message.fromLegacyQueue && !('poison' in entry));
-  if (legacy.length > 0) {
-    try {
-      await ports.enqueue(legacy.map((entry) => ('job' in entry ? entry.job : (entry as { fanOut: FanOutJob }).fanOut)));
-    } catch (error) {
-      log.warn('could not move jobs from the previous standard queue; they come back', { error });
-      failedMessageIds.push(...legacy.map((entry) => entry.message.messageId));
-    }
-  }
+  const legacy: { message: QueueMessage; job: PushJob | FanOutJob }[] = [];
   for (const entry of parsed) {
-    if (legacy.includes(entry)) continue;
+    if (entry.message.fromLegacyQueue && !('poison' in entry)) {
+      legacy.push({ message: entry.message, job: 'job' in entry ? entry.job : entry.fanOut });
+      continue;
+    }
     if (entry.message.sentAt) ports.metric('QueueAge', ports.now() - entry.message.sentAt, 'Milliseconds');
     if ('poison' in entry) {
       log.error('poison message: not a valid job; moved to the dead-letter queue', { messageId: entry.message.messageId, reason: entry.poison });
@@ -108,6 +103,15 @@ export async function processPushJobs(messages: QueueMessage[], ports: DeliveryP
     } else {
       const groupId = entry.message.groupId ?? entry.job.robotId;
       groups.set(groupId, [...(groups.get(groupId) ?? []), entry]);
+    }
+  }
+
+  if (legacy.length > 0) {
+    try {
+      await ports.enqueue(legacy.map(({ job }) => job));
+    } catch (error) {
+      log.warn('could not move jobs from the previous standard queue; they come back', { error });
+      failedMessageIds.push(...legacy.map(({ message }) => message.messageId));
     }
   }
 
@@ -156,7 +160,7 @@ export async function processPushJobs(messages: QueueMessage[], ports: DeliveryP
 async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPorts, rules: DeliveryRules, sendBy: number): Promise<{ comeBackAt?: number }> {
   const robot = inputs.robots.get(job.robotId);
   const template = robot && inputs.templates.get(robot.templateId);
-  const window = inputs.windows.get(job.robotId) ?? { sends: [], cooldownUntil: 0 };
+  const window = inputs.windows.get(job.robotId) ?? emptyWindow;
   const previous = inputs.records.get(job.recordId);
   const record = previous ?? recordOf(job, robot, template);
   const remember = (ended: PushRecord) => inputs.records.set(ended.id, ended);
@@ -178,8 +182,11 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
       ports.metric('PushFailed', 1);
       return {};
     case 'come-back-at':
-      await ports.ensureQueued(record);
-      if (!previous) remember(record);
+      // a job that returns to wait again has its record already
+      if (!previous) {
+        await ports.ensureQueued(record);
+        remember(record);
+      }
       ports.metric('PushThrottled', 1);
       return { comeBackAt: step.at };
     case 'wait-inline':

@@ -16,9 +16,7 @@ export function toRecordSummary(record: PushRecord) {
 
 export function toRecordDetail(record: PushRecord) {
   const { expiresAt: _expires, ...detail } = record;
-  // older records kept the body as a map: its size as sent is the size of its JSON text
-  const contentBytes = record.contentBytes ?? (record.content ? Buffer.byteLength(JSON.stringify(record.content)) : null);
-  return { ...detail, content: record.content ?? null, contentBytes, template: record.template ?? null, response: record.response ?? null };
+  return { ...detail, content: record.content ?? null, contentBytes: record.contentBytes ?? null, template: record.template ?? null, response: record.response ?? null };
 }
 
 function normalizeTime(value: string | undefined, name: string): string | undefined {

@@ -101,10 +101,9 @@ export function newQueuedRecord(fields: NewPushRecord, now = new Date()): PushRe
 
 /** A claimed record whose attempt ended sent or failed: what DingTalk answered, and the attempt in the log. */
 export function finishedRecord(claimed: PushRecord, outcome: Outcome): PushRecord {
-  const record = claimed;
   const now = new Date().toISOString();
   return {
-    ...record,
+    ...claimed,
     status: outcome.status,
     updatedAt: now,
     ...(outcome.status === 'sent' && { sentAt: now }),
@@ -117,9 +116,8 @@ export function finishedRecord(claimed: PushRecord, outcome: Outcome): PushRecor
 
 /** A claimed record whose attempt failed in a way worth retrying: logged, and queued again. */
 export function releasedRecord(claimed: PushRecord, entry: AttemptLogEntry): PushRecord {
-  const record = claimed;
   return {
-    ...record,
+    ...claimed,
     status: 'queued',
     updatedAt: new Date().toISOString(),
     errmsg: entry.errmsg,
@@ -174,8 +172,9 @@ export const recordsStore = {
     if (!content) return record;
     // the body is kept as the exact text sent, so it comes back with its keys in the order DingTalk got
     // them; items written before that hold a map (and, older still, DingTalk's answer)
-    const sent = typeof content.contentText === 'string' ? (JSON.parse(content.contentText) as DingTalkMessage) : (content.content as DingTalkMessage | undefined);
-    const contentBytes = typeof content.contentText === 'string' ? Buffer.byteLength(content.contentText) : undefined;
+    const text = typeof content.contentText === 'string' ? content.contentText : content.content === undefined ? undefined : JSON.stringify(content.content);
+    const sent = text === undefined ? undefined : (JSON.parse(text) as DingTalkMessage);
+    const contentBytes = text === undefined ? undefined : Buffer.byteLength(text);
     return { ...record, ...(sent && { content: sent }), ...(contentBytes !== undefined && { contentBytes }), template: content.template as TemplateSnapshot | undefined, response: record.response ?? content.response };
   },
 

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exitWithin, freePort } from '../../scripts/local-stack';
+import { exitWithin, freePort, isStartLocal } from '../../scripts/local-stack';
 import { baseTestEnvironment } from './environment';
 
 export interface LocalService {
@@ -54,15 +54,7 @@ export async function startLocalService(environment: Record<string, string> = {}
   };
   // npm exits at once on a signal; the stack is stopped by scripts/start-local.ts, whose pid its lock holds
   let stackPid: number | undefined;
-  const stackRunning = () => {
-    if (stackPid === undefined) return child.exitCode === null && child.signalCode === null;
-    try {
-      process.kill(stackPid, 0);
-      return readFileSync(`/proc/${stackPid}/cmdline`, 'utf8').includes('start-local');
-    } catch {
-      return false;
-    }
-  };
+  const stackRunning = () => (stackPid === undefined ? child.exitCode === null && child.signalCode === null : isStartLocal(stackPid));
   const stop = async (signal: NodeJS.Signals = 'SIGINT') => {
     const started = Date.now();
     if (stackRunning()) {
