@@ -10,7 +10,8 @@ import { config } from '../config';
 import { forEachConcurrently } from '../concurrency';
 import { badRequest } from '../errors';
 import { idsWithNameContaining } from './namesStore';
-import { batchPutAll, indexNames, isConditionFailure, keys, listPartitions, queryPages, tableName, type Page } from './table';
+import { readNewestFirst, recordIndexAttributes, recordIndexKeys, statusesIndexed, type IndexKey, type PartitionQuery } from './recordIndexes';
+import { batchPutAll, isConditionFailure, keys, queryPages, tableName, type Page } from './table';
 
 export interface AttemptLogEntry {
   at: string;
@@ -76,12 +77,8 @@ function toItem(record: PushRecord) {
   return {
     ...keys.record(record.id),
     ...record,
-    listPk: listPartitions.records,
+    ...recordIndexAttributes(record),
     listSk: `${record.createdAt}#${record.id}`,
-    robotKey: `ROBOT#${record.robotId}`,
-    templateKey: `TEMPLATE#${record.templateId}`,
-    statusKey: `STATUS#${record.status}`,
-    eventKey: `EVENT#${record.eventId}`,
     robotNameLower: record.robotName.toLowerCase(),
     templateNameLower: record.templateName.toLowerCase(),
   };
@@ -206,7 +203,7 @@ export const recordsStore = {
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':status': status,
-        ':statusKey': `STATUS#${status}`,
+        ':statusKey': recordIndexAttributes({ ...record, status }).statusKey,
         ':errmsg': errmsg,
         ':updatedAt': new Date(now).toISOString(),
         ':queued': 'queued',
@@ -221,19 +218,25 @@ export const recordsStore = {
 
   /** How many records of each final status were created on each of the given UTC days (COUNT queries, no items read out). */
   async countsPerDay(days: string[], statuses: PushStatus[]): Promise<Record<string, Record<string, number>>> {
-    const counts: Record<string, Record<string, number>> = Object.fromEntries(days.map((day) => [day, {}]));
-    const work = days.flatMap((day) => statuses.map((status) => ({ day, status })));
-    await forEachConcurrently(work, 8, async ({ day, status }) => {
-      let total = 0;
+    const counts: Record<string, Record<string, number>> = Object.fromEntries(days.map((day) => [day, Object.fromEntries(statuses.map((status) => [status, 0]))]));
+    const work = days.flatMap((day) =>
+      statuses.flatMap((status) => {
+        // sent records are most of them and not in the status index: counted from the time index
+        const key = statusesIndexed.includes(status) ? recordIndexKeys.status(status) : recordIndexKeys.time();
+        return key.partitions.map((partition) => ({ day, status, key, partition }));
+      }),
+    );
+    await forEachConcurrently(work, 16, async ({ day, status, key, partition }) => {
+      const filterStatus = key.attribute !== 'statusKey';
       const pages = queryPages({
-        IndexName: indexNames.recordsByStatus,
-        KeyConditionExpression: 'statusKey = :status AND begins_with(listSk, :day)',
-        FilterExpression: 'expiresAt > :now',
-        ExpressionAttributeValues: { ':status': `STATUS#${status}`, ':day': day, ':now': Math.floor(Date.now() / 1000) },
+        IndexName: key.index,
+        KeyConditionExpression: `${key.attribute} = :partition AND begins_with(listSk, :day)`,
+        FilterExpression: filterStatus ? 'expiresAt > :now AND #status = :status' : 'expiresAt > :now',
+        ...(filterStatus && { ExpressionAttributeNames: { '#status': 'status' } }),
+        ExpressionAttributeValues: { ':partition': partition, ':day': day, ':now': Math.floor(Date.now() / 1000), ...(filterStatus && { ':status': status }) },
         Select: 'COUNT',
       });
-      for await (const page of pages) total += page.Count ?? 0;
-      counts[day][status] = total;
+      for await (const page of pages) counts[day][status] += page.Count ?? 0;
     });
     return counts;
   },
@@ -247,24 +250,17 @@ export const recordsStore = {
     const before = decodeTimeCursor(options.cursor);
     let sources = await sourcesFor(filter);
     let owners: Owners | undefined;
-    if (sources.length > maxMergedPartitions) {
+    if (sources.reduce((sum, source) => sum + source.partitions.length, 0) > maxMergedPartitions) {
       // a broad keyword (matching many robots or templates): one pass over the time index, keeping the
       // records of those robots and templates, reads less than a query per partition
-      owners = {
-        robotIds: sources.filter((source) => source.attribute === 'robotKey').map((source) => source.value.slice('ROBOT#'.length)),
-        templateIds: sources.filter((source) => source.attribute === 'templateKey').map((source) => source.value.slice('TEMPLATE#'.length)),
-      };
-      sources = [{ index: indexNames.byList, attribute: 'listPk', value: listPartitions.records }];
+      owners = { robotIds: [], templateIds: [] };
+      for (const source of sources) {
+        const id = source.partitions[0].slice(source.partitions[0].indexOf('#') + 1);
+        (source.attribute === 'robotKey' ? owners.robotIds : owners.templateIds).push(id);
+      }
+      sources = [recordIndexKeys.time()];
     }
-    const perSource: Record<string, unknown>[][] = [];
-    await forEachConcurrently(sources, 8, async (source) => {
-      perSource.push(await querySource(source, filter, before, options.limit + 1, owners));
-    });
-    const seen = new Set<string>();
-    const merged = perSource
-      .flat()
-      .sort((a, b) => (String(a.listSk) < String(b.listSk) ? 1 : -1))
-      .filter((item) => !seen.has(item.id as string) && Boolean(seen.add(item.id as string)));
+    const merged = await readNewestFirst(sources, (source) => partitionQuery(source, filter, before, owners), options.limit + 1);
     const page = merged.slice(0, options.limit);
     const nextCursor = merged.length > options.limit ? Buffer.from(JSON.stringify({ before: page[page.length - 1].listSk }), 'utf8').toString('base64url') : null;
     return { items: page.map(fromRecordItem), nextCursor };
@@ -281,8 +277,8 @@ export interface RecordFilter {
   to?: string;
 }
 
-/** More matching partitions than this and a keyword list reads the time index with a filter instead. */
-const maxMergedPartitions = 16;
+/** More partitions than this to merge and a keyword list reads the time index with a filter instead. */
+const maxMergedPartitions = 48;
 /** Ids that still fit a filter expression (DynamoDB allows 4 KB): beyond it the stored names are matched. */
 const maxOwnersInFilter = 300;
 
@@ -292,19 +288,11 @@ interface Owners {
   templateIds: string[];
 }
 
-interface Source {
-  index: string;
-  attribute: 'listPk' | 'robotKey' | 'templateKey' | 'statusKey' | 'eventKey';
-  value: string;
-}
-
-const byRobot = (id: string): Source => ({ index: indexNames.recordsByRobot, attribute: 'robotKey', value: `ROBOT#${id}` });
-const byTemplate = (id: string): Source => ({ index: indexNames.recordsByTemplate, attribute: 'templateKey', value: `TEMPLATE#${id}` });
-
-/** The index partitions that hold every record the filter can match, as few and as narrow as possible. */
-async function sourcesFor(filter: RecordFilter): Promise<Source[]> {
+/** The index keys that hold every record the filter can match, as few and as narrow as possible. */
+async function sourcesFor(filter: RecordFilter): Promise<IndexKey[]> {
   const { keyword, robotId, templateId, status, eventId } = filter;
-  if (eventId) return [{ index: indexNames.recordsByEvent, attribute: 'eventKey', value: `EVENT#${eventId}` }];
+  const { robot: byRobot, template: byTemplate } = recordIndexKeys;
+  if (eventId) return [recordIndexKeys.event(eventId)];
   if (keyword) {
     // a record matches when its robot or its template has (or had) a name containing the keyword
     const [robots, templates] = await Promise.all([idsWithNameContaining('robot', keyword), idsWithNameContaining('template', keyword)]);
@@ -318,13 +306,13 @@ async function sourcesFor(filter: RecordFilter): Promise<Source[]> {
   }
   if (robotId) return [byRobot(robotId)];
   if (templateId) return [byTemplate(templateId)];
-  if (status) return [{ index: indexNames.recordsByStatus, attribute: 'statusKey', value: `STATUS#${status}` }];
-  return [{ index: indexNames.byList, attribute: 'listPk', value: listPartitions.records }];
+  if (status && statusesIndexed.includes(status)) return [recordIndexKeys.status(status)];
+  return [recordIndexKeys.time()];
 }
 
-/** Up to `wanted` items of one partition, newest first, below the cursor, with the remaining filters applied. */
-async function querySource(src: Source, filter: RecordFilter, before: string | undefined, wanted: number, owners?: Owners): Promise<Record<string, unknown>[]> {
-  const values: Record<string, unknown> = { ':partition': src.value, ':nowSeconds': Math.floor(Date.now() / 1000) };
+/** What every partition of `source` is asked: the time range below the cursor and the remaining filters. */
+function partitionQuery(source: IndexKey, filter: RecordFilter, before: string | undefined, owners?: Owners): PartitionQuery {
+  const values: Record<string, unknown> = { ':nowSeconds': Math.floor(Date.now() / 1000) };
   const names: Record<string, string> = {};
   const conditions = ['expiresAt > :nowSeconds'];
   if (owners && owners.robotIds.length + owners.templateIds.length <= maxOwnersInFilter) {
@@ -350,15 +338,15 @@ async function querySource(src: Source, filter: RecordFilter, before: string | u
     conditions.push('(contains(robotNameLower, :keyword) OR contains(templateNameLower, :keyword))');
     values[':keyword'] = (filter.keyword ?? '').toLowerCase();
   }
-  if (filter.robotId && src.attribute !== 'robotKey') {
+  if (filter.robotId && source.attribute !== 'robotKey') {
     conditions.push('robotId = :robotId');
     values[':robotId'] = filter.robotId;
   }
-  if (filter.templateId && src.attribute !== 'templateKey') {
+  if (filter.templateId && source.attribute !== 'templateKey') {
     conditions.push('templateId = :templateId');
     values[':templateId'] = filter.templateId;
   }
-  if (filter.status && src.attribute !== 'statusKey') {
+  if (filter.status && source.attribute !== 'statusKey') {
     conditions.push('#status = :status');
     values[':status'] = filter.status;
     names['#status'] = 'status';
@@ -375,22 +363,8 @@ async function querySource(src: Source, filter: RecordFilter, before: string | u
     range = ' AND listSk <= :upper';
     values[':upper'] = upper;
   }
-  const items: Record<string, unknown>[] = [];
-  const pages = queryPages({
-    IndexName: src.index,
-    KeyConditionExpression: `${src.attribute} = :partition${range}`,
-    FilterExpression: conditions.join(' AND '),
-    ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
-    ExpressionAttributeValues: values,
-    ScanIndexForward: false,
-    Limit: wanted + 1,
-  });
-  for await (const page of pages) {
-    // BETWEEN and <= include the cursor's own item, which ended the previous page
-    items.push(...(page.Items ?? []).filter((item) => item.listSk !== before));
-    if (items.length >= wanted) break;
-  }
-  return items.slice(0, wanted);
+  // BETWEEN and <= include the cursor's own item, which ended the previous page
+  return { range, ...(before && { skipListSk: before }), FilterExpression: conditions.join(' AND '), ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }), ExpressionAttributeValues: values };
 }
 
 const cursorPosition = /^\d{4}-\d{2}-\d{2}T[\d:.]+Z#[\w-]+$/;

@@ -7,14 +7,15 @@
 // robot name         ROBOT_NAME#<lower>       NAME        (uniqueness claim)
 // subscription       SUBSCRIPTION#<reportId>  ROBOT#<id>  (fan-out reads one partition per report, plus "*")
 // report event       EVENT#<eventId>          EVENT       (idempotency of intake)
-// push record        RECORD#<id>              RECORD      RECORDS / <createdAt>#<id>
+// push record        RECORD#<id>              RECORD      RECORDS#<shard> / <createdAt>#<id>
 // record content     RECORD#<id>              CONTENT     (the body sent, template snapshot, DingTalk's answer)
 // name ever used     NAMES#robot|template     <lower>#<id> (keyword search of records: current and past names)
 // rate-limit state   RATE#<robotId>           RATE        (per-robot send log shared by all workers)
 //
 // Push records also carry robotKey, templateKey, statusKey and eventKey: sparse indexes sorted by listSk,
-// so every record filter is a Query on the narrowest index, never a Scan. The content (up to 20 KB) is a
-// separate item, so the indexes copy only the small summary.
+// so every record filter is a Query on the narrowest index, never a Scan; keys that many records share
+// are write-sharded (recordIndexes.ts). The content (up to 20 KB) is a separate item, so the indexes copy
+// only the small summary.
 import { BatchGetCommand, BatchWriteCommand, QueryCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
 import { config } from '../config';

@@ -3,11 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import { api } from '../support/api';
 import { simulator } from '../support/simulator';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../../lib/aws/clients';
 import { idsWithNameContaining } from '../../lib/store/namesStore';
 import { newQueuedRecord, recordsStore, type PushRecord } from '../../lib/store/recordsStore';
+import { shardOf } from '../../lib/store/recordIndexes';
 import { nameUsedPut } from '../../lib/store/table';
+import { config } from '../../lib/config';
 import type { PushStatus } from '../../schemas/pushRecord';
 
 interface Seeded {
@@ -47,6 +49,16 @@ beforeAll(async () => {
   const expired = newQueuedRecord({ id: randomUUID(), eventId: 'event-expired', reportId: 'r', reportName: 'R', robotId: robots[0].id, robotName: robots[0].name, templateId: templates[0].id, templateName: templates[0].name }, new Date(base - 1000));
   expired.expiresAt = Math.floor(Date.now() / 1000) - 10;
   await recordsStore.putMany([...records, expired]);
+  // one record as versions before the sharded indexes wrote it: every list still finds it
+  const legacy = newQueuedRecord({ id: randomUUID(), eventId: 'event-3', reportId: 'r', reportName: 'R', robotId: robots[1].id, robotName: robots[1].name, templateId: templates[1].id, templateName: templates[1].name }, new Date(base + 130 * 60_000));
+  legacy.status = 'failed';
+  await dynamodb.send(
+    new PutCommand({
+      TableName: config.tableName,
+      Item: { pk: `RECORD#${legacy.id}`, sk: 'RECORD', ...legacy, listPk: 'RECORDS', listSk: `${legacy.createdAt}#${legacy.id}`, robotKey: `ROBOT#${legacy.robotId}`, templateKey: `TEMPLATE#${legacy.templateId}`, statusKey: 'STATUS#failed', eventKey: 'EVENT#event-3', robotNameLower: legacy.robotName.toLowerCase(), templateNameLower: legacy.templateName.toLowerCase() },
+    }),
+  );
+  records.push(legacy);
   seeded = { robots, templates, records };
 }, 60_000);
 
@@ -117,10 +129,27 @@ describe('GET /push-records', () => {
     expect(await idsWithNameContaining('robot', marker)).toEqual(new Set(['written-elsewhere', robot.id]));
   });
 
+  it('spreads the records of one template, one event and one status over the shards; sent records leave the status index', async () => {
+    const items = (await dynamodb.send(new ScanCommand({ TableName: config.tableName, FilterExpression: 'sk = :record AND templateId = :template', ExpressionAttributeValues: { ':record': 'RECORD', ':template': seeded.templates[0].id } }))).Items ?? [];
+    const fresh = items.filter((item) => item.listPk !== 'RECORDS');
+    expect(fresh.length).toBeGreaterThanOrEqual(80);
+    const distinct = (attribute: string) => new Set(fresh.map((item) => item[attribute])).size;
+    // 80 records over 16 shards: all but a very unlucky draw touch at least 12
+    expect(distinct('templateKey')).toBeGreaterThanOrEqual(12);
+    expect(distinct('listPk')).toBeGreaterThanOrEqual(12);
+    for (const item of fresh) {
+      expect(item.listPk).toMatch(/^RECORDS#\d\d$/);
+      expect(item.templateKey).toBe(`TEMPLATE#${seeded.templates[0].id}#${String(shardOf(item.id)).padStart(2, '0')}`);
+      expect(item.robotKey).toBe(`ROBOT#${item.robotId}`);
+      if (item.status === 'sent') expect(item.statusKey).toBeUndefined();
+      else expect(item.statusKey).toBe(`STATUS#${item.status}#${String(shardOf(item.id)).padStart(2, '0')}`);
+    }
+  });
+
   it('serves a keyword that matches many robots (one filtered pass over time) with the same results', async () => {
-    // 20 robots match "broad": more partitions than the list merges, so it filters the time index
+    // 50 robots match "broad": more partitions than the list merges, so it filters the time index
     const template = await createTemplate(`Plain ${randomUUID()}`);
-    const broad = await Promise.all(Array.from({ length: 20 }, (_, i) => createRobot(`Broad team ${i} ${randomUUID().slice(0, 4)}`, template.id)));
+    const broad = await Promise.all(Array.from({ length: 50 }, (_, i) => createRobot(`Broad team ${i} ${randomUUID().slice(0, 4)}`, template.id)));
     const other = await createRobot(`Narrow ${randomUUID().slice(0, 4)}`, template.id);
     await api('PATCH', `/robots/${broad[3].id}`, { body: { name: `Renamed ${randomUUID().slice(0, 4)}` } });
     const base = Date.parse('2026-10-01T00:00:00.000Z');
@@ -186,11 +215,14 @@ describe('GET /push-statistics', () => {
       return record;
     });
     await recordsStore.putMany(made);
+    // and one sent today by a version before the sharded indexes, counted once
+    const legacy = newQueuedRecord({ id: randomUUID(), eventId: 'stats', reportId: 'r', reportName: 'R', robotId: seeded.robots[0].id, robotName: 'Finance group', templateId: seeded.templates[0].id, templateName: 'Sales digest' });
+    await dynamodb.send(new PutCommand({ TableName: config.tableName, Item: { pk: `RECORD#${legacy.id}`, sk: 'RECORD', ...legacy, status: 'sent', listPk: 'RECORDS', listSk: `${legacy.createdAt}#${legacy.id}`, statusKey: 'STATUS#sent' } }));
     const response = await api('GET', '/push-statistics?days=3');
     expect(response.status).toBe(200);
     expect(response.body.days.map((day: { date: string }) => day.date)[2]).toBe(today);
     const [todayBefore, todayAfter] = [before[2], response.body.days[2]];
-    expect({ sent: todayAfter.sent - todayBefore.sent, failed: todayAfter.failed - todayBefore.failed, skipped: todayAfter.skipped - todayBefore.skipped }).toEqual({ sent: 2, failed: 1, skipped: 1 });
+    expect({ sent: todayAfter.sent - todayBefore.sent, failed: todayAfter.failed - todayBefore.failed, skipped: todayAfter.skipped - todayBefore.skipped }).toEqual({ sent: 3, failed: 1, skipped: 1 });
     expect((await api('GET', '/push-statistics?days=0')).status).toBe(400);
   });
 });
