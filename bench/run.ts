@@ -5,6 +5,7 @@ import { coldStartBenchmark } from './coldStart';
 import { costPerPushBenchmark } from './costPerPush';
 import { fanOutBenchmark } from './fanOut';
 import { loadBenchmark } from './load';
+import { partitionHeatBenchmark } from './partitionHeat';
 import { rateLimitBenchmark } from './rateLimit';
 import { recordQueriesBenchmark } from './recordQueries';
 import { throughputBenchmark } from './throughput';
@@ -18,6 +19,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   'fan-out': fanOutBenchmark,
   'rate-limit': rateLimitBenchmark,
   'record-queries': recordQueriesBenchmark,
+  'partition-heat': partitionHeatBenchmark,
   'cold-start': coldStartBenchmark,
   load: loadBenchmark,
 };

@@ -116,8 +116,10 @@ async function main(): Promise<void> {
     // included) for any local caller: it gets a UNIX socket in a folder only this user can open, not a port
     const lambdaSocketDir = mkdtempSync(join(tmpdir(), 'dingpush-lambda-'));
     stoppers.push({ name: 'lock', stop: async () => rmSync(lambdaSocketDir, { recursive: true, force: true }) });
+    // serverless-offline hands AUTHORIZER to every function as its authorizer's context: never inherited
+    const { AUTHORIZER: _authorizerOverride, ...inherited } = process.env;
     const serviceEnvironment = {
-      ...process.env,
+      ...inherited,
       PORT: String(port),
       LAMBDA_PORT: join(lambdaSocketDir, 'invoke.sock'),
       // with DATA_DIR=memory the key lives as long as the stack, like the data it seals

@@ -5,8 +5,9 @@
 // envelope of api.md, and logs through console.error, around the redacting logger.
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { authorize, type Scope } from '../../lib/auth/tokens';
-import { badRequest, payloadTooLarge } from '../../lib/errors';
+import type { Scope } from '../../lib/auth/tokens';
+import { badRequest, forbidden, payloadTooLarge, unauthorized } from '../../lib/errors';
+import type { AuthorizerContext } from '../authorizer';
 import { config } from '../../lib/config';
 import { errorResponse } from './errorResponse';
 
@@ -69,13 +70,26 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
   return found ? headers[found] : undefined;
 }
 
+/**
+ * The scope the route's authorizer granted, or the refusal it decided, as an error. Fails closed when the
+ * route has no authorizer of its scope. serverless-offline lets a request replace the authorizer's
+ * context with a header: such a request is refused.
+ */
+function grantedScope(event: APIGatewayProxyEventV2, required: Scope): Scope {
+  if (header(event, 'sls-offline-authorizer-override') !== undefined) throw forbidden('The sls-offline-authorizer-override header is not accepted');
+  const verdict = (event.requestContext as { authorizer?: { lambda?: AuthorizerContext } } | undefined)?.authorizer?.lambda;
+  if (!verdict || verdict.grants !== required) throw unauthorized('This route is not behind its authorizer; nothing was done');
+  if (!verdict.allowed) throw verdict.code === 'Forbidden' ? forbidden(verdict.message) : unauthorized(verdict.message);
+  return verdict.scope;
+}
+
 export function httpFunction(routes: Routes) {
   const core = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const route = routes[routeKeyOf(event)];
     if (!route) {
       return { statusCode: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 'NotFound', message: `No route ${routeKeyOf(event)}`, details: [] } }) };
     }
-    const scope = route.scope ? await authorize(header(event, 'authorization'), route.scope) : undefined;
+    const scope = route.scope ? grantedScope(event, route.scope) : undefined;
     const request: HttpRequest = {
       pathParameters: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([name, value]) => [name, decodePathParameter(name, value ?? '')])),
       query: { ...(event.queryStringParameters ?? {}) },

@@ -3,7 +3,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { config } from '../config';
-import { forbidden, unauthorized } from '../errors';
 
 export type Scope = 'admin' | 'publisher';
 
@@ -53,12 +52,15 @@ export async function scopeOfToken(token: string): Promise<Scope | undefined> {
   return undefined;
 }
 
+/** What the authorizer decided for a request; the functions answer a refusal in the error envelope. */
+export type Verdict = { allowed: true; scope: Scope } | { allowed: false; code: 'Unauthorized' | 'Forbidden'; message: string };
+
 /** Admin tokens may do everything; publisher tokens may only publish events. */
-export async function authorize(authorizationHeader: string | undefined, required: Scope): Promise<Scope> {
+export async function verdictFor(authorizationHeader: string | undefined, required: Scope): Promise<Verdict> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorizationHeader ?? '');
-  if (!match) throw unauthorized('Send an Authorization: Bearer <token> header');
+  if (!match) return { allowed: false, code: 'Unauthorized', message: 'Send an Authorization: Bearer <token> header' };
   const scope = await scopeOfToken(match[1]);
-  if (!scope) throw unauthorized('The bearer token is not valid');
-  if (required === 'admin' && scope !== 'admin') throw forbidden('This endpoint needs an admin token');
-  return scope;
+  if (!scope) return { allowed: false, code: 'Unauthorized', message: 'The bearer token is not valid' };
+  if (required === 'admin' && scope !== 'admin') return { allowed: false, code: 'Forbidden', message: 'This endpoint needs an admin token' };
+  return { allowed: true, scope };
 }

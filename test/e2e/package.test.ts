@@ -22,9 +22,84 @@ beforeAll(() => {
 
 afterAll(() => rmSync(outputDir, { recursive: true, force: true }));
 
+const guardPackage = join(root, 'node_modules', '@cdklabs', 'cdk-validator-cfnguard');
+const controlFolders = ['apigateway', 'cloudwatch', 'dynamodb', 'identityandaccessmanagement', 'lambda', 's3', 'sqs'];
+
+/** Every Control Tower rule of those services, run with the cfn-guard binary the package carries. */
+function controlTowerResults(templateFile: string): { control: string; failing: string[] }[] {
+  const binary = join(guardPackage, 'bin', 'ubuntu', process.arch === 'arm64' ? 'aarch64' : 'x86_64', 'cfn-guard');
+  return controlFolders.flatMap((folder) =>
+    readdirSync(join(guardPackage, 'rules', 'control-tower', 'cfn-guard', folder))
+      .filter((file) => file.endsWith('.guard'))
+      .map((file) => {
+        const run = spawnSync(binary, ['validate', '-r', join(guardPackage, 'rules', 'control-tower', 'cfn-guard', folder, file), '-d', templateFile, '--show-summary', 'fail'], { encoding: 'utf8' });
+        // 0: compliant, 19: not compliant; anything else is cfn-guard failing to run
+        if (run.status !== 0 && run.status !== 19) throw new Error(`cfn-guard failed on ${file} (${run.status}): ${run.stderr}`);
+        const control = file.replace(/\.guard$/, '').toUpperCase().replace(/-/g, '.');
+        return { control, failing: [...new Set([...run.stdout.matchAll(/Resource = (\w+)/g)].map((match) => match[1]))] };
+      }),
+  );
+}
+
+/** The README's waiver table: control, the resources it is waived for (* for any characters), reason. */
+function readmeWaivers(): Map<string, RegExp[]> {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('<!-- control-tower-waivers -->'), readme.indexOf('<!-- /control-tower-waivers -->'));
+  const waivers = new Map<string, RegExp[]>();
+  for (const [, control, resources, reason] of section.matchAll(/^\| (CT\.[A-Z0-9.]+) \| ([^|]+) \| ([^|]+) \|$/gm)) {
+    expect(reason.trim().length).toBeGreaterThan(20);
+    const patterns = resources.split(',').map((resource) => new RegExp(`^${resource.trim().replace(/`/g, '').replace(/\*/g, '\\w*')}$`));
+    waivers.set(control, patterns);
+  }
+  expect(waivers.size).toBeGreaterThan(0);
+  return waivers;
+}
+
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 
 describe('serverless package', () => {
+  it('puts every non-open route behind a cached REQUEST authorizer of its scope, and lets only this API invoke the functions', () => {
+    const authorizers = Object.fromEntries(ofType('AWS::ApiGatewayV2::Authorizer'));
+    expect(Object.keys(authorizers).sort()).toEqual(['HttpApiAuthorizerAdmin', 'HttpApiAuthorizerPublisher']);
+    for (const authorizer of Object.values(authorizers)) {
+      expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'REQUEST', AuthorizerPayloadFormatVersion: '2.0', EnableSimpleResponses: true, IdentitySource: ['$request.header.Authorization'] });
+      expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBeGreaterThan(0);
+      expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBeLessThanOrEqual(300);
+    }
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties);
+    const open = routes.filter((route) => route.AuthorizationType === undefined || route.AuthorizationType === 'NONE').map((route) => route.RouteKey);
+    expect(open.sort()).toEqual(['GET /', 'GET /console/app.js', 'GET /health', 'GET /openapi.json']);
+    expect(routes.find((route) => route.RouteKey === 'POST /events/report-ready')!.AuthorizerId).toEqual({ Ref: 'HttpApiAuthorizerPublisher' });
+    expect(routes.find((route) => route.RouteKey === 'GET /robots')!.AuthorizerId).toEqual({ Ref: 'HttpApiAuthorizerAdmin' });
+    // CT.LAMBDA.PR.2 cannot read Fn::Join: every API permission names this API as its source here
+    for (const [, permission] of ofType('AWS::Lambda::Permission').filter(([name]) => name.endsWith('HttpApi'))) {
+      expect(JSON.stringify(permission.Properties.SourceArn)).toContain('{"Ref":"HttpApi"},"/*"');
+    }
+  });
+
+  it('logs every API request as one JSON line without the Authorization header or query values, and keeps every log group a year', () => {
+    const stage = template.Resources.HttpApiStage.Properties;
+    expect(JSON.stringify(stage.AccessLogSettings.DestinationArn)).toContain('HttpApiLogGroup');
+    const format = JSON.parse(stage.AccessLogSettings.Format);
+    expect(Object.values(format).join(' ')).not.toMatch(/authorization|querystring|rawQueryString|\$context\.path/i);
+    expect(format).toMatchObject({ routeKey: '$context.routeKey', status: '$context.status' });
+    const groups = ofType('AWS::Logs::LogGroup');
+    expect(groups.length).toBeGreaterThanOrEqual(12);
+    for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(365);
+  });
+
+  it('passes the Control Tower proactive controls, but for the waivers listed in the README', () => {
+    const results = controlTowerResults(join(outputDir, 'cloudformation-template-update-stack.json'));
+    const waivers = readmeWaivers();
+    const failures = results.flatMap(({ control, failing }) => failing.map((resource) => ({ control, resource })));
+    const unwaived = failures.filter(({ control, resource }) => !(waivers.get(control) ?? []).some((pattern) => pattern.test(resource)));
+    expect(unwaived).toEqual([]);
+    // and no waiver outlives its reason
+    const stale = [...waivers].flatMap(([control, patterns]) => patterns.filter((pattern) => !failures.some((failure) => failure.control === control && pattern.test(failure.resource))).map((pattern) => `${control} ${pattern}`));
+    expect(stale).toEqual([]);
+    expect(results.length).toBeGreaterThan(30);
+  });
+
   it('defines the table with on-demand billing, TTL, PITR, encryption and the record indexes', () => {
     const [[, table]] = ofType('AWS::DynamoDB::Table');
     expect(table.Properties.TableName).toBe('dingpush-ci');
@@ -59,7 +134,8 @@ describe('serverless package', () => {
   });
 
   it('gives every function its own role with no wildcard action or resource', () => {
-    const functions = ofType('AWS::Lambda::Function');
+    // the two authorizers (one file, a scope each) share theirs
+    const functions = ofType('AWS::Lambda::Function').filter(([name]) => name !== 'AuthorizePublisherLambdaFunction');
     const roles = functions.map(([, fn]) => JSON.stringify(fn.Properties.Role));
     expect(new Set(roles).size).toBe(functions.length);
     for (const [, role] of ofType('AWS::IAM::Role')) {
@@ -70,9 +146,10 @@ describe('serverless package', () => {
         }
       }
     }
-    // the worker may not touch SSM, the health check may touch nothing but its logs
+    // only the authorizers read the tokens; the health check may touch nothing but its logs
     const policyOf = (name: string) => JSON.stringify(template.Resources[name].Properties.Policies);
-    expect(policyOf('WorkerRole')).not.toContain('ssm:');
+    for (const [name] of ofType('AWS::IAM::Role').filter(([name]) => name !== 'AuthorizerRole')) expect(policyOf(name)).not.toContain('ssm:');
+    expect(policyOf('AuthorizerRole')).toContain('ssm:GetParameters');
     // contents and large fan-outs are written in batches
     expect(policyOf('WorkerRole')).toContain('dynamodb:BatchWriteItem');
     expect(policyOf('HealthRole')).not.toMatch(/dynamodb:|sqs:|ssm:/);
@@ -93,8 +170,11 @@ describe('serverless package', () => {
     expect(template.Resources.PushJobsFifoQueue.Properties.QueueName).toBe('dingpush-ci-push-jobs.fifo');
   });
 
-  it('alarms on the dead-letter queue and on the failure rate', () => {
+  it('alarms on the dead-letter queue and on the failure rate, notifying the alarm topic', () => {
     const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm'));
+    for (const alarm of Object.values(alarms)) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    // no endpoint given at package time: the topic exists, its subscription only with --param alarmEndpoint
+    expect((template.Resources.AlarmSubscription as unknown as { Condition: string }).Condition).toBe('HasAlarmEndpoint');
     expect(alarms.DeadLetterQueueAlarm.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
     expect(alarms.DeadLetterQueueAlarm.Properties.Dimensions).toEqual([{ Name: 'QueueName', Value: 'dingpush-ci-push-jobs-dlq.fifo' }]);
     expect(alarms.PushFailureRateAlarm.Properties.Metrics.map((m: { Id: string }) => m.Id)).toEqual(['sent', 'failed', 'rate']);
@@ -102,7 +182,7 @@ describe('serverless package', () => {
 
   it('bundles each function on its own, the worker under 500 KB, the console with its files', () => {
     const zips = readdirSync(outputDir).filter((file) => file.endsWith('.zip'));
-    expect(zips.sort()).toEqual(['console.zip', 'events.zip', 'health.zip', 'openapi.zip', 'pushRecords.zip', 'robots.zip', 'sweeper.zip', 'templates.zip', 'worker.zip']);
+    expect(zips.sort()).toEqual(['authorizeAdmin.zip', 'authorizePublisher.zip', 'console.zip', 'events.zip', 'health.zip', 'openapi.zip', 'pushRecords.zip', 'robots.zip', 'sweeper.zip', 'templates.zip', 'worker.zip']);
     expect(statSync(join(outputDir, 'worker.zip')).size).toBeLessThan(500 * 1024);
     // zip archives keep entry names uncompressed
     const listing = readFileSync(join(outputDir, 'console.zip')).toString('latin1');

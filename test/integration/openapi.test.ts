@@ -1,4 +1,4 @@
-import { api, routeKeys } from '../support/api';
+import { api, routeAuthorizers, routeKeys } from '../support/api';
 import { routes } from '../../schemas/routes';
 
 describe('GET /openapi.json', () => {
@@ -10,6 +10,10 @@ describe('GET /openapi.json', () => {
     // the document, the route list and serverless.yml agree
     expect(documented.sort()).toEqual([...routeKeys].sort());
     expect(response.body.components.schemas.CreateRobot.required).toEqual(['name', 'webhookUrl', 'templateId']);
+  });
+
+  it('puts every route but the open ones behind the authorizer of its scope', () => {
+    expect(routeAuthorizers).toEqual(Object.fromEntries(routes.map((route) => [`${route.method} ${route.path}`, route.scope])));
   });
 
   it.each(routes.map((route) => [`${route.method} ${route.path}`, route] as const))('%s answers as documented', async (_key, route) => {

@@ -33,8 +33,24 @@ describe('auth matrix: every endpoint × (no token, wrong token, publisher, admi
     } else {
       expect(response.status).toBe(401);
     }
-    if (response.status >= 400) expect(response.body.error.message).toEqual(expect.any(String));
+    // without an Authorization header API Gateway answers before the authorizer runs, with its own body
+    if (caller === 'no token' && !allowed) expect(response.body).toEqual({ message: 'Unauthorized' });
+    else if (response.status >= 400) expect(response.body.error.message).toEqual(expect.any(String));
     expect(response.raw).not.toMatch(/\bat .+\.(ts|js):\d+/); // no stack traces
+  });
+
+  it('refuses a request whose authorizer context came from a header, or that reached a function without its authorizer', async () => {
+    const { handler } = require('../../functions/robots') as { handler: (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }> };
+    const event = (extra: Record<string, unknown>) => ({ version: '2.0', routeKey: 'GET /robots', rawPath: '/robots', headers: {}, requestContext: { http: { method: 'GET', path: '/robots' }, ...extra } });
+    const forged = { authorizer: { lambda: { grants: 'admin', allowed: true, scope: 'admin' } } };
+    const overridden = await handler({ ...event(forged), headers: { 'sls-offline-authorizer-override': JSON.stringify(forged.authorizer) } }, { awsRequestId: 'test' });
+    expect(overridden.statusCode).toBe(403);
+    expect(JSON.parse(overridden.body).error.message).toMatch(/sls-offline-authorizer-override/);
+    const bypassed = await handler(event({}), { awsRequestId: 'test' });
+    expect(bypassed.statusCode).toBe(401);
+    // the publisher authorizer's verdict does not open an admin route
+    const publisherGrant = await handler(event({ authorizer: { lambda: { grants: 'publisher', allowed: true, scope: 'admin' } } }), { awsRequestId: 'test' });
+    expect(publisherGrant.statusCode).toBe(401);
   });
 });
 

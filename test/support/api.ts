@@ -1,5 +1,5 @@
-// Calls the HTTP functions in-process the way API Gateway (HTTP API) does: routes and handlers are read
-// from serverless.yml, so a route missing there is missing here too.
+// Calls the HTTP functions in-process the way API Gateway (HTTP API) does: routes, handlers and the
+// routes' Lambda authorizers are read from serverless.yml, so a route missing there is missing here too.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
@@ -14,22 +14,55 @@ interface RouteEntry {
   pattern: RegExp;
   parameterNames: string[];
   handlerPath: string;
+  /** The route's authorizer function: its name in serverless.yml, module and export. */
+  authorizer?: { name: string; modulePath: string; exportName: string };
 }
 
+type HttpApiEvent = string | { method: string; path: string; authorizer?: { name: string } };
+
+interface ServerlessDocument {
+  provider: { httpApi: { authorizers: Record<string, { functionName: string }> } };
+  functions: Record<string, { handler: string; events?: { httpApi?: HttpApiEvent }[] }>;
+}
+
+const root = join(__dirname, '..', '..');
+const modulePathOf = (handler: string) => join(root, handler.slice(0, handler.lastIndexOf('.')));
+
 function loadRoutes(): RouteEntry[] {
-  const text = readFileSync(join(__dirname, '..', '..', 'serverless.yml'), 'utf8').replace(/!(GetAtt|Ref|Join|Sub)\b/g, '');
-  const document = yaml.load(text) as { functions: Record<string, { handler: string; events?: { httpApi?: string }[] }> };
+  const text = readFileSync(join(root, 'serverless.yml'), 'utf8').replace(/!(GetAtt|Ref|Join|Sub)\b/g, '');
+  const document = yaml.load(text) as ServerlessDocument;
   return Object.values(document.functions).flatMap((fn) =>
-    (fn.events ?? [])
-      .filter((event) => typeof event.httpApi === 'string')
-      .map((event) => {
-        const routeKey = event.httpApi as string;
-        const [method, path] = routeKey.split(' ');
-        const parameterNames = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
-        const pattern = new RegExp(`^${path.replace(/\{\w+\}/g, '([^/]+)')}$`);
-        return { routeKey, method, pattern, parameterNames, handlerPath: join(__dirname, '..', '..', fn.handler.replace(/\.handler$/, '')) };
-      }),
+    (fn.events ?? []).flatMap(({ httpApi }) => {
+      if (httpApi === undefined) return [];
+      const [method, path] = typeof httpApi === 'string' ? httpApi.split(' ') : [httpApi.method, httpApi.path];
+      const authorizerName = typeof httpApi === 'string' ? undefined : httpApi.authorizer?.name;
+      const authorizerHandler = authorizerName && document.functions[document.provider.httpApi.authorizers[authorizerName].functionName].handler;
+      const parameterNames = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+      const pattern = new RegExp(`^${path.replace(/\{\w+\}/g, '([^/]+)')}$`);
+      return [
+        {
+          routeKey: `${method} ${path}`,
+          method,
+          pattern,
+          parameterNames,
+          handlerPath: modulePathOf(fn.handler),
+          ...(authorizerHandler && { authorizer: { name: authorizerName, modulePath: modulePathOf(authorizerHandler), exportName: authorizerHandler.slice(authorizerHandler.lastIndexOf('.') + 1) } }),
+        },
+      ];
+    }),
   );
+}
+
+type Authorizer = (event: unknown) => Promise<{ isAuthorized: boolean; context?: Record<string, unknown> }>;
+
+/** What API Gateway does before the route's function runs: 401 without the identity source, else the authorizer decides. */
+async function authorizerContext(route: RouteEntry, headers: Record<string, string>): Promise<{ context?: Record<string, unknown>; refusal?: ApiResponse }> {
+  if (!route.authorizer) return {};
+  if (headers.authorization === undefined) return { refusal: { status: 401, body: { message: 'Unauthorized' }, raw: '{"message":"Unauthorized"}' } };
+  const authorize = (require(route.authorizer.modulePath) as Record<string, Authorizer>)[route.authorizer.exportName];
+  const result = await authorize({ version: '2.0', type: 'REQUEST', routeKey: route.routeKey, identitySource: [headers.authorization], headers });
+  if (!result.isAuthorized) return { refusal: { status: 403, body: { message: 'Forbidden' }, raw: '{"message":"Forbidden"}' } };
+  return { context: result.context };
 }
 
 const routes = loadRoutes();
@@ -57,15 +90,18 @@ export async function api<T = any>(method: string, pathWithQuery: string, option
   const pathParameters = Object.fromEntries(route.parameterNames.map((name, index) => [name, match[index + 1]]));
   const query = new URLSearchParams(queryString);
   const token = options.token === undefined ? adminToken : options.token;
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(token !== null && { authorization: `Bearer ${token}` }) };
+  const authorized = await authorizerContext(route, headers);
+  if (authorized.refusal) return authorized.refusal as ApiResponse<T>;
   const event = {
     version: '2.0',
     routeKey: route.routeKey,
     rawPath: path,
     rawQueryString: queryString,
-    headers: { 'content-type': 'application/json', ...(token !== null && { authorization: `Bearer ${token}` }) },
+    headers,
     queryStringParameters: queryString ? Object.fromEntries(query.entries()) : undefined,
     pathParameters: route.parameterNames.length > 0 ? pathParameters : undefined,
-    requestContext: { http: { method, path } },
+    requestContext: { http: { method, path }, ...(authorized.context && { authorizer: { lambda: authorized.context } }) },
     body: options.bodyBytes?.toString('base64') ?? options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     isBase64Encoded: options.bodyBytes !== undefined,
   } as unknown as APIGatewayProxyEventV2;
@@ -77,3 +113,5 @@ export async function api<T = any>(method: string, pathWithQuery: string, option
 }
 
 export const routeKeys = routes.map((route) => route.routeKey);
+/** Each route's authorizer in serverless.yml ('open' without one). */
+export const routeAuthorizers = Object.fromEntries(routes.map((route) => [route.routeKey, route.authorizer?.name ?? 'open']));
