@@ -1,9 +1,10 @@
 // Benchmark 0: cost per push, counted not timed. One report event fanned out to 100 robots and delivered,
 // with every AWS request of the path counted (intake, worker, the event source's receives and deletes)
-// and the capacity units DynamoDB reports for each. Target: ≤ 2 write units, ≤ 1 read unit and ≤ 0.4 SQS
-// requests per delivered push.
+// and the capacity units DynamoDB reports for each, then priced per million pushes at AWS's list prices.
+// Lambda time is the worker's measured duration here (DynamoDB Local answers in about the time DynamoDB
+// does), at the configured memory.
 import { machine, printTable, round, writeResult } from './support';
-import { createRobots, startPipeline } from './pipeline';
+import { createRobots, startPipeline, type Pipeline } from './pipeline';
 
 const robots = Number(process.env.BENCH_COST_ROBOTS ?? 100);
 
@@ -33,11 +34,42 @@ export async function costPerPushBenchmark(): Promise<void> {
     printTable(`Cost per delivered push: 1 event → ${robots} robots (per push)`, rows);
     const operations = [...meter.requests].sort().map(([operation, count]) => ({ operation, requests: count, 'per push': perPush(count), 'mean ms': round((meter.milliseconds.get(operation) ?? 0) / count, 1) }));
     printTable('Requests by operation (whole run)', operations);
+    const cost = costPerMillion({ meter, robots });
+    printTable(`Cost per million pushes on AWS (${prices.region}, list prices of ${prices.asOf}; 1 event per ${robots} pushes)`, cost.rows);
+    console.log(`total: $${cost.total} per million pushes`);
     console.log(`\n${floorExplanation}`);
-    console.log(`wrote ${writeResult('cost-per-push', { machine: machine(), inputs: { robots, events: 1 }, perPush: rows, operations, floor: floorExplanation })}`);
+    console.log(`wrote ${writeResult('cost-per-push', { machine: machine(), inputs: { robots, events: 1 }, perPush: rows, operations, prices, costPerMillion: cost, floor: floorExplanation })}`);
   } finally {
     await pipeline.stop();
   }
+}
+
+/** AWS list prices (USD) as published for us-east-1; the pages are not reachable from the bench machines. */
+const prices = {
+  region: 'us-east-1',
+  asOf: '2025 (on-demand DynamoDB after the November 2024 cut)',
+  dynamodbPerMillionWriteUnits: 0.625,
+  dynamodbPerMillionReadUnits: 0.125,
+  sqsFifoPerMillionRequests: 0.5,
+  lambdaPerMillionRequests: 0.2,
+  lambdaArmPerGbSecond: 0.0000133334,
+  httpApiPerMillionRequests: 1.0,
+  workerMemoryGb: 0.25,
+};
+
+function costPerMillion({ meter, robots }: { meter: Pipeline['meter']; robots: number }) {
+  const perMillion = (count: number) => (count / robots) * 1e6;
+  const lambdaGbSeconds = (meter.workerMs / 1000) * prices.workerMemoryGb;
+  // the intake is one API request and one invocation per event; the authorizer answer is cached per token
+  const rows = [
+    { item: 'DynamoDB writes', units: Math.round(perMillion(meter.writeCapacity)), 'USD per million pushes': (perMillion(meter.writeCapacity) / 1e6) * prices.dynamodbPerMillionWriteUnits },
+    { item: 'DynamoDB reads', units: Math.round(perMillion(meter.readCapacity)), 'USD per million pushes': (perMillion(meter.readCapacity) / 1e6) * prices.dynamodbPerMillionReadUnits },
+    { item: 'SQS FIFO requests', units: Math.round(perMillion(meter.count('sqs'))), 'USD per million pushes': (perMillion(meter.count('sqs')) / 1e6) * prices.sqsFifoPerMillionRequests },
+    { item: 'Lambda requests (worker + intake)', units: Math.round(perMillion(meter.workerInvocations + 1)), 'USD per million pushes': (perMillion(meter.workerInvocations + 1) / 1e6) * prices.lambdaPerMillionRequests },
+    { item: 'Lambda GB-seconds (worker, 256 MB)', units: Math.round(perMillion(lambdaGbSeconds)), 'USD per million pushes': perMillion(lambdaGbSeconds) * prices.lambdaArmPerGbSecond },
+    { item: 'API Gateway requests (intake)', units: Math.round(perMillion(1)), 'USD per million pushes': (perMillion(1) / 1e6) * prices.httpApiPerMillionRequests },
+  ].map((row) => ({ ...row, 'USD per million pushes': round(row['USD per million pushes'], 2) }));
+  return { rows, total: round(rows.reduce((sum, row) => sum + row['USD per million pushes'], 0), 2) };
 }
 
 const floorExplanation = [

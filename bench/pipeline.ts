@@ -21,8 +21,13 @@ export class RequestMeter {
   writeCapacity = 0;
   /** Push jobs (not fan-out page jobs) sent to the queue by the service. */
   pushJobsSent = 0;
+  /** Worker invocations and their summed duration: what Lambda would bill, rate-limit waits included. */
+  workerInvocations = 0;
+  workerMs = 0;
 
   reset(): void {
+    this.workerInvocations = 0;
+    this.workerMs = 0;
     this.requests.clear();
     this.milliseconds.clear();
     this.pushJobsSent = 0;
@@ -112,7 +117,15 @@ export async function startPipeline(options: { environment?: Record<string, stri
         client: pollerClient,
         concurrency,
         waitTimeSeconds: 1,
-        invoke: (event) => service.worker(event, { awsRequestId: 'bench' } as Context),
+        invoke: async (event) => {
+          const started = performance.now();
+          try {
+            return await service.worker(event, { awsRequestId: 'bench' } as Context);
+          } finally {
+            meter.workerInvocations++;
+            meter.workerMs += performance.now() - started;
+          }
+        },
         onError: (error) => console.error(`worker: ${(error as Error).message}`),
       }),
     simulatorStats,

@@ -26,9 +26,13 @@ const schema = yaml.DEFAULT_SCHEMA.extend(cloudFormationTags);
 
 type CfnResource = { Type: string; Properties: Record<string, any> };
 
-export function serverlessResources(file = join(__dirname, '..', 'serverless.yml')): Record<string, CfnResource> {
-  const document = yaml.load(readFileSync(file, 'utf8'), { schema }) as { resources: { Resources: Record<string, CfnResource> } };
-  return document.resources.Resources;
+/** serverless.yml as a plain object, its CloudFormation tags kept as `Fn::` objects. */
+export function loadServerlessYml<T = Record<string, unknown>>(file = join(__dirname, '..', 'serverless.yml')): T {
+  return yaml.load(readFileSync(file, 'utf8'), { schema }) as T;
+}
+
+export function serverlessResources(file?: string): Record<string, CfnResource> {
+  return loadServerlessYml<{ resources: { Resources: Record<string, CfnResource> } }>(file).resources.Resources;
 }
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };

@@ -91,6 +91,18 @@ describe('npm start', () => {
     expect(detail.body.template).toMatchObject({ id: template.body.id, name: 'E2E delivery', version: 1 });
   });
 
+  it('checks tokens in the routes\' authorizers under serverless-offline, refusals in the error envelope', async () => {
+    const wrong = await call('GET', '/robots', undefined, 'not-a-token');
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error).toMatchObject({ code: 'Unauthorized', message: 'The bearer token is not valid' });
+    const publisher = await call('GET', '/robots', undefined, service.publisherToken);
+    expect(publisher.status).toBe(403);
+    expect(publisher.body.error.code).toBe('Forbidden');
+    // serverless-offline would let this header stand in for the authorizer's answer
+    const forged = await fetch(`${service.apiUrl}/robots`, { headers: { authorization: 'Bearer not-a-token', 'sls-offline-authorizer-override': JSON.stringify({ lambda: { grants: 'admin', allowed: true, scope: 'admin' } }) } });
+    expect(forged.status).toBe(403);
+  });
+
   it('listens only on the authenticated API, the simulator and the emulators, with no Lambda invoke port', async () => {
     const ports = listeningPorts(processTree(service.stackPid as number));
     const apiPort = Number(new URL(service.apiUrl).port);

@@ -1,8 +1,7 @@
 // Calls the HTTP functions in-process the way API Gateway (HTTP API) does: routes, handlers and the
 // routes' Lambda authorizers are read from serverless.yml, so a route missing there is missing here too.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
+import { loadServerlessYml } from '../../scripts/local-resources';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { adminToken } from './environment';
 
@@ -29,8 +28,7 @@ const root = join(__dirname, '..', '..');
 const modulePathOf = (handler: string) => join(root, handler.slice(0, handler.lastIndexOf('.')));
 
 function loadRoutes(): RouteEntry[] {
-  const text = readFileSync(join(root, 'serverless.yml'), 'utf8').replace(/!(GetAtt|Ref|Join|Sub)\b/g, '');
-  const document = yaml.load(text) as ServerlessDocument;
+  const document = loadServerlessYml<ServerlessDocument>();
   return Object.values(document.functions).flatMap((fn) =>
     (fn.events ?? []).flatMap(({ httpApi }) => {
       if (httpApi === undefined) return [];
