@@ -10,7 +10,7 @@ import { ensureSecretsKeyFile, freePort, startDynamoDbLocal, startQueuePoller, s
 import { ensureLocalResources } from '../scripts/local-resources';
 import { waitFor } from '../test/support/waitFor';
 
-const names = { tableName: 'bench-pipeline', pushQueueName: 'bench-push-jobs.fifo', pushDeadLetterQueueName: 'bench-push-jobs-dlq.fifo' };
+const names = { tableName: 'bench-pipeline', pushQueueName: 'bench-push-jobs.fifo', pushDeadLetterQueueName: 'bench-push-jobs-dlq.fifo', imagesBucket: 'bench-images' };
 
 /** Requests and capacity units, per AWS operation. */
 export class RequestMeter {
@@ -87,6 +87,9 @@ export async function startPipeline(options: { environment?: Record<string, stri
     AWS_SECRET_ACCESS_KEY: 'local',
     DYNAMODB_ENDPOINT: dynamodb.endpoint,
     SQS_ENDPOINT: sqs.endpoint,
+    S3_ENDPOINT: sqs.endpoint,
+    IMAGES_BUCKET: names.imagesBucket,
+    PUBLIC_BASE_URL: 'http://127.0.0.1:1',
     TABLE_NAME: names.tableName,
     PUSH_QUEUE_NAME: names.pushQueueName,
     PUSH_DLQ_NAME: names.pushDeadLetterQueueName,

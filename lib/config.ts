@@ -89,6 +89,12 @@ export const config = {
   secretsKmsKeyId: process.env.SECRETS_KMS_KEY_ID || undefined,
   secretsKeyFile: process.env.SECRETS_KEY_FILE || undefined,
   maxRequestBytes: readInteger('MAX_REQUEST_BYTES', 256 * 1024, 1024, 6 * 1024 * 1024),
+  /** Events may carry screenshots: by default what Lambda takes as a request (6 MB); npm start allows up to serverless-offline's 10 MB. */
+  maxEventRequestBytes: readInteger('MAX_EVENT_REQUEST_BYTES', 6_000_000, 1024, 10 * 1024 * 1024),
+  s3Endpoint: process.env.S3_ENDPOINT || undefined,
+  imagesBucket: readString('IMAGES_BUCKET', 'dingpush-local-images'),
+  /** The origin DingTalk's clients fetch pushed images from; empty: the origin the event was posted to. */
+  publicBaseUrl: (process.env.PUBLIC_BASE_URL ?? '').replace(/\/+$/, '') || undefined,
 };
 
 export type Config = typeof config;

@@ -35,5 +35,5 @@ export const notFound = (message: string) => new DomainError('NotFound', message
 export const conflict = (message: string, details: ErrorDetail[] = []) => new DomainError('Conflict', message, details);
 export const eventIdReused = (eventId: string) =>
   new DomainError('EventIdReused', `Event ${eventId} was already accepted with a different payload; give this report a new eventId`, [{ path: '/eventId', message: 'was used before for a different event' }]);
-export const payloadTooLarge = (message: string) => new DomainError('PayloadTooLarge', message);
+export const payloadTooLarge = (message: string, details: ErrorDetail[] = []) => new DomainError('PayloadTooLarge', message, details);
 export const unprocessable = (message: string, details: ErrorDetail[] = []) => new DomainError('Unprocessable', message, details);

@@ -2,6 +2,41 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { reportDataSchema } from './common';
 
+const imageNameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const imageUrlSchema = { type: 'string', maxLength: 2000, format: 'uri', pattern: '^https?://' } as const;
+
+/** A screenshot as the publisher sends it: its bytes (base64; checked by content) or a URL it hosts. */
+export const imageInputSchema = {
+  oneOf: [
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['contentType', 'data'],
+      properties: {
+        name: imageNameSchema,
+        contentType: { type: 'string', enum: ['image/png', 'image/jpeg', 'image/gif'] },
+        // 5 MB decoded is about 7 million base64 characters; the bytes are checked after decoding
+        data: { type: 'string', minLength: 1, maxLength: 7_100_000 },
+      },
+    },
+    { type: 'object', additionalProperties: false, required: ['url'], properties: { name: imageNameSchema, url: imageUrlSchema } },
+  ],
+} as const;
+
+/** A screenshot as events, jobs and templates carry it once accepted: `id` for the images stored here. */
+export const reportImageSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'url'],
+  properties: {
+    name: imageNameSchema,
+    url: imageUrlSchema,
+    id: { type: 'string', minLength: 22, maxLength: 64 },
+    contentType: { type: 'string', enum: ['image/png', 'image/jpeg', 'image/gif'] },
+    bytes: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
 export const reportReadyEventSchema = {
   $id: 'ReportReadyEvent',
   type: 'object',
@@ -14,6 +49,7 @@ export const reportReadyEventSchema = {
     occurredAt: { type: 'string', format: 'date-time' },
     url: { type: 'string', maxLength: 2000, format: 'uri' },
     data: reportDataSchema,
+    images: { type: 'array', maxItems: 5, items: imageInputSchema },
     robotIds: {
       type: 'array',
       minItems: 1,

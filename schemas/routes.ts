@@ -20,6 +20,7 @@ export const routes: RouteDescription[] = [
   { method: 'GET', path: '/openapi.json', summary: 'This document', scope: 'open', success: 200 },
   { method: 'GET', path: '/', summary: 'The admin web console', scope: 'open', success: 200 },
   { method: 'GET', path: '/console/app.js', summary: 'The console script', scope: 'open', success: 200 },
+  { method: 'GET', path: '/images/{id}', summary: 'A stored report screenshot (the unguessable id grants access)', scope: 'open', success: 200 },
   { method: 'POST', path: '/templates', summary: 'Create a template', scope: 'admin', body: templateInputSchema, success: 201 },
   { method: 'GET', path: '/templates', summary: 'List templates (keyword on name)', scope: 'admin', query: listTemplatesQuerySchema, success: 200 },
   { method: 'GET', path: '/templates/{id}', summary: 'Read a template', scope: 'admin', success: 200 },

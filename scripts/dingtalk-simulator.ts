@@ -30,6 +30,56 @@ export interface ReceivedMessage {
   /** The body exactly as it arrived. */
   raw: string;
   msgUuid?: string;
+  /** Every picture URL in the message, fetched as a member's client would: loaded unless the group sees it broken. */
+  images: ImageFetch[];
+}
+
+export interface ImageFetch {
+  url: string;
+  /** null until the fetch has ended. */
+  loaded: boolean | null;
+  status?: number;
+  contentType?: string;
+  bytes?: number;
+  /** Why it was not fetched: the simulator reaches only this machine. */
+  skipped?: string;
+}
+
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Picture URLs of a message: markdown `![..](url)`, a link's picUrl, a feed card's picURL. */
+export function imageUrlsOf(body: Record<string, unknown>): string[] {
+  const urls: string[] = [];
+  const markdown = (body.markdown as { text?: unknown } | undefined)?.text;
+  if (typeof markdown === 'string') for (const match of markdown.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)) urls.push(match[1]);
+  const link = (body.link as { picUrl?: unknown } | undefined)?.picUrl;
+  if (typeof link === 'string' && link !== '') urls.push(link);
+  const feed = (body.feedCard as { links?: { picURL?: unknown }[] } | undefined)?.links ?? [];
+  for (const item of feed) if (typeof item.picURL === 'string' && item.picURL !== '') urls.push(item.picURL);
+  return urls;
+}
+
+/** An image loads when the answer is 200 with an image type and some bytes, as a DingTalk client needs. */
+async function fetchImage(fetched: ImageFetch): Promise<void> {
+  let host = '';
+  try {
+    host = new URL(fetched.url).hostname;
+  } catch {
+    fetched.loaded = false;
+    return;
+  }
+  if (!loopbackHosts.has(host)) {
+    fetched.skipped = 'not fetched: the simulator only reaches this machine';
+    return;
+  }
+  try {
+    const response = await fetch(fetched.url, { redirect: 'follow', signal: AbortSignal.timeout(5000) });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    Object.assign(fetched, { status: response.status, contentType: response.headers.get('content-type') ?? undefined, bytes: bytes.length });
+    fetched.loaded = response.status === 200 && /^image\//.test(fetched.contentType ?? '') && bytes.length > 0;
+  } catch {
+    fetched.loaded = false;
+  }
 }
 
 export interface RequestLogEntry {
@@ -250,7 +300,9 @@ export class DingTalkSimulator {
       if (!this.seenUuids.has(token)) this.seenUuids.set(token, new Set());
       this.seenUuids.get(token)!.add(msgUuid);
     }
-    this.messages.push({ token, at: Date.now(), body, raw: raw.toString('utf8'), ...(msgUuid && { msgUuid }) });
+    const images: ImageFetch[] = imageUrlsOf(body).map((url) => ({ url, loaded: null }));
+    for (const image of images) void fetchImage(image);
+    this.messages.push({ token, at: Date.now(), body, raw: raw.toString('utf8'), ...(msgUuid && { msgUuid }), images });
     this.options.log?.(`delivered ${String(body.msgtype)} to robot ${token.slice(0, 4)}****`);
     return answers.ok;
   }

@@ -1,15 +1,18 @@
-// Creates the table and FIFO queues that serverless.yml declares (resources.Resources) in DynamoDB Local and
-// the local SQS, so local runs and tests use the very definitions AWS gets. Safe to run again. (The legacy
+// Creates the table, FIFO queues and images bucket that serverless.yml declares (resources.Resources) in
+// DynamoDB Local and the local SQS/S3 emulator, so local runs and tests use the very definitions AWS gets. Safe to run again. (The legacy
 // standard queue exists only in AWS, where earlier versions left jobs on it.)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import yaml from 'js-yaml';
 
 export interface LocalResourceOptions {
   dynamodbEndpoint: string;
+  /** fauxqs: SQS and S3 on one endpoint. */
   sqsEndpoint: string;
+  imagesBucket: string;
   region?: string;
   tableName: string;
   pushQueueName: string;
@@ -38,8 +41,19 @@ export function serverlessResources(file?: string): Record<string, CfnResource> 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export async function ensureLocalResources(options: LocalResourceOptions): Promise<{ pushQueueUrl: string; deadLetterQueueUrl: string }> {
-  await ensureLocalTable(options);
+  await Promise.all([ensureLocalTable(options), ensureLocalBucket(options)]);
   return ensureLocalQueues(options);
+}
+
+export async function ensureLocalBucket(options: Pick<LocalResourceOptions, 'sqsEndpoint' | 'region' | 'imagesBucket'>): Promise<void> {
+  const s3 = new S3Client({ endpoint: options.sqsEndpoint, region: options.region ?? 'us-east-1', credentials, forcePathStyle: true });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: options.imagesBucket }));
+  } catch (error) {
+    if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes((error as Error).name)) throw error;
+  } finally {
+    s3.destroy();
+  }
 }
 
 export async function ensureLocalTable(options: Pick<LocalResourceOptions, 'dynamodbEndpoint' | 'region' | 'tableName'>): Promise<void> {
@@ -78,7 +92,7 @@ async function createOrUpdateQueue(sqs: SQSClient, name: string, attributes: Rec
   }
 }
 
-export async function ensureLocalQueues(options: Omit<LocalResourceOptions, 'dynamodbEndpoint' | 'tableName'>): Promise<{ pushQueueUrl: string; deadLetterQueueUrl: string }> {
+export async function ensureLocalQueues(options: Omit<LocalResourceOptions, 'dynamodbEndpoint' | 'tableName' | 'imagesBucket'>): Promise<{ pushQueueUrl: string; deadLetterQueueUrl: string }> {
   const resources = serverlessResources();
   const sqs = new SQSClient({ endpoint: options.sqsEndpoint, region: options.region ?? 'us-east-1', credentials });
 

@@ -14,7 +14,7 @@ import { ensureSecretsKeyFile, exitWithin, freePort, isPortFree, isStartLocal, s
 
 const root = join(__dirname, '..');
 const stage = 'dev';
-const names = { tableName: `dingpush-${stage}`, pushQueueName: `dingpush-${stage}-push-jobs.fifo`, pushDeadLetterQueueName: `dingpush-${stage}-push-jobs-dlq.fifo` };
+const names = { tableName: `dingpush-${stage}`, pushQueueName: `dingpush-${stage}-push-jobs.fifo`, pushDeadLetterQueueName: `dingpush-${stage}-push-jobs-dlq.fifo`, imagesBucket: `dingpush-${stage}-images` };
 const defaultAdminToken = 'local-admin-token';
 const defaultPublisherToken = 'local-publisher-token';
 /**
@@ -128,6 +128,10 @@ async function main(): Promise<void> {
       ESBUILD_WORK_FOLDER: `.esbuild/stack-${port}`,
       DYNAMODB_ENDPOINT: dynamodbEndpoint,
       SQS_ENDPOINT: sqsEndpoint,
+      S3_ENDPOINT: process.env.S3_ENDPOINT || sqsEndpoint,
+      IMAGES_BUCKET: names.imagesBucket,
+      // the origin the pushed image URLs name: this API, unless DingTalk's clients reach it elsewhere
+      PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL || `http://127.0.0.1:${port}`,
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',

@@ -10,22 +10,29 @@ import { badRequest, forbidden, payloadTooLarge, unauthorized } from '../../lib/
 import type { AuthorizerContext } from '../authorizer';
 import { config } from '../../lib/config';
 import { errorResponse } from './errorResponse';
+import { parseMultipartEvent } from './multipartEvent';
 
 export interface HttpRequest {
   pathParameters: Record<string, string>;
   query: Record<string, string | undefined>;
   body: unknown;
   scope?: Scope;
+  /** The origin the request was sent to, when API Gateway says (https://<domain>). */
+  origin?: string;
 }
 
 export interface HttpResult {
   status: number;
   body?: unknown;
+  /** Raw bytes instead of a JSON body, with their content type and any further headers. */
+  bytes?: { body: Buffer; contentType: string; headers?: Record<string, string> };
 }
 
 export interface Route {
   /** Who may call it; undefined means open. */
   scope?: Scope;
+  /** The largest body this route takes (default MAX_REQUEST_BYTES); multipart/form-data only where set. */
+  maxBodyBytes?: number;
   handle: (request: HttpRequest) => Promise<HttpResult>;
 }
 
@@ -33,12 +40,16 @@ export type Routes = Record<string, Route>;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-function parseBody(event: APIGatewayProxyEventV2): unknown {
+async function parseBody(event: APIGatewayProxyEventV2, route: Route): Promise<unknown> {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
-  if (raw.length > config.maxRequestBytes) {
-    throw payloadTooLarge(`The request body is ${raw.length} bytes; the limit is ${config.maxRequestBytes}`);
+  const limit = route.maxBodyBytes ?? config.maxRequestBytes;
+  if (raw.length > limit) {
+    const hint = route.maxBodyBytes ? ' (images count in full: send larger screenshots as url images)' : '';
+    throw payloadTooLarge(`The request body is ${raw.length} bytes; the limit is ${limit}${hint}`);
   }
+  const contentType = header(event, 'content-type') ?? '';
+  if (route.maxBodyBytes && /^multipart\/form-data/i.test(contentType)) return parseMultipartEvent(raw, contentType);
   let text: string;
   try {
     text = strictUtf8.decode(raw);
@@ -83,6 +94,12 @@ function grantedScope(event: APIGatewayProxyEventV2, required: Scope): Scope {
   return verdict.scope;
 }
 
+/** https://<domain> as API Gateway names it (serverless-offline's placeholder is not a host). */
+function originOf(event: APIGatewayProxyEventV2): string | undefined {
+  const domain = event.requestContext?.domainName;
+  return domain && domain.includes('.') ? `https://${domain}` : undefined;
+}
+
 export function httpFunction(routes: Routes) {
   const core = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const route = routes[routeKeyOf(event)];
@@ -93,10 +110,14 @@ export function httpFunction(routes: Routes) {
     const request: HttpRequest = {
       pathParameters: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([name, value]) => [name, decodePathParameter(name, value ?? '')])),
       query: { ...(event.queryStringParameters ?? {}) },
-      body: parseBody(event),
+      body: await parseBody(event, route),
       scope,
+      origin: originOf(event),
     };
     const result = await route.handle(request);
+    if (result.bytes) {
+      return { statusCode: result.status, headers: { ...result.bytes.headers, 'content-type': result.bytes.contentType }, body: result.bytes.body.toString('base64'), isBase64Encoded: true };
+    }
     return {
       statusCode: result.status,
       headers: { 'content-type': 'application/json' },

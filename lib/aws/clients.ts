@@ -1,6 +1,7 @@
 // AWS SDK clients, created once per container. Endpoints come from config so the same code talks to local emulators.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { config } from '../config';
 
@@ -26,5 +27,14 @@ export const sqs = new SQSClient({
   region: config.region,
   endpoint: config.sqsEndpoint,
   credentials: credentialsFor(config.sqsEndpoint),
+  maxAttempts: 5,
+});
+
+export const s3 = new S3Client({
+  region: config.region,
+  endpoint: config.s3Endpoint,
+  credentials: credentialsFor(config.s3Endpoint),
+  // the local emulator serves buckets as paths, not host names
+  forcePathStyle: Boolean(config.s3Endpoint),
   maxAttempts: 5,
 });

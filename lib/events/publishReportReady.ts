@@ -5,10 +5,12 @@ import type { ReportReadyEvent } from '../../schemas/event';
 import type { FanOutJob, PushJob } from '../../schemas/pushJob';
 import { config } from '../config';
 import { forEachConcurrently } from '../concurrency';
-import { conflict, eventIdReused, validationFailed } from '../errors';
+import { conflict, eventIdReused, payloadTooLarge, validationFailed } from '../errors';
 import { log } from '../log';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
+import { acceptImages } from '../images/screenshots';
 import { eventsStore, type StoredReport } from '../store/eventsStore';
+import { imagesStore } from '../store/imagesStore';
 import { robotsStore, type Subscriber, type SubscriberPosition } from '../store/robotsStore';
 
 export interface IntakeResult {
@@ -30,9 +32,17 @@ export function pushRecordId(eventId: string, robotId: string): string {
   return createHash('sha256').update(`${eventId}\n${robotId}`).digest('base64url').slice(0, 22);
 }
 
-export async function publishReportReady(event: ReportReadyEvent): Promise<IntakeResult> {
+/** `origin`: where the event was posted, the default origin of the image URLs pushed (PUBLIC_BASE_URL wins). */
+export async function publishReportReady(event: ReportReadyEvent, origin?: string): Promise<IntakeResult> {
   const explicitRobots = event.robotIds ? await explicitSubscribers(event.robotIds) : undefined;
-  const { robotIds: _robotIds, ...report } = event;
+  const { robotIds: _robotIds, images: imageInputs = [], ...fields } = event;
+  // the body may be megabytes for its images; the rest is stored with the event and must stay small
+  const eventBytes = Buffer.byteLength(JSON.stringify(fields));
+  if (eventBytes > config.maxRequestBytes) throw payloadTooLarge(`The event without its images is ${eventBytes} bytes; the limit is ${config.maxRequestBytes}`);
+  const publicBaseUrl = config.publicBaseUrl ?? origin ?? '';
+  // every image is checked before anything is written: a refused event leaves nothing behind
+  let accepted = acceptImages(imageInputs, publicBaseUrl);
+  let report: StoredReport = { ...fields, ...(accepted.images.length > 0 && { images: accepted.images }) };
   const payloadHash = hashOfPayload(event);
   const seen = await eventsStore.begin(report, payloadHash);
   // the same eventId for another report is a publisher's bug: refuse it rather than drop the report
@@ -45,10 +55,14 @@ export async function publishReportReady(event: ReportReadyEvent): Promise<Intak
       throw conflict(`Event ${event.eventId} is still being queued; retry in ${Math.ceil(fanOutStaleAfterMs / 1000)} seconds`);
     }
     log.warn('resuming an interrupted fan-out', { eventId: event.eventId });
+    // jobs already queued carry the first attempt's image URLs: store the images under those ids
+    report = seen.report;
+    accepted = acceptImages(imageInputs, publicBaseUrl, (seen.report.images ?? []).map((image) => image.id));
   }
+  await imagesStore.putAll(accepted.uploads);
   const jobs = explicitRobots ? await fanOutPage(report, explicitRobots) : await fanOutToSubscribers(report);
   await eventsStore.complete(event.eventId, jobs);
-  log.info('report event queued', { eventId: event.eventId, reportId: event.reportId, jobs, correlationId: event.eventId });
+  log.info('report event queued', { eventId: event.eventId, reportId: event.reportId, jobs, images: accepted.uploads.length, correlationId: event.eventId });
   return { eventId: event.eventId, jobs, duplicate: Boolean(seen) };
 }
 

@@ -12,6 +12,7 @@ export interface ReportView {
   occurredAt?: string;
   url?: string;
   data?: Record<string, unknown>;
+  images?: { name: string; url: string }[];
 }
 
 export interface RobotDeliverySettings {
@@ -19,9 +20,13 @@ export interface RobotDeliverySettings {
   mention?: AtSettings;
 }
 
-/** Templates see the event fields and, for convenience, the data fields at the top level too. */
+/**
+ * Templates see the event fields and, for convenience, the data fields at the top level too; `images`
+ * as `{name, url}` and `image`, the first (api.md: `![{{image.name}}]({{{image.url}}})`).
+ */
 export function templateView(report: ReportView): Record<string, unknown> {
-  return { ...(report.data ?? {}), ...report, data: report.data ?? {} };
+  const images = (report.images ?? []).map(({ name, url }) => ({ name, url }));
+  return { ...(report.data ?? {}), ...report, data: report.data ?? {}, images, ...(images.length > 0 && { image: images[0] }) };
 }
 
 export function renderMessage(template: RenderableTemplate, report: ReportView, robot: RobotDeliverySettings = {}): DingTalkMessage {

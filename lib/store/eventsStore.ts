@@ -3,10 +3,12 @@ import { PutCommand, UpdateCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
 import { config } from '../config';
 import { isConditionFailure, keys, tableName } from './table';
+import type { ReportImage } from '../images/screenshots';
 import type { ReportReadyEvent } from '../../schemas/event';
 
 /** The event as the worker renders it (the job carries the same); kept so a push can be resent later. */
-export type StoredReport = Omit<ReportReadyEvent, 'robotIds'>;
+/** The report as stored and queued: its images as URLs (stored ones by id), never their bytes. */
+export type StoredReport = Omit<ReportReadyEvent, 'robotIds' | 'images'> & { images?: ReportImage[] };
 
 export interface EventEntry {
   eventId: string;

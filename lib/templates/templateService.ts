@@ -96,7 +96,7 @@ export async function previewDraft(input: DraftPreviewInput): Promise<Preview> {
   return preview(normalize(input.template), input);
 }
 
-const eventFields = new Set(['eventId', 'reportId', 'reportName', 'occurredAt', 'url']);
+const eventFields = new Set(['eventId', 'reportId', 'reportName', 'occurredAt', 'url', 'images']);
 
 /**
  * The report event a push would render, from a sample event (`{reportName, url, data: {...}}`, as the BI
@@ -104,6 +104,8 @@ const eventFields = new Set(['eventId', 'reportId', 'reportName', 'occurredAt', 
  * data, so the flat form `{total: 42}` renders as `{data: {total: 42}}` would.
  */
 function sampleReport(sample: Record<string, unknown>): ReportView {
+  // a sample's images render as the URLs they give; bytes are never stored for a preview
+  if (Array.isArray(sample.images)) sample = { ...sample, images: sample.images.filter((image): image is { name?: string; url: string } => typeof image?.url === 'string').map((image, index) => ({ name: image.name ?? `image-${index + 1}`, url: image.url })) };
   const event: Record<string, unknown> = {};
   const data: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(sample)) {

@@ -91,6 +91,28 @@ describe('npm start', () => {
     expect(detail.body.template).toMatchObject({ id: template.body.id, name: 'E2E delivery', version: 1 });
   });
 
+  it('pushes a screenshot sent as multipart through npm start: the simulator loads it from the API without a token', async () => {
+    const template = await call('POST', '/templates', { name: 'E2E screenshot', msgType: 'markdown', title: '{{reportName}}', text: '![{{image.name}}]({{{image.url}}})' });
+    const token = 'e2escreenshot0123456789';
+    await call('POST', '/robots', { name: 'E2E screenshot robot', webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`, templateId: template.body.id, reports: ['e2e-shots'] });
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    const form = new FormData();
+    form.append('event', JSON.stringify({ eventId: 'e2e-shot-1', reportId: 'e2e-shots', reportName: 'Revenue' }));
+    form.append('screenshot', new Blob([png], { type: 'image/png' }), 'revenue.png');
+    const published = await fetch(`${service.apiUrl}/events/report-ready`, { method: 'POST', headers: { authorization: `Bearer ${service.publisherToken}` }, body: form });
+    expect(published.status).toBe(202);
+    const [message] = await waitFor(
+      async () => ((await (await fetch(`${service.simulatorUrl}/_sim/messages?access_token=${token}`)).json()) as { items: { body: any; images: { url: string; loaded: boolean | null; contentType?: string }[] }[] }).items,
+      (items) => items.length === 1 && items[0].images.every((image) => image.loaded !== null),
+      { timeoutMs: 30_000, what: 'the screenshot loaded by the simulator' },
+    );
+    expect(message.images).toEqual([expect.objectContaining({ loaded: true, contentType: 'image/png' })]);
+    // PUBLIC_BASE_URL's default under npm start: the local API itself
+    expect(message.images[0].url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${new URL(service.apiUrl).port}/images/[\\w-]{24}$`));
+    const served = await fetch(message.images[0].url);
+    expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true);
+  });
+
   it('checks tokens in the routes\' authorizers under serverless-offline, refusals in the error envelope', async () => {
     const wrong = await call('GET', '/robots', undefined, 'not-a-token');
     expect(wrong.status).toBe(401);

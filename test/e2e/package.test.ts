@@ -68,7 +68,7 @@ describe('serverless package', () => {
     }
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties);
     const open = routes.filter((route) => route.AuthorizationType === undefined || route.AuthorizationType === 'NONE').map((route) => route.RouteKey);
-    expect(open.sort()).toEqual(['GET /', 'GET /console/app.js', 'GET /health', 'GET /openapi.json']);
+    expect(open.sort()).toEqual(['GET /', 'GET /console/app.js', 'GET /health', 'GET /images/{id}', 'GET /openapi.json']);
     expect(routes.find((route) => route.RouteKey === 'POST /events/report-ready')!.AuthorizerId).toEqual({ Ref: 'HttpApiAuthorizerPublisher' });
     expect(routes.find((route) => route.RouteKey === 'GET /robots')!.AuthorizerId).toEqual({ Ref: 'HttpApiAuthorizerAdmin' });
     // CT.LAMBDA.PR.2 cannot read Fn::Join: every API permission names this API as its source here
@@ -182,7 +182,7 @@ describe('serverless package', () => {
 
   it('bundles each function on its own, the worker under 500 KB, the console with its files', () => {
     const zips = readdirSync(outputDir).filter((file) => file.endsWith('.zip'));
-    expect(zips.sort()).toEqual(['authorizeAdmin.zip', 'authorizePublisher.zip', 'console.zip', 'events.zip', 'health.zip', 'openapi.zip', 'pushRecords.zip', 'robots.zip', 'sweeper.zip', 'templates.zip', 'worker.zip']);
+    expect(zips.sort()).toEqual(['authorizeAdmin.zip', 'authorizePublisher.zip', 'console.zip', 'events.zip', 'health.zip', 'images.zip', 'openapi.zip', 'pushRecords.zip', 'robots.zip', 'sweeper.zip', 'templates.zip', 'worker.zip']);
     expect(statSync(join(outputDir, 'worker.zip')).size).toBeLessThan(500 * 1024);
     // zip archives keep entry names uncompressed
     const listing = readFileSync(join(outputDir, 'console.zip')).toString('latin1');

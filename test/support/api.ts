@@ -69,6 +69,9 @@ export interface ApiResponse<T = any> {
   status: number;
   body: T;
   raw: string;
+  /** A binary answer (isBase64Encoded), decoded; with its headers. */
+  bytes?: Buffer;
+  headers?: Record<string, string>;
 }
 
 export interface ApiOptions {
@@ -78,6 +81,8 @@ export interface ApiOptions {
   /** Raw bytes, sent base64-encoded as API Gateway does for binary bodies (invalid UTF-8 tests). */
   bodyBytes?: Buffer;
   token?: string | null;
+  /** Defaults to application/json. */
+  contentType?: string;
 }
 
 export async function api<T = any>(method: string, pathWithQuery: string, options: ApiOptions = {}): Promise<ApiResponse<T>> {
@@ -88,7 +93,7 @@ export async function api<T = any>(method: string, pathWithQuery: string, option
   const pathParameters = Object.fromEntries(route.parameterNames.map((name, index) => [name, match[index + 1]]));
   const query = new URLSearchParams(queryString);
   const token = options.token === undefined ? adminToken : options.token;
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(token !== null && { authorization: `Bearer ${token}` }) };
+  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json', ...(token !== null && { authorization: `Bearer ${token}` }) };
   const authorized = await authorizerContext(route, headers);
   if (authorized.refusal) return authorized.refusal as ApiResponse<T>;
   const event = {
@@ -106,8 +111,10 @@ export async function api<T = any>(method: string, pathWithQuery: string, option
   const { handler } = require(route.handlerPath) as { handler: Handler };
   const result = await handler(event, { awsRequestId: 'test' } as Context);
   const raw = result.body ?? '';
-  const isJson = String(result.headers?.['content-type'] ?? '').includes('json');
-  return { status: result.statusCode ?? 200, body: (raw && isJson ? JSON.parse(raw) : raw || undefined) as T, raw };
+  const answered = result.headers as Record<string, string> | undefined;
+  if (result.isBase64Encoded) return { status: result.statusCode ?? 200, body: undefined as T, raw, bytes: Buffer.from(raw, 'base64'), headers: answered };
+  const isJson = String(answered?.['content-type'] ?? '').includes('json');
+  return { status: result.statusCode ?? 200, body: (raw && isJson ? JSON.parse(raw) : raw || undefined) as T, raw, headers: answered };
 }
 
 export const routeKeys = routes.map((route) => route.routeKey);

@@ -15,6 +15,9 @@ export default async function globalSetup(): Promise<void> {
     SECRETS_KEY_FILE: ensureSecretsKeyFile(join(secretsDir, 'secrets.key')),
     DYNAMODB_ENDPOINT: dynamodb.endpoint,
     SQS_ENDPOINT: sqs.endpoint,
+    S3_ENDPOINT: sqs.endpoint,
+    // in-process tests serve no HTTP: image URLs name an origin nobody fetches (npm start's e2e does)
+    PUBLIC_BASE_URL: 'http://127.0.0.1:9',
     SIMULATOR_URL: simulator.url,
     DINGTALK_ALLOWED_ORIGINS: simulator.url,
   });

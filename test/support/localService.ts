@@ -25,7 +25,7 @@ export interface LocalService {
 }
 
 /** `options.dataDir`: a folder of the caller's, kept after stop (a restart on it sees the same data). */
-const integrationOnly = ['SECRETS_KEY_FILE', 'DYNAMODB_ENDPOINT', 'SQS_ENDPOINT', 'SIMULATOR_URL', 'TABLE_NAME', 'PUSH_QUEUE_NAME', 'PUSH_DLQ_NAME', 'PUSH_QUEUE_URL', 'PUSH_DLQ_URL', 'DINGTALK_ALLOWED_ORIGINS'];
+const integrationOnly = ['SECRETS_KEY_FILE', 'DYNAMODB_ENDPOINT', 'SQS_ENDPOINT', 'S3_ENDPOINT', 'IMAGES_BUCKET', 'PUBLIC_BASE_URL', 'SIMULATOR_URL', 'TABLE_NAME', 'PUSH_QUEUE_NAME', 'PUSH_DLQ_NAME', 'PUSH_QUEUE_URL', 'PUSH_DLQ_URL', 'DINGTALK_ALLOWED_ORIGINS'];
 
 export async function startLocalService(environment: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<LocalService> {
   const [port, simulatorPort] = [await freePort(), await freePort()];

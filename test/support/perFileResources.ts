@@ -6,6 +6,7 @@ const suffix = `${process.env.JEST_WORKER_ID ?? '0'}-${randomBytes(4).toString('
 process.env.TABLE_NAME = `dingpush-test-${suffix}`;
 process.env.PUSH_QUEUE_NAME = `push-jobs-${suffix}.fifo`;
 process.env.PUSH_DLQ_NAME = `push-jobs-dlq-${suffix}.fifo`;
+process.env.IMAGES_BUCKET = `images-${suffix}`;
 
 beforeAll(async () => {
   const urls = await ensureLocalResources({
@@ -14,6 +15,7 @@ beforeAll(async () => {
     tableName: process.env.TABLE_NAME as string,
     pushQueueName: process.env.PUSH_QUEUE_NAME as string,
     pushDeadLetterQueueName: process.env.PUSH_DLQ_NAME as string,
+    imagesBucket: process.env.IMAGES_BUCKET as string,
     // short enough that a crashed attempt comes back within a test; the redrive only catches crash loops
     queueOverrides: { VisibilityTimeout: 4, maxReceiveCount: 20 },
   });
