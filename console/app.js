@@ -197,7 +197,7 @@ function openTemplateForm(template) {
   $('template-name').value = template?.name ?? '';
   $('template-type').value = template?.msgType ?? 'markdown';
   $('template-title').value = template?.title ?? '{{reportName}}';
-  $('template-text').value = template?.text ?? '### {{reportName}}\nRevenue: **{{data.revenue}}**';
+  $('template-text').value = template?.text ?? '### {{reportName}}\nRevenue: **{{data.revenue}}**\n\n{{#image}}![{{name}}]({{{url}}}){{/image}}';
   $('template-message-url').value = template?.messageUrl ?? '';
   $('template-buttons').value = (template?.buttons ?? []).map((b) => `${b.title} | ${b.url}`).join('\n');
   $('template-links').value = (template?.links ?? []).map((l) => [l.title, l.messageUrl, l.picUrl].filter(Boolean).join(' | ')).join('\n');

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import middy from '@middy/core';
+import { config } from '../lib/config';
 
 // In Lambda the files sit beside the bundle (package.patterns); locally, in the project.
 const root = [process.env.LAMBDA_TASK_ROOT, process.cwd(), join(__dirname, '..')]
@@ -17,6 +18,7 @@ const assets: Record<string, { file: string; type: string }> = {
 const bodies = new Map(Object.entries(assets).map(([path, asset]) => [path, readFileSync(join(root, asset.file), 'utf8')]));
 
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  const imageOrigin = config.publicBaseUrl ? ` ${new URL(config.publicBaseUrl).origin}` : '';
   const path = event.rawPath === '/console/{file}' ? '/' : event.rawPath;
   const asset = assets[path];
   if (!asset) return { statusCode: 404, headers: { 'content-type': 'text/plain' }, body: 'Not found' };
@@ -25,8 +27,9 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
     headers: {
       'content-type': asset.type,
       'cache-control': 'no-cache',
-      // the console talks to its own origin only and loads nothing from elsewhere
-      'content-security-policy': "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+      // the console talks to its own origin only; pictures may come from pushed URLs (the images' origin
+      // may be another name of this API, as npm start's http://127.0.0.1 is for a console on localhost)
+      'content-security-policy': `default-src 'self'; img-src 'self' https: data:${imageOrigin}; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'`,
       'x-content-type-options': 'nosniff',
     },
     body: bodies.get(path),

@@ -4,6 +4,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { chartPng } from '../support/chartPng';
+import { waitFor } from '../support/waitFor';
 import { startLocalService, type LocalService } from '../support/localService';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -38,9 +40,8 @@ it('lets an admin manage robots and templates and inspect what was pushed', asyn
   await page.getByRole('button', { name: 'Templates' }).click();
   await page.getByRole('button', { name: 'New template' }).click();
   await page.locator('#template-name').fill('Console sales');
-  await page.getByLabel('Sample report event (JSON)').fill('{"reportName": "Daily sales", "data": {"revenue": "¥42"}}');
+  await page.getByLabel('Sample report event').fill('{"reportName": "Daily sales", "data": {"revenue": "¥42"}}');
   await page.locator('#preview strong', { hasText: '¥42' }).waitFor();
-  await page.screenshot({ path: join(docs, 'console-templates.png') });
   await page.locator('#template-form').getByRole('button', { name: 'Save' }).click();
   await page.locator('#template-rows', { hasText: 'Console sales' }).waitFor();
 
@@ -64,12 +65,11 @@ it('lets an admin manage robots and templates and inspect what was pushed', asyn
   await page.locator('#robot-rows tr', { hasText: 'Console robot' }).getByRole('button', { name: 'Enable Console robot' }).click();
   await page.locator('#robot-rows tr', { hasText: 'Console robot' }).locator('.status.enabled').waitFor();
 
-  // the BI platform publishes; the admin finds the push by keyword and opens it
-  const published = await fetch(`${service.apiUrl}/events/report-ready`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${service.publisherToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ eventId: 'console-event-1', reportId: 'console-report', reportName: 'Console report', data: { revenue: '¥99' } }),
-  });
+  // the BI platform publishes with a screenshot; the admin finds the push by keyword and opens it
+  const form = new FormData();
+  form.append('event', JSON.stringify({ eventId: 'console-event-1', reportId: 'console-report', reportName: 'Console report', data: { revenue: '¥99' } }));
+  form.append('screenshot', new Blob([chartPng([3, 5, 4, 8, 6, 9, 7])], { type: 'image/png' }), 'revenue-by-day.png');
+  const published = await fetch(`${service.apiUrl}/events/report-ready`, { method: 'POST', headers: { authorization: `Bearer ${service.publisherToken}` }, body: form });
   expect(published.status).toBe(202);
 
   await page.getByRole('button', { name: 'Push records' }).click();
@@ -86,8 +86,24 @@ it('lets an admin manage robots and templates and inspect what was pushed', asyn
   await dialog.locator('.bubble strong', { hasText: '¥99' }).waitFor();
   expect(await dialog.textContent()).toContain('Console sales v1 (markdown)');
   expect(await dialog.locator('pre').first().textContent()).toContain('"msgtype": "markdown"');
+  // the screenshot, as the group saw it: loaded from the API's open image URL
+  const pushed = dialog.locator('.bubble img[alt="revenue-by-day.png"]');
+  await pushed.waitFor();
+  await waitFor(() => pushed.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), (width) => width === 360, { what: 'the pushed screenshot loaded in the record view' });
+  const imageUrl = (await pushed.getAttribute('src')) as string;
+  expect(imageUrl).toMatch(/\/images\/[\w-]{24}$/);
   await page.screenshot({ path: join(docs, 'console-record.png') });
   await dialog.getByRole('button', { name: 'Close' }).click();
+
+  // the template's live preview with that screenshot in its sample event
+  await page.getByRole('button', { name: 'Templates' }).click();
+  await page.locator('#template-rows tr', { hasText: 'Console sales' }).getByRole('button', { name: 'Edit' }).click();
+  await page.getByLabel('Sample report event').fill(JSON.stringify({ reportName: 'Daily sales', data: { revenue: '¥42' }, images: [{ name: 'revenue-by-day.png', url: imageUrl }] }));
+  const previewed = page.locator('#preview img[alt="revenue-by-day.png"]');
+  await previewed.waitFor();
+  await waitFor(() => previewed.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), (width) => width === 360, { what: 'the screenshot loaded in the preview' });
+  await page.screenshot({ path: join(docs, 'console-templates.png') });
+  await page.locator('#template-form').getByRole('button', { name: 'Cancel' }).click();
 
   // the chart now shows today's push
   await page.getByRole('button', { name: 'Robots' }).click();
