@@ -73,13 +73,12 @@ function costPerMillion({ meter, robots }: { meter: Pipeline['meter']; robots: n
 }
 
 const floorExplanation = [
-  'The floor of this design, per push, and where the units go (DynamoDB counts every index copy):',
-  '- SQS 0.3 requests: send, receive and delete, ten to a request; 0.4 allows one partial batch in ten.',
-  '- Reads: the robot (0.5, in one eventually consistent BatchGetItem per worker batch) and its rate-limit',
-  '  log (0.5 once it exists; a first push finds none), plus a share of the template and subscriber reads.',
-  '- Writes 8 units: the intake writes only the event (twice per event: 0.02 per push); the worker writes',
-  '  each record once, when its attempt has ended, in the table and its 5 indexes (6), with its content (1)',
-  '  in the same batch write, and the robot\'s send log (1), whose one conditional write both reserves the',
-  '  slot and claims the record. 2 write units per push would need the record copied into at most one index;',
-  '  see bench/README.md for what that would cost the record queries.',
+  'Where the units go, per push (DynamoDB counts every index copy):',
+  '- SQS about 0.3 requests: send, receive and delete, ten to a request.',
+  '- Reads: one consistent BatchGetItem per worker batch (robot, send window, record, template), a',
+  '  share of the subscriber pages, and the record queries this run makes to check its result.',
+  '- Writes 7 units: the worker writes each record once, when its attempt has ended, in the table and 4',
+  '  of its 5 indexes (the status index holds only queued, failed and skipped records: 5), its content',
+  '  (1) in the same batch write, and the robot\'s send window (1). The intake writes only the event',
+  '  (0.02 per push at 100 robots per event). CloudWatch Logs and metrics are not counted here.',
 ].join('\n');
