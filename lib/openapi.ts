@@ -37,9 +37,25 @@ export function buildOpenApiDocument() {
       summary: route.summary,
       ...(route.scope === 'open' ? { security: [] } : { security: [{ bearer: [] }], 'x-scope': route.scope }),
       ...(parameters.length > 0 && { parameters }),
-      ...(route.body && { requestBody: { required: route.method !== 'POST' || !route.path.endsWith('/test'), content: { 'application/json': { schema: { $ref: `#/components/schemas/${route.body.$id}` } } } } }),
+      ...(route.body && {
+        requestBody: {
+          required: route.method !== 'POST' || !route.path.endsWith('/test'),
+          content: {
+            'application/json': { schema: { $ref: `#/components/schemas/${route.body.$id}` } },
+            ...(route.multipart && {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: ['event'],
+                  properties: { event: { type: 'string', description: `The JSON ${route.body.$id}` }, screenshot: { type: 'array', items: { type: 'string', contentMediaType: 'image/png' }, description: 'One file part per image (PNG, JPEG or GIF; any part name)' } },
+                },
+              },
+            }),
+          },
+        },
+      }),
       responses: {
-        [route.success]: { description: 'Success', ...(route.success !== 204 && { content: { 'application/json': { schema: { type: 'object' } } } }) },
+        [route.success]: { description: 'Success', ...(route.success !== 204 && { content: { [route.successType ?? 'application/json']: { schema: route.successType ? { type: 'string', contentMediaType: route.successType } : { type: 'object' } } } }) },
         ...Object.fromEntries(
           Object.entries(errors).map(([status, description]) => [status, { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]),
         ),

@@ -11,6 +11,10 @@ export interface RouteDescription {
   summary: string;
   scope: 'open' | 'admin' | 'publisher';
   body?: { $id: string };
+  /** Also takes the body as multipart/form-data: an `event` part and file parts (screenshots). */
+  multipart?: boolean;
+  /** What a success answers when it is not JSON. */
+  successType?: string;
   query?: { $id: string; properties: Record<string, object> };
   success: number;
 }
@@ -20,7 +24,7 @@ export const routes: RouteDescription[] = [
   { method: 'GET', path: '/openapi.json', summary: 'This document', scope: 'open', success: 200 },
   { method: 'GET', path: '/', summary: 'The admin web console', scope: 'open', success: 200 },
   { method: 'GET', path: '/console/app.js', summary: 'The console script', scope: 'open', success: 200 },
-  { method: 'GET', path: '/images/{id}', summary: 'A stored report screenshot (the unguessable id grants access)', scope: 'open', success: 200 },
+  { method: 'GET', path: '/images/{id}', summary: 'A stored report screenshot (the unguessable id grants access)', scope: 'open', success: 200, successType: 'image/*' },
   { method: 'POST', path: '/templates', summary: 'Create a template', scope: 'admin', body: templateInputSchema, success: 201 },
   { method: 'GET', path: '/templates', summary: 'List templates (keyword on name)', scope: 'admin', query: listTemplatesQuerySchema, success: 200 },
   { method: 'GET', path: '/templates/{id}', summary: 'Read a template', scope: 'admin', success: 200 },
@@ -36,7 +40,7 @@ export const routes: RouteDescription[] = [
   { method: 'POST', path: '/robots/{id}/enable', summary: 'Enable a robot', scope: 'admin', success: 200 },
   { method: 'POST', path: '/robots/{id}/disable', summary: 'Disable a robot', scope: 'admin', success: 200 },
   { method: 'POST', path: '/robots/{id}/test', summary: 'Send one test message now', scope: 'admin', body: testRobotSchema, success: 200 },
-  { method: 'POST', path: '/events/report-ready', summary: 'A report is ready: fan out push jobs', scope: 'publisher', body: reportReadyEventSchema, success: 202 },
+  { method: 'POST', path: '/events/report-ready', summary: 'A report is ready: fan out push jobs', scope: 'publisher', body: reportReadyEventSchema, multipart: true, success: 202 },
   { method: 'GET', path: '/push-records', summary: 'List push records, newest first', scope: 'admin', query: listPushRecordsQuerySchema, success: 200 },
   { method: 'GET', path: '/push-statistics', summary: 'Pushes per day by status (sent, failed, skipped)', scope: 'admin', query: pushStatisticsQuerySchema, success: 200 },
   { method: 'GET', path: '/push-records/{id}', summary: 'A push record with the content sent', scope: 'admin', success: 200 },
