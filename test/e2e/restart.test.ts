@@ -1,17 +1,19 @@
 // `npm start` as a small team's single server: stopped (Ctrl-C / SIGTERM) or killed (SIGKILL of its whole
 // process group) in the middle of a burst, then started again on the same DATA_DIR, it delivers every
-// accepted push once, in order, with zero 130101. The DingTalk simulator runs outside the stack here, as
+// accepted push once, in order, with zero 130101, and still serves the screenshot one of them carried. The DingTalk simulator runs outside the stack here, as
 // DingTalk does, so what the group saw survives the restart. RESTART_EVENTS scales it (npm run soak).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startDingTalkSimulator, type DingTalkSimulator } from '../../scripts/dingtalk-simulator';
+import { chartPng } from '../support/chartPng';
 import { startLocalService, type LocalService } from '../support/localService';
 import { waitFor } from '../support/waitFor';
 
 const events = Number(process.env.RESTART_EVENTS ?? 16);
 const limit = { messages: 4, windowMs: 2000 };
+const screenshot = chartPng([1, 2, 3]);
 let simulator: DingTalkSimulator;
 
 beforeAll(async () => {
@@ -35,12 +37,14 @@ describe.each([
     let service = await startLocalService(environment, { dataDir });
     try {
       const token = `restart${randomBytes(8).toString('hex')}`;
-      const template = await call(service, 'POST', '/templates', { name: `Restart ${token}`, msgType: 'text', text: '#{{data.n}}' });
+      const template = await call(service, 'POST', '/templates', { name: `Restart ${token}`, msgType: 'text', text: '#{{data.n}}{{#image}} {{{url}}}{{/image}}' });
       const reportId = `restart-${token}`;
       const robot = await call(service, 'POST', '/robots', { name: `Restart ${token}`, webhookUrl: `${simulator.url}/robot/send?access_token=${token}`, templateId: template.body.id, reports: [reportId] });
       expect(robot.status).toBe(201);
       for (let n = 0; n < events; n++) {
-        const accepted = await call(service, 'POST', '/events/report-ready', { eventId: `${token}-${n}`, reportId, reportName: 'Restart', data: { n } }, service.publisherToken);
+        // the first carries a screenshot, which must survive the restart in DATA_DIR too
+        const images = n === 0 ? { images: [{ name: 'first.png', contentType: 'image/png', data: screenshot.toString('base64') }] } : {};
+        const accepted = await call(service, 'POST', '/events/report-ready', { eventId: `${token}-${n}`, reportId, reportName: 'Restart', data: { n }, ...images }, service.publisherToken);
         expect(accepted.status).toBe(202);
       }
       // a few windows in, most of the burst still waits for the robot's limit
@@ -55,7 +59,12 @@ describe.each([
       const messages = await waitFor(async () => simulator.messagesFor(token), (received) => received.length >= events, { timeoutMs: 150_000, intervalMs: 500, what: `${events} messages after the restart` });
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(simulator.messagesFor(token)).toHaveLength(events);
-      expect(messages.map((message) => (message.body.text as { content: string }).content)).toEqual(Array.from({ length: events }, (_, n) => `#${n}`));
+      const contents = messages.map((message) => (message.body.text as { content: string }).content);
+      expect(contents.map((content) => content.split(' ')[0])).toEqual(Array.from({ length: events }, (_, n) => `#${n}`));
+      const imagePath = new URL(contents[0].split(' ')[1]).pathname;
+      const served = await fetch(`${service.apiUrl}${imagePath}`);
+      expect(served.status).toBe(200);
+      expect(Buffer.from(await served.arrayBuffer()).equals(screenshot)).toBe(true);
       const requests = simulator.requestsFor(token);
       expect(requests.filter((request) => request.errcode === 130101)).toEqual([]);
       const records = await waitFor(() => call(service, 'GET', `/push-records?robotId=${robot.body.id}&limit=100`), (page) => page.body.items.length === events && page.body.items.every((item: { status: string }) => item.status === 'sent'), { what: 'every record sent' });
