@@ -12,6 +12,8 @@ export interface LocalResourceOptions {
   dynamodbEndpoint: string;
   /** fauxqs: SQS and S3 on one endpoint. */
   sqsEndpoint: string;
+  /** Where the images bucket lives, when not on sqsEndpoint. */
+  s3Endpoint?: string;
   imagesBucket: string;
   region?: string;
   tableName: string;
@@ -45,8 +47,8 @@ export async function ensureLocalResources(options: LocalResourceOptions): Promi
   return ensureLocalQueues(options);
 }
 
-export async function ensureLocalBucket(options: Pick<LocalResourceOptions, 'sqsEndpoint' | 'region' | 'imagesBucket'>): Promise<void> {
-  const s3 = new S3Client({ endpoint: options.sqsEndpoint, region: options.region ?? 'us-east-1', credentials, forcePathStyle: true });
+export async function ensureLocalBucket(options: Pick<LocalResourceOptions, 'sqsEndpoint' | 's3Endpoint' | 'region' | 'imagesBucket'>): Promise<void> {
+  const s3 = new S3Client({ endpoint: options.s3Endpoint ?? options.sqsEndpoint, region: options.region ?? 'us-east-1', credentials, forcePathStyle: true });
   try {
     await s3.send(new CreateBucketCommand({ Bucket: options.imagesBucket }));
   } catch (error) {

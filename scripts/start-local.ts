@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     });
     stoppers.push({ name: 'simulator', stop: () => simulator.close() });
 
-    const queues = await ensureLocalResources({ dynamodbEndpoint, sqsEndpoint, ...names, queueOverrides: { VisibilityTimeout: localVisibilityTimeoutSeconds } });
+    const queues = await ensureLocalResources({ dynamodbEndpoint, sqsEndpoint, s3Endpoint: process.env.S3_ENDPOINT || undefined, ...names, queueOverrides: { VisibilityTimeout: localVisibilityTimeoutSeconds } });
     const allowedOrigins = [process.env.DINGTALK_ALLOWED_ORIGINS || 'https://oapi.dingtalk.com,https://oapi.dingtalk.io', simulator.url].join(',');
     // serverless-offline always serves Lambda's invoke API, which would run any function (the worker
     // included) for any local caller: it gets a UNIX socket in a folder only this user can open, not a port
