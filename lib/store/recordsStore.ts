@@ -11,7 +11,7 @@ import { forEachConcurrently } from '../concurrency';
 import { badRequest } from '../errors';
 import { idsWithNameContaining } from './namesStore';
 import { readNewestFirst, recordIndexAttributes, recordIndexKeys, statusesIndexed, type IndexKey, type PartitionQuery } from './recordIndexes';
-import { batchPutAll, isConditionFailure, keys, queryPages, tableName, type Page } from './table';
+import { batchPutAll, indexNames, isConditionFailure, keys, queryPages, tableName, type Page } from './table';
 
 export interface AttemptLogEntry {
   at: string;
@@ -216,24 +216,41 @@ export const recordsStore = {
     return closed;
   },
 
-  /** How many records of each final status were created on each of the given UTC days (COUNT queries, no items read out). */
+  /**
+   * How many records of each final status were created on each of the given UTC days (sorted, oldest
+   * first). Sent records, most of them, are counted per day with COUNT queries on the time index; the
+   * rare ones of the status index are read once over the whole range (their keys only) and counted here.
+   */
   async countsPerDay(days: string[], statuses: PushStatus[]): Promise<Record<string, Record<string, number>>> {
     const counts: Record<string, Record<string, number>> = Object.fromEntries(days.map((day) => [day, Object.fromEntries(statuses.map((status) => [status, 0]))]));
-    const work = days.flatMap((day) =>
-      statuses.flatMap((status) => {
-        // sent records are most of them and not in the status index: counted from the time index
-        const key = statusesIndexed.includes(status) ? recordIndexKeys.status(status) : recordIndexKeys.time();
-        return key.partitions.map((partition) => ({ day, status, key, partition }));
-      }),
-    );
-    await forEachConcurrently(work, 16, async ({ day, status, key, partition }) => {
-      const filterStatus = key.attribute !== 'statusKey';
+    const now = Math.floor(Date.now() / 1000);
+    const work = statuses.flatMap((status): { status: PushStatus; partition: string; day?: string }[] => {
+      if (statusesIndexed.includes(status)) return recordIndexKeys.status(status).partitions.map((partition) => ({ status, partition, day: undefined }));
+      return days.flatMap((day) => recordIndexKeys.time().partitions.map((partition) => ({ status, partition, day })));
+    });
+    await forEachConcurrently(work, 16, async ({ status, partition, day }) => {
+      if (day === undefined) {
+        const pages = queryPages({
+          IndexName: indexNames.recordsByStatus,
+          KeyConditionExpression: 'statusKey = :partition AND listSk BETWEEN :first AND :last',
+          FilterExpression: 'expiresAt > :now',
+          ProjectionExpression: 'listSk',
+          ExpressionAttributeValues: { ':partition': partition, ':first': days[0], ':last': `${days[days.length - 1]}\uffff`, ':now': now },
+        });
+        for await (const page of pages) {
+          for (const item of page.Items ?? []) {
+            const bucket = counts[String(item.listSk).slice(0, 10)];
+            if (bucket) bucket[status] += 1;
+          }
+        }
+        return;
+      }
       const pages = queryPages({
-        IndexName: key.index,
-        KeyConditionExpression: `${key.attribute} = :partition AND begins_with(listSk, :day)`,
-        FilterExpression: filterStatus ? 'expiresAt > :now AND #status = :status' : 'expiresAt > :now',
-        ...(filterStatus && { ExpressionAttributeNames: { '#status': 'status' } }),
-        ExpressionAttributeValues: { ':partition': partition, ':day': day, ':now': Math.floor(Date.now() / 1000), ...(filterStatus && { ':status': status }) },
+        IndexName: indexNames.byList,
+        KeyConditionExpression: 'listPk = :partition AND begins_with(listSk, :day)',
+        FilterExpression: 'expiresAt > :now AND #status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':partition': partition, ':day': day, ':now': now, ':status': status },
         Select: 'COUNT',
       });
       for await (const page of pages) counts[day][status] += page.Count ?? 0;
