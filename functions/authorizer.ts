@@ -4,14 +4,13 @@
 // their own 403 body, while api.md promises 401 for an unknown token and the error envelope for both.
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { verdictFor, type Scope } from '../lib/auth/tokens';
+import { header } from './http/header';
 
 export type AuthorizerContext = { grants: Scope; allowed: true; scope: Scope } | { grants: Scope; allowed: false; code: 'Unauthorized' | 'Forbidden'; message: string };
 
 function authorizerFor(grants: Scope) {
   return async (event: APIGatewayRequestAuthorizerEventV2): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {
-    const headers = event.headers ?? {};
-    const authorization = headers[Object.keys(headers).find((name) => name.toLowerCase() === 'authorization') ?? ''];
-    return { isAuthorized: true, context: { grants, ...(await verdictFor(authorization, grants)) } };
+    return { isAuthorized: true, context: { grants, ...(await verdictFor(header(event, 'authorization'), grants)) } };
   };
 }
 

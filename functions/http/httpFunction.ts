@@ -10,6 +10,7 @@ import { badRequest, forbidden, payloadTooLarge, unauthorized } from '../../lib/
 import type { AuthorizerContext } from '../authorizer';
 import { config } from '../../lib/config';
 import { errorResponse } from './errorResponse';
+import { header } from './header';
 import { parseMultipartEvent } from './multipartEvent';
 
 export interface HttpRequest {
@@ -73,12 +74,6 @@ function decodePathParameter(name: string, value: string): string {
 
 function routeKeyOf(event: APIGatewayProxyEventV2): string {
   return event.routeKey ?? `${event.requestContext?.http?.method} ${event.rawPath}`;
-}
-
-function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
-  const headers = event.headers ?? {};
-  const found = Object.keys(headers).find((key) => key.toLowerCase() === name);
-  return found ? headers[found] : undefined;
 }
 
 /**
