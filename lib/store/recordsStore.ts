@@ -265,18 +265,7 @@ export const recordsStore = {
    */
   async list(filter: RecordFilter, options: { limit: number; cursor?: string }): Promise<Page<PushRecord>> {
     const before = decodeTimeCursor(options.cursor);
-    let sources = await sourcesFor(filter);
-    let owners: Owners | undefined;
-    if (sources.reduce((sum, source) => sum + source.partitions.length, 0) > maxMergedPartitions) {
-      // a broad keyword (matching many robots or templates): one pass over the time index, keeping the
-      // records of those robots and templates, reads less than a query per partition
-      owners = { robotIds: [], templateIds: [] };
-      for (const source of sources) {
-        const id = source.partitions[0].slice(source.partitions[0].indexOf('#') + 1);
-        (source.attribute === 'robotKey' ? owners.robotIds : owners.templateIds).push(id);
-      }
-      sources = [recordIndexKeys.time()];
-    }
+    const { sources, owners } = await sourcesFor(filter);
     const merged = await readNewestFirst(sources, (source) => partitionQuery(source, filter, before, owners), options.limit + 1);
     const page = merged.slice(0, options.limit);
     const nextCursor = merged.length > options.limit ? Buffer.from(JSON.stringify({ before: page[page.length - 1].listSk }), 'utf8').toString('base64url') : null;
@@ -305,26 +294,38 @@ interface Owners {
   templateIds: string[];
 }
 
+/** Where a list reads: index keys, and for a broad keyword the robots and templates to keep. */
+interface Sources {
+  sources: IndexKey[];
+  owners?: Owners;
+}
+
+/** The records of these robots and templates: their partitions, or so many that one filtered pass over the time index reads less. */
+function ownedBy(robotIds: string[], templateIds: string[]): Sources {
+  const sources = [...robotIds.map(recordIndexKeys.robot), ...templateIds.map(recordIndexKeys.template)];
+  if (sources.reduce((sum, source) => sum + source.partitions.length, 0) <= maxMergedPartitions) return { sources };
+  return { sources: [recordIndexKeys.time()], owners: { robotIds, templateIds } };
+}
+
 /** The index keys that hold every record the filter can match, as few and as narrow as possible. */
-async function sourcesFor(filter: RecordFilter): Promise<IndexKey[]> {
+async function sourcesFor(filter: RecordFilter): Promise<Sources> {
   const { keyword, robotId, templateId, status, eventId } = filter;
-  const { robot: byRobot, template: byTemplate } = recordIndexKeys;
-  if (eventId) return [recordIndexKeys.event(eventId)];
+  if (eventId) return { sources: [recordIndexKeys.event(eventId)] };
   if (keyword) {
     // a record matches when its robot or its template has (or had) a name containing the keyword
     const [robots, templates] = await Promise.all([idsWithNameContaining('robot', keyword), idsWithNameContaining('template', keyword)]);
     if (robotId) {
       const matches = robots.has(robotId) || (templateId !== undefined && templates.has(templateId));
-      if (matches) return [byRobot(robotId)];
-      return templateId ? [] : [...templates].map(byTemplate);
+      if (matches) return ownedBy([robotId], []);
+      return ownedBy([], templateId ? [] : [...templates]);
     }
-    if (templateId) return templates.has(templateId) ? [byTemplate(templateId)] : [...robots].map(byRobot);
-    return [...[...robots].map(byRobot), ...[...templates].map(byTemplate)];
+    if (templateId) return templates.has(templateId) ? ownedBy([], [templateId]) : ownedBy([...robots], []);
+    return ownedBy([...robots], [...templates]);
   }
-  if (robotId) return [byRobot(robotId)];
-  if (templateId) return [byTemplate(templateId)];
-  if (status && statusesIndexed.includes(status)) return [recordIndexKeys.status(status)];
-  return [recordIndexKeys.time()];
+  if (robotId) return { sources: [recordIndexKeys.robot(robotId)] };
+  if (templateId) return { sources: [recordIndexKeys.template(templateId)] };
+  if (status && statusesIndexed.includes(status)) return { sources: [recordIndexKeys.status(status)] };
+  return { sources: [recordIndexKeys.time()] };
 }
 
 /** What every partition of `source` is asked: the time range below the cursor and the remaining filters. */
