@@ -2,6 +2,10 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { reportDataSchema } from './common';
 
+/** What a screenshot may be (checked by its bytes) and how many an event carries. */
+export const imageContentTypes = ['image/png', 'image/jpeg', 'image/gif'] as const;
+export const maxImagesPerEvent = 5;
+
 const imageNameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const imageUrlSchema = { type: 'string', maxLength: 2000, format: 'uri', pattern: '^https?://' } as const;
 
@@ -14,7 +18,7 @@ export const imageInputSchema = {
       required: ['contentType', 'data'],
       properties: {
         name: imageNameSchema,
-        contentType: { type: 'string', enum: ['image/png', 'image/jpeg', 'image/gif'] },
+        contentType: { type: 'string', enum: imageContentTypes },
         // 5 MB decoded is about 7 million base64 characters; the bytes are checked after decoding
         data: { type: 'string', minLength: 1, maxLength: 7_100_000 },
       },
@@ -32,7 +36,7 @@ export const reportImageSchema = {
     name: imageNameSchema,
     url: imageUrlSchema,
     id: { type: 'string', minLength: 22, maxLength: 64 },
-    contentType: { type: 'string', enum: ['image/png', 'image/jpeg', 'image/gif'] },
+    contentType: { type: 'string', enum: imageContentTypes },
     bytes: { type: 'integer', minimum: 0 },
   },
 } as const;
@@ -49,7 +53,7 @@ export const reportReadyEventSchema = {
     occurredAt: { type: 'string', format: 'date-time' },
     url: { type: 'string', maxLength: 2000, format: 'uri' },
     data: reportDataSchema,
-    images: { type: 'array', maxItems: 5, items: imageInputSchema },
+    images: { type: 'array', maxItems: maxImagesPerEvent, items: imageInputSchema },
     robotIds: {
       type: 'array',
       minItems: 1,

@@ -2,11 +2,11 @@
 // needs it reads fresh. Unknown fields are accepted and ignored, so a job queued by the previous version
 // of the service is processed by the next one (rolling deploys).
 import type { FromSchema } from 'json-schema-to-ts';
-import { reportImageSchema, reportReadyEventSchema } from './event';
+import { maxImagesPerEvent, reportImageSchema, reportReadyEventSchema } from './event';
 
 const { robotIds: _robotIds, images: _imageInputs, ...eventFields } = reportReadyEventSchema.properties;
 // images travel as stored (their URLs), never as the bytes the publisher sent
-const reportFields = { ...eventFields, images: { type: 'array', maxItems: 5, items: reportImageSchema } } as const;
+const reportFields = { ...eventFields, images: { type: 'array', maxItems: maxImagesPerEvent, items: reportImageSchema } } as const;
 
 /** Bumped when a field changes meaning; a worker reads every version it knows of. */
 export const pushJobVersion = 2;

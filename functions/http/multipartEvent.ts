@@ -2,7 +2,8 @@
 // Turned into the JSON shape (images as base64), so one schema and one check judge both.
 import busboy from 'busboy';
 import { badRequest, payloadTooLarge } from '../../lib/errors';
-import { imageTypes, maxImageBytes, maxImages, sniffImageType } from '../../lib/images/screenshots';
+import { maxImageBytes, sniffImageType } from '../../lib/images/screenshots';
+import { imageContentTypes, maxImagesPerEvent } from '../../schemas/event';
 
 interface FilePart {
   name: string;
@@ -18,7 +19,7 @@ export function parseMultipartEvent(raw: Buffer, contentType: string): Promise<u
     const reading: Promise<void>[] = [];
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: { 'content-type': contentType }, limits: { files: maxImages + 1, fileSize: maxImageBytes + 1, fields: 5, fieldSize: 1024 * 1024 } });
+      parser = busboy({ headers: { 'content-type': contentType }, limits: { files: maxImagesPerEvent + 1, fileSize: maxImageBytes + 1, fields: 5, fieldSize: 1024 * 1024 } });
     } catch (error) {
       reject(badRequest(`The multipart body cannot be read: ${(error as Error).message}`));
       return;
@@ -41,7 +42,7 @@ export function parseMultipartEvent(raw: Buffer, contentType: string): Promise<u
         }),
       );
     });
-    parser.on('filesLimit', () => reject(badRequest(`An event carries at most ${maxImages} images`, [{ path: '/images', message: `has more than ${maxImages} items` }])));
+    parser.on('filesLimit', () => reject(badRequest(`An event carries at most ${maxImagesPerEvent} images`, [{ path: '/images', message: `has more than ${maxImagesPerEvent} items` }])));
     parser.on('error', (error: Error) => reject(badRequest(`The multipart body cannot be read: ${error.message}`)));
     parser.on('close', () => {
       void Promise.all(reading).then(() => {
@@ -60,7 +61,7 @@ export function parseMultipartEvent(raw: Buffer, contentType: string): Promise<u
         const images = files.map((file) => ({
           name: file.name,
           // a declared image type must match the bytes; a generic one (application/octet-stream) leaves it to them
-          contentType: (imageTypes as readonly string[]).includes(file.declaredType) ? file.declaredType : (sniffImageType(file.bytes) ?? file.declaredType),
+          contentType: (imageContentTypes as readonly string[]).includes(file.declaredType) ? file.declaredType : (sniffImageType(file.bytes) ?? file.declaredType),
           data: file.bytes.toString('base64'),
         }));
         resolve({ ...event, images: [...listed, ...images] });

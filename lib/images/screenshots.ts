@@ -2,12 +2,11 @@
 // request, turned into the same shape), or URLs the BI platform hosts. Pure: decodes and checks each
 // image by its bytes, so nothing of a refused event is stored or queued.
 import { randomBytes } from 'node:crypto';
+import { imageContentTypes } from '../../schemas/event';
 import { payloadTooLarge, validationFailed } from '../errors';
 
-export const maxImages = 5;
 export const maxImageBytes = 5 * 1024 * 1024;
-export const imageTypes = ['image/png', 'image/jpeg', 'image/gif'] as const;
-export type ImageType = (typeof imageTypes)[number];
+export type ImageType = (typeof imageContentTypes)[number];
 
 export type ImageInput = { name?: string; contentType: string; data: string } | { name?: string; url: string };
 
