@@ -73,7 +73,8 @@ async function fetchImage(fetched: ImageFetch): Promise<void> {
     return;
   }
   try {
-    const response = await fetch(fetched.url, { redirect: 'follow', signal: AbortSignal.timeout(5000) });
+    // a redirect is not followed: it could lead off this machine (it counts as not loaded)
+    const response = await fetch(fetched.url, { redirect: 'manual', signal: AbortSignal.timeout(5000) });
     const bytes = Buffer.from(await response.arrayBuffer());
     Object.assign(fetched, { status: response.status, contentType: response.headers.get('content-type') ?? undefined, bytes: bytes.length });
     fetched.loaded = response.status === 200 && /^image\//.test(fetched.contentType ?? '') && bytes.length > 0;

@@ -28,11 +28,12 @@ const controlFolders = ['apigateway', 'cloudwatch', 'dynamodb', 'identityandacce
 /** Every Control Tower rule of those services, run with the cfn-guard binary the package carries. */
 function controlTowerResults(templateFile: string): { control: string; failing: string[] }[] {
   const binary = join(guardPackage, 'bin', 'ubuntu', process.arch === 'arm64' ? 'aarch64' : 'x86_64', 'cfn-guard');
+  const rules = join(guardPackage, 'rules', 'control-tower', 'cfn-guard');
   return controlFolders.flatMap((folder) =>
-    readdirSync(join(guardPackage, 'rules', 'control-tower', 'cfn-guard', folder))
+    readdirSync(join(rules, folder))
       .filter((file) => file.endsWith('.guard'))
       .map((file) => {
-        const run = spawnSync(binary, ['validate', '-r', join(guardPackage, 'rules', 'control-tower', 'cfn-guard', folder, file), '-d', templateFile, '--show-summary', 'fail'], { encoding: 'utf8' });
+        const run = spawnSync(binary, ['validate', '-r', join(rules, folder, file), '-d', templateFile, '--show-summary', 'fail'], { encoding: 'utf8' });
         // 0: compliant, 19: not compliant; anything else is cfn-guard failing to run
         if (run.status !== 0 && run.status !== 19) throw new Error(`cfn-guard failed on ${file} (${run.status}): ${run.stderr}`);
         const control = file.replace(/\.guard$/, '').toUpperCase().replace(/-/g, '.');
