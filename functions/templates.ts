@@ -1,10 +1,22 @@
 // HTTP: /templates
-import { draftPreviewSchema, listTemplatesQuerySchema, templateInputSchema, templatePreviewSchema, type DraftPreviewInput, type ListTemplatesQuery, type TemplateInput, type TemplatePreviewInput } from '../schemas/template';
-import { createTemplate, deleteTemplate, getTemplate, listTemplates, previewDraft, previewTemplate, replaceTemplate } from '../lib/templates/templateService';
+import { createFromStarterSchema, draftPreviewSchema, listTemplatesQuerySchema, templateInputSchema, templatePreviewSchema, type CreateFromStarterInput, type DraftPreviewInput, type ListTemplatesQuery, type TemplateInput, type TemplatePreviewInput } from '../schemas/template';
+import { starters } from '../lib/templates/starters';
+import { createTemplate, createTemplateFromStarter, deleteTemplate, getTemplate, listTemplates, previewDraft, previewTemplate, replaceTemplate } from '../lib/templates/templateService';
 import { validateBody, validateQuery } from '../lib/validation/validate';
 import { httpFunction } from './http/httpFunction';
 
 export const handler = httpFunction({
+  'GET /template-starters': {
+    scope: 'admin',
+    handle: async () => ({ status: 200, body: { items: starters } }),
+  },
+  'POST /template-starters/{id}': {
+    scope: 'admin',
+    handle: async ({ pathParameters, body }) => ({
+      status: 201,
+      body: await createTemplateFromStarter(pathParameters.id, validateBody<CreateFromStarterInput>(createFromStarterSchema, body ?? {})),
+    }),
+  },
   'POST /templates': {
     scope: 'admin',
     handle: async ({ body }) => ({ status: 201, body: await createTemplate(validateBody<TemplateInput>(templateInputSchema, body)) }),

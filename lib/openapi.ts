@@ -35,22 +35,14 @@ export function buildOpenApiDocument() {
     paths[route.path] ??= {};
     paths[route.path][route.method.toLowerCase()] = {
       summary: route.summary,
-      ...(route.scope === 'open' ? { security: [] } : { security: [{ bearer: [] }], 'x-scope': route.scope }),
+      ...(route.scope === 'open' ? { security: [] } : { security: route.scope === 'publisher' ? [{ bearer: [] }, { basic: [] }] : [{ bearer: [] }], 'x-scope': route.scope }),
       ...(parameters.length > 0 && { parameters }),
       ...(route.body && {
         requestBody: {
-          required: route.method !== 'POST' || !route.path.endsWith('/test'),
+          required: !route.bodyOptional,
           content: {
             'application/json': { schema: { $ref: `#/components/schemas/${route.body.$id}` } },
-            ...(route.multipart && {
-              'multipart/form-data': {
-                schema: {
-                  type: 'object',
-                  required: ['event'],
-                  properties: { event: { type: 'string', description: `The JSON ${route.body.$id}` }, screenshot: { type: 'array', items: { type: 'string', contentMediaType: 'image/png' }, description: 'One file part per image (PNG, JPEG or GIF; any part name)' } },
-                },
-              },
-            }),
+            ...(route.multipart && { 'multipart/form-data': { schema: route.multipart } }),
           },
         },
       }),
@@ -65,7 +57,7 @@ export function buildOpenApiDocument() {
   return {
     openapi: '3.1.0',
     info: { title: 'dingpush', version: '1.0.0', description: 'Push BI report notifications into DingTalk groups through group robots.' },
-    components: { schemas: components, securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    components: { schemas: components, securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, basic: { type: 'http', scheme: 'basic', description: 'Any user name; the token as the password (for tools that only send Basic auth)' } } },
     security: [{ bearer: [] }],
     paths,
   };

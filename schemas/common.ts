@@ -17,3 +17,27 @@ export const keywordQuerySchema = { type: 'string', maxLength: 200 } as const;
 
 /** Report data handed to Mustache: any JSON object, nested no deeper than DynamoDB can store. */
 export const reportDataSchema = { type: 'object', maxDepth: 16 } as const;
+
+/** Who a push mentions in the group; DingTalk takes at most what these limits allow. */
+export const mentionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    atMobiles: {
+      type: 'array',
+      maxItems: 20,
+      uniqueItems: true,
+      items: { type: 'string', pattern: '^\\+?[0-9][0-9-]{3,19}$' },
+    },
+    atUserIds: {
+      type: 'array',
+      maxItems: 20,
+      uniqueItems: true,
+      items: { type: 'string', minLength: 1, maxLength: 100, pattern: '^\\S+$' },
+    },
+    isAtAll: { type: 'boolean' },
+  },
+} as const;
+
+/** A report id: `<source>:<name>` for the tools' events, so inner spaces are allowed (a Grafana contact point's name has them). */
+export const reportIdSchema = { type: 'string', minLength: 1, maxLength: 200, pattern: '^\\S(.*\\S)?$' } as const;

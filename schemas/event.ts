@@ -1,6 +1,6 @@
 // Report-ready events from the BI platform.
 import type { FromSchema } from 'json-schema-to-ts';
-import { reportDataSchema } from './common';
+import { mentionSchema, reportDataSchema, reportIdSchema } from './common';
 
 /** What a screenshot may be (checked by its bytes) and how many an event carries. */
 export const imageContentTypes = ['image/png', 'image/jpeg', 'image/gif'] as const;
@@ -48,12 +48,14 @@ export const reportReadyEventSchema = {
   required: ['eventId', 'reportId', 'reportName'],
   properties: {
     eventId: { type: 'string', minLength: 1, maxLength: 200, pattern: '^\\S+$' },
-    reportId: { type: 'string', minLength: 1, maxLength: 200, pattern: '^\\S+$' },
+    reportId: reportIdSchema,
     reportName: { type: 'string', minLength: 1, maxLength: 500 },
     occurredAt: { type: 'string', format: 'date-time' },
     url: { type: 'string', maxLength: 2000, format: 'uri' },
     data: reportDataSchema,
     images: { type: 'array', maxItems: maxImagesPerEvent, items: imageInputSchema },
+    /** Added to the robot's own mentions (an alert's `atMobiles` annotation, for one). */
+    mention: mentionSchema,
     robotIds: {
       type: 'array',
       minItems: 1,

@@ -1,26 +1,6 @@
 // Robots: a DingTalk group robot and what it receives.
 import type { FromSchema } from 'json-schema-to-ts';
-import { cursorQuerySchema, idSchema, keywordQuerySchema, limitQuerySchema, nameSchema, reportDataSchema } from './common';
-
-const mentionSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    atMobiles: {
-      type: 'array',
-      maxItems: 20,
-      uniqueItems: true,
-      items: { type: 'string', pattern: '^\\+?[0-9][0-9-]{3,19}$' },
-    },
-    atUserIds: {
-      type: 'array',
-      maxItems: 20,
-      uniqueItems: true,
-      items: { type: 'string', minLength: 1, maxLength: 100, pattern: '^\\S+$' },
-    },
-    isAtAll: { type: 'boolean' },
-  },
-} as const;
+import { cursorQuerySchema, idSchema, keywordQuerySchema, limitQuerySchema, mentionSchema, nameSchema, reportDataSchema, reportIdSchema } from './common';
 
 const robotProperties = {
   name: nameSchema,
@@ -33,7 +13,7 @@ const robotProperties = {
     minItems: 1,
     maxItems: 40,
     uniqueItems: true,
-    items: { type: 'string', minLength: 1, maxLength: 200, pattern: '^\\S+$' },
+    items: reportIdSchema,
   },
   keywords: {
     type: 'array',

@@ -88,3 +88,16 @@ export const listTemplatesQuerySchema = {
 } as const;
 
 export type ListTemplatesQuery = FromSchema<typeof listTemplatesQuerySchema>;
+
+/** A template made from a starter (GET /template-starters): its wording in one language, optionally renamed. */
+export const createFromStarterSchema = {
+  $id: 'CreateFromStarter',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    language: { type: 'string', enum: ['zh-CN', 'en'] },
+    name: nameSchema,
+  },
+} as const;
+
+export type CreateFromStarterInput = FromSchema<typeof createFromStarterSchema>;

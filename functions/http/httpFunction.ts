@@ -11,7 +11,7 @@ import type { AuthorizerContext } from '../authorizer';
 import { config } from '../../lib/config';
 import { errorResponse } from './errorResponse';
 import { header } from './header';
-import { parseMultipartEvent } from './multipartEvent';
+import { readMultipartForm, type MultipartForm } from './multipartForm';
 
 export interface HttpRequest {
   pathParameters: Record<string, string>;
@@ -32,8 +32,10 @@ export interface HttpResult {
 export interface Route {
   /** Who may call it; undefined means open. */
   scope?: Scope;
-  /** The largest body this route takes (default MAX_REQUEST_BYTES); multipart/form-data only where set. */
+  /** The largest body this route takes (default MAX_REQUEST_BYTES). */
   maxBodyBytes?: number;
+  /** Takes multipart/form-data too, shaped by this into the body the route's schema judges. */
+  multipart?: (form: MultipartForm) => unknown;
   handle: (request: HttpRequest) => Promise<HttpResult>;
 }
 
@@ -50,7 +52,7 @@ async function parseBody(event: APIGatewayProxyEventV2, route: Route): Promise<u
     throw payloadTooLarge(`The request body is ${raw.length} bytes; the limit is ${limit}${hint}`);
   }
   const contentType = header(event, 'content-type') ?? '';
-  if (route.maxBodyBytes && /^multipart\/form-data/i.test(contentType)) return parseMultipartEvent(raw, contentType);
+  if (route.multipart && /^multipart\/form-data/i.test(contentType)) return route.multipart(await readMultipartForm(raw, contentType));
   let text: string;
   try {
     text = strictUtf8.decode(raw);

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { ReportReadyEvent } from '../../schemas/event';
 import type { FanOutJob, PushJob } from '../../schemas/pushJob';
+import { canonicalJson } from '../canonicalJson';
 import { config } from '../config';
 import { forEachConcurrently } from '../concurrency';
 import { conflict, eventIdReused, payloadTooLarge, validationFailed } from '../errors';
@@ -64,13 +65,6 @@ export async function publishReportReady(event: ReportReadyEvent, origin?: strin
   await eventsStore.complete(event.eventId, jobs);
   log.info('report event queued', { eventId: event.eventId, reportId: event.reportId, jobs, images: accepted.uploads.length, correlationId: event.eventId });
   return { eventId: event.eventId, jobs, duplicate: Boolean(seen) };
-}
-
-/** JSON with every object's keys sorted: the same event however its publisher ordered the fields. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, part: unknown) =>
-    part && typeof part === 'object' && !Array.isArray(part) ? Object.fromEntries(Object.entries(part).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : part,
-  );
 }
 
 const hashOfPayload = (event: ReportReadyEvent) => createHash('sha256').update(canonicalJson(event)).digest('base64url');

@@ -13,6 +13,8 @@ export interface ReportView {
   url?: string;
   data?: Record<string, unknown>;
   images?: { name: string; url: string }[];
+  /** Mentions the event asks for, on top of the robot's own. */
+  mention?: AtSettings;
 }
 
 export interface RobotDeliverySettings {
@@ -32,14 +34,15 @@ export function templateView(report: ReportView): Record<string, unknown> {
 export function renderMessage(template: RenderableTemplate, report: ReportView, robot: RobotDeliverySettings = {}): DingTalkMessage {
   const view = templateView(report);
   const render = (source: string | undefined, field: string) => (source === undefined ? '' : renderMustache(source, view, field));
-  const at = atSettings(robot.mention);
+  const mention = mergedMentions(robot.mention, report.mention);
+  const at = atSettings(mention);
   switch (template.msgType) {
     case 'text':
-      return { msgtype: 'text', text: { content: withMentions(render(template.text, 'text'), robot.mention) }, ...(at && { at }) };
+      return { msgtype: 'text', text: { content: withMentions(render(template.text, 'text'), mention) }, ...(at && { at }) };
     case 'markdown':
       return {
         msgtype: 'markdown',
-        markdown: { title: render(template.title, 'title'), text: withMentions(render(template.text, 'text'), robot.mention) },
+        markdown: { title: render(template.title, 'title'), text: withMentions(render(template.text, 'text'), mention) },
         ...(at && { at }),
       };
     case 'link': {
@@ -82,6 +85,12 @@ export function renderMessage(template: RenderableTemplate, report: ReportView, 
         },
       };
   }
+}
+
+function mergedMentions(robot: AtSettings | undefined, event: AtSettings | undefined): AtSettings | undefined {
+  if (!event) return robot;
+  const union = (a: string[] = [], b: string[] = []) => [...new Set([...a, ...b])];
+  return { atMobiles: union(robot?.atMobiles, event.atMobiles), atUserIds: union(robot?.atUserIds, event.atUserIds), isAtAll: Boolean(robot?.isAtAll || event.isAtAll) };
 }
 
 function atSettings(mention: AtSettings | undefined): AtSettings | undefined {

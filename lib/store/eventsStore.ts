@@ -78,4 +78,27 @@ export const eventsStore = {
       }),
     );
   },
+
+  /**
+   * The eventId of a tool's delivery: a payload first seen less than `windowMs` ago is that delivery retried
+   * and gets its eventId; otherwise it is a new notification (a repeat) with an eventId of its own.
+   */
+  async eventIdForDelivery(fingerprint: string, now: number, windowMs: number): Promise<string> {
+    const fresh = `${fingerprint}:${now.toString(36)}`;
+    try {
+      await dynamodb.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...keys.toolDelivery(fingerprint), eventId: fresh, firstSeenAt: now, expiresAt: Math.floor(now / 1000) + 86_400 },
+          ConditionExpression: 'attribute_not_exists(pk) OR firstSeenAt <= :windowStart',
+          ExpressionAttributeValues: { ':windowStart': now - windowMs },
+        }),
+      );
+      return fresh;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.toolDelivery(fingerprint), ConsistentRead: true }));
+    return (Item?.eventId as string | undefined) ?? fresh;
+  },
 };

@@ -41,6 +41,7 @@ export const keys = {
   record: (id: string) => ({ pk: `RECORD#${id}`, sk: 'RECORD' }),
   recordContent: (id: string) => ({ pk: `RECORD#${id}`, sk: 'CONTENT' }),
   nameUsed: (kind: 'robot' | 'template', name: string, id: string) => ({ pk: `NAMES#${kind}`, sk: `${name.toLowerCase()}#${id}` }),
+  toolDelivery: (fingerprint: string) => ({ pk: `DELIVERY#${fingerprint}`, sk: 'DELIVERY' }),
   rateLimit: (robotId: string) => ({ pk: `RATE#${robotId}`, sk: 'RATE' }),
 };
 

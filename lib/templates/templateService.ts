@@ -1,12 +1,13 @@
-// Template use cases: create, read, list, replace, delete and preview.
+// Template use cases: create (also from a starter), read, list, replace, delete and preview.
 import { randomUUID } from 'node:crypto';
-import type { DraftPreviewInput, ListTemplatesQuery, TemplateInput, TemplatePreviewInput } from '../../schemas/template';
+import type { CreateFromStarterInput, DraftPreviewInput, ListTemplatesQuery, TemplateInput, TemplatePreviewInput } from '../../schemas/template';
 import { maxMessageBytes, type DingTalkMessage } from '../dingtalk/messages';
 import { notFound, validationFailed, type ErrorDetail } from '../errors';
 import { mustacheSyntaxError } from '../render/boundedMustache';
 import { checkMessage, renderMessage, type ReportView } from '../render/renderMessage';
 import { robotsStore } from '../store/robotsStore';
 import { templatesStore, type Template } from '../store/templatesStore';
+import { starters } from './starters';
 
 /** Every Mustache source field of a template, with the JSON path an error should point at. */
 function sourceFields(input: TemplateInput): [string, string][] {
@@ -51,6 +52,14 @@ export async function createTemplate(input: TemplateInput): Promise<Template> {
   assertValidMustache(input);
   const now = new Date().toISOString();
   return templatesStore.create({ ...normalize(input), id: randomUUID(), version: 1, robotCount: 0, createdAt: now, updatedAt: now });
+}
+
+/** Starters' templates are created like any other: a name already taken is a 409 naming it. */
+export async function createTemplateFromStarter(starterId: string, input: CreateFromStarterInput): Promise<Template> {
+  const starter = starters.find((candidate) => candidate.id === starterId);
+  if (!starter) throw notFound(`No starter ${starterId}; GET /template-starters lists them (${starters.map((known) => known.id).join(', ')})`);
+  const template = starter.templates[input.language ?? 'zh-CN'];
+  return createTemplate({ ...template, ...(input.name && { name: input.name }) });
 }
 
 export async function getTemplate(id: string): Promise<Template> {

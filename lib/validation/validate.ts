@@ -60,8 +60,11 @@ function describe(error: ErrorObject): ErrorDetail {
   if (error.keyword === 'enum') {
     return { path: error.instancePath || '/', message: `must be one of: ${(params.allowedValues as unknown[]).join(', ')}` };
   }
-  if (error.keyword === 'pattern' && (params.pattern === '\\S' || params.pattern === '^\\S+$')) {
-    const message = params.pattern === '\\S' ? 'must not be blank' : 'must not contain spaces';
+  if (error.keyword === 'const') {
+    return { path: error.instancePath || '/', message: `must be ${JSON.stringify(params.allowedValue)}` };
+  }
+  if (error.keyword === 'pattern' && (params.pattern === '\\S' || params.pattern === '^\\S+$' || params.pattern === '^\\S(.*\\S)?$')) {
+    const message = params.pattern === '\\S' ? 'must not be blank' : params.pattern === '^\\S+$' ? 'must not contain spaces' : 'must not start or end with a space';
     return { path: error.instancePath, message };
   }
   return { path: error.instancePath || '/', message: error.message ?? 'is invalid' };

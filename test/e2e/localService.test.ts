@@ -116,7 +116,7 @@ describe('npm start', () => {
   it('checks tokens in the routes\' authorizers under serverless-offline, refusals in the error envelope', async () => {
     const wrong = await call('GET', '/robots', undefined, 'not-a-token');
     expect(wrong.status).toBe(401);
-    expect(wrong.body.error).toMatchObject({ code: 'Unauthorized', message: 'The bearer token is not valid' });
+    expect(wrong.body.error).toMatchObject({ code: 'Unauthorized', message: 'The token is not valid' });
     const publisher = await call('GET', '/robots', undefined, service.publisherToken);
     expect(publisher.status).toBe(403);
     expect(publisher.body.error.code).toBe('Forbidden');

@@ -81,6 +81,8 @@ export interface ApiOptions {
   /** Raw bytes, sent base64-encoded as API Gateway does for binary bodies (invalid UTF-8 tests). */
   bodyBytes?: Buffer;
   token?: string | null;
+  /** The whole Authorization header (Basic auth tests); wins over token. */
+  authorization?: string;
   /** Defaults to application/json. */
   contentType?: string;
 }
@@ -93,7 +95,7 @@ export async function api<T = any>(method: string, pathWithQuery: string, option
   const pathParameters = Object.fromEntries(route.parameterNames.map((name, index) => [name, match[index + 1]]));
   const query = new URLSearchParams(queryString);
   const token = options.token === undefined ? adminToken : options.token;
-  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json', ...(token !== null && { authorization: `Bearer ${token}` }) };
+  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json', ...(token !== null && { authorization: options.authorization ?? `Bearer ${token}` }) };
   const authorized = await authorizerContext(route, headers);
   if (authorized.refusal) return authorized.refusal as ApiResponse<T>;
   const event = {

@@ -1,0 +1,28 @@
+// A tool's webhook (Alertmanager, Grafana, Superset, Metabase) published as a report event: checked
+// against the tool's schema, mapped, given an eventId, and fanned out on the same path as /events/report-ready.
+import { createHash } from 'node:crypto';
+import { reportReadyEventSchema, type ReportReadyEvent } from '../../schemas/event';
+import { alertmanagerPayloadSchema, grafanaPayloadSchema, metabasePayloadSchema, supersetPayloadSchema, type ToolSource } from '../../schemas/sources';
+import { canonicalJson } from '../canonicalJson';
+import { publishReportReady, type IntakeResult } from '../events/publishReportReady';
+import { eventsStore } from '../store/eventsStore';
+import { validateBody } from '../validation/validate';
+import { toolEvent } from './toolEvents';
+
+/**
+ * The tools retry a delivery that failed with the same payload, within minutes (Alertmanager and Grafana
+ * until the group_interval ends, 5 minutes by default; Superset for at most 2 minutes). The same payload
+ * later is a repeat notification (repeat_interval), which is a new push.
+ */
+export const toolRetryWindowMs = 10 * 60_000;
+
+const payloadSchemas = { alertmanager: alertmanagerPayloadSchema, grafana: grafanaPayloadSchema, superset: supersetPayloadSchema, metabase: metabasePayloadSchema } as const;
+
+export async function publishToolEvent(source: ToolSource, body: unknown, origin?: string, now = Date.now()): Promise<IntakeResult> {
+  const payload = validateBody<never>(payloadSchemas[source], body);
+  const event = toolEvent[source](payload);
+  const fingerprint = `${source}:${createHash('sha256').update(canonicalJson(payload)).digest('base64url').slice(0, 22)}`;
+  const eventId = await eventsStore.eventIdForDelivery(fingerprint, now, toolRetryWindowMs);
+  // the mapped event meets the same schema as a published one, so no job can carry what a worker refuses
+  return publishReportReady(validateBody<ReportReadyEvent>(reportReadyEventSchema, { ...event, eventId }), origin);
+}
