@@ -57,7 +57,7 @@ export async function createTemplate(input: TemplateInput): Promise<Template> {
 /** Starters' templates are created like any other: a name already taken is a 409 naming it. */
 export async function createTemplateFromStarter(starterId: string, input: CreateFromStarterInput): Promise<Template> {
   const starter = starters.find((candidate) => candidate.id === starterId);
-  if (!starter) throw notFound(`No starter ${starterId}; GET /template-starters lists them (${starters.map((known) => known.id).join(', ')})`);
+  if (!starter) throw notFound(`No starter with id ${starterId}; GET /template-starters lists them (${starters.map((known) => known.id).join(', ')})`);
   const template = starter.templates[input.language ?? 'zh-CN'];
   return createTemplate({ ...template, ...(input.name && { name: input.name }) });
 }

@@ -22,6 +22,6 @@ describe('GET /openapi.json', () => {
     const response = await api(route.method, path, { token, ...(route.body && { body: {} }) });
     // not the router's 404, never a 500: the route exists and judged the (empty) request
     expect(response.status).toBeLessThan(500);
-    if (response.status === 404) expect(response.body.error.message).toMatch(/^No (template|robot|push record|image) with id/);
+    if (response.status === 404) expect(response.body.error.message).toMatch(/^No (template|robot|push record|image|starter) with id/);
   });
 });

@@ -1,0 +1,119 @@
+// A real client: Debian's Prometheus Alertmanager (0.25) on loopback, its webhook receiver pointed at
+// `npm start` exactly as the README configures it. An alert posted to Alertmanager's own API reaches the
+// simulator through dingpush as a firing and then a resolved message, each with its push record.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exitWithin, freePort } from '../../scripts/local-stack';
+import { startLocalService, type LocalService } from '../support/localService';
+import { waitFor } from '../support/waitFor';
+
+const alertmanagerBinary = process.env.ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager';
+let service: LocalService;
+let alertmanager: ChildProcess | undefined;
+let alertmanagerUrl: string;
+let alertmanagerOutput = '';
+const workDir = mkdtempSync(join(tmpdir(), 'dingpush-alertmanager-'));
+
+/** The receiver from the README's Alertmanager section, with fast timings so the test takes seconds. */
+function alertmanagerConfig(dingpushUrl: string, token: string): string {
+  return `route:
+  receiver: dingpush
+  group_by: ['alertname']
+  group_wait: 1s
+  group_interval: 2s
+  repeat_interval: 1h
+receivers:
+  - name: dingpush
+    webhook_configs:
+      - url: ${dingpushUrl}/events/alertmanager
+        send_resolved: true
+        http_config:
+          authorization:
+            type: Bearer
+            credentials: ${token}
+`;
+}
+
+beforeAll(async () => {
+  if (!existsSync(alertmanagerBinary)) {
+    throw new Error(`This test runs the real Alertmanager: ${alertmanagerBinary} is missing. Install Debian's prometheus-alertmanager (.ci/run does), or set ALERTMANAGER_BIN.`);
+  }
+  service = await startLocalService();
+  const port = await freePort();
+  alertmanagerUrl = `http://127.0.0.1:${port}`;
+  writeFileSync(join(workDir, 'alertmanager.yml'), alertmanagerConfig(service.apiUrl, service.publisherToken));
+  alertmanager = spawn(
+    alertmanagerBinary,
+    [`--config.file=${join(workDir, 'alertmanager.yml')}`, `--storage.path=${join(workDir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  alertmanager.stdout?.on('data', (chunk) => (alertmanagerOutput += chunk));
+  alertmanager.stderr?.on('data', (chunk) => (alertmanagerOutput += chunk));
+  await waitFor(
+    async () => (await fetch(`${alertmanagerUrl}/-/ready`).catch(() => undefined))?.status,
+    (status) => status === 200,
+    { timeoutMs: 30_000, what: `Alertmanager ready (${alertmanagerOutput.slice(-500)})` },
+  );
+}, 240_000);
+
+afterAll(async () => {
+  if (alertmanager && alertmanager.exitCode === null) {
+    alertmanager.kill('SIGTERM');
+    await exitWithin(alertmanager, 5000).catch(() => alertmanager?.kill('SIGKILL'));
+  }
+  await service?.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+async function call(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${service.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${service.adminToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function postAlert(alert: Record<string, unknown>) {
+  const response = await fetch(`${alertmanagerUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([alert]) });
+  expect(response.status).toBe(200);
+}
+
+describe('Prometheus Alertmanager through dingpush', () => {
+  it('delivers the firing and then the resolved notification to the group, each with its push record', async () => {
+    const template = await call('POST', '/template-starters/alertmanager', { language: 'zh-CN' });
+    expect(template.status).toBe(201);
+    const token = 'alertmanagere2e0123456789';
+    const robot = await call('POST', '/robots', { name: 'On-call group', webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`, templateId: template.body.id, reports: ['alertmanager:dingpush'] });
+    expect(robot.status).toBe(201);
+    const messages = () => waitFor(async () => ((await (await fetch(`${service.simulatorUrl}/_sim/messages?access_token=${token}`)).json()) as { items: { body: any }[] }).items, () => true);
+
+    const alert = {
+      labels: { alertname: 'OrdersPipelineStalled', severity: 'page', instance: 'etl-1' },
+      annotations: { summary: 'No orders loaded for 15 minutes', atMobiles: '13800000001' },
+      startsAt: new Date().toISOString(),
+      generatorURL: 'http://127.0.0.1:9090/graph?g0.expr=orders_loaded',
+    };
+    await postAlert(alert);
+    const [firing] = await waitFor(messages, (items) => items.length >= 1, { timeoutMs: 60_000, what: `the firing message (Alertmanager: ${alertmanagerOutput.slice(-500)})` });
+    expect(firing.body.markdown.title).toBe('【告警】[FIRING:1] OrdersPipelineStalled');
+    expect(firing.body.markdown.text).toContain('> No orders loaded for 15 minutes');
+    expect(firing.body.markdown.text).toContain('- instance：etl-1');
+    expect(firing.body.at.atMobiles).toEqual(['13800000001']);
+
+    // an alert whose endsAt has passed is resolved; send_resolved tells the receiver
+    await postAlert({ ...alert, endsAt: new Date().toISOString() });
+    const delivered = await waitFor(messages, (items) => items.length >= 2, { timeoutMs: 60_000, what: 'the resolved message' });
+    expect(delivered[1].body.markdown.title).toBe('【已恢复】[RESOLVED] OrdersPipelineStalled');
+    expect(delivered[1].body.markdown.text).toContain('恢复时间：');
+
+    const records = await waitFor(async () => (await call('GET', `/push-records?robotId=${robot.body.id}`)).body.items as { eventId: string; reportId: string; status: string }[], (items) => items.every((item) => item.status === 'sent'));
+    expect(records).toHaveLength(2);
+    expect(records.map((record) => record.reportId)).toEqual(['alertmanager:dingpush', 'alertmanager:dingpush']);
+    expect(records.every((record) => record.eventId.startsWith('alertmanager:'))).toBe(true);
+    const resolvedRecord = await call('GET', `/push-records/${(records[0] as unknown as { id: string }).id}`);
+    expect(resolvedRecord.body.content).toEqual(delivered[1].body);
+    // a resolved group is not sent again (repeat_interval is an hour): exactly the two messages
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    expect(await messages()).toHaveLength(2);
+  });
+});
