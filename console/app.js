@@ -175,7 +175,7 @@ async function loadChart() {
 
 // ---- templates and live preview ----
 async function loadTemplates() {
-  await loadTemplatesList();
+  await Promise.all([loadTemplatesList(), starters.length > 0 || loadStarters()]);
   $('template-rows').innerHTML =
     state.templates
       .map((t) => `<tr data-id="${escapeHtml(t.id)}"><td>${escapeHtml(t.name)}</td><td>${t.msgType}</td><td>${t.version}</td><td>${t.robotCount ?? 0}</td><td><button data-action="edit">Edit</button></td></tr>`)
@@ -187,6 +187,27 @@ $('template-rows').addEventListener('click', (event) => {
   if (button) openTemplateForm(state.templates.find((t) => t.id === button.closest('tr').dataset.id));
 });
 $('template-new').addEventListener('click', () => openTemplateForm());
+
+// Starters: one click makes the template (in the browser's language), then it opens with its sample event.
+const starterLanguage = () => (navigator.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en');
+let starters = [];
+async function loadStarters() {
+  starters = (await api('GET', '/template-starters')).items;
+  $('template-starter').innerHTML = starters.map((s) => `<option value="${escapeHtml(s.id)}">${escapeHtml(s.templates[starterLanguage()].name)} (${escapeHtml(s.reportId)})</option>`).join('');
+}
+$('template-from-starter').addEventListener('click', async () => {
+  const starter = starters.find((s) => s.id === $('template-starter').value);
+  $('starter-errors').textContent = '';
+  try {
+    const template = await api('POST', `/template-starters/${starter.id}`, { language: starterLanguage() });
+    await loadTemplates();
+    openTemplateForm(template);
+    $('template-data').value = JSON.stringify(starter.sample, null, 2);
+    schedulePreview();
+  } catch (error) {
+    $('starter-errors').textContent = describeError(error);
+  }
+});
 $('template-cancel').addEventListener('click', () => ($('template-form').hidden = true));
 
 const pairs = (text) => text.split('\n').map((line) => line.split('|').map((part) => part.trim())).filter((parts) => parts[0]);

@@ -2,6 +2,7 @@
 // They read the fields lib/sources/toolEvents.ts gives each source; mentions come from the event itself.
 import type { TemplateInput } from '../../schemas/template';
 import type { ToolSource } from '../../schemas/sources';
+import { toolEvent, type ToolEvent } from '../sources/toolEvents';
 
 export const starterLanguages = ['zh-CN', 'en'] as const;
 export type StarterLanguage = (typeof starterLanguages)[number];
@@ -11,12 +12,35 @@ export interface Starter {
   /** The reportId its events carry: a robot subscribes to it. */
   reportId: string;
   templates: Record<StarterLanguage, TemplateInput>;
+  /** An event as this source's webhook gives it: the console previews the starter with it. */
+  sample: ToolEvent;
 }
+
+const sampleAlertGroup = {
+  version: '4',
+  status: 'firing',
+  receiver: 'dingpush',
+  groupLabels: { alertname: 'OrdersPipelineStalled' },
+  commonLabels: { alertname: 'OrdersPipelineStalled', severity: 'page' },
+  commonAnnotations: { summary: 'No orders loaded for 15 minutes' },
+  externalURL: 'https://alertmanager.example.com',
+  alerts: [
+    {
+      status: 'firing',
+      labels: { alertname: 'OrdersPipelineStalled', severity: 'page', instance: 'etl-1' },
+      annotations: { summary: 'No orders loaded for 15 minutes' },
+      startsAt: '2026-12-01T08:00:00Z',
+      endsAt: '0001-01-01T00:00:00Z',
+      generatorURL: 'https://prometheus.example.com/graph?g0.expr=orders_loaded',
+    },
+  ],
+};
 
 function alertStarter(source: 'alertmanager' | 'grafana', tool: string): Starter {
   return {
     id: source,
     reportId: `${source}:<receiver>`,
+    sample: toolEvent[source](sampleAlertGroup as never),
     templates: {
       'zh-CN': {
         name: `${tool} 告警`,
@@ -85,6 +109,7 @@ function alertStarter(source: 'alertmanager' | 'grafana', tool: string): Starter
 const supersetStarter: Starter = {
   id: 'superset',
   reportId: 'superset:<report name>',
+  sample: toolEvent.superset({ name: 'Weekly sales', header: { notification_type: 'Report', notification_source: 'dashboard', dashboard_id: 12 }, description: 'Sales by region, last 7 days', url: 'https://superset.example.com/superset/dashboard/12/' } as never),
   templates: {
     'zh-CN': {
       name: 'Superset 报表',
@@ -104,6 +129,13 @@ const supersetStarter: Starter = {
 const metabaseStarter: Starter = {
   id: 'metabase',
   reportId: 'metabase:<alert id>',
+  sample: toolEvent.metabase({
+    type: 'alert',
+    alert_id: 7,
+    alert_creator_name: 'Li Lei',
+    data: { type: 'question', question_id: 42, question_name: 'Daily orders', question_url: 'https://metabase.example.com/question/42', raw_data: { cols: ['DATE', 'count'], rows: [['2026-12-01', 1289]] } },
+    sent_at: '2026-12-01T09:00:00Z',
+  } as never),
   templates: {
     'zh-CN': {
       name: 'Metabase 提醒',

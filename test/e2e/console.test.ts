@@ -105,6 +105,14 @@ it('lets an admin manage robots and templates and inspect what was pushed', asyn
   await page.screenshot({ path: join(docs, 'console-templates.png') });
   await page.locator('#template-form').getByRole('button', { name: 'Cancel' }).click();
 
+  // a tool's starter: one click creates the template and opens it, previewed with the starter's sample event
+  await page.getByLabel("Start from a tool's starter").selectOption('alertmanager');
+  await page.getByRole('button', { name: 'Create from starter' }).click();
+  await page.locator('#preview', { hasText: 'Alert firing' }).waitFor();
+  expect(await page.locator('#preview').textContent()).toContain('OrdersPipelineStalled');
+  await page.locator('#template-form').getByRole('button', { name: 'Cancel' }).click();
+  await page.locator('#template-rows', { hasText: 'Alertmanager alert' }).waitFor();
+
   // the chart now shows today's push
   await page.getByRole('button', { name: 'Robots' }).click();
   await page.locator('#chart .day').last().locator('.sent').waitFor();
