@@ -19,6 +19,12 @@ describe('renderMessage', () => {
     });
   });
 
+  it("adds the event's mentions to the robot's, each once", () => {
+    const template: RenderableTemplate = { name: 't', msgType: 'text', text: 'disk full @13800000000' };
+    const message = renderMessage(template, { reportName: 'r', mention: { atMobiles: ['13800000000', '13900000000'], isAtAll: true } }, { mention: { atMobiles: ['13800000000'], atUserIds: ['ops'] } });
+    expect(message).toEqual({ msgtype: 'text', text: { content: 'disk full @13800000000\n\n@13900000000 @ops' }, at: { atMobiles: ['13800000000', '13900000000'], atUserIds: ['ops'], isAtAll: true } });
+  });
+
   it('renders link with the protocol field names', () => {
     const message = renderMessage({ name: 't', msgType: 'link', title: 'T', text: 'x', messageUrl: '{{url}}' }, report);
     expect(message).toEqual({ msgtype: 'link', link: { title: 'T', text: 'x', messageUrl: report.url } });
