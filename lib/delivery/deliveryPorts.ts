@@ -49,14 +49,14 @@ export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
   };
 }
 
-async function countPermanentFailure(robotId: string, errmsg: string): Promise<void> {
+async function countPermanentFailure(robotId: string, failure: { errcode?: number; errmsg: string }): Promise<void> {
   const streak = await robotsStore.recordPermanentFailure(robotId);
   if (streak < config.autoDisableAfterFailures) return;
   const robot = await robotsStore.get(robotId);
   if (!robot?.enabled) return;
-  const reason = `Disabled automatically after ${streak} consecutive failed pushes; last error: ${errmsg}`;
+  const reason = `Disabled automatically after ${streak} consecutive failed pushes; last error: ${failure.errmsg}`;
   try {
-    await setRobotEnabled(robotId, false, reason);
+    await setRobotEnabled(robotId, false, reason, { failures: streak, ...(failure.errcode !== undefined && { errcode: failure.errcode }), errmsg: failure.errmsg });
     log.warn('robot disabled automatically', { robotId, streak });
   } catch (error) {
     // an admin edited the robot at the same moment; the next failure will try again

@@ -50,7 +50,7 @@ export interface DeliveryPorts {
   deadLetter(parked: { body: string; groupId: string; deduplicationId: string }, reason: string): Promise<void>;
   continueFanOut(job: FanOutJob): Promise<void>;
   enqueue(jobs: (PushJob | FanOutJob)[]): Promise<void>;
-  countPermanentFailure(robotId: string, errmsg: string): Promise<void>;
+  countPermanentFailure(robotId: string, failure: { errcode?: number; errmsg: string }): Promise<void>;
   clearFailureStreak(robotId: string): Promise<void>;
   metric(name: string, value: number, unit?: 'Count' | 'Milliseconds'): void;
   now(): number;
@@ -229,7 +229,7 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
     case 'failed':
       // the robot's streak (and a disable) first: whoever sees the failed record sees the robot's state with it
       if (verdict.permanent) {
-        await ports.countPermanentFailure(sendingRobot.id, entry.errmsg);
+        await ports.countPermanentFailure(sendingRobot.id, { errcode: entry.errcode, errmsg: entry.errmsg });
         const updated = await ports.readRobot(sendingRobot.id);
         if (updated) inputs.robots.set(updated.id, updated);
       }

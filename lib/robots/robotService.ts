@@ -76,14 +76,18 @@ export async function updateRobot(id: string, input: UpdateRobotInput): Promise<
 /** Enabling a robot forgets why it was disabled and its failure streak. */
 function clearDisabledState(robot: Robot): void {
   delete robot.disabledReason;
+  delete robot.disabledAutomatically;
   robot.consecutiveFailures = 0;
 }
 
-export async function setRobotEnabled(id: string, enabled: boolean, reason?: string): Promise<RobotView> {
+export async function setRobotEnabled(id: string, enabled: boolean, reason?: string, automatically?: Robot['disabledAutomatically']): Promise<RobotView> {
   const previous = await loadRobot(id);
   const next: Robot = { ...previous, enabled, version: previous.version + 1, updatedAt: new Date().toISOString() };
   if (enabled) clearDisabledState(next);
-  else next.disabledReason = reason || 'disabled by an admin';
+  else {
+    next.disabledReason = reason || 'disabled by an admin';
+    if (automatically) next.disabledAutomatically = automatically;
+  }
   return (await withTemplateNames([await robotsStore.replace(previous, next)]))[0];
 }
 

@@ -25,6 +25,8 @@ export interface Robot {
   mention?: AtSettings;
   enabled: boolean;
   disabledReason?: string;
+  /** Set when the service disabled the robot itself: how many pushes failed in a row, and the last answer. */
+  disabledAutomatically?: { failures: number; errcode?: number; errmsg: string };
   consecutiveFailures: number;
   version: number;
   createdAt: string;
@@ -54,7 +56,7 @@ export interface Subscriber {
   templateId: string;
 }
 
-const robotFields = ['id', 'name', 'webhookUrl', 'webhookUrlMasked', 'secret', 'templateId', 'reports', 'keywords', 'mention', 'enabled', 'disabledReason', 'consecutiveFailures', 'version', 'createdAt', 'updatedAt'] as const;
+const robotFields = ['id', 'name', 'webhookUrl', 'webhookUrlMasked', 'secret', 'templateId', 'reports', 'keywords', 'mention', 'enabled', 'disabledReason', 'disabledAutomatically', 'consecutiveFailures', 'version', 'createdAt', 'updatedAt'] as const;
 
 export function robotFromItem(item: Record<string, unknown>): Robot {
   const robot = Object.fromEntries(robotFields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as Robot;

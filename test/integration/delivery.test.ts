@@ -197,6 +197,9 @@ describe('delivery pipeline', () => {
     const disabled = await api('GET', `/robots/${r.id}`);
     expect(disabled.body.enabled).toBe(false);
     expect(disabled.body.disabledReason).toMatch(/3 consecutive failed pushes.*310000|keywords/);
+    expect(disabled.body.disabledAutomatically).toMatchObject({ failures: 3, errcode: 310000, errmsg: expect.stringMatching(/keywords/) });
+    // enabling it again forgets why
+    expect((await api('POST', `/robots/${r.id}/enable`)).body.disabledAutomatically).toBeUndefined();
   });
 
   it('checks size and keywords before calling DingTalk', async () => {

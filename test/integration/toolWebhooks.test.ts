@@ -153,8 +153,15 @@ describe('tool webhooks', () => {
 
   it('lists the starters in both languages and creates each with one call', async () => {
     const starters = await api('GET', '/template-starters');
-    expect(starters.body.items.map((starter: Payload) => starter.id)).toEqual(['alertmanager', 'grafana', 'superset', 'metabase']);
-    for (const starter of starters.body.items) expect(Object.keys(starter.templates)).toEqual(['zh-CN', 'en']);
+    expect(starters.body.items.map((starter: Payload) => starter.id)).toEqual(['daily-report', 'kpi-card', 'alert', 'alertmanager', 'grafana', 'superset', 'metabase']);
+    for (const starter of starters.body.items) {
+      expect(Object.keys(starter.templates)).toEqual(['zh-CN', 'en']);
+      // every starter renders its own sample in both languages, within DingTalk's limits
+      for (const language of ['zh-CN', 'en']) {
+        const preview = await api('POST', '/template-previews', { body: { template: starter.templates[language], data: starter.samples[language] } });
+        expect({ starter: starter.id, language, status: preview.status, warnings: preview.body.warnings }).toEqual({ starter: starter.id, language, status: 200, warnings: [] });
+      }
+    }
     const named = `Metabase ${randomUUID()}`;
     const created = await api('POST', '/template-starters/metabase', { body: { name: named } });
     expect(created.body).toMatchObject({ name: named, msgType: 'markdown', title: '📈 {{reportName}}' });
