@@ -4,11 +4,13 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.esbuild/**', '.serverless/**', 'coverage/**', 'console/**', '*.js'] },
+  { ignores: ['node_modules/**', '.esbuild/**', '.serverless/**', 'coverage/**', '*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // the plain-JavaScript launchers in scripts/ run on Node
   { files: ['scripts/**/*.mjs'], languageOptions: { globals: globals.node } },
+  // the console's script runs in the browser, as a classic script
+  { files: ['console/**/*.js'], languageOptions: { sourceType: 'script', globals: globals.browser } },
   {
     rules: {
       // a leading underscore marks what is left out on purpose (`const { secret: _secret, ...view } = robot`)

@@ -15,7 +15,7 @@ const messages = {
     'robots.editNamed': 'Edit {name}', 'robots.testNamed': 'Send a test to {name}', 'robots.enableNamed': 'Enable {name}', 'robots.disableNamed': 'Disable {name}',
     'robots.empty': "No robots yet. Add one with the webhook URL from the group robot's settings.", 'robots.enabled': '{name} enabled.', 'robots.disabled': '{name} disabled.', 'robots.saved': 'Saved {name}.',
     'robots.formAdd': 'Add robot', 'robots.formEdit': 'Edit {name}',
-    'robots.autoDisabled': 'Disabled automatically after {failures} failed pushes in a row. Last answer: {answer}', 'robots.adminDisabled': 'Disabled by an admin.',
+    'robots.autoDisabled': 'Disabled automatically after {failures} failed pushes in a row. Last answer: {answer}', 'robots.autoDisabledOne': 'Disabled automatically after a failed push. Last answer: {answer}', 'robots.adminDisabled': 'Disabled by an admin.',
     'field.name': 'Name', 'field.template': 'Template', 'field.webhook': "Webhook URL (from the robot's settings in the group)", 'field.webhookKeep': '{masked} (leave empty to keep)',
     'field.secret': 'Signing secret (SEC…, optional; leave empty to keep)', 'field.reports': 'Reports (comma-separated ids, * for all)', 'field.keywords': 'Keywords (comma-separated)',
     'field.title': 'Title', 'field.text': 'Text (Mustache)', 'field.messageUrl': 'Message URL (link)', 'field.buttons': 'Buttons (actionCard; one per line: title | url)',
@@ -210,7 +210,9 @@ async function loadTemplatesList() {
 function disabledText(robot) {
   if (robot.enabled) return '';
   const automatic = robot.disabledAutomatically;
-  return automatic ? t('robots.autoDisabled', { failures: formatNumber(automatic.failures), answer: explainAnswer(automatic.errcode, automatic.errmsg) }) : t('robots.adminDisabled');
+  if (!automatic) return t('robots.adminDisabled');
+  const one = new Intl.PluralRules(state.language).select(automatic.failures) === 'one' && messages[state.language]['robots.autoDisabledOne'];
+  return t(one ? 'robots.autoDisabledOne' : 'robots.autoDisabled', { failures: formatNumber(automatic.failures), answer: explainAnswer(automatic.errcode, automatic.errmsg) });
 }
 
 async function loadRobots() {

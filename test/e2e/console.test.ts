@@ -1,28 +1,29 @@
 // The admin console in real headless Chromium (Debian's package, driven by playwright-core) against
-// `npm start`: add a template and a robot, toggle the robot, publish an event, find its record by
-// keyword and open its content. Screenshots of each page go to docs/.
-import { existsSync, mkdirSync } from 'node:fs';
+// `npm start`, once in Chinese and once in English (the browser's locale picks it): every task an admin
+// does, with controls used from the keyboard, axe-core run on every page (no serious or critical
+// violation), and screenshots of the main pages in docs/.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { chartPng } from '../support/chartPng';
 import { waitFor } from '../support/waitFor';
 import { startLocalService, type LocalService } from '../support/localService';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const docs = join(__dirname, '..', '..', 'docs');
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 let service: LocalService;
 let browser: Browser;
-let page: Page;
 
 beforeAll(async () => {
   if (!existsSync(chromiumPath)) throw new Error(`No Chromium at ${chromiumPath}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   mkdirSync(docs, { recursive: true });
-  service = await startLocalService();
+  // one failed push disables a robot, so the automatic disable shows after one event
+  service = await startLocalService({ ROBOT_AUTO_DISABLE_AFTER: '1' });
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 }, 240_000);
 
 afterAll(async () => {
@@ -30,93 +31,196 @@ afterAll(async () => {
   await service?.stop();
 });
 
-it('lets an admin manage robots and templates and inspect what was pushed', async () => {
+/** What the console says, in each language: the test checks the page shows these words. */
+const words = {
+  'zh-CN': {
+    lang: 'zh', login: '进入控制台', token: '管理员令牌', robots: '机器人', templates: '模板', records: '推送记录', kpiStarter: 'KPI 卡片（含截图）', save: '保存',
+    testSent: (name: string) => `测试消息已发送到 ${name}。`, autoDisabled: '连续 1 次推送失败，已自动停用', keyword310000: '钉钉安全校验未通过', enabled: '已启用', failed: '失败',
+    resent: '已重新排队', noRecords: '没有符合条件的推送记录。', gmv: '本月 GMV', sent: '已发送',
+  },
+  en: {
+    lang: 'en', login: 'Open the console', token: 'Admin token', robots: 'Robots', templates: 'Templates', records: 'Push records', kpiStarter: 'KPI card with screenshot', save: 'Save',
+    testSent: (name: string) => `Test message sent to ${name}.`, autoDisabled: 'Disabled automatically after a failed push', keyword310000: "DingTalk's security check refused it", enabled: 'enabled', failed: 'failed',
+    resent: 'Queued again as', noRecords: 'No push records match.', gmv: 'GMV this month', sent: 'sent',
+  },
+} as const;
+
+/** Focus and Enter: every control the tasks use works from the keyboard, and shows where the focus is. */
+async function press(control: Locator): Promise<void> {
+  await control.focus();
+  const outline = await control.evaluate((element) => getComputedStyle(element).outlineStyle);
+  expect(outline).not.toBe('none');
+  await control.press('Enter');
+}
+
+async function expectAccessible(page: Page, what: string): Promise<void> {
+  // evaluated over the DevTools protocol, so the console's CSP (scripts from its own origin only) stays on
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const results = await (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, { resultTypes: ['violations'] });
+    return results.violations.map((violation) => ({ id: violation.id, impact: violation.impact, targets: violation.nodes.map((node) => node.target.join(' ')).slice(0, 5) }));
+  });
+  expect({ page: what, violations: violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical') }).toEqual({ page: what, violations: [] });
+}
+
+async function api(method: string, path: string, body?: unknown, token = service.adminToken) {
+  const response = await fetch(`${service.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return (await response.json()) as any;
+}
+
+describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
+  const say = words[language];
+  const suffix = language === 'zh-CN' ? 'zh' : 'en';
+  const robotName = language === 'zh-CN' ? `销售群 ${suffix}` : `Sales group ${suffix}`;
+  const strictName = language === 'zh-CN' ? `关键词群 ${suffix}` : `Keyword group ${suffix}`;
+  const reportId = `console-${suffix}`;
+  let page: Page;
+
+  beforeAll(async () => {
+    const context = await browser.newContext({ locale: language, viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+  });
+  afterAll(() => page.context().close());
+
+  it('signs in, in the language of the browser', async () => {
+    await page.goto(service.apiUrl);
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe(language);
+    await page.getByRole('button', { name: say.login }).waitFor();
+    await expectAccessible(page, 'sign-in');
+    await page.getByLabel(say.token).fill(service.adminToken);
+    await page.getByLabel(say.token).press('Enter');
+    await page.getByRole('heading', { name: say.robots, exact: true }).waitFor();
+  });
+
+  it('creates a template from a starter with a live preview of exactly what the group sees, screenshot included', async () => {
+    await press(page.getByRole('button', { name: say.templates, exact: true }));
+    await page.locator('#template-starter').selectOption('kpi-card');
+    await press(page.locator('#template-from-starter'));
+    await page.locator('#preview', { hasText: say.gmv }).waitFor();
+    const picture = page.locator('#preview img');
+    await waitFor(() => picture.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), (width) => width === 360, { what: 'the sample screenshot in the preview' });
+    expect(await page.locator('#preview .card-buttons a').count()).toBe(1);
+    await page.locator('#template-name').fill(`${say.kpiStarter} ${suffix}`);
+    await expectAccessible(page, 'templates');
+    await page.screenshot({ path: join(docs, `console-templates-${suffix}.png`) });
+    await press(page.locator('#template-form').getByRole('button', { name: say.save }));
+    await page.locator('#template-rows', { hasText: `${say.kpiStarter} ${suffix}` }).waitFor();
+  });
+
+  it('adds a robot, and a send test from its form shows the result inline', async () => {
+    const templates = await api('GET', `/templates?keyword=${encodeURIComponent(`${say.kpiStarter} ${suffix}`)}`);
+    await press(page.getByRole('button', { name: say.robots, exact: true }));
+    await press(page.locator('#robot-new'));
+    await page.locator('#robot-name').fill(robotName);
+    await page.locator('#robot-template').selectOption(templates.items[0].id);
+    await page.locator('#robot-webhook').fill(`${service.simulatorUrl}/robot/send?access_token=console${suffix}0123456789`);
+    await page.locator('#robot-reports').fill(reportId);
+    await press(page.locator('#robot-form').getByRole('button', { name: say.save }));
+    const row = page.locator('#robot-rows tr', { hasText: robotName });
+    await row.waitFor();
+    expect(await row.textContent()).not.toContain(`console${suffix}0123456789`);
+    await press(row.locator('button[data-action="edit"]'));
+    await expectAccessible(page, 'robot form');
+    await press(page.locator('#robot-test'));
+    await page.locator('#robot-test-result', { hasText: say.testSent(robotName) }).waitFor();
+    await press(page.locator('#robot-cancel'));
+  });
+
+  it('shows why a robot was disabled automatically, with the errcode in words, and enables it again', async () => {
+    const template = (await api('GET', `/templates?keyword=${encodeURIComponent(`${say.kpiStarter} ${suffix}`)}`)).items[0];
+    const strict = await api('POST', '/robots', { name: strictName, webhookUrl: `${service.simulatorUrl}/robot/send?access_token=strict${suffix}0123456789`, templateId: template.id, reports: [`${reportId}-strict`], keywords: ['MUST-HAVE'] });
+    await api('POST', '/events/report-ready', { eventId: `strict-${suffix}`, reportId: `${reportId}-strict`, reportName: 'GMV', data: { value: '1' } }, service.publisherToken);
+    await waitFor(() => api('GET', `/robots/${strict.id}`), (robot) => robot.enabled === false, { timeoutMs: 30_000, what: 'the automatic disable' });
+    await press(page.getByRole('button', { name: say.records, exact: true }));
+    await press(page.getByRole('button', { name: say.robots, exact: true }));
+    const row = page.locator('#robot-rows tr', { hasText: strictName });
+    await row.locator('.muted', { hasText: say.autoDisabled }).waitFor();
+    expect(await row.textContent()).toContain(say.keyword310000);
+    await page.screenshot({ path: join(docs, `console-robots-${suffix}.png`) });
+    await press(row.locator('button[data-action="edit"]'));
+    await page.locator('#robot-disabled', { hasText: '310000' }).waitFor();
+    await expectAccessible(page, 'robot disabled automatically');
+    await press(page.locator('#robot-reenable'));
+    await page.locator('#robot-rows tr', { hasText: strictName }).locator('.status.enabled', { hasText: say.enabled }).waitFor();
+    expect((await api('GET', `/robots/${strict.id}`)).enabled).toBe(true);
+    await press(page.locator('#robot-cancel'));
+  });
+
+  it('filters records by robot, template, status and time; explains a failure and resends it; shows a pushed screenshot', async () => {
+    const form = new FormData();
+    form.append('event', JSON.stringify({ eventId: `shot-${suffix}`, reportId, reportName: say.gmv, data: { value: '¥99', change: '+1%' } }));
+    form.append('screenshot', new Blob([chartPng([3, 5, 4, 8, 6, 9, 7])], { type: 'image/png' }), 'revenue-by-day.png');
+    expect((await fetch(`${service.apiUrl}/events/report-ready`, { method: 'POST', headers: { authorization: `Bearer ${service.publisherToken}` }, body: form })).status).toBe(202);
+
+    await press(page.getByRole('button', { name: say.records, exact: true }));
+    await page.locator('#record-robot').selectOption({ label: strictName });
+    await page.locator('#record-status').selectOption('failed');
+    await press(page.locator('#record-filters button[type="submit"]'));
+    const failedRow = page.locator('#record-rows tr', { hasText: strictName });
+    await failedRow.locator('.status.failed', { hasText: say.failed }).waitFor();
+    expect(await failedRow.textContent()).toContain(say.keyword310000);
+    await press(failedRow.getByRole('button'));
+    const dialog = page.locator('#record-dialog');
+    await dialog.locator('#record-explain', { hasText: say.keyword310000 }).waitFor();
+    await expectAccessible(page, 'failed record');
+    await page.keyboard.press('Escape');
+    await waitFor(() => dialog.evaluate((element) => (element as unknown as { open: boolean }).open), (open) => !open, { what: 'the dialog closed by Escape' });
+    // the focus is back where it was
+    expect(await page.evaluate(() => document.activeElement?.closest('tr')?.textContent ?? '')).toContain(strictName);
+    await press(failedRow.getByRole('button'));
+    await press(dialog.locator('#record-resend'));
+    await page.locator('#record-notice', { hasText: say.resent }).waitFor();
+
+    // by template and time: the screenshot push, shown as the group saw it
+    const template = (await api('GET', `/templates?keyword=${encodeURIComponent(`${say.kpiStarter} ${suffix}`)}`)).items[0];
+    await page.locator('#record-robot').selectOption('');
+    await page.locator('#record-template').selectOption(template.id);
+    await page.locator('#record-status').selectOption('sent');
+    const local = (offsetMs: number) => new Date(Date.now() + offsetMs - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await page.locator('#record-from').fill(local(-3_600_000));
+    await page.locator('#record-to').fill(local(3_600_000));
+    const sentRow = page.locator('#record-rows tr', { hasText: say.gmv }).filter({ has: page.locator('.status.sent') });
+    for (let tries = 0; tries < 40 && (await sentRow.count()) === 0; tries++) {
+      await press(page.locator('#record-filters button[type="submit"]'));
+      await page.waitForTimeout(500);
+    }
+    await sentRow.first().waitFor();
+    await expectAccessible(page, 'records');
+    await page.screenshot({ path: join(docs, `console-records-${suffix}.png`) });
+    await press(sentRow.first().getByRole('button'));
+    const pushed = dialog.locator('.bubble img[alt="revenue-by-day.png"]');
+    await pushed.waitFor();
+    await waitFor(() => pushed.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), (width) => width === 360, { what: 'the pushed screenshot loaded in the record view' });
+    await page.screenshot({ path: join(docs, `console-record-${suffix}.png`) });
+    await press(dialog.locator('#record-close'));
+
+    // a time range with nothing in it says so, in the language
+    await page.locator('#record-from').fill(local(-7_200_000));
+    await page.locator('#record-to').fill(local(-3_600_000));
+    await press(page.locator('#record-filters button[type="submit"]'));
+    await page.locator('#record-rows', { hasText: say.noRecords }).waitFor();
+  });
+
+  it('switches language from the keyboard and remembers it', async () => {
+    const other = language === 'zh-CN' ? 'en' : 'zh-CN';
+    await page.locator('#language').focus();
+    await page.locator('#language').selectOption(other);
+    await page.getByRole('button', { name: words[other].records, exact: true }).waitFor();
+    await page.reload();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe(other);
+    await page.locator('#language').selectOption(language);
+    await page.getByRole('button', { name: say.records, exact: true }).waitFor();
+  });
+});
+
+it('counts the day’s pushes in the chart', async () => {
+  const context = await browser.newContext({ locale: 'en' });
+  const page = await context.newPage();
   await page.goto(service.apiUrl);
   await page.getByLabel('Admin token').fill(service.adminToken);
   await page.getByRole('button', { name: 'Open the console' }).click();
-  await page.getByRole('heading', { name: 'Robots' }).waitFor();
-
-  // a template, with the live preview rendered the way DingTalk shows it
-  await page.getByRole('button', { name: 'Templates' }).click();
-  await page.getByRole('button', { name: 'New template' }).click();
-  await page.locator('#template-name').fill('Console sales');
-  await page.getByLabel('Sample report event').fill('{"reportName": "Daily sales", "data": {"revenue": "¥42"}}');
-  await page.locator('#preview strong', { hasText: '¥42' }).waitFor();
-  await page.locator('#template-form').getByRole('button', { name: 'Save' }).click();
-  await page.locator('#template-rows', { hasText: 'Console sales' }).waitFor();
-
-  // a robot: validation messages come from the API, then a good save
-  await page.getByRole('button', { name: 'Robots' }).click();
-  await page.getByRole('button', { name: 'Add robot' }).click();
-  await page.locator('#robot-name').fill('Console robot');
-  await page.locator('#robot-webhook').fill('https://example.com/not-dingtalk');
-  await page.locator('#robot-form').getByRole('button', { name: 'Save' }).click();
-  await page.locator('#robot-errors', { hasText: 'webhookUrl' }).waitFor();
-  await page.locator('#robot-webhook').fill(`${service.simulatorUrl}/robot/send?access_token=consoletoken0123456789`);
-  await page.locator('#robot-reports').fill('console-report');
-  await page.locator('#robot-form').getByRole('button', { name: 'Save' }).click();
-  const row = page.locator('#robot-rows tr', { hasText: 'Console robot' });
-  await row.waitFor();
-  expect(await row.textContent()).not.toContain('consoletoken0123456789');
-
-  // toggle it off and on again
-  await row.getByRole('button', { name: 'Disable Console robot' }).click();
-  await page.locator('#robot-rows tr', { hasText: 'Console robot' }).locator('.status.disabled').waitFor();
-  await page.locator('#robot-rows tr', { hasText: 'Console robot' }).getByRole('button', { name: 'Enable Console robot' }).click();
-  await page.locator('#robot-rows tr', { hasText: 'Console robot' }).locator('.status.enabled').waitFor();
-
-  // the BI platform publishes with a screenshot; the admin finds the push by keyword and opens it
-  const form = new FormData();
-  form.append('event', JSON.stringify({ eventId: 'console-event-1', reportId: 'console-report', reportName: 'Console report', data: { revenue: '¥99' } }));
-  form.append('screenshot', new Blob([chartPng([3, 5, 4, 8, 6, 9, 7])], { type: 'image/png' }), 'revenue-by-day.png');
-  const published = await fetch(`${service.apiUrl}/events/report-ready`, { method: 'POST', headers: { authorization: `Bearer ${service.publisherToken}` }, body: form });
-  expect(published.status).toBe(202);
-
-  await page.getByRole('button', { name: 'Push records' }).click();
-  await page.getByLabel('Robot or template name').fill('console ROBOT');
-  for (let tries = 0; tries < 40; tries++) {
-    await page.getByRole('button', { name: 'Search' }).click();
-    if (await page.locator('#record-rows .status.sent').count()) break;
-    await page.waitForTimeout(500);
-  }
-  await page.locator('#record-rows .status.sent').waitFor();
-  await page.screenshot({ path: join(docs, 'console-records.png') });
-  await page.getByRole('button', { name: 'View content' }).first().click();
-  const dialog = page.locator('#record-dialog');
-  await dialog.locator('.bubble strong', { hasText: '¥99' }).waitFor();
-  expect(await dialog.textContent()).toContain('Console sales v1 (markdown)');
-  expect(await dialog.locator('pre').first().textContent()).toContain('"msgtype": "markdown"');
-  // the screenshot, as the group saw it: loaded from the API's open image URL
-  const pushed = dialog.locator('.bubble img[alt="revenue-by-day.png"]');
-  await pushed.waitFor();
-  await waitFor(() => pushed.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), (width) => width === 360, { what: 'the pushed screenshot loaded in the record view' });
-  const imageUrl = (await pushed.getAttribute('src')) as string;
-  expect(imageUrl).toMatch(/\/images\/[\w-]{24}$/);
-  await page.screenshot({ path: join(docs, 'console-record.png') });
-  await dialog.getByRole('button', { name: 'Close' }).click();
-
-  // the template's live preview with that screenshot in its sample event
-  await page.getByRole('button', { name: 'Templates' }).click();
-  await page.locator('#template-rows tr', { hasText: 'Console sales' }).getByRole('button', { name: 'Edit' }).click();
-  await page.getByLabel('Sample report event').fill(JSON.stringify({ reportName: 'Daily sales', data: { revenue: '¥42' }, images: [{ name: 'revenue-by-day.png', url: imageUrl }] }));
-  const previewed = page.locator('#preview img[alt="revenue-by-day.png"]');
-  await previewed.waitFor();
-  await waitFor(() => previewed.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), (width) => width === 360, { what: 'the screenshot loaded in the preview' });
-  await page.screenshot({ path: join(docs, 'console-templates.png') });
-  await page.locator('#template-form').getByRole('button', { name: 'Cancel' }).click();
-
-  // a tool's starter: one click creates the template and opens it, previewed with the starter's sample event
-  await page.getByLabel("Start from a tool's starter").selectOption('alertmanager');
-  await page.getByRole('button', { name: 'Create from starter' }).click();
-  await page.locator('#preview', { hasText: 'Alert firing' }).waitFor();
-  expect(await page.locator('#preview').textContent()).toContain('OrdersPipelineStalled');
-  await page.locator('#template-form').getByRole('button', { name: 'Cancel' }).click();
-  await page.locator('#template-rows', { hasText: 'Alertmanager alert' }).waitFor();
-
-  // the chart now shows today's push
-  await page.getByRole('button', { name: 'Robots' }).click();
   await page.locator('#chart .day').last().locator('.sent').waitFor();
   expect(await page.locator('#chart .day').count()).toBe(14);
-  expect(await page.locator('#chart .day').last().getAttribute('title')).toMatch(/1 sent/);
-  await page.screenshot({ path: join(docs, 'console-robots.png') });
-}, 180_000);
+  expect(await page.locator('#chart .day').last().getAttribute('title')).toMatch(/\d+ sent, \d+ failed/);
+  await context.close();
+});
