@@ -191,17 +191,15 @@ const kpiCardStarter: Starter = {
   templates: {
     'zh-CN': {
       name: 'KPI 卡片（含截图）',
-      msgType: 'actionCard',
+      msgType: 'markdown',
       title: '{{reportName}}：{{data.value}}',
-      text: '### {{reportName}}\n\n## **{{data.value}}**\n\n{{data.change}}\n\n{{#image}}![{{name}}]({{{url}}}){{/image}}',
-      buttons: [{ title: '查看报表', url: '{{{url}}}' }],
+      text: '### {{reportName}}\n\n## **{{data.value}}**\n\n{{data.change}}\n\n{{#image}}![{{name}}]({{{url}}})\n\n{{/image}}{{#url}}[查看报表]({{{url}}}){{/url}}',
     },
     en: {
       name: 'KPI card with screenshot',
-      msgType: 'actionCard',
+      msgType: 'markdown',
       title: '{{reportName}}: {{data.value}}',
-      text: '### {{reportName}}\n\n## **{{data.value}}**\n\n{{data.change}}\n\n{{#image}}![{{name}}]({{{url}}}){{/image}}',
-      buttons: [{ title: 'Open the report', url: '{{{url}}}' }],
+      text: '### {{reportName}}\n\n## **{{data.value}}**\n\n{{data.change}}\n\n{{#image}}![{{name}}]({{{url}}})\n\n{{/image}}{{#url}}[Open the report]({{{url}}}){{/url}}',
     },
   },
   samples: {
