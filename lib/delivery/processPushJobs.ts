@@ -209,6 +209,13 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
   inputs.windows.set(job.robotId, taken);
 
   const result = await ports.send(step.message, sendingRobot);
+  // DingTalk counted the message on arrival, which was before its answer: an answer later than the other
+  // half of the margin moves the send to the answer's time, so the next sends keep their distance from it
+  if (ports.now() - slotAt > lateToleranceMs(rules.limit)) {
+    taken = withSend(window, ports.now(), rules.limit);
+    await ports.putWindow(job.robotId, taken);
+    inputs.windows.set(job.robotId, taken);
+  }
   ports.metric('DingTalkLatency', result.durationMs, 'Milliseconds');
   log.info('dingtalk answered', { ...context, attempt: step.attempt, outcome: result.outcome, errcode: result.errcode, httpStatus: result.httpStatus, durationMs: result.durationMs });
   const entry = logEntry(result, ports.now());

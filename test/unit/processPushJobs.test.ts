@@ -110,6 +110,20 @@ describe('processPushJobs', () => {
     expect(send.at).toBeGreaterThanOrEqual(started + 1000);
   });
 
+  it('counts a send whose answer came late at the time of the answer, so the next sends keep a window from its arrival', async () => {
+    const world = fakeWorld();
+    const send = world.ports.send;
+    // DingTalk (or the way there) takes a second to answer: the message arrived at some moment within it
+    world.ports.send = async (message, robot) => {
+      const answer = await send(message, robot);
+      await world.ports.sleep(1000);
+      return answer;
+    };
+    await run(world, [message(jobFixture(1))]);
+    const [sent] = world.sent;
+    expect(world.windows.get('robot-1')?.sends).toEqual([sent.at + 1000]);
+  });
+
   it('after a 130101 cools the robot down in its window and retries after the cooldown, as a throttle, not a failure', async () => {
     const job = jobFixture(1);
     const world = fakeWorld({ [job.recordId]: ['throttled'] });
