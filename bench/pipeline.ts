@@ -24,10 +24,13 @@ export class RequestMeter {
   /** Worker invocations and their summed duration: what Lambda would bill, rate-limit waits included. */
   workerInvocations = 0;
   workerMs = 0;
+  /** Lambda bills each invocation's duration rounded up to the millisecond. */
+  workerBilledMs = 0;
 
   reset(): void {
     this.workerInvocations = 0;
     this.workerMs = 0;
+    this.workerBilledMs = 0;
     this.requests.clear();
     this.milliseconds.clear();
     this.pushJobsSent = 0;
@@ -35,7 +38,7 @@ export class RequestMeter {
     this.writeCapacity = 0;
   }
 
-  count(service: 'dynamodb' | 'sqs'): number {
+  count(service: 'dynamodb' | 'sqs' | 's3'): number {
     let total = 0;
     for (const [operation, count] of this.requests) if (operation.startsWith(`${service}:`)) total += count;
     return total;
@@ -103,6 +106,7 @@ export async function startPipeline(options: { environment?: Record<string, stri
   const meter = new RequestMeter();
   meterClient(service.clients.dynamodb, 'dynamodb', meter);
   meterClient(service.clients.sqs, 'sqs', meter);
+  meterClient(service.clients.s3, 's3', meter);
   // the poller's own client stands for Lambda's event source, whose receives and deletes are billed too
   const pollerClient = new service.sqs.SQSClient({ endpoint: sqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   meterClient(pollerClient, 'sqs', meter);
@@ -125,8 +129,10 @@ export async function startPipeline(options: { environment?: Record<string, stri
           try {
             return await service.worker(event, { awsRequestId: 'bench' } as Context);
           } finally {
+            const tookMs = performance.now() - started;
             meter.workerInvocations++;
-            meter.workerMs += performance.now() - started;
+            meter.workerMs += tookMs;
+            meter.workerBilledMs += Math.ceil(tookMs);
           }
         },
         onError: (error) => console.error(`worker: ${(error as Error).message}`),
@@ -143,7 +149,7 @@ export async function startPipeline(options: { environment?: Record<string, stri
 }
 
 /** Counts each request by operation; asks DynamoDB for the capacity it consumed (table and indexes) and adds it up. */
-function meterClient(client: { middlewareStack: { add: (...args: never[]) => void } }, service: 'dynamodb' | 'sqs', meter: RequestMeter): void {
+function meterClient(client: { middlewareStack: { add: (...args: never[]) => void } }, service: 'dynamodb' | 'sqs' | 's3', meter: RequestMeter): void {
   const middleware = (next: (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown> }>, context: { commandName?: string }) => async (args: { input: Record<string, unknown> }) => {
     const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
     const name = service === 'dynamodb' ? dynamoOperation(operation) : operation;
