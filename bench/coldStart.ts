@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
+import { loadServerlessYml } from '../scripts/local-resources';
 import { machine, percentile, printTable, round, writeResult } from './support';
 
 const root = join(__dirname, '..');
@@ -14,6 +15,8 @@ const repetitions = Number(process.env.BENCH_COLD_REPETITIONS ?? 15);
 
 /** One event per function that it handles without reaching AWS, so the figure is start-up plus handling. */
 const sampleEvents: Record<string, unknown> = {
+  // an authorizer's request without a token: refused without reaching SSM
+  authorizer: { version: '2.0', type: 'REQUEST', routeKey: 'GET /robots', headers: {}, identitySource: [] },
   http: { version: '2.0', routeKey: 'GET /health', rawPath: '/health', headers: {}, requestContext: { http: { method: 'GET', path: '/health' }, requestId: 'bench' }, isBase64Encoded: false },
   // an unparsable job: validated, logged and reported as a failed item, with no AWS call
   worker: { Records: [{ messageId: 'bench', body: 'not json', attributes: { SentTimestamp: String(Date.now()) } }] },
@@ -23,10 +26,11 @@ const sampleEvents: Record<string, unknown> = {
 const probe = `
 const started = process.hrtime.bigint();
 const mod = require(process.argv[1]);
+const handler = mod[process.argv[3]];
 const imported = process.hrtime.bigint();
 const event = JSON.parse(process.argv[2]);
 // null: a function whose every event reaches AWS (the sweeper): its import alone is measured
-Promise.resolve(event === null ? undefined : mod.handler(event, { awsRequestId: 'bench', getRemainingTimeInMillis: () => 30000 })).then(() => {
+Promise.resolve(event === null ? undefined : handler(event, { awsRequestId: 'bench', getRemainingTimeInMillis: () => 30000 })).then(() => {
   const handled = process.hrtime.bigint();
   process.stdout.write(JSON.stringify({ importMs: Number(imported - started) / 1e6, handledMs: Number(handled - started) / 1e6 }));
 });`;
@@ -40,15 +44,19 @@ export async function coldStartBenchmark(): Promise<void> {
       encoding: 'utf8',
     });
     if (packaged.status !== 0) throw new Error(`serverless package failed:\n${packaged.stdout}\n${packaged.stderr}`);
-    const bundles: { name: string; file: string; zipBytes: number; event: unknown }[] = [];
+    const bundles: { name: string; file: string; exportName: string; zipBytes: number; event: unknown }[] = [];
+    // each function's module and export, from serverless.yml (the authorizers share one module)
+    const handlers = loadServerlessYml<{ functions: Record<string, { handler: string }> }>().functions;
     for (const zip of readdirSync(join(work, 'package')).filter((file) => file.endsWith('.zip'))) {
       const name = zip.replace(/\.zip$/, '');
       const directory = join(work, 'functions', name);
       mkdirSync(directory, { recursive: true });
       const unzipped = spawnSync('unzip', ['-q', '-o', join(work, 'package', zip), '-d', directory]);
       if (unzipped.status !== 0) throw new Error(`unzip ${zip} failed: ${unzipped.stderr}`);
-      const handlerFile = join(directory, 'functions', `${name}.js`);
-      bundles.push({ name, file: handlerFile, zipBytes: statSync(join(work, 'package', zip)).size, event: name === 'worker' ? sampleEvents.worker : name === 'sweeper' ? null : sampleEvents.http });
+      const handler = handlers[name].handler;
+      const handlerFile = join(directory, `${handler.slice(0, handler.lastIndexOf('.'))}.js`);
+      const event = name === 'worker' ? sampleEvents.worker : name === 'sweeper' ? null : name.startsWith('authorize') ? sampleEvents.authorizer : sampleEvents.http;
+      bundles.push({ name, file: handlerFile, exportName: handler.slice(handler.lastIndexOf('.') + 1), zipBytes: statSync(join(work, 'package', zip)).size, event });
     }
 
     // the baseline of each function: a handler that imports only the AWS SDK packages its bundle requires
@@ -69,8 +77,8 @@ export async function coldStartBenchmark(): Promise<void> {
 
     // the SDK is not in the bundles (Lambda provides it): resolve it from this repository's node_modules
     const environment = { ...process.env, NODE_PATH: join(root, 'node_modules'), AWS_REGION: 'us-east-1', METRICS: 'off', LOG_LEVEL: 'error', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-    const measure = (file: string, event: unknown) => {
-      const run = spawnSync(process.execPath, ['-e', probe, file, JSON.stringify(event)], { env: environment, encoding: 'utf8' });
+    const measure = (file: string, event: unknown, exportName = 'handler') => {
+      const run = spawnSync(process.execPath, ['-e', probe, file, JSON.stringify(event), exportName], { env: environment, encoding: 'utf8' });
       if (run.status !== 0) throw new Error(`${file} failed:\n${run.stderr}`);
       return JSON.parse(run.stdout.trim().split('\n').pop() as string) as { importMs: number; handledMs: number };
     };
@@ -85,7 +93,7 @@ export async function coldStartBenchmark(): Promise<void> {
       for (const bundle of bundles) {
         const bare = baselines.get(bundle.name)!;
         add(`bare:${bundle.name}`, measure(bare.file, sampleEvents.http));
-        add(bundle.name, measure(bundle.file, bundle.event));
+        add(bundle.name, measure(bundle.file, bundle.event, bundle.exportName));
       }
     }
     const p50 = (values: number[]) => percentile(values, 50);
