@@ -4,7 +4,7 @@
 // 10,000 jobs, one message group per robot, through the emulator to a worker that does nothing).
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { startQueuePoller } from '../scripts/local-stack';
-import { machine, printTable, round, writeResult } from './support';
+import { machine, printTable, rawPostLoop, round, writeResult } from './support';
 import { waitFor } from '../test/support/waitFor';
 import { createRobots, startPipeline } from './pipeline';
 
@@ -37,15 +37,7 @@ export async function fanOutBenchmark(): Promise<void> {
       const { items } = (await (await fetch(`${pipeline.simulatorUrl}/_sim/messages`)).json()) as { items: { token: string; raw: string }[] };
       const bodies = items.slice(-robots);
       const rawStarted = performance.now();
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: sendsInFlight }, async () => {
-          while (next < bodies.length) {
-            const body = bodies[next++];
-            await (await fetch(`${pipeline.simulatorUrl}/robot/send?access_token=${body.token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body.raw })).text();
-          }
-        }),
-      );
+      await rawPostLoop(bodies.map((body) => ({ url: `${pipeline.simulatorUrl}/robot/send?access_token=${body.token}`, raw: body.raw })), sendsInFlight);
       const rawLoopMs = performance.now() - rawStarted;
 
       // the queue's minimum: the same jobs through the emulator, one group per robot, to a no-op worker

@@ -41,3 +41,16 @@ export function writeResult(name: string, result: unknown): string {
 }
 
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** The baseline of the delivery benchmarks: each body POSTed as it is to its URL, `inFlight` at a time, nothing else. */
+export async function rawPostLoop(posts: { url: string; raw: string }[], inFlight: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < posts.length) {
+        const post = posts[next++];
+        await (await fetch(post.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: post.raw })).text();
+      }
+    }),
+  );
+}

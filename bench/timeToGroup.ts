@@ -6,7 +6,7 @@
 // loop spends per POST of the same bodies to the same simulator, measured right after in this run.
 import { startLocalService } from '../test/support/localService';
 import { cpuSecondsByRole } from './processCpu';
-import { machine, percentile, printTable, round, writeResult } from './support';
+import { machine, percentile, printTable, rawPostLoop, round, writeResult } from './support';
 
 const ratePerSecond = Number(process.env.TTG_RATE ?? 100);
 const seconds = Number(process.env.TTG_SECONDS ?? 60);
@@ -96,15 +96,7 @@ export async function timeToGroupBenchmark(): Promise<void> {
     // the bare loop: the same bodies POSTed to the same simulator, as fast as `bareConcurrency` requests in flight allow
     const bareCpuBefore = process.cpuUsage();
     const bareStarted = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: bareConcurrency }, async () => {
-        while (next < bodies.length) {
-          const body = bodies[next++];
-          await (await fetch(body.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body.raw })).text();
-        }
-      }),
-    );
+    await rawPostLoop(bodies, bareConcurrency);
     const bareSeconds = (performance.now() - bareStarted) / 1000;
     const bareCpu = process.cpuUsage(bareCpuBefore);
     const bareCpuMsPerPost = (bareCpu.user + bareCpu.system) / 1000 / bodies.length;

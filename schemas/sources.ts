@@ -9,6 +9,31 @@ const alertStatus = { type: 'string', enum: ['firing', 'resolved'] } as const;
 const reportName = { type: 'string', minLength: 1, maxLength: 180, pattern: '^\\S(.*\\S)?$' } as const;
 const maxAlerts = 1000;
 
+/** What Alertmanager and Grafana (whose alerting is Alertmanager's) both send about a group of alerts. */
+const alertGroupProperties = {
+  status: alertStatus,
+  receiver: reportName,
+  groupKey: { type: 'string' },
+  truncatedAlerts: { type: 'integer', minimum: 0 },
+  groupLabels: stringMap,
+  commonLabels: stringMap,
+  commonAnnotations: stringMap,
+  externalURL: { type: 'string' },
+} as const;
+
+/** ... and about each alert of it. */
+const alertProperties = {
+  status: alertStatus,
+  labels: stringMap,
+  annotations: stringMap,
+  startsAt: { type: 'string' },
+  endsAt: { type: 'string' },
+  generatorURL: { type: 'string' },
+  fingerprint: { type: 'string' },
+} as const;
+
+const alertsOf = <P extends object>(properties: P) => ({ type: 'array', minItems: 1, maxItems: maxAlerts, items: { type: 'object', required: ['status', 'labels'], properties } }) as const;
+
 /** Prometheus Alertmanager's webhook, version 4 (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config). */
 export const alertmanagerPayloadSchema = {
   $id: 'AlertmanagerWebhook',
@@ -16,36 +41,23 @@ export const alertmanagerPayloadSchema = {
   required: ['version', 'status', 'receiver', 'alerts'],
   properties: {
     version: { type: 'string', const: '4' },
-    groupKey: { type: 'string' },
-    truncatedAlerts: { type: 'integer', minimum: 0 },
-    status: alertStatus,
-    receiver: reportName,
-    groupLabels: stringMap,
-    commonLabels: stringMap,
-    commonAnnotations: stringMap,
-    externalURL: { type: 'string' },
-    alerts: {
-      type: 'array',
-      minItems: 1,
-      maxItems: maxAlerts,
-      items: {
-        type: 'object',
-        required: ['status', 'labels'],
-        properties: {
-          status: alertStatus,
-          labels: stringMap,
-          annotations: stringMap,
-          startsAt: { type: 'string' },
-          endsAt: { type: 'string' },
-          generatorURL: { type: 'string' },
-          fingerprint: { type: 'string' },
-        },
-      },
-    },
+    ...alertGroupProperties,
+    alerts: alertsOf(alertProperties),
   },
 } as const;
 
 export type AlertmanagerPayload = FromSchema<typeof alertmanagerPayloadSchema>;
+
+/** Grafana adds the values that fired, its links and a panel's screenshot to each alert. */
+const grafanaAlertProperties = {
+  ...alertProperties,
+  values: { type: ['object', 'null'] },
+  valueString: { type: 'string' },
+  silenceURL: { type: 'string' },
+  dashboardURL: { type: 'string' },
+  panelURL: { type: 'string' },
+  imageURL: { type: 'string' },
+} as const;
 
 /** Grafana Alerting's webhook contact point (docs: alerting/.../integrations/webhook-notifier). */
 export const grafanaPayloadSchema = {
@@ -53,43 +65,13 @@ export const grafanaPayloadSchema = {
   type: 'object',
   required: ['receiver', 'status', 'alerts'],
   properties: {
-    receiver: reportName,
-    status: alertStatus,
+    ...alertGroupProperties,
     orgId: { type: 'integer' },
-    groupLabels: stringMap,
-    commonLabels: stringMap,
-    commonAnnotations: stringMap,
-    externalURL: { type: 'string' },
     version: { type: 'string' },
-    groupKey: { type: 'string' },
-    truncatedAlerts: { type: 'integer', minimum: 0 },
     title: { type: 'string' },
     state: { type: 'string' },
     message: { type: 'string' },
-    alerts: {
-      type: 'array',
-      minItems: 1,
-      maxItems: maxAlerts,
-      items: {
-        type: 'object',
-        required: ['status', 'labels'],
-        properties: {
-          status: alertStatus,
-          labels: stringMap,
-          annotations: stringMap,
-          startsAt: { type: 'string' },
-          endsAt: { type: 'string' },
-          values: { type: ['object', 'null'] },
-          valueString: { type: 'string' },
-          generatorURL: { type: 'string' },
-          fingerprint: { type: 'string' },
-          silenceURL: { type: 'string' },
-          dashboardURL: { type: 'string' },
-          panelURL: { type: 'string' },
-          imageURL: { type: 'string' },
-        },
-      },
-    },
+    alerts: alertsOf(grafanaAlertProperties),
   },
 } as const;
 
