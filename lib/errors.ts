@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'Conflict'
   | 'EventIdReused'
   | 'PayloadTooLarge'
-  | 'Unprocessable';
+  | 'Unprocessable'
+  | 'TryAgainLater';
 
 export class DomainError extends Error {
   constructor(
@@ -37,3 +38,5 @@ export const eventIdReused = (eventId: string) =>
   new DomainError('EventIdReused', `Event ${eventId} was already accepted with a different payload; give this report a new eventId`, [{ path: '/eventId', message: 'was used before for a different event' }]);
 export const payloadTooLarge = (message: string, details: ErrorDetail[] = []) => new DomainError('PayloadTooLarge', message, details);
 export const unprocessable = (message: string, details: ErrorDetail[] = []) => new DomainError('Unprocessable', message, details);
+/** A 503: for callers that retry only on 5xx (the tools' webhooks), where a 409 would end their retries. */
+export const tryAgainLater = (message: string) => new DomainError('TryAgainLater', message);

@@ -13,6 +13,7 @@ const statusByCode: Record<ErrorCode, number> = {
   EventIdReused: 409,
   PayloadTooLarge: 413,
   Unprocessable: 422,
+  TryAgainLater: 503,
 };
 
 export async function errorResponse(request: Request): Promise<void> {

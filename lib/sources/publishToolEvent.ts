@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { reportReadyEventSchema, type ReportReadyEvent } from '../../schemas/event';
 import { alertmanagerPayloadSchema, grafanaPayloadSchema, metabasePayloadSchema, supersetPayloadSchema, type ToolSource } from '../../schemas/sources';
 import { canonicalJson } from '../canonicalJson';
+import { DomainError, tryAgainLater } from '../errors';
 import { publishReportReady, type IntakeResult } from '../events/publishReportReady';
 import { eventsStore } from '../store/eventsStore';
 import { validateBody } from '../validation/validate';
@@ -23,6 +24,12 @@ export async function publishToolEvent(source: ToolSource, body: unknown, origin
   const event = toolEvent[source](payload);
   const fingerprint = `${source}:${createHash('sha256').update(canonicalJson(payload)).digest('base64url').slice(0, 22)}`;
   const eventId = await eventsStore.eventIdForDelivery(fingerprint, now, toolRetryWindowMs);
-  // the mapped event meets the same schema as a published one, so no job can carry what a worker refuses
-  return publishReportReady(validateBody<ReportReadyEvent>(reportReadyEventSchema, { ...event, eventId }), origin);
+  try {
+    // the mapped event meets the same schema as a published one, so no job can carry what a worker refuses
+    return await publishReportReady(validateBody<ReportReadyEvent>(reportReadyEventSchema, { ...event, eventId }), origin);
+  } catch (error) {
+    // "still being queued" (an earlier delivery's intake running or crashed): the tools retry a 5xx, and give up on a 409
+    if (error instanceof DomainError && error.code === 'Conflict') throw tryAgainLater(error.message);
+    throw error;
+  }
 }

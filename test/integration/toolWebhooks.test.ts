@@ -8,7 +8,11 @@ import { publisherToken } from '../support/environment';
 import { simulator } from '../support/simulator';
 import { waitFor } from '../support/waitFor';
 import { startWorker } from '../support/worker';
+import { createHash } from 'node:crypto';
 import { publishToolEvent, toolRetryWindowMs } from '../../lib/sources/publishToolEvent';
+import { canonicalJson } from '../../lib/canonicalJson';
+import { eventsStore } from '../../lib/store/eventsStore';
+import { toolEvent } from '../../lib/sources/toolEvents';
 
 type Payload = any;
 const fixture = (name: string): Payload => (JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', `${name}.json`), 'utf8')) as { payload: Payload }).payload;
@@ -74,6 +78,20 @@ describe('tool webhooks', () => {
     expect(repeat.eventId).not.toBe(first.eventId);
     const messages = await waitFor(() => simulator.messages(robot.token), (items) => items.length === 2, { what: 'the repeated push' });
     expect(messages.map((message) => markdownOf(message).title)).toEqual(['[Alert] [FIRING:2] HighRequestLatency', '[Alert] [FIRING:2] HighRequestLatency']);
+  });
+
+  it('answers 503, which the tools retry, while an earlier delivery of the same notification is still being queued', async () => {
+    const firing = { ...fixture('alertmanager-firing'), receiver: `crashed-${randomUUID()}` };
+    const robot = await robotWithStarter('alertmanager', `alertmanager:${firing.receiver}`, 'en');
+    // an intake that claimed this delivery's eventId and died before queueing anything
+    const fingerprint = `alertmanager:${createHash('sha256').update(canonicalJson(firing)).digest('base64url').slice(0, 22)}`;
+    const eventId = await eventsStore.eventIdForDelivery(fingerprint, Date.now(), toolRetryWindowMs);
+    const event = { ...toolEvent.alertmanager(firing as never), eventId };
+    await eventsStore.begin(event as never, createHash('sha256').update(canonicalJson(event)).digest('base64url'));
+    const retried = await post('alertmanager', firing);
+    expect(retried.status).toBe(503);
+    expect(retried.body.error).toMatchObject({ code: 'TryAgainLater', message: expect.stringContaining('still being queued') });
+    expect(await simulator.messages(robot.token)).toEqual([]);
   });
 
   it('Grafana: the documented payload with Basic auth (token as the password), the English starter, a wrong password refused', async () => {
