@@ -20,9 +20,7 @@ class RedactingLogFormatter extends LogFormatter {
   }
 }
 
-// 'warning' is the Serverless Framework's name for warn: `npm start` sets it so serverless-offline's own
-// logger (which reads the same variable) quiets too
-const levels: Record<string, 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', warning: 'WARN', error: 'ERROR' };
+const levels: Record<string, 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
 
 const logger = new Logger({ serviceName: 'dingpush', logLevel: levels[process.env.LOG_LEVEL ?? 'info'] ?? 'INFO', logFormatter: new RedactingLogFormatter() });
 
