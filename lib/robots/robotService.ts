@@ -86,7 +86,9 @@ export async function setRobotEnabled(id: string, enabled: boolean, reason?: str
   if (enabled) clearDisabledState(next);
   else {
     next.disabledReason = reason || 'disabled by an admin';
+    // an admin's disable replaces the service's: the console must not keep saying it disabled itself
     if (automatically) next.disabledAutomatically = automatically;
+    else delete next.disabledAutomatically;
   }
   return (await withTemplateNames([await robotsStore.replace(previous, next)]))[0];
 }

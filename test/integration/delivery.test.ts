@@ -198,7 +198,9 @@ describe('delivery pipeline', () => {
     expect(disabled.body.enabled).toBe(false);
     expect(disabled.body.disabledReason).toMatch(/3 consecutive failed pushes.*310000|keywords/);
     expect(disabled.body.disabledAutomatically).toMatchObject({ failures: 3, errcode: 310000, errmsg: expect.stringMatching(/keywords/) });
-    // enabling it again forgets why
+    // an admin's disable replaces the reason, and enabling it again forgets why
+    expect((await api('POST', `/robots/${r.id}/disable`)).body).toMatchObject({ disabledReason: 'disabled by an admin' });
+    expect((await api('GET', `/robots/${r.id}`)).body.disabledAutomatically).toBeUndefined();
     expect((await api('POST', `/robots/${r.id}/enable`)).body.disabledAutomatically).toBeUndefined();
   });
 
