@@ -21,12 +21,13 @@ const payloadSchemas = { alertmanager: alertmanagerPayloadSchema, grafana: grafa
 
 export async function publishToolEvent(source: ToolSource, body: unknown, origin?: string, now = Date.now()): Promise<IntakeResult> {
   const payload = validateBody<never>(payloadSchemas[source], body);
-  const event = toolEvent[source](payload);
+  // the mapped event meets the same schema as a published one (checked before anything is written), so no job
+  // can carry what a worker refuses
+  const event = validateBody<Omit<ReportReadyEvent, 'eventId'>>(reportReadyEventSchema, { ...toolEvent[source](payload), eventId: `${source}:pending` });
   const fingerprint = `${source}:${createHash('sha256').update(canonicalJson(payload)).digest('base64url').slice(0, 22)}`;
   const eventId = await eventsStore.eventIdForDelivery(fingerprint, now, toolRetryWindowMs);
   try {
-    // the mapped event meets the same schema as a published one, so no job can carry what a worker refuses
-    return await publishReportReady(validateBody<ReportReadyEvent>(reportReadyEventSchema, { ...event, eventId }), origin);
+    return await publishReportReady({ ...event, eventId }, origin);
   } catch (error) {
     // "still being queued" (an earlier delivery's intake running or crashed): the tools retry a 5xx, and give up on a 409
     if (error instanceof DomainError && error.code === 'Conflict') throw tryAgainLater(error.message);
