@@ -67,7 +67,8 @@ export async function publishReportReady(event: ReportReadyEvent, origin?: strin
   return { eventId: event.eventId, jobs, duplicate: Boolean(seen) };
 }
 
-const hashOfPayload = (event: ReportReadyEvent) => createHash('sha256').update(canonicalJson(event)).digest('base64url');
+/** The event as published, robotIds included, so a reused eventId is told apart from a retry. */
+export const hashOfPayload = (event: ReportReadyEvent) => createHash('sha256').update(canonicalJson(event)).digest('base64url');
 
 async function explicitSubscribers(robotIds: string[]): Promise<Subscriber[]> {
   const robots = await robotsStore.getMany(robotIds);

@@ -8,9 +8,8 @@ import { publisherToken } from '../support/environment';
 import { simulator } from '../support/simulator';
 import { waitFor } from '../support/waitFor';
 import { startWorker } from '../support/worker';
-import { createHash } from 'node:crypto';
-import { publishToolEvent, toolRetryWindowMs } from '../../lib/sources/publishToolEvent';
-import { canonicalJson } from '../../lib/canonicalJson';
+import { deliveryFingerprint, publishToolEvent, toolRetryWindowMs } from '../../lib/sources/publishToolEvent';
+import { hashOfPayload } from '../../lib/events/publishReportReady';
 import { eventsStore } from '../../lib/store/eventsStore';
 import { toolEvent } from '../../lib/sources/toolEvents';
 
@@ -84,10 +83,9 @@ describe('tool webhooks', () => {
     const firing = { ...fixture('alertmanager-firing'), receiver: `crashed-${randomUUID()}` };
     const robot = await robotWithStarter('alertmanager', `alertmanager:${firing.receiver}`, 'en');
     // an intake that claimed this delivery's eventId and died before queueing anything
-    const fingerprint = `alertmanager:${createHash('sha256').update(canonicalJson(firing)).digest('base64url').slice(0, 22)}`;
-    const eventId = await eventsStore.eventIdForDelivery(fingerprint, Date.now(), toolRetryWindowMs);
+    const eventId = await eventsStore.eventIdForDelivery(deliveryFingerprint('alertmanager', firing), Date.now(), toolRetryWindowMs);
     const event = { ...toolEvent.alertmanager(firing as never), eventId };
-    await eventsStore.begin(event as never, createHash('sha256').update(canonicalJson(event)).digest('base64url'));
+    await eventsStore.begin(event as never, hashOfPayload(event as never));
     const retried = await post('alertmanager', firing);
     expect(retried.status).toBe(503);
     expect(retried.body.error).toMatchObject({ code: 'TryAgainLater', message: expect.stringContaining('still being queued') });
