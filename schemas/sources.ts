@@ -1,13 +1,16 @@
 // Webhook payloads of the tools BI teams already run, named as each tool names its fields. Each tool
 // adds fields over its versions, so fields not listed here are accepted; the ones dingpush reads are checked.
 import type { FromSchema } from 'json-schema-to-ts';
-import { imageInputSchema, maxImagesPerEvent } from './event';
+import { imageContentTypes, imageInputSchema, maxImagesPerEvent } from './event';
 
 const stringMap = { type: 'object', additionalProperties: { type: 'string', maxLength: 20000 } } as const;
 const alertStatus = { type: 'string', enum: ['firing', 'resolved'] } as const;
 /** A name that becomes part of a reportId (`<source>:<name>`, at most 200 characters). */
 const reportName = { type: 'string', minLength: 1, maxLength: 180, pattern: '^\\S(.*\\S)?$' } as const;
 const maxAlerts = 1000;
+
+/** Metabase's chart: a data URL of one of the image types an event takes (the bytes follow the comma). */
+export const imageDataUrlPattern = `^data:(${imageContentTypes.join('|')});base64,`;
 
 /** What Alertmanager and Grafana (whose alerting is Alertmanager's) both send about a group of alerts. */
 const alertGroupProperties = {
@@ -127,7 +130,7 @@ export const metabasePayloadSchema = {
         question_name: { type: 'string', minLength: 1, maxLength: 500 },
         question_url: { type: ['string', 'null'], maxLength: 2000 },
         // 5 MB of PNG is about 7 million base64 characters; the bytes are checked after decoding
-        visualization: { type: ['string', 'null'], maxLength: 7_100_000, pattern: '^data:image/(png|jpeg|gif);base64,' },
+        visualization: { type: ['string', 'null'], maxLength: 7_100_000, pattern: imageDataUrlPattern },
         raw_data: {
           type: 'object',
           properties: {

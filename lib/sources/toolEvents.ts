@@ -1,7 +1,7 @@
 // Each tool's webhook payload as a report event: which report it is, its name and link, the data the
 // templates see (the payload, plus lists Mustache can loop over) and its screenshots. Pure; no I/O.
 import type { ReportReadyEvent } from '../../schemas/event';
-import type { AlertmanagerPayload, GrafanaPayload, MetabasePayload, SupersetPayload, ToolSource } from '../../schemas/sources';
+import { imageDataUrlPattern, type AlertmanagerPayload, type GrafanaPayload, type MetabasePayload, type SupersetPayload, type ToolSource } from '../../schemas/sources';
 import type { AtSettings } from '../dingtalk/messages';
 
 export type ToolEvent = Omit<ReportReadyEvent, 'eventId' | 'robotIds'>;
@@ -43,8 +43,7 @@ export function mentionsFrom(maps: Labels[]): AtSettings | undefined {
 }
 
 /** Alertmanager's own default title, `[FIRING:2] <group label values>`; Grafana's often groups by nothing, so then the common labels. */
-function alertTitle(group: AlertGroup): string {
-  const firing = group.alerts.filter((alert) => alert.status === 'firing').length;
+function alertTitle(group: AlertGroup, firing: number): string {
   const values = (labels: Labels) => Object.values(labels ?? {}).join(' ');
   const subject = values(group.groupLabels) || group.commonLabels?.alertname || values(group.commonLabels) || group.receiver;
   return `[${group.status.toUpperCase()}${group.status === 'firing' ? `:${firing}` : ''}] ${subject}`.slice(0, 500);
@@ -54,14 +53,15 @@ function alertGroupEvent<P extends AlertGroup>(source: 'alertmanager' | 'grafana
   const kept = payload.alerts.slice(0, alertsKept);
   const mention = mentionsFrom([payload.commonAnnotations, payload.commonLabels, ...payload.alerts.flatMap((alert) => [alert.annotations, alert.labels])]);
   const url = httpUrl(payload.externalURL);
+  const firingCount = payload.alerts.filter((alert) => alert.status === 'firing').length;
   const data = {
     ...payload,
     alerts: kept.map((alert) => ({ ...alert, isFiring: alert.status === 'firing', isResolved: alert.status === 'resolved', labelList: pairs(alert.labels), annotationList: pairs(alert.annotations) })),
     truncatedAlerts: (payload.truncatedAlerts ?? 0) + payload.alerts.length - kept.length,
     isFiring: payload.status === 'firing',
     isResolved: payload.status === 'resolved',
-    firingCount: payload.alerts.filter((alert) => alert.status === 'firing').length,
-    resolvedCount: payload.alerts.filter((alert) => alert.status === 'resolved').length,
+    firingCount,
+    resolvedCount: payload.alerts.length - firingCount,
     commonLabelList: pairs(payload.commonLabels),
     commonAnnotationList: pairs(payload.commonAnnotations),
   };
@@ -76,7 +76,7 @@ function alertGroupEvent<P extends AlertGroup>(source: 'alertmanager' | 'grafana
     .slice(0, 5);
   return {
     reportId: `${source}:${payload.receiver}`,
-    reportName: alertTitle(payload),
+    reportName: alertTitle(payload, firingCount),
     ...(url && { url }),
     data,
     ...(images.length > 0 && { images }),
@@ -95,7 +95,7 @@ function metabaseEvent(payload: MetabasePayload): ToolEvent {
   const rows = question.raw_data?.rows ?? [];
   const data = { ...payload, data: { ...question, ...(question.raw_data && { raw_data: { ...question.raw_data, rows: rows.slice(0, rowsKept) } }) }, rowCount: rows.length };
   const url = httpUrl(question.question_url);
-  const chart = visualization ? /^data:(image\/(?:png|jpeg|gif));base64,(.*)$/s.exec(visualization) : null;
+  const chart = visualization ? new RegExp(`${imageDataUrlPattern}(.*)$`, 's').exec(visualization) : null;
   return {
     reportId: `metabase:${payload.alert_id ?? 'test'}`,
     reportName: question.question_name,
