@@ -596,7 +596,12 @@ $('record-rows').addEventListener('click', async (event) => {
     $('record-errors').textContent = describeError(error);
   }
 });
-$('record-dialog').addEventListener('close', () => focusBeforeDialog?.focus());
+$('record-dialog').addEventListener('close', () => {
+  // the browser gives the focus back itself, but not always with its ring: a keyboard user must see where it is
+  if (!focusBeforeDialog || focusBeforeDialog.matches(':focus-visible')) return;
+  focusBeforeDialog.blur();
+  focusBeforeDialog.focus({ focusVisible: true });
+});
 $('record-close').addEventListener('click', () => $('record-dialog').close());
 $('record-resend').addEventListener('click', async () => {
   try {

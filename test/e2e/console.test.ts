@@ -170,8 +170,12 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     await expectAccessible(page, 'failed record');
     await page.keyboard.press('Escape');
     await waitFor(() => dialog.evaluate((element) => (element as unknown as { open: boolean }).open), (open) => !open, { what: 'the dialog closed by Escape' });
-    // the focus is back where it was
-    expect(await page.evaluate(() => ((globalThis as any).document.activeElement?.closest('tr')?.textContent ?? '') as string)).toContain(strictName);
+    // the focus is back where it was, with its ring
+    const returned = await page.evaluate(() => {
+      const active = (globalThis as any).document.activeElement;
+      return { row: (active?.closest('tr')?.textContent ?? '') as string, ring: Boolean(active?.matches(':focus-visible')) };
+    });
+    expect(returned).toEqual({ row: expect.stringContaining(strictName), ring: true });
     await press(failedRow.getByRole('button'));
     await dialog.locator('#record-explain').waitFor();
     await press(dialog.locator('#record-resend'));
