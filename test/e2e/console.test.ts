@@ -1,16 +1,18 @@
 // The admin console in real headless Chromium (Debian's package, driven by playwright-core) against
 // `npm start`, once in Chinese and once in English (the browser's locale picks it): every task an admin
 // does, with controls used from the keyboard, axe-core run on every page (no serious or critical
-// violation), and screenshots of the main pages in docs/.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// violation), and screenshots of the main pages (into docs/ with `npm run screenshots`, a temporary
+// directory otherwise, so a test run leaves the work tree as it was).
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { chartPng } from '../support/chartPng';
 import { waitFor } from '../support/waitFor';
 import { startLocalService, type LocalService } from '../support/localService';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const docs = join(__dirname, '..', '..', 'docs');
+const docs = process.env.SCREENSHOTS_DIR ? resolve(process.env.SCREENSHOTS_DIR) : mkdtempSync(join(tmpdir(), 'dingpush-console-'));
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 let service: LocalService;
 let browser: Browser;
