@@ -26,7 +26,7 @@ const messages = {
     'preview.title': 'Preview, as DingTalk shows it', 'preview.bytes': '{bytes} of 20,000 bytes', 'preview.badJson': 'The sample data is not valid JSON.',
     'filter.keyword': 'Robot or template name', 'filter.any': 'any', 'filter.from': 'From', 'filter.to': 'To', 'filter.search': 'Search',
     'records.view': 'View content', 'records.viewNamed': 'View content: {name}', 'records.empty': 'No push records match.', 'records.newer': 'Newer', 'records.older': 'Older',
-    'record.title': 'Push record', 'record.asSeen': 'As the group saw it', 'record.body': 'Exact body sent', 'record.template': 'Template: {template}', 'record.notRendered': 'not rendered',
+    'record.title': 'Push record', 'record.asSeen': 'As the group saw it', 'record.body': 'Exact body sent', 'record.template': 'Template: {template}', 'record.notRendered': 'not rendered', 'record.testMessage': 'Test message', 'templates.sampleRevenue': 'Revenue',
     'record.nothingSent': 'Nothing was sent.', 'record.attempts': 'Attempts', 'record.resend': 'Resend', 'record.close': 'Close', 'record.resent': 'Queued again as {id}.',
     'errcode.310000': "DingTalk's security check refused it: the message has none of the robot's keywords, the signature does not match, or this sender's IP is not allowed (the errmsg says which).",
     'errcode.130101': 'Sent too fast: DingTalk takes at most 20 messages a minute per robot. dingpush waits and sends it again.',
@@ -62,7 +62,7 @@ const messages = {
     'preview.title': '预览（钉钉中的样子）', 'preview.bytes': '{bytes} / 20,000 字节', 'preview.badJson': '示例数据不是有效的 JSON。',
     'filter.keyword': '机器人或模板名称', 'filter.any': '全部', 'filter.from': '开始时间', 'filter.to': '结束时间', 'filter.search': '查询',
     'records.view': '查看内容', 'records.viewNamed': '查看内容：{name}', 'records.empty': '没有符合条件的推送记录。', 'records.newer': '较新', 'records.older': '较早',
-    'record.title': '推送记录', 'record.asSeen': '群里看到的样子', 'record.body': '发送的原始内容', 'record.template': '模板：{template}', 'record.notRendered': '未渲染',
+    'record.title': '推送记录', 'record.asSeen': '群里看到的样子', 'record.body': '发送的原始内容', 'record.template': '模板：{template}', 'record.notRendered': '未渲染', 'record.testMessage': '测试消息', 'templates.sampleRevenue': '营收',
     'record.nothingSent': '没有发送任何内容。', 'record.attempts': '发送尝试', 'record.resend': '重新发送', 'record.close': '关闭', 'record.resent': '已重新排队，新记录 {id}。',
     'errcode.310000': '钉钉安全校验未通过：消息中没有机器人设置的关键词、加签不匹配，或发送方 IP 不在白名单中（errmsg 会说明是哪一项）。',
     'errcode.130101': '发送太快：每个机器人每分钟最多 20 条消息。dingpush 会等待后重新发送。',
@@ -386,7 +386,7 @@ function openTemplateForm(template, sample) {
   $('template-name').value = template?.name ?? '';
   $('template-type').value = template?.msgType ?? 'markdown';
   $('template-title').value = template?.title ?? '{{reportName}}';
-  $('template-text').value = template?.text ?? '### {{reportName}}\nRevenue: **{{data.revenue}}**\n\n{{#image}}![{{name}}]({{{url}}}){{/image}}';
+  $('template-text').value = template?.text ?? `### {{reportName}}\n${t('templates.sampleRevenue')}: **{{data.revenue}}**\n\n{{#image}}![{{name}}]({{{url}}}){{/image}}`;
   $('template-message-url').value = template?.messageUrl ?? '';
   $('template-buttons').value = (template?.buttons ?? []).map((b) => `${b.title} | ${b.url}`).join('\n');
   $('template-links').value = (template?.links ?? []).map((l) => [l.title, l.messageUrl, l.picUrl].filter(Boolean).join(' | ')).join('\n');
@@ -533,15 +533,22 @@ function recordQuery(cursor) {
   return `/push-records?${params}`;
 }
 
+/** A robot's "send test" push is named in the console's language; a report keeps the name it was sent with. */
+const reportLabel = (record) => (record.reportId === 'test' && record.eventId?.startsWith('test-') ? t('record.testMessage') : record.reportName);
+
+let recordsLoad = 0;
 async function loadRecords() {
+  const load = ++recordsLoad;
   $('record-errors').textContent = '';
   try {
     const { items, nextCursor } = await api('GET', recordQuery(state.cursors[state.page]));
+    // the answer to the latest filters wins, whatever order the answers come back in
+    if (load !== recordsLoad) return;
     $('record-rows').innerHTML =
       items
         .map(
           (r) => `<tr data-id="${escapeHtml(r.id)}"><td>${escapeHtml(formatTime(r.createdAt))}</td><td>${escapeHtml(r.robotName)}</td><td>${escapeHtml(r.templateName)}</td>
-          <td>${escapeHtml(r.reportName)}</td><td><span class="status ${r.status}">${t(`status.${r.status}`)}</span>${r.status === 'failed' || r.status === 'skipped' ? `<div class="muted">${escapeHtml(explainAnswer(r.errcode, r.errmsg))}</div>` : ''}</td>
+          <td>${escapeHtml(reportLabel(r))}</td><td><span class="status ${r.status}">${t(`status.${r.status}`)}</span>${r.status === 'failed' || r.status === 'skipped' ? `<div class="muted">${escapeHtml(explainAnswer(r.errcode, r.errmsg))}</div>` : ''}</td>
           <td><button data-action="view" aria-label="${escapeHtml(t('records.viewNamed', { name: r.robotName }))}">${t('records.view')}</button></td></tr>`,
         )
         .join('') || `<tr><td colspan="6" class="muted">${t('records.empty')}</td></tr>`;
@@ -549,7 +556,7 @@ async function loadRecords() {
     $('record-next').disabled = !nextCursor;
     $('record-prev').disabled = state.page === 0;
   } catch (error) {
-    $('record-errors').textContent = describeError(error);
+    if (load === recordsLoad) $('record-errors').textContent = describeError(error);
   }
 }
 
@@ -569,18 +576,19 @@ $('record-prev').addEventListener('click', () => {
   loadRecords();
 });
 
-let focusBeforeDialog;
+/** The record whose row opened the dialog: its row gets the focus back when the dialog closes. */
+let recordBeforeDialog;
 $('record-rows').addEventListener('click', async (event) => {
   const button = event.target.closest('button');
   if (!button) return;
-  focusBeforeDialog = button;
+  recordBeforeDialog = button.closest('tr').dataset.id;
   try {
     const record = await api('GET', `/push-records/${button.closest('tr').dataset.id}`);
     state.openRecord = record;
     const template = record.template ? `${escapeHtml(record.template.name)} v${record.template.version} (${record.template.msgType})` : t('record.notRendered');
     const failed = record.status === 'failed' || record.status === 'skipped';
     $('record-detail').innerHTML = `
-    <p><span class="status ${record.status}">${t(`status.${record.status}`)}</span> ${escapeHtml(record.robotName)} · ${escapeHtml(record.reportName)} · ${escapeHtml(formatTime(record.createdAt))}</p>
+    <p><span class="status ${record.status}">${t(`status.${record.status}`)}</span> ${escapeHtml(record.robotName)} · ${escapeHtml(reportLabel(record))} · ${escapeHtml(formatTime(record.createdAt))}</p>
     ${failed ? `<p class="explain" id="record-explain">${escapeHtml(explainAnswer(record.errcode, record.errmsg))}</p>` : ''}
     <div class="split">
       <div><h3>${t('record.asSeen')}</h3><div class="phone"><div class="bubble">${record.content ? renderDingTalk(record.content) : `<span class="muted">${t('record.nothingSent')}</span>`}</div></div></div>
@@ -596,18 +604,23 @@ $('record-rows').addEventListener('click', async (event) => {
     $('record-errors').textContent = describeError(error);
   }
 });
-$('record-dialog').addEventListener('close', () => {
-  // the browser gives the focus back itself, but not always with its ring: a keyboard user must see where it is
-  if (!focusBeforeDialog || focusBeforeDialog.matches(':focus-visible')) return;
-  focusBeforeDialog.blur();
-  focusBeforeDialog.focus({ focusVisible: true });
-});
+/** Found by its record, since the list may have been drawn anew meanwhile; always with its ring, which the browser's own restore sometimes leaves off. */
+function focusRecordRow() {
+  const button = $('record-rows').querySelector(`tr[data-id="${CSS.escape(recordBeforeDialog ?? '')}"] button`) ?? $('record-filters').querySelector('button[type="submit"]');
+  if (document.activeElement === button) {
+    if (button.matches(':focus-visible')) return;
+    button.blur();
+  }
+  button.focus({ focusVisible: true });
+}
+$('record-dialog').addEventListener('close', focusRecordRow);
 $('record-close').addEventListener('click', () => $('record-dialog').close());
 $('record-resend').addEventListener('click', async () => {
   try {
     const queued = await api('POST', `/push-records/${state.openRecord.id}/resend`);
     $('record-dialog').close();
     await loadRecords();
+    focusRecordRow();
     $('record-notice').textContent = t('record.resent', { id: queued.id });
   } catch (error) {
     $('record-errors').textContent = describeError(error);
