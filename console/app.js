@@ -201,6 +201,13 @@ $('sign-out').addEventListener('click', () => {
 });
 for (const button of document.querySelectorAll('nav button')) button.addEventListener('click', () => showTab(button.dataset.tab));
 
+/** Starts a load of a list and says later whether it is still the newest: answers may come back out of order. */
+const loadsStarted = {};
+function newestLoad(list) {
+  const load = (loadsStarted[list] = (loadsStarted[list] ?? 0) + 1);
+  return () => loadsStarted[list] === load;
+}
+
 // ---- robots ----
 async function loadTemplatesList() {
   state.templates = (await api('GET', '/templates?limit=100')).items;
@@ -217,7 +224,9 @@ function disabledText(robot) {
 
 async function loadRobots() {
   loadChart();
+  const isNewest = newestLoad('robots');
   const { items } = await api('GET', '/robots?limit=100');
+  if (!isNewest()) return;
   state.robots = Object.fromEntries(items.map((robot) => [robot.id, robot]));
   $('robot-rows').innerHTML =
     items
@@ -346,7 +355,9 @@ async function loadStarters() {
 }
 
 async function loadTemplates() {
+  const isNewest = newestLoad('templates');
   await Promise.all([loadTemplatesList(), starters.length > 0 || loadStarters()]);
+  if (!isNewest()) return;
   $('template-starter').innerHTML = starters.map((s) => `<option value="${escapeHtml(s.id)}">${escapeHtml(s.templates[state.language].name)} (${escapeHtml(s.reportId)})</option>`).join('');
   $('template-rows').innerHTML =
     state.templates
@@ -513,12 +524,13 @@ function renderDingTalk(message) {
 }
 
 // ---- push records ----
-async function openRecords() {
-  const [robots] = await Promise.all([api('GET', '/robots?limit=100'), loadTemplatesList()]);
+function openRecords() {
   const options = (items, selected) => `<option value="">${t('filter.any')}</option>${items.map((item) => `<option value="${escapeHtml(item.id)}"${item.id === selected ? ' selected' : ''}>${escapeHtml(item.name)}</option>`).join('')}`;
-  $('record-robot').innerHTML = options(robots.items, $('record-robot').value);
-  $('record-template').innerHTML = options(state.templates, $('record-template').value);
-  await loadRecords();
+  const filterChoices = Promise.all([api('GET', '/robots?limit=100'), loadTemplatesList()]).then(([robots]) => {
+    $('record-robot').innerHTML = options(robots.items, $('record-robot').value);
+    $('record-template').innerHTML = options(state.templates, $('record-template').value);
+  });
+  return loadRecords(filterChoices);
 }
 
 function recordQuery(cursor) {
@@ -536,14 +548,17 @@ function recordQuery(cursor) {
 /** A robot's "send test" push is named in the console's language; a report keeps the name it was sent with. */
 const reportLabel = (record) => (record.reportId === 'test' && record.eventId?.startsWith('test-') ? t('record.testMessage') : record.reportName);
 
-let recordsLoad = 0;
-async function loadRecords() {
-  const load = ++recordsLoad;
+/** The table is aria-busy until the newest load is drawn; `before` is what the load waits for first. */
+async function loadRecords(before) {
+  const isNewest = newestLoad('records');
+  const table = $('record-rows').closest('table');
+  table.setAttribute('aria-busy', 'true');
   $('record-errors').textContent = '';
   try {
+    await before;
     const { items, nextCursor } = await api('GET', recordQuery(state.cursors[state.page]));
-    // the answer to the latest filters wins, whatever order the answers come back in
-    if (load !== recordsLoad) return;
+    // the answer to the latest filters wins
+    if (!isNewest()) return;
     $('record-rows').innerHTML =
       items
         .map(
@@ -556,7 +571,9 @@ async function loadRecords() {
     $('record-next').disabled = !nextCursor;
     $('record-prev').disabled = state.page === 0;
   } catch (error) {
-    if (load === recordsLoad) $('record-errors').textContent = describeError(error);
+    if (isNewest()) $('record-errors').textContent = describeError(error);
+  } finally {
+    if (isNewest()) table.removeAttribute('aria-busy');
   }
 }
 

@@ -55,6 +55,9 @@ async function press(control: Locator): Promise<void> {
   await control.press('Enter');
 }
 
+/** The records table is drawn from its newest load (the console marks it aria-busy until then). */
+const recordsDrawn = (page: Page) => page.locator('table:has(#record-rows):not([aria-busy])').waitFor();
+
 async function expectAccessible(page: Page, what: string): Promise<void> {
   // evaluated over the DevTools protocol, so the console's CSP (scripts from its own origin only) stays on
   await page.evaluate(axeSource);
@@ -160,9 +163,11 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     expect((await fetch(`${service.apiUrl}/events/report-ready`, { method: 'POST', headers: { authorization: `Bearer ${service.publisherToken}` }, body: form })).status).toBe(202);
 
     await press(page.getByRole('button', { name: say.records, exact: true }));
+    await recordsDrawn(page);
     await page.locator('#record-robot').selectOption({ label: strictName });
     await page.locator('#record-status').selectOption('failed');
     await press(page.locator('#record-filters button[type="submit"]'));
+    await recordsDrawn(page);
     const failedRow = page.locator('#record-rows tr', { hasText: strictName });
     await failedRow.locator('.status.failed', { hasText: say.failed }).waitFor();
     expect(await failedRow.textContent()).toContain(say.keyword310000);
@@ -194,6 +199,7 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     const sentRow = page.locator('#record-rows tr', { hasText: say.gmv }).filter({ has: page.locator('.status.sent') });
     for (let tries = 0; tries < 40 && (await sentRow.count()) === 0; tries++) {
       await press(page.locator('#record-filters button[type="submit"]'));
+      await recordsDrawn(page);
       await page.waitForTimeout(500);
     }
     await sentRow.first().waitFor();
@@ -212,6 +218,7 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     await page.locator('#record-from').fill(local(-7_200_000));
     await page.locator('#record-to').fill(local(-3_600_000));
     await press(page.locator('#record-filters button[type="submit"]'));
+    await recordsDrawn(page);
     await page.locator('#record-rows', { hasText: say.noRecords }).waitFor();
   });
 
