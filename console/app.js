@@ -22,11 +22,11 @@ const messages = {
     'field.links': 'Links (feedCard; one per line: title | url | picture url)', 'field.sample': 'Sample report event (JSON; "images": [{"name", "url"}] shows screenshots)',
     'form.save': 'Save', 'form.cancel': 'Cancel',
     'test.sending': 'Sending a test message…', 'test.sent': 'Test message sent to {name}.', 'test.failed': 'The test message to {name} failed: {answer}', 'test.waiting': 'The test message to {name} is {status}: it waits its turn behind the robot’s queue and rate limit.',
-    'templates.new': 'New template', 'templates.starter': 'Start from a starter', 'templates.fromStarter': 'Create from starter', 'templates.empty': 'No templates yet.', 'templates.formNew': 'New template', 'templates.formEdit': 'Edit {name}', 'templates.editNamed': 'Edit {name}',
+    'templates.new': 'New template', 'templates.starter': 'Start from a starter', 'templates.fromStarter': 'Create from starter', 'templates.empty': 'No templates yet.', 'templates.formNew': 'New template', 'templates.formEdit': 'Edit {name}', 'templates.sampleRevenue': 'Revenue', 'templates.editNamed': 'Edit {name}',
     'preview.title': 'Preview, as DingTalk shows it', 'preview.bytes': '{bytes} of 20,000 bytes', 'preview.badJson': 'The sample data is not valid JSON.',
     'filter.keyword': 'Robot or template name', 'filter.any': 'any', 'filter.from': 'From', 'filter.to': 'To', 'filter.search': 'Search',
     'records.view': 'View content', 'records.viewNamed': 'View content: {name}', 'records.empty': 'No push records match.', 'records.newer': 'Newer', 'records.older': 'Older',
-    'record.title': 'Push record', 'record.asSeen': 'As the group saw it', 'record.body': 'Exact body sent', 'record.template': 'Template: {template}', 'record.notRendered': 'not rendered', 'record.testMessage': 'Test message', 'templates.sampleRevenue': 'Revenue',
+    'record.title': 'Push record', 'record.asSeen': 'As the group saw it', 'record.body': 'Exact body sent', 'record.template': 'Template: {template}', 'record.notRendered': 'not rendered', 'record.testMessage': 'Test message',
     'record.nothingSent': 'Nothing was sent.', 'record.attempts': 'Attempts', 'record.resend': 'Resend', 'record.close': 'Close', 'record.resent': 'Queued again as {id}.',
     'errcode.310000': "DingTalk's security check refused it: the message has none of the robot's keywords, the signature does not match, or this sender's IP is not allowed (the errmsg says which).",
     'errcode.130101': 'Sent too fast: DingTalk takes at most 20 messages a minute per robot. dingpush waits and sends it again.',
@@ -58,11 +58,11 @@ const messages = {
     'field.links': '链接（feedCard；每行一个：标题 | 链接 | 图片链接）', 'field.sample': '示例报表事件（JSON；"images": [{"name", "url"}] 可预览截图）',
     'form.save': '保存', 'form.cancel': '取消',
     'test.sending': '正在发送测试消息…', 'test.sent': '测试消息已发送到 {name}。', 'test.failed': '发送到 {name} 的测试消息失败：{answer}', 'test.waiting': '发送到 {name} 的测试消息{status}：它在该机器人的队列和限流之后等待发送。',
-    'templates.new': '新建模板', 'templates.starter': '从示例模板开始', 'templates.fromStarter': '用示例创建', 'templates.empty': '还没有模板。', 'templates.formNew': '新建模板', 'templates.formEdit': '编辑 {name}', 'templates.editNamed': '编辑 {name}',
+    'templates.new': '新建模板', 'templates.starter': '从示例模板开始', 'templates.fromStarter': '用示例创建', 'templates.empty': '还没有模板。', 'templates.formNew': '新建模板', 'templates.formEdit': '编辑 {name}', 'templates.sampleRevenue': '营收', 'templates.editNamed': '编辑 {name}',
     'preview.title': '预览（钉钉中的样子）', 'preview.bytes': '{bytes} / 20,000 字节', 'preview.badJson': '示例数据不是有效的 JSON。',
     'filter.keyword': '机器人或模板名称', 'filter.any': '全部', 'filter.from': '开始时间', 'filter.to': '结束时间', 'filter.search': '查询',
     'records.view': '查看内容', 'records.viewNamed': '查看内容：{name}', 'records.empty': '没有符合条件的推送记录。', 'records.newer': '较新', 'records.older': '较早',
-    'record.title': '推送记录', 'record.asSeen': '群里看到的样子', 'record.body': '发送的原始内容', 'record.template': '模板：{template}', 'record.notRendered': '未渲染', 'record.testMessage': '测试消息', 'templates.sampleRevenue': '营收',
+    'record.title': '推送记录', 'record.asSeen': '群里看到的样子', 'record.body': '发送的原始内容', 'record.template': '模板：{template}', 'record.notRendered': '未渲染', 'record.testMessage': '测试消息',
     'record.nothingSent': '没有发送任何内容。', 'record.attempts': '发送尝试', 'record.resend': '重新发送', 'record.close': '关闭', 'record.resent': '已重新排队，新记录 {id}。',
     'errcode.310000': '钉钉安全校验未通过：消息中没有机器人设置的关键词、加签不匹配，或发送方 IP 不在白名单中（errmsg 会说明是哪一项）。',
     'errcode.130101': '发送太快：每个机器人每分钟最多 20 条消息。dingpush 会等待后重新发送。',
@@ -600,7 +600,7 @@ $('record-rows').addEventListener('click', async (event) => {
   if (!button) return;
   recordBeforeDialog = button.closest('tr').dataset.id;
   try {
-    const record = await api('GET', `/push-records/${button.closest('tr').dataset.id}`);
+    const record = await api('GET', `/push-records/${recordBeforeDialog}`);
     state.openRecord = record;
     const template = record.template ? `${escapeHtml(record.template.name)} v${record.template.version} (${record.template.msgType})` : t('record.notRendered');
     const failed = record.status === 'failed' || record.status === 'skipped';
