@@ -199,22 +199,25 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
   // the window short. A write slow enough to make the send late writes a later time (the first was never used).
   let slotAt = step.kind === 'wait-inline' ? step.slotAt : ports.now();
   let taken: SendWindowState;
+  /** The robot's window as stored, and as the batch's later jobs for the robot see it. */
+  const keepWindow = async (state: SendWindowState) => {
+    await ports.putWindow(job.robotId, state);
+    inputs.windows.set(job.robotId, state);
+  };
   for (;;) {
     taken = withSend(window, slotAt, rules.limit);
-    await ports.putWindow(job.robotId, taken);
+    await keepWindow(taken);
     await ports.sleep(slotAt - ports.now());
     if (ports.now() - slotAt <= lateToleranceMs(rules.limit)) break;
     slotAt = earliestSlot(window.sends, ports.now(), rules.limit);
   }
-  inputs.windows.set(job.robotId, taken);
 
   const result = await ports.send(step.message, sendingRobot);
   // DingTalk counted the message on arrival, which was before its answer: an answer later than the other
   // half of the margin moves the send to the answer's time, so the next sends keep their distance from it
   if (ports.now() - slotAt > lateToleranceMs(rules.limit)) {
     taken = withSend(window, ports.now(), rules.limit);
-    await ports.putWindow(job.robotId, taken);
-    inputs.windows.set(job.robotId, taken);
+    await keepWindow(taken);
   }
   ports.metric('DingTalkLatency', result.durationMs, 'Milliseconds');
   log.info('dingtalk answered', { ...context, attempt: step.attempt, outcome: result.outcome, errcode: result.errcode, httpStatus: result.httpStatus, durationMs: result.durationMs });
@@ -247,9 +250,7 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
       return {};
     case 'retry-at':
       if (verdict.cooldownUntil !== undefined) {
-        const cooling = { ...taken, cooldownUntil: verdict.cooldownUntil };
-        await ports.putWindow(job.robotId, cooling);
-        inputs.windows.set(job.robotId, cooling);
+        await keepWindow({ ...taken, cooldownUntil: verdict.cooldownUntil });
       }
       await save(releasedRecord(attempted, entry));
       ports.metric(verdict.cooldownUntil === undefined ? 'PushRetried' : 'PushThrottled', 1);
