@@ -33,8 +33,7 @@ export function buildOpenApiDocument() {
     if (route.body) components[route.body.$id] = withoutId(route.body);
     const errors = {
       400: 'Malformed or invalid input', 401: 'Missing or unknown token', 403: 'Token lacks the scope', 404: 'Unknown id', 409: 'Conflict', 413: 'Body too large', 422: 'Well-formed but impossible',
-      // the tools' webhooks: an earlier delivery of the same notification is still being queued (they retry a 5xx)
-      ...(route.path.startsWith('/events/') && route.path !== '/events/report-ready' && { 503: 'Try again later' }),
+      ...(route.tryAgainLater && { 503: 'Try again later' }),
     };
     paths[route.path] ??= {};
     paths[route.path][route.method.toLowerCase()] = {

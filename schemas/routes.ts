@@ -20,6 +20,8 @@ export interface RouteDescription {
   successType?: string;
   query?: { $id: string; properties: Record<string, object> };
   success: number;
+  /** Answers 503 while an earlier delivery of the same notification is still being queued: the tools retry a 5xx. */
+  tryAgainLater?: true;
 }
 
 const screenshotParts = { type: 'array', items: { type: 'string', contentMediaType: 'image/png' }, description: 'One file part per image (PNG, JPEG or GIF)' } as const;
@@ -54,10 +56,10 @@ export const routes: RouteDescription[] = [
   { method: 'POST', path: '/robots/{id}/disable', summary: 'Disable a robot', scope: 'admin', success: 200 },
   { method: 'POST', path: '/robots/{id}/test', summary: 'Send one test message now', scope: 'admin', body: testRobotSchema, bodyOptional: true, success: 200 },
   { method: 'POST', path: '/events/report-ready', summary: 'A report is ready: fan out push jobs', scope: 'publisher', body: reportReadyEventSchema, multipart: eventForm, success: 202 },
-  { method: 'POST', path: '/events/alertmanager', summary: "Prometheus Alertmanager's webhook (version 4), fanned out as a report event", scope: 'publisher', body: alertmanagerPayloadSchema, success: 202 },
-  { method: 'POST', path: '/events/grafana', summary: "Grafana's webhook contact point, fanned out as a report event", scope: 'publisher', body: grafanaPayloadSchema, success: 202 },
-  { method: 'POST', path: '/events/superset', summary: "Apache Superset's alert/report webhook (JSON, or multipart with screenshots)", scope: 'publisher', body: supersetPayloadSchema, multipart: supersetForm, success: 202 },
-  { method: 'POST', path: '/events/metabase', summary: "Metabase's alert webhook (its PNG chart becomes an image)", scope: 'publisher', body: metabasePayloadSchema, success: 202 },
+  { method: 'POST', path: '/events/alertmanager', summary: "Prometheus Alertmanager's webhook (version 4), fanned out as a report event", scope: 'publisher', body: alertmanagerPayloadSchema, success: 202, tryAgainLater: true },
+  { method: 'POST', path: '/events/grafana', summary: "Grafana's webhook contact point, fanned out as a report event", scope: 'publisher', body: grafanaPayloadSchema, success: 202, tryAgainLater: true },
+  { method: 'POST', path: '/events/superset', summary: "Apache Superset's alert/report webhook (JSON, or multipart with screenshots)", scope: 'publisher', body: supersetPayloadSchema, multipart: supersetForm, success: 202, tryAgainLater: true },
+  { method: 'POST', path: '/events/metabase', summary: "Metabase's alert webhook (its PNG chart becomes an image)", scope: 'publisher', body: metabasePayloadSchema, success: 202, tryAgainLater: true },
   { method: 'GET', path: '/push-records', summary: 'List push records, newest first', scope: 'admin', query: listPushRecordsQuerySchema, success: 200 },
   { method: 'GET', path: '/push-statistics', summary: 'Pushes per day by status (sent, failed, skipped)', scope: 'admin', query: pushStatisticsQuerySchema, success: 200 },
   { method: 'GET', path: '/push-records/{id}', summary: 'A push record with the content sent', scope: 'admin', success: 200 },
