@@ -118,6 +118,7 @@ async function main(): Promise<void> {
     stoppers.push({ name: 'lock', stop: async () => rmSync(lambdaSocketDir, { recursive: true, force: true }) });
     // serverless-offline hands AUTHORIZER to every function as its authorizer's context: never inherited
     const { AUTHORIZER: _authorizerOverride, ...inherited } = process.env;
+    const frameworkLogLevel = new Map([['warn', 'warning'], ['error', 'error']]).get(process.env.LOG_LEVEL ?? '');
     const serviceEnvironment = {
       ...inherited,
       PORT: String(port),
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
       PUSH_DLQ_NAME: names.pushDeadLetterQueueName,
       // LOG_LEVEL=warn|error also quiets serverless-offline's lines per request: the framework's logger reads
       // SLS_LOG_LEVEL, and calls warn 'warning' (writing those lines was a tenth of its process's CPU under load)
-      ...((process.env.LOG_LEVEL === 'warn' || process.env.LOG_LEVEL === 'error') && !process.env.SLS_LOG_LEVEL && { SLS_LOG_LEVEL: process.env.LOG_LEVEL === 'warn' ? 'warning' : 'error' }),
+      ...(frameworkLogLevel && !process.env.SLS_LOG_LEVEL && { SLS_LOG_LEVEL: frameworkLogLevel }),
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
     };
