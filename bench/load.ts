@@ -3,6 +3,7 @@
 import { startLocalService } from '../test/support/localService';
 import { cpuPerEvent, cpuSecondsByRole } from './processCpu';
 import { machine, percentile, printTable, round, writeResult } from './support';
+import { sleep } from '../lib/concurrency';
 
 const ratePerSecond = Number(process.env.LOAD_RATE ?? 50);
 const seconds = Number(process.env.LOAD_SECONDS ?? 60);
@@ -67,7 +68,7 @@ export async function loadBenchmark(): Promise<void> {
     for (;;) {
       const delivered = ((await (await fetch(`${service.simulatorUrl}/_sim/stats`)).json()) as { distinctMessages: number }).distinctMessages;
       if (delivered >= count || Date.now() > deadline) return delivered;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await sleep(1000);
     }
   };
   try {
@@ -89,7 +90,7 @@ export async function loadBenchmark(): Promise<void> {
       const warmups: Promise<unknown>[] = [];
       for (let n = 0; n < warmupEvents; n++) {
         const due = warmupStarted + (n * 1000) / warmupRate;
-        if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+        if (due > Date.now()) await sleep(due - Date.now());
         warmups.push(call('warmup', 'POST', '/events/report-ready', { eventId: `warmup-${n}`, reportId: 'load', reportName: 'Load', robotIds: [robotIds[n % robotCount]], data: { n } }, service.publisherToken).catch(() => undefined));
         if (n % 10 === 0) warmups.push(call('warmup', 'GET', readerPaths[(n / 10) % readerPaths.length][1]).catch(() => undefined));
       }
@@ -107,7 +108,7 @@ export async function loadBenchmark(): Promise<void> {
       for (let n = index; running; n++) {
         const [name, path] = readerPaths[n % readerPaths.length];
         await call(name, 'GET', path).catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, readerPauseMs));
+        await sleep(readerPauseMs);
       }
     });
 
@@ -116,13 +117,13 @@ export async function loadBenchmark(): Promise<void> {
     const total = ratePerSecond * seconds;
     for (let n = 0; n < total; n++) {
       const due = started + (n * 1000) / ratePerSecond;
-      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      if (due > Date.now()) await sleep(due - Date.now());
       // a BI platform retries a failed publish (and a 409 "still being queued") with the same eventId
       const publish = async (): Promise<void> => {
         for (let attempt = 0; attempt < 90; attempt++) {
           const response = await call('POST /events/report-ready', 'POST', '/events/report-ready', { eventId: `load-${n}`, reportId: 'load', reportName: 'Load', robotIds: [robotIds[n % robotCount]], data: { n } }, service.publisherToken).catch(() => undefined);
           if (response && response.status === 202) return;
-          await new Promise((resolve) => setTimeout(resolve, 1000));
+          await sleep(1000);
         }
       };
       sends.push(publish());

@@ -21,15 +21,12 @@ export class RequestMeter {
   writeCapacity = 0;
   /** Push jobs (not fan-out page jobs) sent to the queue by the service. */
   pushJobsSent = 0;
-  /** Worker invocations and their summed duration: what Lambda would bill, rate-limit waits included. */
   workerInvocations = 0;
-  workerMs = 0;
-  /** Lambda bills each invocation's duration rounded up to the millisecond. */
+  /** The worker invocations' summed duration as Lambda bills it (each rounded up to the millisecond), rate-limit waits included. */
   workerBilledMs = 0;
 
   reset(): void {
     this.workerInvocations = 0;
-    this.workerMs = 0;
     this.workerBilledMs = 0;
     this.requests.clear();
     this.milliseconds.clear();
@@ -129,10 +126,8 @@ export async function startPipeline(options: { environment?: Record<string, stri
           try {
             return await service.worker(event, { awsRequestId: 'bench' } as Context);
           } finally {
-            const tookMs = performance.now() - started;
             meter.workerInvocations++;
-            meter.workerMs += tookMs;
-            meter.workerBilledMs += Math.ceil(tookMs);
+            meter.workerBilledMs += Math.ceil(performance.now() - started);
           }
         },
         onError: (error) => console.error(`worker: ${(error as Error).message}`),

@@ -7,6 +7,7 @@
 import { startLocalService } from '../test/support/localService';
 import { cpuSecondsByRole } from './processCpu';
 import { machine, percentile, printTable, rawPostLoop, round, writeResult } from './support';
+import { sleep } from '../lib/concurrency';
 
 const ratePerSecond = Number(process.env.TTG_RATE ?? 100);
 const seconds = Number(process.env.TTG_SECONDS ?? 60);
@@ -28,7 +29,7 @@ export async function timeToGroupBenchmark(): Promise<void> {
   const delivered = async () => ((await (await fetch(`${service.simulatorUrl}/_sim/stats`)).json()) as { distinctMessages: number }).distinctMessages;
   const until = async (count: number, timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
-    while ((await delivered()) < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    while ((await delivered()) < count && Date.now() < deadline) await sleep(200);
     return delivered();
   };
   /** Publishes `total` events at `rate` per second, each to one robot in turn; resolves with each publish call's start time. */
@@ -38,7 +39,7 @@ export async function timeToGroupBenchmark(): Promise<void> {
     const started = Date.now();
     for (let n = 0; n < total; n++) {
       const due = started + (n * 1000) / rate;
-      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      if (due > Date.now()) await sleep(due - Date.now());
       startedAt[n] = Date.now();
       sends.push(
         (async () => {
@@ -46,7 +47,7 @@ export async function timeToGroupBenchmark(): Promise<void> {
             const response = await post('/events/report-ready', { eventId: `${prefix}-${n}`, reportId: 'ttg', reportName: 'TTG', robotIds: [robotIds[n % robotIds.length]], data: { n: `${prefix}-${n}` } }, service.publisherToken).catch(() => undefined);
             if (response?.status === 202) return;
             if (response && response.status < 500 && response.status !== 409) throw new Error(`event ${prefix}-${n}: ${response.status} ${JSON.stringify(response.body)}`);
-            await new Promise((resolve) => setTimeout(resolve, 500));
+            await sleep(500);
           }
           throw new Error(`event ${prefix}-${n} was never accepted`);
         })(),
