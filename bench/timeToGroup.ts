@@ -5,6 +5,7 @@
 // the authorizer, and the worker with its queue poller) spend per delivered push, against what a bare
 // loop spends per POST of the same bodies to the same simulator, measured right after in this run.
 import { startLocalService } from '../test/support/localService';
+import { simulatorAt } from '../test/support/simulator';
 import { cpuSecondsByRole } from './processCpu';
 import { machine, percentile, printTable, rawPostLoop, round, writeResult } from './support';
 import { sleep } from '../lib/concurrency';
@@ -22,6 +23,7 @@ const projectRoles = ['serverless-offline (API functions)', 'worker + sweeper'];
 
 export async function timeToGroupBenchmark(): Promise<void> {
   const service = await startLocalService({ LOG_LEVEL: 'warn', DATA_DIR: 'memory', DINGTALK_RATE_LIMIT: '100000/60' });
+  const simulator = simulatorAt(() => service.simulatorUrl);
   const post = async (path: string, body: unknown, token = service.adminToken) => {
     const response = await fetch(`${service.apiUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: response.status, body: (await response.json()) as { id: string } };
@@ -61,10 +63,9 @@ export async function timeToGroupBenchmark(): Promise<void> {
     const template = await post('/templates', { name: 'TTG', msgType: 'text', text: 'TTG {{data.n}}' });
     const robots: { id: string; token: string }[] = [];
     for (let i = 0; i < robotCount; i++) {
-      const token = `ttgtoken${String(i).padStart(6, '0')}`;
       // the simulator's own limit off too (npm start's enforces DingTalk's 20 per minute on every robot)
-      await fetch(`${service.simulatorUrl}/_sim/robots`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, rateLimit: null }) });
-      const robot = await post('/robots', { name: `TTG robot ${i}`, webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`, templateId: template.body.id, reports: ['ttg-none'] });
+      const { token, webhookUrl } = await simulator.registerRobot({ rateLimit: null }, `ttgtoken${String(i).padStart(6, '0')}`);
+      const robot = await post('/robots', { name: `TTG robot ${i}`, webhookUrl, templateId: template.body.id, reports: ['ttg-none'] });
       robots.push({ id: robot.body.id, token });
     }
     const robotIds = robots.map((robot) => robot.id);
@@ -85,9 +86,8 @@ export async function timeToGroupBenchmark(): Promise<void> {
     const latencies: number[] = [];
     const bodies: { url: string; raw: string }[] = [];
     for (const robot of robots) {
-      const { items } = (await (await fetch(`${service.simulatorUrl}/_sim/messages?access_token=${robot.token}`)).json()) as { items: { at: number; raw: string; body: { text?: { content?: string } } }[] };
-      for (const item of items) {
-        const match = /^TTG ttg-(\d+)$/.exec(item.body.text?.content ?? '');
+      for (const item of await simulator.messages(robot.token)) {
+        const match = /^TTG ttg-(\d+)$/.exec((item.body.text as { content?: string } | undefined)?.content ?? '');
         if (!match) continue;
         latencies.push(item.at - startedAt[Number(match[1])]);
         bodies.push({ url: `${service.simulatorUrl}/robot/send?access_token=${robot.token}`, raw: item.raw });

@@ -10,6 +10,7 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 import { chartPng } from '../support/chartPng';
 import { waitFor } from '../support/waitFor';
 import { startLocalService, type LocalService } from '../support/localService';
+import { simulatorAt } from '../support/simulator';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const docs = process.env.SCREENSHOTS_DIR ? resolve(process.env.SCREENSHOTS_DIR) : mkdtempSync(join(tmpdir(), 'dingpush-console-'));
@@ -136,9 +137,8 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
   it('shows why a robot was disabled automatically, with the errcode in words, and enables it again', async () => {
     const template = (await api('GET', `/templates?keyword=${encodeURIComponent(`${say.kpiStarter} ${suffix}`)}`)).items[0];
     // the group's robot has a custom keyword the template lacks: DingTalk (the simulator) answers 310000
-    const token = `strict${suffix}0123456789`;
-    await fetch(`${service.simulatorUrl}/_sim/robots`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, keywords: ['MUST-HAVE'] }) });
-    const strict = await api('POST', '/robots', { name: strictName, webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`, templateId: template.id, reports: [`${reportId}-strict`] });
+    const { webhookUrl } = await simulatorAt(() => service.simulatorUrl).registerRobot({ keywords: ['MUST-HAVE'] }, `strict${suffix}0123456789`);
+    const strict = await api('POST', '/robots', { name: strictName, webhookUrl, templateId: template.id, reports: [`${reportId}-strict`] });
     await api('POST', '/events/report-ready', { eventId: `strict-${suffix}`, reportId: `${reportId}-strict`, reportName: 'GMV', data: { value: '1' } }, service.publisherToken);
     await waitFor(() => api('GET', `/robots/${strict.id}`), (robot) => robot.enabled === false, { timeoutMs: 30_000, what: 'the automatic disable' });
     await press(page.getByRole('button', { name: say.records, exact: true }));

@@ -1,14 +1,7 @@
-// The shared DingTalk simulator from globalSetup, driven over its control API.
+// A DingTalk simulator driven over its control API: the shared one from globalSetup, or any other by its URL
+// (the one `npm start` runs, for e2e tests and benchmarks).
 import { randomBytes } from 'node:crypto';
 import type { FaultKind, FaultRates, ReceivedMessage, RequestLogEntry } from '../../scripts/dingtalk-simulator';
-
-const url = () => process.env.SIMULATOR_URL as string;
-
-async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${url()}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (!response.ok) throw new Error(`simulator ${method} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
 
 export interface TestRobotSettings {
   secret?: string;
@@ -18,20 +11,29 @@ export interface TestRobotSettings {
   redirectTo?: string;
 }
 
-export const simulator = {
-  /** Registers a fresh robot (unique token) and returns its token and webhook URL. */
-  async registerRobot(settings: TestRobotSettings = {}): Promise<{ token: string; webhookUrl: string }> {
-    const token = `tok${randomBytes(12).toString('hex')}`;
-    const { webhookUrl } = await control<{ webhookUrl: string }>('POST', '/_sim/robots', { token, ...settings });
-    return { token, webhookUrl };
-  },
-  async setFaults(token: string, faults: { rates?: FaultRates; next?: FaultKind[] }): Promise<void> {
-    await control('POST', `/_sim/faults?access_token=${token}`, faults);
-  },
-  async messages(token: string): Promise<ReceivedMessage[]> {
-    return (await control<{ items: ReceivedMessage[] }>('GET', `/_sim/messages?access_token=${token}`)).items;
-  },
-  async requests(token: string): Promise<RequestLogEntry[]> {
-    return (await control<{ items: RequestLogEntry[] }>('GET', `/_sim/requests?access_token=${token}`)).items;
-  },
-};
+export function simulatorAt(url: () => string) {
+  async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${url()}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!response.ok) throw new Error(`simulator ${method} ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  }
+  return {
+    /** Registers a robot (a fresh unique token unless one is given) and returns its token and webhook URL. */
+    async registerRobot(settings: TestRobotSettings = {}, token = `tok${randomBytes(12).toString('hex')}`): Promise<{ token: string; webhookUrl: string }> {
+      const { webhookUrl } = await control<{ webhookUrl: string }>('POST', '/_sim/robots', { token, ...settings });
+      return { token, webhookUrl };
+    },
+    async setFaults(token: string, faults: { rates?: FaultRates; next?: FaultKind[] }): Promise<void> {
+      await control('POST', `/_sim/faults?access_token=${token}`, faults);
+    },
+    async messages(token: string): Promise<ReceivedMessage[]> {
+      return (await control<{ items: ReceivedMessage[] }>('GET', `/_sim/messages?access_token=${token}`)).items;
+    },
+    async requests(token: string): Promise<RequestLogEntry[]> {
+      return (await control<{ items: RequestLogEntry[] }>('GET', `/_sim/requests?access_token=${token}`)).items;
+    },
+  };
+}
+
+/** The integration tests' shared simulator. */
+export const simulator = simulatorAt(() => process.env.SIMULATOR_URL as string);
