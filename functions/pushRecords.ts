@@ -1,7 +1,7 @@
 // HTTP: /push-records
-import { listPushRecordsQuerySchema, pushStatisticsQuerySchema, type ListPushRecordsQuery, type PushStatisticsQuery } from '../schemas/pushRecord';
-import { getPushRecord, listPushRecords, pushStatistics, resendPushRecord } from '../lib/records/recordService';
-import { validateQuery } from '../lib/validation/validate';
+import { bulkResendSchema, listPushRecordsQuerySchema, pushStatisticsQuerySchema, type BulkResendInput, type ListPushRecordsQuery, type PushStatisticsQuery } from '../schemas/pushRecord';
+import { confirmPushRecord, getPushRecord, listPushRecords, pushStatistics, resendPushRecord, resendPushRecords } from '../lib/records/recordService';
+import { validateBody, validateQuery } from '../lib/validation/validate';
 import { httpFunction } from './http/httpFunction';
 
 export const handler = httpFunction({
@@ -20,5 +20,13 @@ export const handler = httpFunction({
   'POST /push-records/{id}/resend': {
     scope: 'admin',
     handle: async ({ pathParameters }) => ({ status: 202, body: await resendPushRecord(pathParameters.id) }),
+  },
+  'POST /push-records/{id}/confirm': {
+    scope: 'admin',
+    handle: async ({ pathParameters }) => ({ status: 200, body: await confirmPushRecord(pathParameters.id) }),
+  },
+  'POST /push-records/resend': {
+    scope: 'admin',
+    handle: async ({ body }) => ({ status: 202, body: await resendPushRecords(validateBody<BulkResendInput>(bulkResendSchema, body)) }),
   },
 });

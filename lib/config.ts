@@ -37,6 +37,17 @@ function readRateLimit(name: string, fallback: string): RateLimit {
   return { messages, windowMs: Math.round(seconds * 1000) };
 }
 
+/** A duration like `24h`, `10m` or `90s` (a bare number is seconds), in milliseconds. */
+function readDuration(name: string, fallback: string, minSeconds: number, maxSeconds: number): number {
+  const raw = readString(name, fallback).trim();
+  const match = /^(\d+(?:\.\d+)?)([smh]?)$/.exec(raw);
+  const seconds = match ? Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600 }[match[2] as '' | 's' | 'm' | 'h'] : NaN;
+  if (!match || seconds < minSeconds || seconds > maxSeconds) {
+    throw new Error(`Environment variable ${name} must be a duration like 24h, 30m or 90s, between ${minSeconds} s and ${maxSeconds / 3600} h`);
+  }
+  return Math.round(seconds * 1000);
+}
+
 function normalizeOrigins(name: string, origins: string[]): string[] {
   return origins.map((origin) => {
     try {
@@ -74,8 +85,11 @@ export const config = {
   /** How long a robot stays silent after DingTalk answers 130101 anyway. */
   throttleCooldownMs: readInteger('DINGTALK_COOLDOWN_SECONDS', 600, 0, 86_400) * 1000,
   dingtalkTimeoutMs: readInteger('DINGTALK_TIMEOUT_MS', 5000, 100, 60_000),
-  maxAttempts: readInteger('PUSH_MAX_ATTEMPTS', 5, 1, 50),
+  /** How long after it was accepted a push is still retried through failures (within the queue's 14-day retention). */
+  retryWindowMs: readDuration('PUSH_RETRY_WINDOW', '24h', 1, 7 * 86_400),
   retryBaseSeconds: readInteger('PUSH_RETRY_BASE_SECONDS', 5, 1, 900),
+  /** The longest pause between two attempts of a push. */
+  retryMaxSeconds: readInteger('PUSH_RETRY_MAX_SECONDS', 900, 1, 900),
   /** A report with more subscribers than this is queued by the workers, a page each, so the intake answers at once. */
   fanOutIntakePage: readInteger('FANOUT_INTAKE_PAGE', 100, 1, 1000),
   fanOutWorkerPage: readInteger('FANOUT_WORKER_PAGE', 500, 1, 5000),

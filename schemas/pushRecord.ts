@@ -2,7 +2,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { cursorQuerySchema, idSchema, keywordQuerySchema, limitQuerySchema } from './common';
 
-export const pushStatuses = ['queued', 'sending', 'sent', 'failed', 'skipped'] as const;
+export const pushStatuses = ['queued', 'sending', 'sent', 'failed', 'skipped', 'unconfirmed'] as const;
 export type PushStatus = (typeof pushStatuses)[number];
 
 export const listPushRecordsQuerySchema = {
@@ -32,3 +32,20 @@ export const pushStatisticsQuerySchema = {
 } as const;
 
 export type PushStatisticsQuery = FromSchema<typeof pushStatisticsQuerySchema>;
+
+export const bulkResendSchema = {
+  $id: 'BulkResend',
+  type: 'object',
+  additionalProperties: false,
+  required: ['status'],
+  properties: {
+    status: { type: 'string', enum: ['failed', 'unconfirmed'] },
+    robotId: idSchema,
+    templateId: idSchema,
+    from: { type: 'string', format: 'date-time' },
+    to: { type: 'string', format: 'date-time' },
+    cursor: cursorQuerySchema,
+  },
+} as const;
+
+export type BulkResendInput = FromSchema<typeof bulkResendSchema>;

@@ -23,6 +23,9 @@ const robotProperties = {
   },
   mention: mentionSchema,
   enabled: { type: 'boolean' },
+  // what happens to a push whose attempt may have reached the group unanswered: sent again (it may show
+  // twice) or held as unconfirmed for an admin to resend or mark delivered
+  onUncertain: { type: 'string', enum: ['resend', 'hold'] },
 } as const;
 
 export const createRobotSchema = {

@@ -2,7 +2,7 @@
 // serverless.yml declares the same routes; a test holds the two together.
 import { reportReadyEventSchema } from './event';
 import { alertmanagerPayloadSchema, grafanaPayloadSchema, metabasePayloadSchema, supersetPayloadSchema } from './sources';
-import { listPushRecordsQuerySchema, pushStatisticsQuerySchema } from './pushRecord';
+import { bulkResendSchema, listPushRecordsQuerySchema, pushStatisticsQuerySchema } from './pushRecord';
 import { createRobotSchema, listRobotsQuerySchema, testRobotSchema, updateRobotSchema } from './robot';
 import { createFromStarterSchema, draftPreviewSchema, listTemplatesQuerySchema, templateInputSchema, templatePreviewSchema } from './template';
 
@@ -64,4 +64,6 @@ export const routes: RouteDescription[] = [
   { method: 'GET', path: '/push-statistics', summary: 'Pushes per day by status (sent, failed, skipped)', scope: 'admin', query: pushStatisticsQuerySchema, success: 200 },
   { method: 'GET', path: '/push-records/{id}', summary: 'A push record with the content sent', scope: 'admin', success: 200 },
   { method: 'POST', path: '/push-records/{id}/resend', summary: 'Queue the push again as a new record', scope: 'admin', success: 202 },
+  { method: 'POST', path: '/push-records/{id}/confirm', summary: 'Mark an unconfirmed push delivered (an admin saw it in the group)', scope: 'admin', success: 200 },
+  { method: 'POST', path: '/push-records/resend', summary: 'Resend the failed or unconfirmed pushes a filter matches, a page per call', scope: 'admin', body: bulkResendSchema, success: 202 },
 ];

@@ -1,6 +1,7 @@
-// A strict local stand-in for DingTalk's robot webhook (dingtalk-protocol.md): token, signature and
-// timestamp window, keywords, size, msgtype shapes, per-robot rate limit with throttling, msgUuid
-// de-duplication, every error as HTTP 200 + errcode, and fault injection. It keeps what it received.
+// A strict local stand-in for DingTalk's robot webhook: token, signature and timestamp window, keywords,
+// size, msgtype shapes, per-robot rate limit with throttling, every error as HTTP 200 + errcode, and fault
+// injection. Like DingTalk it has no idempotency key: every message it accepts is shown, twice if sent
+// twice, including one whose answer it then drops. It keeps what it received.
 //
 // Used in-process by tests (startDingTalkSimulator) and as a process by `npm start` (run this file).
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -29,7 +30,6 @@ export interface ReceivedMessage {
   body: Record<string, unknown>;
   /** The body exactly as it arrived. */
   raw: string;
-  msgUuid?: string;
   /** Every picture URL in the message, fetched as a member's client would: loaded unless the group sees it broken. */
   images: ImageFetch[];
 }
@@ -142,7 +142,6 @@ export class DingTalkSimulator {
   readonly requests: RequestLogEntry[] = [];
   private arrivals = new Map<string, number[]>();
   private throttledUntil = new Map<string, number>();
-  private seenUuids = new Map<string, Set<string>>();
   private server: Server;
   url = '';
 
@@ -161,6 +160,15 @@ export class DingTalkSimulator {
     const { port } = this.server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}`;
     return this.url;
+  }
+
+  /** The webhook down hard: connections refused (open ones closed) for `ms`, then it listens again on its port. */
+  async refuseConnectionsFor(ms: number): Promise<void> {
+    const { port } = this.server.address() as AddressInfo;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+    setTimeout(() => this.server.listen(port, this.options.host ?? '127.0.0.1'), ms).unref();
   }
 
   async close(): Promise<void> {
@@ -193,7 +201,6 @@ export class DingTalkSimulator {
     this.requests.length = 0;
     this.arrivals.clear();
     this.throttledUntil.clear();
-    this.seenUuids.clear();
     this.robots.clear();
   }
 
@@ -294,16 +301,10 @@ export class DingTalkSimulator {
       const text = visibleText(body);
       if (!robot.keywords.some((keyword) => text.includes(keyword))) return answers.keywordsMissing;
     }
-    const msgUuid = typeof body.msgUuid === 'string' ? body.msgUuid : undefined;
-    if (msgUuid && this.seenUuids.get(token)?.has(msgUuid)) return answers.ok;
     if (!this.takeRateSlot(robot)) return answers.tooFast;
-    if (msgUuid) {
-      if (!this.seenUuids.has(token)) this.seenUuids.set(token, new Set());
-      this.seenUuids.get(token)!.add(msgUuid);
-    }
     const images: ImageFetch[] = imageUrlsOf(body).map((url) => ({ url, loaded: null }));
     for (const image of images) void fetchImage(image);
-    this.messages.push({ token, at: Date.now(), body, raw: raw.toString('utf8'), ...(msgUuid && { msgUuid }), images });
+    this.messages.push({ token, at: Date.now(), body, raw: raw.toString('utf8'), images });
     this.options.log?.(`delivered ${String(body.msgtype)} to robot ${token.slice(0, 4)}****`);
     return answers.ok;
   }
@@ -351,13 +352,21 @@ export class DingTalkSimulator {
       // counts only, for load tools that would not want every message back
       const byErrcode: Record<string, number> = {};
       for (const entry of this.requests) byErrcode[String(entry.errcode ?? `http${entry.httpStatus}`)] = (byErrcode[String(entry.errcode ?? `http${entry.httpStatus}`)] ?? 0) + 1;
-      return json(200, { requests: this.requests.length, messages: this.messages.length, distinctMessages: new Set(this.messages.map((m) => m.msgUuid ?? m.at)).size, byErrcode });
+      return json(200, { requests: this.requests.length, messages: this.messages.length, distinctMessages: new Set(this.messages.map((m) => `${m.token}\n${m.raw}`)).size, byErrcode });
     }
     if (route === 'GET /_sim/requests') return json(200, { items: token ? this.requestsFor(token) : this.requests });
     if (route === 'POST /_sim/faults') {
       if (!token || !this.robots.has(token)) return json(404, { error: 'register the robot first, then pass ?access_token=' });
       this.setFaults(token, body as { rates?: FaultRates; next?: FaultKind[] });
       return json(200, { faults: body });
+    }
+    if (route === 'POST /_sim/refuse') {
+      const ms = Number(body.ms);
+      if (!Number.isInteger(ms) || ms < 1 || ms > 3_600_000) return json(400, { error: 'ms must be an integer between 1 and 3600000' });
+      json(200, { refusingForMs: ms });
+      // after the answer has left: the control connection closes with the rest
+      response.on('finish', () => void this.refuseConnectionsFor(ms));
+      return;
     }
     if (route === 'POST /_sim/reset') {
       this.reset();

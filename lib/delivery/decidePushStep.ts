@@ -15,8 +15,10 @@ export interface DeliveryRules {
   limit: SendWindowLimit;
   /** A slot at most this far ahead is waited for in the worker; a later one sends the message back to the queue until then. */
   inlineWaitMs: number;
-  maxAttempts: number;
+  /** A push is retried through retryable failures until this long after it was accepted. */
+  retryWindowMs: number;
   retryBaseSeconds: number;
+  retryMaxSeconds: number;
   throttleCooldownMs: number;
 }
 
@@ -34,25 +36,30 @@ export interface PushStepInput {
 
 export type PushStep =
   | { kind: 'already-finished'; status: PushRecord['status'] }
+  /** The robot's window says this record's attempt started and the record never counted it: a worker died mid-send. */
+  | { kind: 'attempt-lost'; attempt: number; at: number }
   | { kind: 'skip'; reason: string }
-  | { kind: 'finish-failed'; reason: string; content?: DingTalkMessage; deadLetter?: boolean }
-  | { kind: 'come-back-at'; at: number; reason: 'rate-limit' | 'cooldown' }
+  | { kind: 'finish-failed'; reason: string; content?: DingTalkMessage }
+  | { kind: 'come-back-at'; at: number; reason: 'rate-limit' | 'cooldown' | 'retry-later' }
   | { kind: 'wait-inline'; slotAt: number; message: DingTalkMessage; attempt: number }
   | { kind: 'send'; message: DingTalkMessage; attempt: number };
 
 export function decidePushStep(input: PushStepInput, rules: DeliveryRules): PushStep {
   const { job, record, robot, template, window, now } = input;
   if (record && isTerminal(record.status)) return { kind: 'already-finished', status: record.status };
+  const started = window.inFlight;
+  if (started?.recordId === job.recordId && started.attempt > (record?.attempts ?? 0)) return { kind: 'attempt-lost', attempt: started.attempt, at: started.at };
   if (!robot) return { kind: 'skip', reason: 'The robot was deleted after the event was published' };
   if (!robot.enabled) return { kind: 'skip', reason: `The robot is disabled${robot.disabledReason ? ` (${robot.disabledReason})` : ''}` };
   if (!template) return { kind: 'finish-failed', reason: `The robot's template ${robot.templateId} no longer exists` };
+  // back early (the worker stopped before moving the message, or the queue returned it): wait for the retry's time
+  const retryAt = record?.nextAttemptAt ? Date.parse(record.nextAttemptAt) : 0;
+  if (retryAt > now + 1000) return { kind: 'come-back-at', at: retryAt, reason: 'retry-later' };
   const attempt = (record?.attempts ?? 0) + 1;
-  // the last attempt's answer was stored but the job was not finished (the worker stopped in between)
-  if (attempt > rules.maxAttempts) return { kind: 'finish-failed', reason: `Gave up after ${attempt - 1} attempts; last: ${record?.errmsg ?? 'unknown'}`, deadLetter: true };
 
   let message: DingTalkMessage;
   try {
-    message = { ...renderMessage(template, job.report, robot), msgUuid: job.recordId };
+    message = renderMessage(template, job.report, robot);
   } catch (error) {
     if (error instanceof DomainError) return { kind: 'finish-failed', reason: error.message };
     throw error;
@@ -71,21 +78,44 @@ export function decidePushStep(input: PushStepInput, rules: DeliveryRules): Push
 export type AttemptVerdict =
   | { kind: 'sent' }
   | { kind: 'failed'; reason: string; deadLetter: boolean; permanent: boolean }
+  /** Uncertain under the robot's `hold` policy: not sent again; an admin resends it or marks it delivered. */
+  | { kind: 'unconfirmed' }
   | { kind: 'retry-at'; at: number; cooldownUntil?: number };
 
-/** What DingTalk's answer to attempt number `attempt` means. Rate-limit waits never count as attempts; this is only reached after a POST. */
-export function afterAttempt(result: Pick<DeliveryAttempt, 'outcome' | 'errmsg'>, attempt: number, now: number, rules: DeliveryRules): AttemptVerdict {
-  switch (result.outcome) {
+export interface EndedAttempt {
+  outcome: DeliveryAttempt['outcome'];
+  errmsg: string;
+  /** The attempt's number for this push, from 1. */
+  attempt: number;
+  /** When the push was accepted: its retry window starts then. */
+  acceptedAt: number;
+  onUncertain: Robot['onUncertain'];
+}
+
+/**
+ * What an attempt's end means. Retryable failures (not sent, 5xx, 429, throttled, and uncertain under
+ * `resend`) are retried with a capped backoff until the retry window closes, never counted as attempts used up.
+ */
+export function afterAttempt(ended: EndedAttempt, now: number, rules: DeliveryRules): AttemptVerdict {
+  switch (ended.outcome) {
     case 'ok':
       return { kind: 'sent' };
     case 'permanent':
-      return { kind: 'failed', reason: result.errmsg, deadLetter: false, permanent: true };
+      return { kind: 'failed', reason: ended.errmsg, deadLetter: false, permanent: true };
+    case 'uncertain':
+      if (ended.onUncertain === 'hold') return { kind: 'unconfirmed' };
+    // falls through: resend, as after any retryable failure
     case 'throttled':
     case 'retryable': {
-      if (attempt >= rules.maxAttempts) return { kind: 'failed', reason: `Gave up after ${attempt} attempts; last: ${result.errmsg}`, deadLetter: true, permanent: false };
-      const cooldownUntil = result.outcome === 'throttled' ? now + rules.throttleCooldownMs : undefined;
-      const delaySeconds = retryDelaySeconds(attempt, rules.retryBaseSeconds, cooldownUntil === undefined ? 0 : rules.throttleCooldownMs / 1000);
-      return { kind: 'retry-at', at: now + delaySeconds * 1000, ...(cooldownUntil !== undefined && { cooldownUntil }) };
+      const giveUpAt = ended.acceptedAt + rules.retryWindowMs;
+      if (now >= giveUpAt) {
+        const hours = Math.round((rules.retryWindowMs / 3_600_000) * 10) / 10;
+        return { kind: 'failed', reason: `Gave up after ${ended.attempt} attempts over the ${hours} h retry window; last: ${ended.errmsg}`, deadLetter: true, permanent: false };
+      }
+      const cooldownUntil = ended.outcome === 'throttled' ? now + rules.throttleCooldownMs : undefined;
+      const delaySeconds = retryDelaySeconds(ended.attempt, rules.retryBaseSeconds, rules.retryMaxSeconds, cooldownUntil === undefined ? 0 : rules.throttleCooldownMs / 1000);
+      // the last retry is at the window's end, not past it
+      return { kind: 'retry-at', at: Math.max(now + 1000, Math.min(now + delaySeconds * 1000, giveUpAt)), ...(cooldownUntil !== undefined && { cooldownUntil }) };
     }
   }
 }

@@ -17,8 +17,9 @@ import type { DeliveryPorts } from './processPushJobs';
 export const deliveryRules: DeliveryRules = {
   limit: sendWindowLimit,
   inlineWaitMs: config.inlineWaitMaxMs,
-  maxAttempts: config.maxAttempts,
+  retryWindowMs: config.retryWindowMs,
   retryBaseSeconds: config.retryBaseSeconds,
+  retryMaxSeconds: config.retryMaxSeconds,
   throttleCooldownMs: config.throttleCooldownMs,
 };
 
@@ -30,7 +31,8 @@ export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
     putWindow: (robotId, window) => sendWindowStore.put(robotId, window),
     // the worker is the one place the credentials are opened
     send: async (message, robot) => sendToDingTalk(message, { webhookUrl: await open(robot.webhookUrl), secret: robot.secret && (await open(robot.secret)), timeoutMs: config.dingtalkTimeoutMs }),
-    saveAttempt: (record, content, template) => recordsStore.putAttemptsEnded([{ record, content, template }]),
+    saveContent: (recordId, content, template) => recordsStore.putContent(recordId, content, template),
+    saveRecord: (record) => recordsStore.put(record),
     closeRecord: async (record, status, reason, extra) => {
       await recordsStore.close(record, status, reason, extra);
     },

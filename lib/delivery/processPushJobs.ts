@@ -8,7 +8,7 @@ import type { DingTalkMessage } from '../dingtalk/messages';
 import { log } from '../log';
 import { redactSecrets } from '../redact';
 import type { DeliveryInputs } from '../store/deliveryInputs';
-import { finishedRecord, newQueuedRecord, releasedRecord, type AttemptLogEntry, type PushRecord, type TemplateSnapshot } from '../store/recordsStore';
+import { finishedRecord, newQueuedRecord, retryingRecord, type AttemptLogEntry, type PushRecord, type TemplateSnapshot } from '../store/recordsStore';
 import type { Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
 import { validateBody } from '../validation/validate';
@@ -39,8 +39,10 @@ export interface DeliveryPorts {
   readRobot(id: string): Promise<Robot | undefined>;
   putWindow(robotId: string, window: SendWindowState): Promise<void>;
   send(message: DingTalkMessage, robot: Robot): Promise<DeliveryAttempt>;
-  /** Writes an ended attempt's record with the content it sent. */
-  saveAttempt(record: PushRecord, content: DingTalkMessage, template: TemplateSnapshot): Promise<void>;
+  /** Writes the exact body about to be sent, and its template, before the POST. */
+  saveContent(recordId: string, content: DingTalkMessage, template: TemplateSnapshot): Promise<void>;
+  /** Writes a record after an attempt ended (or was found lost). */
+  saveRecord(record: PushRecord): Promise<void>;
   /** Ends a record without a DingTalk call (created if absent). */
   closeRecord(record: PushRecord, status: 'skipped' | 'failed', reason: string, extra: { content?: DingTalkMessage; template?: TemplateSnapshot }): Promise<void>;
   /** A job that waits on the queue shows as queued meanwhile (an existing record is left as it is). */
@@ -170,13 +172,17 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
   switch (step.kind) {
     case 'already-finished':
       return {};
+    case 'attempt-lost': {
+      log.warn('a worker stopped after starting an attempt and before recording it: the attempt is uncertain', context);
+      const lost = { result: 'uncertain', outcome: 'uncertain', errmsg: 'The worker stopped after sending and before it recorded the answer: the group may show it', durationMs: 0 } as const;
+      return settle(lost, step.attempt);
+    }
     case 'skip':
       await ports.closeRecord(record, 'skipped', step.reason, {});
       remember({ ...record, status: 'skipped' });
       ports.metric('PushSkipped', 1);
       return {};
     case 'finish-failed':
-      if (step.deadLetter) await ports.deadLetter(parkedJob(job), step.reason);
       await ports.closeRecord(record, 'failed', step.reason, { ...(step.content && { content: step.content }), ...(template && { template: snapshot(template) }) });
       remember({ ...record, status: 'failed' });
       ports.metric('PushFailed', 1);
@@ -187,16 +193,16 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
         await ports.ensureQueued(record);
         remember(record);
       }
-      ports.metric('PushThrottled', 1);
+      ports.metric(step.reason === 'retry-later' ? 'PushRetried' : 'PushThrottled', 1);
       return { comeBackAt: step.at };
     case 'wait-inline':
     case 'send':
       break;
   }
   const sendingRobot = robot as Robot;
-  const usedTemplate = template as Template;
-  // The slot is written into the window before the POST: a worker that dies after sending must not leave
-  // the window short. A write slow enough to make the send late writes a later time (the first was never used).
+  // The slot, and this attempt as started, are written into the window before the POST: a worker that dies
+  // after sending must neither leave the window short nor let its attempt pass unnoticed. The body is
+  // written beside it. A write slow enough to make the send late writes a later time (the first was never used).
   let slotAt = step.kind === 'wait-inline' ? step.slotAt : ports.now();
   let taken: SendWindowState;
   /** The robot's window as stored, and as the batch's later jobs for the robot see it. */
@@ -204,8 +210,10 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
     await ports.putWindow(job.robotId, state);
     inputs.windows.set(job.robotId, state);
   };
+  const startedAttempt = (at: number) => ({ ...withSend(window, at, rules.limit), inFlight: { recordId: job.recordId, attempt: step.attempt, at } });
+  await ports.saveContent(job.recordId, step.message, snapshot(template as Template));
   for (;;) {
-    taken = withSend(window, slotAt, rules.limit);
+    taken = startedAttempt(slotAt);
     await keepWindow(taken);
     await ports.sleep(slotAt - ports.now());
     if (ports.now() - slotAt <= lateToleranceMs(rules.limit)) break;
@@ -216,45 +224,58 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
   // DingTalk counted the message on arrival, which was before its answer: an answer later than the other
   // half of the margin moves the send to the answer's time, so the next sends keep their distance from it
   if (ports.now() - slotAt > lateToleranceMs(rules.limit)) {
-    taken = withSend(window, ports.now(), rules.limit);
+    taken = startedAttempt(ports.now());
     await keepWindow(taken);
   }
   ports.metric('DingTalkLatency', result.durationMs, 'Milliseconds');
-  log.info('dingtalk answered', { ...context, attempt: step.attempt, outcome: result.outcome, errcode: result.errcode, httpStatus: result.httpStatus, durationMs: result.durationMs });
-  const entry = logEntry(result, ports.now());
-  const attempted: PushRecord = { ...record, attempts: step.attempt, updatedAt: new Date(ports.now()).toISOString() };
-  const answered = { entry, errcode: result.errcode, errmsg: entry.errmsg, response: result.response };
-  const verdict = afterAttempt(result, step.attempt, ports.now(), rules);
-  const save = async (ended: PushRecord) => {
-    await ports.saveAttempt(ended, step.message, snapshot(usedTemplate));
-    remember(ended);
-  };
+  log.info('dingtalk answered', { ...context, attempt: step.attempt, result: result.result, outcome: result.outcome, errcode: result.errcode, httpStatus: result.httpStatus, durationMs: result.durationMs });
+  return settle(result, step.attempt, taken);
 
-  switch (verdict.kind) {
-    case 'sent':
-      await save(finishedRecord(attempted, { status: 'sent', ...answered }));
-      if (sendingRobot.consecutiveFailures > 0) await ports.clearFailureStreak(sendingRobot.id);
-      ports.metric('PushSent', 1);
-      return {};
-    case 'failed':
-      // the robot's streak (and a disable) first: whoever sees the failed record sees the robot's state with it
-      if (verdict.permanent) {
-        await ports.countPermanentFailure(sendingRobot.id, { errcode: entry.errcode, errmsg: entry.errmsg });
-        const updated = await ports.readRobot(sendingRobot.id);
-        if (updated) inputs.robots.set(updated.id, updated);
-      }
-      // the job is in the DLQ by the time its record shows the failure
-      if (verdict.deadLetter) await ports.deadLetter(parkedJob(job), verdict.reason);
-      await save(finishedRecord(attempted, { status: 'failed', ...answered, errmsg: verdict.reason }));
-      ports.metric('PushFailed', 1);
-      return {};
-    case 'retry-at':
-      if (verdict.cooldownUntil !== undefined) {
-        await keepWindow({ ...taken, cooldownUntil: verdict.cooldownUntil });
-      }
-      await save(releasedRecord(attempted, entry));
-      ports.metric(verdict.cooldownUntil === undefined ? 'PushRetried' : 'PushThrottled', 1);
-      return { comeBackAt: verdict.at };
+  /** Records how an attempt ended (one sent now, or one found lost) and says when the job comes back, if it does. */
+  async function settle(result: DeliveryAttempt, attempt: number, sentWith?: SendWindowState): Promise<{ comeBackAt?: number }> {
+    const now = ports.now();
+    const entry = logEntry(result, now);
+    const attempted: PushRecord = { ...record, attempts: attempt };
+    const answered = { entry, errcode: result.errcode, errmsg: entry.errmsg, response: result.response };
+    const acceptedAt = Date.parse(record.createdAt);
+    const verdict = afterAttempt({ outcome: result.outcome, errmsg: entry.errmsg, attempt, acceptedAt, onUncertain: robot?.onUncertain ?? 'resend' }, now, rules);
+    const save = async (ended: PushRecord) => {
+      await ports.saveRecord(ended);
+      remember(ended);
+    };
+    if (result.result === 'uncertain') ports.metric('PushUncertain', 1);
+    switch (verdict.kind) {
+      case 'sent':
+        await save(finishedRecord(attempted, { status: 'sent', ...answered }, now));
+        if (robot && robot.consecutiveFailures > 0) await ports.clearFailureStreak(robot.id);
+        ports.metric('PushSent', 1);
+        return {};
+      case 'unconfirmed':
+        await save(finishedRecord(attempted, { status: 'unconfirmed', ...answered }, now));
+        ports.metric('PushUnconfirmed', 1);
+        return {};
+      case 'failed':
+        // the robot's streak (and a disable) first: whoever sees the failed record sees the robot's state with it
+        if (verdict.permanent && robot) {
+          await ports.countPermanentFailure(robot.id, { errcode: entry.errcode, errmsg: entry.errmsg });
+          const updated = await ports.readRobot(robot.id);
+          if (updated) inputs.robots.set(updated.id, updated);
+        }
+        // the job is in the DLQ by the time its record shows the failure
+        if (verdict.deadLetter) await ports.deadLetter(parkedJob(job), verdict.reason);
+        await save(finishedRecord(attempted, { status: 'failed', ...answered, errmsg: verdict.reason }, now));
+        ports.metric('PushFailed', 1);
+        return {};
+      case 'retry-at':
+        if (verdict.cooldownUntil !== undefined && sentWith) {
+          await keepWindow({ ...sentWith, cooldownUntil: verdict.cooldownUntil });
+        }
+        await save(retryingRecord(attempted, entry, verdict.at));
+        ports.metric(verdict.cooldownUntil === undefined ? 'PushRetried' : 'PushThrottled', 1);
+        // how long the push has been retrying: an alarm in AWS watches the oldest
+        ports.metric('RetryingPushAge', now - acceptedAt, 'Milliseconds');
+        return { comeBackAt: verdict.at };
+    }
   }
 }
 
@@ -285,6 +306,7 @@ function recordOf(job: PushJob, robot?: Robot, template?: Template): PushRecord 
 function logEntry(result: DeliveryAttempt, now: number): AttemptLogEntry {
   return {
     at: new Date(now).toISOString(),
+    result: result.result,
     ...(result.httpStatus !== undefined && { httpStatus: result.httpStatus }),
     ...(result.errcode !== undefined && { errcode: result.errcode }),
     errmsg: redactSecrets(result.errmsg),

@@ -12,6 +12,17 @@ export interface SendWindowState {
   /** The latest sends (ms since epoch), at most `messages` of them, oldest first. */
   sends: number[];
   cooldownUntil: number;
+  /**
+   * The attempt last started, written with its slot before the POST. A record that has not counted it yet
+   * means the worker died between sending and recording: that attempt's outcome is unknown.
+   */
+  inFlight?: InFlightAttempt;
+}
+
+export interface InFlightAttempt {
+  recordId: string;
+  attempt: number;
+  at: number;
 }
 
 export const emptyWindow: SendWindowState = { sends: [], cooldownUntil: 0 };

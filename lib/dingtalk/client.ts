@@ -1,10 +1,19 @@
-// POSTs one message to a robot webhook. Reads errcode, not just the HTTP status; never follows redirects.
+// POSTs one message to a robot webhook and says how the attempt ended: not sent (safe to send again),
+// answered (the HTTP status and errcode decide), or uncertain (the whole request was written and no answer
+// came, so the group may show it). Reads errcode, not just the HTTP status; never follows redirects.
+import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { classifyErrcode, classifyHttpStatus, type DeliveryClass } from './errcodes';
 import type { DingTalkMessage } from './messages';
 import { signedWebhookUrl } from './sign';
 
+/** What became of the request itself, before any meaning is read from an answer. */
+export type AttemptResult = 'not-sent' | 'answered' | 'uncertain';
+
 export interface DeliveryAttempt {
-  outcome: DeliveryClass;
+  result: AttemptResult;
+  /** For an answered attempt, what the answer means; `retryable` when not sent; `uncertain` when unknown. */
+  outcome: DeliveryClass | 'uncertain';
   httpStatus?: number;
   errcode?: number;
   errmsg: string;
@@ -21,59 +30,76 @@ export interface SendOptions {
 }
 
 const maxResponseChars = 2000;
+// Idle connections are closed before a server's usual 5 s keep-alive ends: a POST on a socket the server
+// has just closed would be an uncertain attempt.
+const agents = { 'http:': new HttpAgent({ keepAlive: true, timeout: 4000 }), 'https:': new HttpsAgent({ keepAlive: true, timeout: 4000 }) };
+
+type Exchange = { kind: 'answer'; response: IncomingMessage; text: string } | { kind: 'answer-cut'; response: IncomingMessage; cause: string } | { kind: 'no-answer'; written: boolean; cause: string };
+
+/** One POST; `written` says whether the whole request had been handed to the network when it failed. */
+function post(url: URL, body: string, timeoutMs: number): Promise<Exchange> {
+  return new Promise((resolve) => {
+    let written = false;
+    let settled = false;
+    const finish = (exchange: Exchange) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(exchange);
+    };
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const request = send(url, {
+      method: 'POST',
+      agent: url.protocol === 'https:' ? agents['https:'] : agents['http:'],
+      headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) },
+    });
+    const timer = setTimeout(() => {
+      finish({ kind: 'no-answer', written, cause: `no answer within ${timeoutMs} ms` });
+      request.destroy();
+    }, timeoutMs);
+    request.on('finish', () => (written = true));
+    request.on('error', (error: NodeJS.ErrnoException) => finish({ kind: 'no-answer', written, cause: error.code ?? error.message }));
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => finish({ kind: 'answer', response, text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', (error: NodeJS.ErrnoException) => finish({ kind: 'answer-cut', response, cause: error.code ?? error.message }));
+      response.on('aborted', () => finish({ kind: 'answer-cut', response, cause: 'connection closed mid-answer' }));
+    });
+    request.end(body);
+  });
+}
 
 export async function sendToDingTalk(message: DingTalkMessage, options: SendOptions): Promise<DeliveryAttempt> {
   const started = Date.now();
   // A fresh timestamp for every attempt: DingTalk rejects signatures older than an hour.
-  const url = signedWebhookUrl(options.webhookUrl, options.secret, (options.now ?? Date.now)());
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(message),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-  } catch (error) {
-    // by name, not instanceof: the abort reason is a DOMException, which may come from another realm
-    const name = (error as { name?: string } | undefined)?.name;
-    const timedOut = name === 'TimeoutError' || name === 'AbortError';
-    return {
-      outcome: 'retryable',
-      errmsg: timedOut ? `no answer from DingTalk within ${options.timeoutMs} ms` : `network error: ${networkCause(error)}`,
-      durationMs: Date.now() - started,
-    };
-  }
-  let text = '';
-  try {
-    text = await response.text();
-  } catch (error) {
-    return {
-      outcome: 'retryable',
-      httpStatus: response.status,
-      errmsg: `connection lost while reading DingTalk's answer: ${networkCause(error)}`,
-      durationMs: Date.now() - started,
-    };
-  }
+  const url = new URL(signedWebhookUrl(options.webhookUrl, options.secret, (options.now ?? Date.now)()));
+  const exchange = await post(url, JSON.stringify(message), options.timeoutMs);
   const durationMs = Date.now() - started;
-  if (response.status >= 300 && response.status < 400) {
-    return { outcome: 'permanent', httpStatus: response.status, errmsg: `DingTalk answered with a redirect (HTTP ${response.status}); not followed`, durationMs };
+  if (exchange.kind === 'no-answer') {
+    if (!exchange.written) return { result: 'not-sent', outcome: 'retryable', errmsg: `not sent: ${exchange.cause}`, durationMs };
+    return { result: 'uncertain', outcome: 'uncertain', errmsg: `sent, and no answer came (${exchange.cause}): the group may show it`, durationMs };
   }
-  if (response.status !== 200) {
-    return { outcome: classifyHttpStatus(response.status), httpStatus: response.status, errmsg: `HTTP ${response.status} from DingTalk`, durationMs };
+  const status = exchange.response.statusCode ?? 0;
+  if (status >= 300 && status < 400) {
+    return { result: 'answered', outcome: 'permanent', httpStatus: status, errmsg: `DingTalk answered with a redirect (HTTP ${status}); not followed`, durationMs };
   }
+  if (status !== 200) {
+    return { result: 'answered', outcome: classifyHttpStatus(status), httpStatus: status, errmsg: `HTTP ${status} from DingTalk`, durationMs };
+  }
+  // a 200 whose body was cut off or unreadable may carry errcode 0: the message may be in the group
+  const unknownAnswer = (why: string, response?: unknown): DeliveryAttempt => ({ result: 'uncertain', outcome: 'uncertain', httpStatus: 200, errmsg: `HTTP 200 ${why}: the group may show it`, durationMs, ...(response !== undefined && { response }) });
+  if (exchange.kind === 'answer-cut') return unknownAnswer(`and the connection was lost mid-answer (${exchange.cause})`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(exchange.text);
   } catch {
-    return { outcome: 'retryable', httpStatus: 200, errmsg: `DingTalk answered with something other than JSON: ${text.slice(0, 100)}`, durationMs };
+    return unknownAnswer(`with something other than JSON: ${exchange.text.slice(0, 100)}`);
   }
   const body = parsed as { errcode?: unknown; errmsg?: unknown };
-  if (typeof body !== 'object' || body === null || typeof body.errcode !== 'number') {
-    return { outcome: 'retryable', httpStatus: 200, errmsg: 'DingTalk answered without an errcode', durationMs, response: truncate(parsed) };
-  }
+  if (typeof body !== 'object' || body === null || typeof body.errcode !== 'number') return unknownAnswer('without an errcode', truncate(parsed));
   return {
+    result: 'answered',
     outcome: classifyErrcode(body.errcode),
     httpStatus: 200,
     errcode: body.errcode,
@@ -81,11 +107,6 @@ export async function sendToDingTalk(message: DingTalkMessage, options: SendOpti
     durationMs,
     response: truncate(parsed),
   };
-}
-
-function networkCause(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : 'unknown');
 }
 
 function truncate(value: unknown): unknown {

@@ -1,4 +1,5 @@
-// The DingTalk robot message bodies (dingtalk-protocol.md, "Message bodies"), exactly as sent on the wire.
+// The DingTalk robot message bodies, exactly as sent on the wire: only the fields DingTalk documents
+// (README, "DingTalk"). There is no idempotency key among them.
 
 export interface AtSettings {
   atMobiles?: string[];
@@ -7,17 +8,16 @@ export interface AtSettings {
 }
 
 export type DingTalkMessage =
-  | { msgtype: 'text'; text: { content: string }; at?: AtSettings; msgUuid?: string }
-  | { msgtype: 'markdown'; markdown: { title: string; text: string }; at?: AtSettings; msgUuid?: string }
-  | { msgtype: 'link'; link: { title: string; text: string; messageUrl: string; picUrl?: string }; msgUuid?: string }
+  | { msgtype: 'text'; text: { content: string }; at?: AtSettings }
+  | { msgtype: 'markdown'; markdown: { title: string; text: string }; at?: AtSettings }
+  | { msgtype: 'link'; link: { title: string; text: string; messageUrl: string; picUrl?: string } }
   | {
       msgtype: 'actionCard';
       actionCard:
         | { title: string; text: string; singleTitle: string; singleURL: string; btnOrientation?: '0' | '1' }
         | { title: string; text: string; btnOrientation?: '0' | '1'; btns: { title: string; actionURL: string }[] };
-      msgUuid?: string;
     }
-  | { msgtype: 'feedCard'; feedCard: { links: { title: string; messageURL: string; picURL?: string }[] }; msgUuid?: string };
+  | { msgtype: 'feedCard'; feedCard: { links: { title: string; messageURL: string; picURL?: string }[] } };
 
 /** DingTalk rejects bodies over this many bytes with errcode 460101. */
 export const maxMessageBytes = 20_000;

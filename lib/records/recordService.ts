@@ -1,16 +1,18 @@
 // Push record use cases: list with filters, open one with its content, resend.
 import { randomUUID } from 'node:crypto';
-import type { ListPushRecordsQuery } from '../../schemas/pushRecord';
+import type { PushJob } from '../../schemas/pushJob';
+import type { BulkResendInput, ListPushRecordsQuery } from '../../schemas/pushRecord';
 import { badRequest, conflict, notFound } from '../errors';
 import { eventsStore } from '../store/eventsStore';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { newQueuedRecord, recordsStore, type PushRecord } from '../store/recordsStore';
 import { loadRobot } from '../robots/robotService';
+import type { Robot } from '../store/robotsStore';
 import { templatesStore } from '../store/templatesStore';
 
 /** The list view: everything but the content and the internals. */
 export function toRecordSummary(record: PushRecord) {
-  const { content: _content, contentBytes: _bytes, template: _template, response: _response, attemptLog: _log, expiresAt: _expires, ...summary } = record;
+  const { content: _content, contentBytes: _bytes, template: _template, response: _response, attemptLog: _log, attemptsOmitted: _omitted, expiresAt: _expires, ...summary } = record;
   return summary;
 }
 
@@ -49,25 +51,74 @@ export async function getPushRecord(id: string) {
 export async function resendPushRecord(id: string) {
   const original = await recordsStore.get(id);
   if (!original) throw notFound(`No push record with id ${id}`);
-  const robot = await loadRobot(original.robotId);
-  const template = await templatesStore.get(robot.templateId);
-  const record = newQueuedRecord({
-    id: randomUUID(),
-    eventId: original.eventId,
-    reportId: original.reportId,
-    reportName: original.reportName,
-    robotId: robot.id,
-    robotName: robot.name,
-    templateId: robot.templateId,
-    templateName: template?.name ?? original.templateName,
-    resendOf: original.id,
-  });
-  const report = await eventsStore.report(original.eventId);
-  if (!report) throw conflict('The report data of this push is no longer kept (past retention); it cannot be resent');
-  await recordsStore.putMany([record]);
-  // through the robot's message group like any push, so its send window keeps a single writer
-  await enqueuePushJobs([{ recordId: record.id, robotId: robot.id, robotName: robot.name, templateId: robot.templateId, queuedAt: record.createdAt, correlationId: original.eventId, report }]);
-  return { id: record.id, resendOf: original.id, status: record.status };
+  const [resent] = await resendRecords([original], 'always');
+  if (!resent) throw conflict('The report data of this push is no longer kept (past retention); it cannot be resent');
+  return { id: resent.id, resendOf: original.id, status: 'queued' as const };
+}
+
+/** Bulk recovery: at most this many records per call, the rest through the cursor. */
+const bulkResendPage = 100;
+
+/**
+ * Resends the failed or unconfirmed records a filter matches that were not resent already, a page per
+ * call. Each page goes to the queue oldest first, so a robot's resends keep the order of its originals.
+ */
+export async function resendPushRecords(input: BulkResendInput) {
+  const from = normalizeTime(input.from, 'from');
+  const to = normalizeTime(input.to, 'to');
+  if (from && to && from > to) throw badRequest('from is after to; swap them or widen the range', [{ path: '/from', message: 'must not be after to' }]);
+  const page = await recordsStore.list({ status: input.status, robotId: input.robotId, templateId: input.templateId, from, to }, { limit: bulkResendPage, cursor: input.cursor });
+  const resent = await resendRecords(page.items.filter((record) => !record.resentAs).reverse(), 'once');
+  return { resent, nextCursor: page.nextCursor };
+}
+
+/**
+ * One new record and job per original whose report is still kept, queued in the given order through each
+ * robot's message group like any push (so its send window keeps a single writer). The new records are
+ * written first: if queueing fails, the sweeper queues them again. `once`: an original that another call
+ * resent meanwhile keeps that resend, and the record written for it here is closed as skipped.
+ */
+async function resendRecords(originals: PushRecord[], mode: 'always' | 'once'): Promise<{ id: string; resendOf: string }[]> {
+  const robots = new Map<string, Robot>();
+  const templateNames = new Map<string, string | undefined>();
+  const prepared: { record: PushRecord; job: PushJob }[] = [];
+  for (const original of originals) {
+    const report = await eventsStore.report(original.eventId);
+    if (!report) continue;
+    const robot = robots.get(original.robotId) ?? (await loadRobot(original.robotId));
+    robots.set(robot.id, robot);
+    if (!templateNames.has(robot.templateId)) templateNames.set(robot.templateId, (await templatesStore.get(robot.templateId))?.name);
+    const record = newQueuedRecord({
+      id: randomUUID(),
+      eventId: original.eventId,
+      reportId: original.reportId,
+      reportName: original.reportName,
+      robotId: robot.id,
+      robotName: robot.name,
+      templateId: robot.templateId,
+      templateName: templateNames.get(robot.templateId) ?? original.templateName,
+      resendOf: original.id,
+    });
+    prepared.push({ record, job: { recordId: record.id, robotId: robot.id, robotName: robot.name, templateId: robot.templateId, queuedAt: record.createdAt, correlationId: original.eventId, report } });
+  }
+  await recordsStore.putMany(prepared.map(({ record }) => record));
+  const claimed: typeof prepared = [];
+  for (const entry of prepared) {
+    if (await recordsStore.markResent(entry.record.resendOf!, entry.record.id, mode)) claimed.push(entry);
+    else await recordsStore.close(entry.record, 'skipped', `Record ${entry.record.resendOf} was resent by another call at the same time`);
+  }
+  await enqueuePushJobs(claimed.map(({ job }) => job));
+  return claimed.map(({ record }) => ({ id: record.id, resendOf: record.resendOf! }));
+}
+
+/** An admin saw an unconfirmed push in the group: it ends sent. */
+export async function confirmPushRecord(id: string) {
+  const record = await recordsStore.get(id);
+  if (!record || record.expiresAt * 1000 <= Date.now()) throw notFound(`No push record with id ${id}`);
+  if ((await recordsStore.confirm(id, Date.now())) === 'not-unconfirmed') {
+    throw conflict(`Push record ${id} is ${record.status}, not unconfirmed; only an unconfirmed push can be marked delivered`);
+  }
+  return getPushRecord(id);
 }
 
 /** Pushes per day by final status for the last `days` days (UTC), oldest first: the console's chart. */

@@ -34,6 +34,7 @@ export async function createRobot(input: CreateRobotInput): Promise<RobotView> {
     keywords: input.keywords ?? [],
     ...(input.mention && { mention: input.mention }),
     enabled: input.enabled ?? true,
+    onUncertain: input.onUncertain ?? 'resend',
     consecutiveFailures: 0,
     version: 1,
     createdAt: now,

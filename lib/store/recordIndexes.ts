@@ -27,7 +27,7 @@ export interface IndexKey {
 }
 
 /** Statuses an admin filters by: the status index holds only these (sent records are read by time). */
-export const statusesIndexed: readonly PushStatus[] = ['queued', 'sending', 'failed', 'skipped'];
+export const statusesIndexed: readonly PushStatus[] = ['queued', 'sending', 'failed', 'skipped', 'unconfirmed'];
 
 export function shardOf(recordId: string): number {
   return createHash('sha256').update(recordId).digest().readUInt32BE(0) % recordShards;

@@ -4,6 +4,7 @@
 // slot shows as queued meanwhile, and jobs that are not sent (skipped, failed before sending) are closed here.
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PushStatus } from '../../schemas/pushRecord';
+import type { AttemptResult } from '../dingtalk/client';
 import type { DingTalkMessage } from '../dingtalk/messages';
 import { dynamodb } from '../aws/clients';
 import { config } from '../config';
@@ -15,6 +16,8 @@ import { batchPutAll, indexNames, isConditionFailure, keys, queryPages, tableNam
 
 export interface AttemptLogEntry {
   at: string;
+  /** not-sent: safe to send again; answered: status and errcode say what happened; uncertain: may be in the group. */
+  result: AttemptResult;
   httpStatus?: number;
   errcode?: number;
   errmsg: string;
@@ -40,11 +43,21 @@ export interface PushRecord {
   templateName: string;
   status: PushStatus;
   attempts: number;
+  /** How many attempts ended without a known outcome: the group may show this push that many times more. */
+  uncertain?: number;
+  /** While a failed attempt waits to be retried: when the next one is due. */
+  nextAttemptAt?: string;
+  /** Attempts left out of the middle of attemptLog, which keeps the first and the latest. */
+  attemptsOmitted?: number;
+  /** The record a resend created from this one. */
+  resentAs?: string;
   errcode?: number;
   errmsg?: string;
   createdAt: string;
   updatedAt: string;
   sentAt?: string;
+  /** When an admin marked an unconfirmed push delivered. */
+  confirmedAt?: string;
   resendOf?: string;
   content?: DingTalkMessage;
   /** Bytes of the body as sent (UTF-8). */
@@ -61,7 +74,8 @@ export type NewPushRecord = Pick<PushRecord, 'id' | 'eventId' | 'reportId' | 're
 
 // leaseUntil: written by older versions, never shown
 const keyAttributes = ['pk', 'sk', 'id', 'leaseUntil', 'listPk', 'listSk', 'robotKey', 'templateKey', 'statusKey', 'eventKey', 'robotNameLower', 'templateNameLower'];
-const terminalStatuses: PushStatus[] = ['sent', 'failed', 'skipped'];
+// unconfirmed: the robot holds an uncertain push for an admin; it is not sent again on its own
+const terminalStatuses: PushStatus[] = ['sent', 'failed', 'skipped', 'unconfirmed'];
 
 export function isTerminal(status: PushStatus): boolean {
   return terminalStatuses.includes(status);
@@ -96,30 +110,46 @@ export function newQueuedRecord(fields: NewPushRecord, now = new Date()): PushRe
   };
 }
 
-/** A claimed record whose attempt ended sent or failed: what DingTalk answered, and the attempt in the log. */
-export function finishedRecord(claimed: PushRecord, outcome: Outcome): PushRecord {
-  const now = new Date().toISOString();
+const attemptLogHead = 3;
+const attemptLogTail = 17;
+
+/** The log with one more attempt, bounded: the first attempts and the latest kept, those between counted. */
+function withAttempt(record: PushRecord, entry: AttemptLogEntry): Pick<PushRecord, 'attemptLog' | 'attemptsOmitted' | 'uncertain'> {
+  const log = [...record.attemptLog, entry];
+  const dropped = Math.max(0, log.length - attemptLogHead - attemptLogTail);
   return {
-    ...claimed,
-    status: outcome.status,
-    updatedAt: now,
-    ...(outcome.status === 'sent' && { sentAt: now }),
-    ...(outcome.errcode !== undefined && { errcode: outcome.errcode }),
-    ...(outcome.errmsg !== undefined && { errmsg: outcome.errmsg }),
-    ...(outcome.response !== undefined && { response: outcome.response }),
-    attemptLog: [...claimed.attemptLog, ...(outcome.entry ? [outcome.entry] : [])],
+    attemptLog: dropped === 0 ? log : [...log.slice(0, attemptLogHead), ...log.slice(attemptLogHead + dropped)],
+    ...((record.attemptsOmitted ?? 0) + dropped > 0 && { attemptsOmitted: (record.attemptsOmitted ?? 0) + dropped }),
+    ...((record.uncertain ?? 0) + (entry.result === 'uncertain' ? 1 : 0) > 0 && { uncertain: (record.uncertain ?? 0) + (entry.result === 'uncertain' ? 1 : 0) }),
   };
 }
 
-/** A claimed record whose attempt failed in a way worth retrying: logged, and queued again. */
-export function releasedRecord(claimed: PushRecord, entry: AttemptLogEntry): PushRecord {
+/** A record whose attempt ended it: what DingTalk answered (or that nobody knows), and the attempt in the log. */
+export function finishedRecord(attempted: PushRecord, outcome: Outcome, now: number): PushRecord {
+  const at = new Date(now).toISOString();
+  const { nextAttemptAt: _next, ...rest } = attempted;
   return {
-    ...claimed,
+    ...rest,
+    status: outcome.status,
+    updatedAt: at,
+    ...(outcome.status === 'sent' && { sentAt: at }),
+    ...(outcome.errcode !== undefined && { errcode: outcome.errcode }),
+    ...(outcome.errmsg !== undefined && { errmsg: outcome.errmsg }),
+    ...(outcome.response !== undefined && { response: outcome.response }),
+    ...withAttempt(attempted, outcome.entry),
+  };
+}
+
+/** A record whose attempt failed in a way worth retrying: logged, and queued again until `nextAttemptAt`. */
+export function retryingRecord(attempted: PushRecord, entry: AttemptLogEntry, nextAttemptAt: number): PushRecord {
+  return {
+    ...attempted,
     status: 'queued',
-    updatedAt: new Date().toISOString(),
+    updatedAt: entry.at,
+    nextAttemptAt: new Date(nextAttemptAt).toISOString(),
     errmsg: entry.errmsg,
     ...(entry.errcode !== undefined && { errcode: entry.errcode }),
-    attemptLog: [...claimed.attemptLog, entry],
+    ...withAttempt(attempted, entry),
   };
 }
 
@@ -144,8 +174,8 @@ function createIfAbsent(record: PushRecord): { clauses: string[]; values: Record
 
 /** How an attempt ended. */
 export interface Outcome {
-  status: 'sent' | 'failed';
-  entry?: AttemptLogEntry;
+  status: 'sent' | 'failed' | 'unconfirmed';
+  entry: AttemptLogEntry;
   errcode?: number;
   errmsg?: string;
   response?: unknown;
@@ -183,13 +213,37 @@ export const recordsStore = {
     await putIfAbsent(record);
   },
 
-  /**
-   * Writes attempts that ended (records built by `finishedRecord` or `releasedRecord`) together with the
-   * content each sent, records and contents 25 items to a request. Plain puts: the attempt is this
-   * worker's alone while it holds the robot's message group.
-   */
-  async putAttemptsEnded(attempts: { record: PushRecord; content: DingTalkMessage; template: TemplateSnapshot }[]): Promise<void> {
-    await batchPutAll(attempts.flatMap(({ record, content, template }) => [toItem(record), contentItem(record.id, { content, template })]));
+  /** The exact body about to be sent and the template it came from, written before the POST. */
+  async putContent(id: string, content: DingTalkMessage, template: TemplateSnapshot): Promise<void> {
+    await putContent(id, { content, template });
+  },
+
+  /** Writes a record as its worker built it. A plain put: only the holder of the robot's message group writes it. */
+  async put(record: PushRecord): Promise<void> {
+    await dynamodb.send(new PutCommand({ TableName: tableName, Item: toItem(record) }));
+  },
+
+  /** An admin saw an unconfirmed push in the group: it becomes sent. */
+  async confirm(id: string, now: number): Promise<'confirmed' | 'not-unconfirmed'> {
+    const at = new Date(now).toISOString();
+    const confirmed = await conditionalUpdate({
+      Key: keys.record(id),
+      UpdateExpression: 'SET #status = :sent, sentAt = :at, confirmedAt = :at, updatedAt = :at REMOVE statusKey',
+      ConditionExpression: '#status = :unconfirmed',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':sent': 'sent', ':unconfirmed': 'unconfirmed', ':at': at },
+    });
+    return confirmed ? 'confirmed' : 'not-unconfirmed';
+  },
+
+  /** Links a record to its latest resend (`once`: only if it has none yet); false when it did not. */
+  async markResent(id: string, resentAs: string, mode: 'always' | 'once'): Promise<boolean> {
+    return conditionalUpdate({
+      Key: keys.record(id),
+      UpdateExpression: 'SET resentAs = :resentAs',
+      ConditionExpression: mode === 'once' ? 'attribute_exists(pk) AND attribute_not_exists(resentAs)' : 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':resentAs': resentAs },
+    });
   },
 
   /** Ends a record without a DingTalk call, creating it if need be: skipped (robot gone or disabled) or failed before sending. */

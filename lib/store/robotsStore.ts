@@ -24,6 +24,8 @@ export interface Robot {
   keywords: string[];
   mention?: AtSettings;
   enabled: boolean;
+  /** A push whose attempt ended uncertain is sent again (`resend`) or left `unconfirmed` for an admin (`hold`). */
+  onUncertain: 'resend' | 'hold';
   disabledReason?: string;
   /** Set when the service disabled the robot itself: how many pushes failed in a row, and the last answer. */
   disabledAutomatically?: { failures: number; errcode?: number; errmsg: string };
@@ -56,11 +58,12 @@ export interface Subscriber {
   templateId: string;
 }
 
-const robotFields = ['id', 'name', 'webhookUrl', 'webhookUrlMasked', 'secret', 'templateId', 'reports', 'keywords', 'mention', 'enabled', 'disabledReason', 'disabledAutomatically', 'consecutiveFailures', 'version', 'createdAt', 'updatedAt'] as const;
+const robotFields = ['id', 'name', 'webhookUrl', 'webhookUrlMasked', 'secret', 'templateId', 'reports', 'keywords', 'mention', 'enabled', 'onUncertain', 'disabledReason', 'disabledAutomatically', 'consecutiveFailures', 'version', 'createdAt', 'updatedAt'] as const;
 
 export function robotFromItem(item: Record<string, unknown>): Robot {
   const robot = Object.fromEntries(robotFields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as Robot;
   robot.consecutiveFailures ??= 0;
+  robot.onUncertain ??= 'resend';
   return robot;
 }
 

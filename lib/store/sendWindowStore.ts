@@ -3,19 +3,25 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
 import { config } from '../config';
-import type { SendWindowState } from '../delivery/sendWindow';
+import type { InFlightAttempt, SendWindowState } from '../delivery/sendWindow';
 import { keys, tableName } from './table';
 
 export function sendWindowOf(item: Record<string, unknown> | undefined): SendWindowState {
   const sends = Array.isArray(item?.sends) ? item.sends.filter((at): at is number => typeof at === 'number') : [];
-  return { sends, cooldownUntil: typeof item?.cooldownUntil === 'number' ? item.cooldownUntil : 0 };
+  const inFlight = item?.inFlight as Partial<InFlightAttempt> | undefined;
+  const started = typeof inFlight?.recordId === 'string' && typeof inFlight.attempt === 'number' && typeof inFlight.at === 'number';
+  return {
+    sends,
+    cooldownUntil: typeof item?.cooldownUntil === 'number' ? item.cooldownUntil : 0,
+    ...(started && { inFlight: { recordId: inFlight.recordId!, attempt: inFlight.attempt!, at: inFlight.at! } }),
+  };
 }
 
 export const sendWindowStore = {
   async put(robotId: string, window: SendWindowState): Promise<void> {
     // kept a day past its last use: a robot that has not sent for that long has an empty window anyway
     const expiresAt = Math.floor(Math.max(Date.now(), window.cooldownUntil) / 1000) + 86_400;
-    await dynamodb.send(new PutCommand({ TableName: tableName, Item: { ...keys.rateLimit(robotId), sends: window.sends, cooldownUntil: window.cooldownUntil, expiresAt } }));
+    await dynamodb.send(new PutCommand({ TableName: tableName, Item: { ...keys.rateLimit(robotId), sends: window.sends, cooldownUntil: window.cooldownUntil, ...(window.inFlight && { inFlight: window.inFlight }), expiresAt } }));
   },
 };
 

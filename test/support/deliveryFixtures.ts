@@ -4,7 +4,7 @@ import type { DeliveryRules } from '../../lib/delivery/decidePushStep';
 import type { Robot } from '../../lib/store/robotsStore';
 import type { Template } from '../../lib/store/templatesStore';
 
-export const rules: DeliveryRules = { limit: { messages: 2, windowMs: 10_000, marginMs: 500 }, inlineWaitMs: 3000, maxAttempts: 3, retryBaseSeconds: 5, throttleCooldownMs: 60_000 };
+export const rules: DeliveryRules = { limit: { messages: 2, windowMs: 10_000, marginMs: 500 }, inlineWaitMs: 3000, retryWindowMs: 24 * 3_600_000, retryBaseSeconds: 5, retryMaxSeconds: 900, throttleCooldownMs: 60_000 };
 
 export const robotFixture = (fields: Partial<Robot> = {}): Robot => ({
   id: 'robot-1',
@@ -14,6 +14,7 @@ export const robotFixture = (fields: Partial<Robot> = {}): Robot => ({
   reports: ['sales'],
   keywords: [],
   enabled: true,
+  onUncertain: 'resend',
   consecutiveFailures: 0,
   version: 1,
   createdAt: '2026-01-01T00:00:00.000Z',

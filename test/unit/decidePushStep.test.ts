@@ -1,5 +1,5 @@
 // Every branch of the worker's decision, without DynamoDB.
-import { afterAttempt, decidePushStep, type PushStepInput } from '../../lib/delivery/decidePushStep';
+import { afterAttempt, decidePushStep, type EndedAttempt, type PushStepInput } from '../../lib/delivery/decidePushStep';
 import { newQueuedRecord } from '../../lib/store/recordsStore';
 import { jobFixture, robotFixture, rules, templateFixture } from '../support/deliveryFixtures';
 
@@ -16,12 +16,23 @@ const input = (fields: Partial<PushStepInput> = {}): PushStepInput => ({
 const recordWith = (fields: object) => ({ ...newQueuedRecord({ id: 'record-robot-1-1', eventId: 'event-1', reportId: 'sales', reportName: 'Sales', robotId: 'robot-1', robotName: 'Sales', templateId: 'template-1', templateName: 'Daily' }), ...fields });
 
 describe('decidePushStep', () => {
-  it('sends now, rendered with the template and the record id as msgUuid, while the window has room', () => {
-    expect(decidePushStep(input(), rules)).toEqual({ kind: 'send', attempt: 1, message: { msgtype: 'text', text: { content: 'Report Sales: 1' }, msgUuid: 'record-robot-1-1' } });
+  it('sends now, rendered with the template, only the fields DingTalk documents, while the window has room', () => {
+    expect(decidePushStep(input(), rules)).toEqual({ kind: 'send', attempt: 1, message: { msgtype: 'text', text: { content: 'Report Sales: 1' } } });
   });
 
-  it('does nothing for a record that is already finished', () => {
-    for (const status of ['sent', 'failed', 'skipped'] as const) expect(decidePushStep(input({ record: recordWith({ status }) }), rules)).toEqual({ kind: 'already-finished', status });
+  it('does nothing for a record that is already finished or held unconfirmed', () => {
+    for (const status of ['sent', 'failed', 'skipped', 'unconfirmed'] as const) expect(decidePushStep(input({ record: recordWith({ status }) }), rules)).toEqual({ kind: 'already-finished', status });
+  });
+
+  it('finds an attempt a worker started and never recorded (it died mid-send), and only for that record', () => {
+    const inFlight = { recordId: 'record-robot-1-1', attempt: 2, at: now - 200_000 };
+    const window = { sends: [now - 200_000], cooldownUntil: 0, inFlight };
+    expect(decidePushStep(input({ window, record: recordWith({ attempts: 1 }) }), rules)).toEqual({ kind: 'attempt-lost', attempt: 2, at: now - 200_000 });
+    // with no record at all: the first attempt was the one lost
+    expect(decidePushStep(input({ window: { ...window, inFlight: { ...inFlight, attempt: 1 } } }), rules)).toMatchObject({ kind: 'attempt-lost', attempt: 1 });
+    // recorded: the attempt ended and the next one is due
+    expect(decidePushStep(input({ window, record: recordWith({ attempts: 2 }) }), rules)).toMatchObject({ kind: 'send', attempt: 3 });
+    expect(decidePushStep(input({ window, job: jobFixture(2) }), rules)).toMatchObject({ kind: 'send', attempt: 1 });
   });
 
   it('skips a robot that is gone or disabled, saying why', () => {
@@ -37,9 +48,12 @@ describe('decidePushStep', () => {
     expect(noKeyword).toMatchObject({ kind: 'finish-failed', reason: expect.stringMatching(/keywords/) });
   });
 
-  it('counts attempts from the record and gives up past the maximum, to the dead-letter queue', () => {
-    expect(decidePushStep(input({ record: recordWith({ attempts: 2 }) }), rules)).toMatchObject({ kind: 'send', attempt: 3 });
-    expect(decidePushStep(input({ record: recordWith({ attempts: 3, errmsg: 'HTTP 502' }) }), rules)).toEqual({ kind: 'finish-failed', reason: 'Gave up after 3 attempts; last: HTTP 502', deadLetter: true });
+  it('counts attempts from the record, and waits for a retry the queue handed back early', () => {
+    expect(decidePushStep(input({ record: recordWith({ attempts: 40 }) }), rules)).toMatchObject({ kind: 'send', attempt: 41 });
+    const early = recordWith({ attempts: 2, nextAttemptAt: new Date(now + 60_000).toISOString() });
+    expect(decidePushStep(input({ record: early }), rules)).toEqual({ kind: 'come-back-at', at: now + 60_000, reason: 'retry-later' });
+    const due = recordWith({ attempts: 2, nextAttemptAt: new Date(now + 500).toISOString() });
+    expect(decidePushStep(input({ record: due }), rules)).toMatchObject({ kind: 'send', attempt: 3 });
   });
 
   it('waits inline for a slot within the inline wait, and comes back on the queue for a later one', () => {
@@ -62,20 +76,51 @@ describe('decidePushStep', () => {
 });
 
 describe('afterAttempt', () => {
+  const ended = (fields: Partial<EndedAttempt> = {}): EndedAttempt => ({ outcome: 'retryable', errmsg: 'HTTP 502', attempt: 1, acceptedAt: now, onUncertain: 'resend', ...fields });
+  const hour = 3_600_000;
+
   it('is sent on ok, failed for good on a permanent errcode', () => {
-    expect(afterAttempt({ outcome: 'ok', errmsg: 'ok' }, 1, now, rules)).toEqual({ kind: 'sent' });
-    expect(afterAttempt({ outcome: 'permanent', errmsg: 'keywords not in content' }, 1, now, rules)).toEqual({ kind: 'failed', reason: 'keywords not in content', deadLetter: false, permanent: true });
+    expect(afterAttempt(ended({ outcome: 'ok', errmsg: 'ok' }), now, rules)).toEqual({ kind: 'sent' });
+    expect(afterAttempt(ended({ outcome: 'permanent', errmsg: 'keywords not in content' }), now, rules)).toEqual({ kind: 'failed', reason: 'keywords not in content', deadLetter: false, permanent: true });
   });
 
   it('retries with backoff, and after a 130101 not before the cooldown ends', () => {
-    const retry = afterAttempt({ outcome: 'retryable', errmsg: 'HTTP 502' }, 1, now, rules);
+    const retry = afterAttempt(ended(), now, rules);
     expect(retry).toMatchObject({ kind: 'retry-at' });
-    expect((retry as { at: number }).at - now).toBeGreaterThanOrEqual(4000);
-    expect((retry as { at: number }).at - now).toBeLessThanOrEqual(6000);
-    expect(afterAttempt({ outcome: 'throttled', errmsg: 'send too fast' }, 1, now, rules)).toEqual({ kind: 'retry-at', at: now + 60_000, cooldownUntil: now + 60_000 });
+    expect((retry as { at: number }).at - now).toBeGreaterThanOrEqual(2500);
+    expect((retry as { at: number }).at - now).toBeLessThanOrEqual(5000);
+    expect(afterAttempt(ended({ outcome: 'throttled', errmsg: 'send too fast' }), now, rules)).toEqual({ kind: 'retry-at', at: now + 60_000, cooldownUntil: now + 60_000 });
   });
 
-  it('gives up on the last attempt, to the dead-letter queue', () => {
-    expect(afterAttempt({ outcome: 'retryable', errmsg: 'timeout' }, 3, now, rules)).toEqual({ kind: 'failed', reason: 'Gave up after 3 attempts; last: timeout', deadLetter: true, permanent: false });
+  it('resends an uncertain attempt by default, and holds it unconfirmed when the robot says hold', () => {
+    expect(afterAttempt(ended({ outcome: 'uncertain' }), now, rules)).toMatchObject({ kind: 'retry-at' });
+    expect(afterAttempt(ended({ outcome: 'uncertain', onUncertain: 'hold' }), now, rules)).toEqual({ kind: 'unconfirmed' });
+    // hold is about uncertain attempts only: a plain 5xx is still retried
+    expect(afterAttempt(ended({ onUncertain: 'hold' }), now, rules)).toMatchObject({ kind: 'retry-at' });
+  });
+
+  it('a push failing for 23 hours (a fake clock) is still retried, at most 15 minutes apart, and fails once 24 hours have passed', () => {
+    const acceptedAt = now;
+    let clock = acceptedAt;
+    let attempt = 0;
+    let verdict = afterAttempt(ended({ attempt: ++attempt, acceptedAt }), clock, rules);
+    const gaps: number[] = [];
+    while (verdict.kind === 'retry-at' && clock < acceptedAt + 23 * hour) {
+      gaps.push(verdict.at - clock);
+      clock = verdict.at;
+      verdict = afterAttempt(ended({ attempt: ++attempt, acceptedAt }), clock, rules);
+    }
+    expect(verdict.kind).toBe('retry-at');
+    expect(clock).toBeGreaterThanOrEqual(acceptedAt + 23 * hour);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(15 * 60_000);
+    // the retries never pass the window's end; the one at its end that fails gives up, to the dead-letter queue
+    while (verdict.kind === 'retry-at') {
+      expect(verdict.at).toBeLessThanOrEqual(acceptedAt + 24 * hour);
+      clock = verdict.at;
+      verdict = afterAttempt(ended({ attempt: ++attempt, acceptedAt }), clock, rules);
+    }
+    expect(clock).toBe(acceptedAt + 24 * hour);
+    expect(verdict).toEqual({ kind: 'failed', reason: `Gave up after ${attempt} attempts over the 24 h retry window; last: HTTP 502`, deadLetter: true, permanent: false });
+    expect(attempt).toBeGreaterThan(90);
   });
 });

@@ -14,11 +14,12 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
   let time = 1_000_000;
   const records = new Map<string, PushRecord>();
   const windows = new Map<string, SendWindowState>();
-  const sent: { robotId: string; msgUuid: string; at: number }[] = [];
+  const sent: { robotId: string; recordId: string; at: number }[] = [];
   const cameBack: { receiptHandles: string[]; at: number }[] = [];
   const deadLetters: { body: string; reason: string }[] = [];
   const enqueued: unknown[] = [];
   const metrics: string[] = [];
+  const contents = new Map<string, DingTalkMessage>();
   const robots = new Map([robotFixture(), robotFixture({ id: 'robot-2', name: 'Ops' })].map((robot) => [robot.id, robot]));
   const ports: DeliveryPorts = {
     readInputs: async (jobs: PushJob[]) => ({
@@ -30,11 +31,15 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
     readRobot: async (id) => robots.get(id),
     putWindow: async (robotId, window) => void windows.set(robotId, window),
     send: async (message: DingTalkMessage, robot) => {
-      const outcome = answers[message.msgUuid as string]?.shift() ?? 'ok';
-      sent.push({ robotId: robot.id, msgUuid: message.msgUuid as string, at: time });
-      return { outcome, errmsg: outcome === 'ok' ? 'ok' : `answer ${outcome}`, durationMs: 5, ...(outcome === 'throttled' && { errcode: 130101 }) };
+      // the fixtures' jobs render as "Report Sales: <n>" for record-<robot>-<n>
+      const recordId = `record-${robot.id}-${message.msgtype === 'text' ? message.text.content.split(': ')[1] : '?'}`;
+      const outcome = answers[recordId]?.shift() ?? 'ok';
+      sent.push({ robotId: robot.id, recordId, at: time });
+      const result = outcome === 'uncertain' ? 'uncertain' : 'answered';
+      return { result, outcome, errmsg: outcome === 'ok' ? 'ok' : `answer ${outcome}`, durationMs: 5, ...(outcome === 'throttled' && { errcode: 130101 }) };
     },
-    saveAttempt: async (record) => void records.set(record.id, record),
+    saveContent: async (recordId, content) => void contents.set(recordId, content),
+    saveRecord: async (record) => void records.set(record.id, record),
     closeRecord: async (record, status, reason) => void records.set(record.id, { ...record, status, errmsg: reason }),
     ensureQueued: async (record) => void (records.has(record.id) || records.set(record.id, record)),
     comeBackAt: async (receiptHandles, at) => void cameBack.push({ receiptHandles, at }),
@@ -49,7 +54,7 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
       time += Math.max(0, ms);
     },
   };
-  return { ports, records, windows, sent, cameBack, deadLetters, enqueued, metrics, robots, now: () => time };
+  return { ports, records, windows, sent, contents, cameBack, deadLetters, enqueued, metrics, robots, now: () => time };
 }
 
 const message = (job: PushJob, extra: Partial<QueueMessage> = {}): QueueMessage => ({ messageId: job.recordId, receiptHandle: `handle-${job.recordId}`, body: JSON.stringify(job), groupId: job.robotId, ...extra });
@@ -61,7 +66,7 @@ describe('processPushJobs', () => {
     const b1 = jobFixture(1, 'robot-2');
     const world = fakeWorld({ [a2.recordId]: ['retryable'] });
     const result = await run(world, [a1, a2, a3, b1].map((job) => message(job)));
-    expect(world.sent.map((send) => send.msgUuid)).toEqual([a1.recordId, b1.recordId, a2.recordId]);
+    expect(world.sent.map((send) => send.recordId)).toEqual([a1.recordId, b1.recordId, a2.recordId]);
     expect(result.failedMessageIds).toEqual([a2.recordId, a3.recordId]);
     // both come back together, at the retry's time, in their order
     expect(world.cameBack).toEqual([{ receiptHandles: [`handle-${a2.recordId}`, `handle-${a3.recordId}`], at: expect.any(Number) }]);
@@ -90,7 +95,7 @@ describe('processPushJobs', () => {
     const job = jobFixture(1);
     const result = await run(world, [message(job)]);
     expect(result.failedMessageIds).toEqual([]);
-    expect(world.sent).toEqual([{ robotId: 'robot-1', msgUuid: job.recordId, at: start - 9000 + 10_500 }]);
+    expect(world.sent).toEqual([{ robotId: 'robot-1', recordId: job.recordId, at: start - 9000 + 10_500 }]);
   });
 
   it('writes a later send time when writing the window made the send late, so no send starts after the time counted for it', async () => {
@@ -134,14 +139,79 @@ describe('processPushJobs', () => {
     expect(world.records.get(job.recordId)).toMatchObject({ status: 'queued', attempts: 1 });
   });
 
-  it('fails a push after the last attempt and parks its job in the dead-letter queue', async () => {
+  it('fails a push whose retry window has closed and parks its job in the dead-letter queue', async () => {
     const job = jobFixture(1);
     const world = fakeWorld({ [job.recordId]: ['retryable'] });
-    world.records.set(job.recordId, { ...({} as PushRecord), id: job.recordId, status: 'queued', attempts: 2, attemptLog: [], robotName: 'Sales', templateName: 'Daily', createdAt: 'x', updatedAt: 'x' } as PushRecord);
+    const accepted = new Date(world.now() - 24 * 3_600_000 - 1).toISOString();
+    world.records.set(job.recordId, { ...({} as PushRecord), id: job.recordId, status: 'queued', attempts: 95, attemptLog: [], robotName: 'Sales', templateName: 'Daily', createdAt: accepted, updatedAt: accepted } as PushRecord);
     const result = await run(world, [message(job)]);
     expect(result.failedMessageIds).toEqual([]);
-    expect(world.records.get(job.recordId)).toMatchObject({ status: 'failed', attempts: 3, errmsg: 'Gave up after 3 attempts; last: answer retryable' });
+    expect(world.records.get(job.recordId)).toMatchObject({ status: 'failed', attempts: 96, errmsg: 'Gave up after 96 attempts over the 24 h retry window; last: answer retryable' });
     expect(world.deadLetters.map((entry) => JSON.parse(entry.body).recordId)).toEqual([job.recordId]);
+  });
+
+  it('marks an attempt without an answer uncertain and, under resend, sends it again (the group may show it twice)', async () => {
+    const job = jobFixture(1);
+    const world = fakeWorld({ [job.recordId]: ['uncertain'] });
+    await run(world, [message(job)]);
+    const retrying = world.records.get(job.recordId)!;
+    expect(retrying).toMatchObject({ status: 'queued', attempts: 1, uncertain: 1, attemptLog: [expect.objectContaining({ result: 'uncertain' })] });
+    expect(Date.parse(retrying.nextAttemptAt!)).toBe(world.cameBack[0].at);
+    world.ports.sleep(world.cameBack[0].at - world.now());
+    await run(world, [message(job)]);
+    expect(world.records.get(job.recordId)).toMatchObject({ status: 'sent', attempts: 2, uncertain: 1 });
+    expect(world.records.get(job.recordId)?.nextAttemptAt).toBeUndefined();
+    expect(world.sent).toHaveLength(2);
+  });
+
+  it('under hold, ends an uncertain push unconfirmed without sending it again, and the robot goes on with its next push', async () => {
+    const [first, second] = [jobFixture(1), jobFixture(2)];
+    const world = fakeWorld({ [first.recordId]: ['uncertain'] });
+    world.robots.set('robot-1', robotFixture({ onUncertain: 'hold' }));
+    const result = await run(world, [message(first), message(second)]);
+    expect(result.failedMessageIds).toEqual([]);
+    expect(world.records.get(first.recordId)).toMatchObject({ status: 'unconfirmed', attempts: 1, uncertain: 1 });
+    expect(world.records.get(second.recordId)).toMatchObject({ status: 'sent' });
+    await run(world, [message(first, { messageId: 'again' })]);
+    expect(world.sent.map((send) => send.recordId)).toEqual([first.recordId, second.recordId]);
+  });
+
+  it('finds the attempt of a worker that died after its POST: the record counts it uncertain (hold: unconfirmed; resend: sent again)', async () => {
+    for (const policy of ['hold', 'resend'] as const) {
+      const job = jobFixture(1);
+      const world = fakeWorld();
+      world.robots.set('robot-1', robotFixture({ onUncertain: policy }));
+      // what the dead worker left: its slot and attempt in the window, no record
+      world.windows.set('robot-1', { sends: [world.now() - 200_000], cooldownUntil: 0, inFlight: { recordId: job.recordId, attempt: 1, at: world.now() - 200_000 } });
+      await run(world, [message(job)]);
+      expect(world.sent).toEqual([]);
+      const record = world.records.get(job.recordId)!;
+      expect(record).toMatchObject({ attempts: 1, uncertain: 1, attemptLog: [expect.objectContaining({ result: 'uncertain', errmsg: expect.stringMatching(/worker stopped/) })] });
+      if (policy === 'hold') {
+        expect(record.status).toBe('unconfirmed');
+        continue;
+      }
+      expect(record.status).toBe('queued');
+      world.ports.sleep(world.cameBack[0].at - world.now());
+      await run(world, [message(job)]);
+      expect(world.records.get(job.recordId)).toMatchObject({ status: 'sent', attempts: 2, uncertain: 1 });
+      expect(world.sent).toHaveLength(1);
+    }
+  });
+
+  it('writes the body before the POST and keeps the attempt log bounded: the first attempts and the latest, the rest counted', async () => {
+    const job = jobFixture(1);
+    const world = fakeWorld({ [job.recordId]: Array(30).fill('retryable') });
+    for (let n = 0; n < 31; n++) {
+      await run(world, [message(job)]);
+      if (world.cameBack.length > 0) world.ports.sleep(world.cameBack[world.cameBack.length - 1].at - world.now());
+    }
+    expect(world.contents.get(job.recordId)).toEqual({ msgtype: 'text', text: { content: 'Report Sales: 1' } });
+    const record = world.records.get(job.recordId)!;
+    expect(record).toMatchObject({ status: 'sent', attempts: 31, attemptsOmitted: 11 });
+    expect(record.attemptLog).toHaveLength(20);
+    expect(record.attemptLog[0].errmsg).toBe('answer retryable');
+    expect(record.attemptLog[19]).toMatchObject({ result: 'answered', errmsg: 'ok' });
   });
 
   it('sends a job queued twice once, and nothing for a record finished before', async () => {

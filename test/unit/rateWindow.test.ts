@@ -75,11 +75,17 @@ describe('errcode classification', () => {
 });
 
 describe('retry backoff', () => {
-  it('grows exponentially, honours a minimum and stays within SQS limits', () => {
-    expect(retryDelaySeconds(1, 5)).toBeGreaterThanOrEqual(4);
-    expect(retryDelaySeconds(1, 5)).toBeLessThanOrEqual(6);
-    expect(retryDelaySeconds(4, 5)).toBeGreaterThanOrEqual(32);
-    expect(retryDelaySeconds(30, 5)).toBe(900);
-    expect(retryDelaySeconds(1, 1, 600)).toBe(600);
+  it('grows exponentially with jitter in its upper half, honours a minimum and stays within the cap', () => {
+    const lowest = () => 0;
+    const highest = () => 1;
+    expect(retryDelaySeconds(1, 5, 900, 0, lowest)).toBe(3);
+    expect(retryDelaySeconds(1, 5, 900, 0, highest)).toBe(5);
+    expect(retryDelaySeconds(4, 5, 900, 0, lowest)).toBe(20);
+    expect(retryDelaySeconds(4, 5, 900, 0, highest)).toBe(40);
+    // the 30th attempt: capped at 15 minutes, jittered within its upper half
+    expect(retryDelaySeconds(30, 5, 900, 0, highest)).toBe(900);
+    expect(retryDelaySeconds(30, 5, 900, 0, lowest)).toBe(450);
+    expect(retryDelaySeconds(200, 5, 900)).toBeLessThanOrEqual(900);
+    expect(retryDelaySeconds(1, 1, 900, 600)).toBe(600);
   });
 });
