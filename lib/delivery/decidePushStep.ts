@@ -109,8 +109,7 @@ export function afterAttempt(ended: EndedAttempt, now: number, rules: DeliveryRu
     case 'retryable': {
       const giveUpAt = ended.acceptedAt + rules.retryWindowMs;
       if (now >= giveUpAt) {
-        const hours = Math.round((rules.retryWindowMs / 3_600_000) * 10) / 10;
-        return { kind: 'failed', reason: `Gave up after ${ended.attempt} attempts over the ${hours} h retry window; last: ${ended.errmsg}`, deadLetter: true, permanent: false };
+        return { kind: 'failed', reason: `Gave up after ${ended.attempt} attempts over the ${duration(rules.retryWindowMs)} retry window; last: ${ended.errmsg}`, deadLetter: true, permanent: false };
       }
       const cooldownUntil = ended.outcome === 'throttled' ? now + rules.throttleCooldownMs : undefined;
       const delaySeconds = retryDelaySeconds(ended.attempt, rules.retryBaseSeconds, rules.retryMaxSeconds, cooldownUntil === undefined ? 0 : rules.throttleCooldownMs / 1000);
@@ -118,4 +117,11 @@ export function afterAttempt(ended: EndedAttempt, now: number, rules: DeliveryRu
       return { kind: 'retry-at', at: Math.max(now + 1000, Math.min(now + delaySeconds * 1000, giveUpAt)), ...(cooldownUntil !== undefined && { cooldownUntil }) };
     }
   }
+}
+
+/** 24 h, 10 min, 45 s. */
+function duration(ms: number): string {
+  if (ms >= 3_600_000) return `${Math.round(ms / 360_000) / 10} h`;
+  if (ms >= 60_000) return `${Math.round(ms / 6000) / 10} min`;
+  return `${Math.round(ms / 1000)} s`;
 }

@@ -8,6 +8,9 @@ import { simulator, type TestRobotSettings } from '../support/simulator';
 import { waitFor } from '../support/waitFor';
 import { startWorker } from '../support/worker';
 
+// read by the service modules at load (they load lazily, after this): a short retry window, so giving up is seen within a test
+process.env.PUSH_RETRY_WINDOW = '12s';
+
 const sqs = localSqsClient();
 let worker: ReturnType<typeof startWorker>;
 
@@ -39,7 +42,7 @@ async function publish(event: Record<string, unknown>) {
 }
 
 async function recordsOfEvent(eventId: string) {
-  return (await api('GET', `/push-records?eventId=${eventId}&limit=100`)).body.items as { id: string; status: string; robotId: string; errcode?: number; errmsg?: string; attempts: number }[];
+  return (await api('GET', `/push-records?eventId=${eventId}&limit=100`)).body.items as { id: string; status: string; robotId: string; errcode?: number; errmsg?: string; attempts: number; uncertain?: number }[];
 }
 
 async function settled(eventId: string, count: number, timeoutMs = 20_000) {
@@ -83,7 +86,8 @@ describe('delivery pipeline', () => {
       const received = await simulator.messages(r.token);
       expect(received).toHaveLength(1);
       const record = records.find((item) => item.robotId === r.id)!;
-      expect(received[0].body).toEqual({ ...expectedBodies[index], msgUuid: record.id });
+      // only the fields DingTalk documents: it has no idempotency key
+      expect(received[0].body).toEqual(expectedBodies[index]);
       const detail = await api('GET', `/push-records/${record.id}`);
       expect(detail.body.content).toEqual(received[0].body);
       // byte for byte: the same text, keys in the order DingTalk received them
@@ -91,7 +95,8 @@ describe('delivery pipeline', () => {
       expect(detail.body.contentBytes).toBe(Buffer.byteLength(received[0].raw));
       expect(detail.body.template).toMatchObject({ id: templates[index].id, version: 1, msgType: templates[index].msgType });
       expect(detail.body.attemptLog).toHaveLength(1);
-      expect(detail.body.attemptLog[0]).toMatchObject({ httpStatus: 200, errcode: 0 });
+      expect(detail.body.attemptLog[0]).toMatchObject({ result: 'answered', httpStatus: 200, errcode: 0 });
+      expect(detail.body.uncertain).toBeUndefined();
       expect(detail.body.sentAt).toEqual(expect.any(String));
       // the simulator verified the signature; check the URL carried one
       const requests = await simulator.requests(r.token);
@@ -218,41 +223,84 @@ describe('delivery pipeline', () => {
     expect(await simulator.requests(r.token)).toHaveLength(0);
   });
 
-  it('retries 5xx, timeouts, resets and 130101, then sends once', async () => {
+  it('retries a 5xx and a reset, marks the reset uncertain (the request was written, no answer came), then sends', async () => {
     const t = await template({ msgType: 'text', text: 'retry me' });
     const reportId = `retry-${randomUUID()}`;
     const r = await robot(t.id, {}, { reports: [reportId] });
     await simulator.setFaults(r.token, { next: ['http5xx', 'reset'] });
     const published = await publish({ reportId });
     const [record] = await settled(published.body.eventId, 1, 30_000);
-    expect(record.status).toBe('sent');
-    expect(record.attempts).toBe(3);
+    expect(record).toMatchObject({ status: 'sent', attempts: 3, uncertain: 1 });
     const detail = await api('GET', `/push-records/${record.id}`);
-    expect(detail.body.attemptLog.map((a: { httpStatus?: number; errmsg: string }) => a.httpStatus ?? a.errmsg)).toEqual([502, expect.stringMatching(/network error|connection/), 200]);
+    expect(detail.body.attemptLog).toEqual([
+      expect.objectContaining({ result: 'answered', httpStatus: 502 }),
+      expect.objectContaining({ result: 'uncertain', errmsg: expect.stringMatching(/no answer came \(ECONNRESET\)/) }),
+      expect.objectContaining({ result: 'answered', httpStatus: 200, errcode: 0 }),
+    ]);
+    // this reset came before the simulator took the message: the group saw it once
     expect(await simulator.messages(r.token)).toHaveLength(1);
   });
 
-  it('a timeout whose message DingTalk did take is not shown twice (msgUuid)', async () => {
+  it('a refused connection is not sent (safe to send again), not uncertain', async () => {
+    const closed = await import('node:net').then(({ createServer }) => new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    }));
+    const { sendToDingTalk } = require('../../lib/dingtalk/client') as typeof import('../../lib/dingtalk/client');
+    const attempt = await sendToDingTalk({ msgtype: 'text', text: { content: 'x' } }, { webhookUrl: `http://127.0.0.1:${closed}/robot/send?access_token=x`, timeoutMs: 1000 });
+    expect(attempt).toMatchObject({ result: 'not-sent', outcome: 'retryable', errmsg: 'not sent: ECONNREFUSED' });
+  });
+
+  it('a timeout whose message DingTalk did take: under resend the group sees it twice and the record says it was uncertain', async () => {
     const t = await template({ msgType: 'text', text: 'slow' });
     const reportId = `slow-${randomUUID()}`;
     const r = await robot(t.id, {}, { reports: [reportId] });
     await simulator.setFaults(r.token, { next: ['slow'] });
     const published = await publish({ reportId });
     const [record] = await settled(published.body.eventId, 1, 30_000);
-    expect(record.status).toBe('sent');
-    expect(record.attempts).toBe(2);
-    expect(await simulator.messages(r.token)).toHaveLength(1);
+    expect(record).toMatchObject({ status: 'sent', attempts: 2, uncertain: 1 });
+    // DingTalk has no idempotency key: the resend shows it again, and the record is why
+    expect(await simulator.messages(r.token)).toHaveLength(2);
   });
 
-  it('gives up after the maximum attempts: failed record and the job in the DLQ', async () => {
+  it('under hold, a timeout ends the push unconfirmed, not sent again, and the robot goes on; an admin marks it delivered', async () => {
+    const t = await template({ msgType: 'text', text: 'held {{data.n}}' });
+    const reportId = `hold-${randomUUID()}`;
+    const r = await robot(t.id, {}, { reports: [reportId], onUncertain: 'hold' });
+    await simulator.setFaults(r.token, { next: ['slow'] });
+    const first = await publish({ reportId, data: { n: 1 } });
+    const second = await publish({ reportId, data: { n: 2 } });
+    const [held] = await waitFor(() => recordsOfEvent(first.body.eventId), (items) => items[0]?.status === 'unconfirmed', { timeoutMs: 20_000, what: 'first push unconfirmed' });
+    expect(held).toMatchObject({ attempts: 1, uncertain: 1 });
+    const [next] = await settled(second.body.eventId, 1);
+    expect(next.status).toBe('sent');
+    expect((await simulator.messages(r.token)).map((m) => m.body.text)).toEqual([{ content: 'held 1' }, { content: 'held 2' }]);
+    const confirmed = await api('POST', `/push-records/${held.id}/confirm`);
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toMatchObject({ id: held.id, status: 'sent', confirmedAt: expect.any(String), uncertain: 1 });
+    const again = await api('POST', `/push-records/${held.id}/confirm`);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toMatch(/is sent, not unconfirmed/);
+    expect((await api('POST', '/push-records/nope/confirm')).status).toBe(404);
+  });
+
+  it('gives up once the retry window has closed: failed record and the job in the DLQ', async () => {
     const t = await template({ msgType: 'text', text: 'doomed' });
     const reportId = `dlq-${randomUUID()}`;
     const r = await robot(t.id, {}, { reports: [reportId] });
     await simulator.setFaults(r.token, { rates: { http5xx: 1 } });
     const published = await publish({ reportId });
     const [record] = await settled(published.body.eventId, 1, 30_000);
-    expect(record).toMatchObject({ status: 'failed', attempts: 3 });
-    expect(record.errmsg).toMatch(/Gave up after 3 attempts; last: HTTP 502/);
+    expect(record.status).toBe('failed');
+    expect(record.attempts).toBeGreaterThanOrEqual(4);
+    expect(record.errmsg).toMatch(/^Gave up after \d+ attempts over the 12 s retry window; last: HTTP 502/);
+    const detail = await api('GET', `/push-records/${record.id}`);
+    // retries never counted toward the automatic disable
+    expect((await api('GET', `/robots/${r.id}`)).body).toMatchObject({ enabled: true, consecutiveFailures: 0 });
+    expect(detail.body.nextAttemptAt).toBeUndefined();
     const dlq = await sqs.send(new ReceiveMessageCommand({ QueueUrl: process.env.PUSH_DLQ_URL, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
     const bodies = (dlq.Messages ?? []).map((m) => JSON.parse(m.Body as string));
     expect(bodies.map((b) => b.recordId)).toContain(record.id);

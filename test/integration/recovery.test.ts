@@ -27,39 +27,48 @@ const sendWindowOf = async (robotId: string) =>
   (await (require('../../lib/store/deliveryInputs') as typeof import('../../lib/store/deliveryInputs')).readDeliveryInputs([{ robotId, recordId: 'none' }])).windows.get(robotId);
 
 describe('recovery', () => {
-  it('a worker killed mid-send loses nothing and the group sees the message once', async () => {
-    // DingTalk takes the message but answers late: the worker is killed while it waits
-    const { robot, reportId, token } = await setup('kill', 'hello', { slowMs: 60_000 });
-    await simulator.setFaults(token, { next: ['slow'] });
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'support', 'workerProcessMain.ts')], {
-      env: { ...process.env, DINGTALK_TIMEOUT_MS: '5000' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    try {
-      const published = await publish(reportId);
-      // the first attempt waits up to DINGTALK_TIMEOUT_MS (5 s here) for the slow answer: kill it then
-      await waitFor(() => simulator.requests(token), (requests) => requests.length === 1 && requests[0].pending, { timeoutMs: 20_000, intervalMs: 20, what: 'request in flight' });
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
-      // nothing is written to the record until an attempt ends; the send slot was taken in the window before the POST
-      expect(await recordOf(published.body.eventId)).toBeUndefined();
-      expect((await sendWindowOf(robot.id))?.sends).toHaveLength(1);
-
-      const worker = startWorker();
+  describe.each(['resend', 'hold'] as const)('a worker killed (SIGKILL) right after its POST, before the record, under %s', (policy) => {
+    it(policy === 'resend' ? 'marks the attempt uncertain and sends the push again: the group shows it twice, and the record says why' : 'marks the attempt uncertain and holds the push unconfirmed: shown once', async () => {
+      // DingTalk takes the message and answers late: the worker is killed while it waits for the answer
+      const { robot, reportId, token } = await setup(`kill-${policy}`, 'hello', { slowMs: 60_000 });
+      await api('PATCH', `/robots/${robot.id}`, { body: { onUncertain: policy } });
+      await simulator.setFaults(token, { next: ['slow'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'support', 'workerProcessMain.ts')], {
+        env: { ...process.env, DINGTALK_TIMEOUT_MS: '5000' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       try {
-        // the message (and with it the robot's group) comes back after its visibility timeout
-        const record = await waitFor(() => recordOf(published.body.eventId), (r) => r?.status === 'sent', { timeoutMs: 45_000, what: 'record sent after the crash' });
-        const detail = await api('GET', `/push-records/${record.id}`);
-        // the killed attempt left no log entry; the next holder of the group sent it again with the same msgUuid
-        expect(detail.body.attemptLog).toEqual([expect.objectContaining({ errcode: 0 })]);
+        const published = await publish(reportId);
+        await waitFor(() => simulator.requests(token), (requests) => requests.length === 1 && requests[0].pending, { timeoutMs: 20_000, intervalMs: 20, what: 'request in flight' });
+        child.kill('SIGKILL');
+        await new Promise((resolve) => child.once('exit', resolve));
+        // the group has the message; the record knows nothing yet; the window has the slot and the attempt as started
+        expect(await simulator.messages(token)).toHaveLength(1);
+        expect(await recordOf(published.body.eventId)).toBeUndefined();
+        const window = await sendWindowOf(robot.id);
+        expect(window?.sends).toHaveLength(1);
+        expect(window?.inFlight).toMatchObject({ recordId: pushRecordId(published.body.eventId, robot.id), attempt: 1 });
+
+        const worker = startWorker();
+        try {
+          // the message (and with it the robot's group) comes back after its visibility timeout
+          const final = policy === 'resend' ? 'sent' : 'unconfirmed';
+          const record = await waitFor(() => recordOf(published.body.eventId), (r) => r?.status === final, { timeoutMs: 45_000, what: `record ${final} after the crash` });
+          expect(record).toMatchObject({ uncertain: 1 });
+          const detail = await api('GET', `/push-records/${record.id}`);
+          expect(detail.body.attemptLog[0]).toMatchObject({ result: 'uncertain', errmsg: expect.stringMatching(/worker stopped after sending/) });
+          expect(detail.body.content).toEqual({ msgtype: 'text', text: { content: 'hello' } });
+          if (policy === 'resend') expect(detail.body.attemptLog[1]).toMatchObject({ result: 'answered', errcode: 0 });
+          else expect(detail.body.attemptLog).toHaveLength(1);
+        } finally {
+          await worker.stop();
+        }
+        expect(await simulator.messages(token)).toHaveLength(policy === 'resend' ? 2 : 1);
       } finally {
-        await worker.stop();
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
-      expect(await simulator.messages(token)).toHaveLength(1);
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
-  }, 90_000);
+    }, 90_000);
+  });
 
   describe('with a worker running', () => {
     let worker: ReturnType<typeof startWorker>;

@@ -14,7 +14,9 @@ export const baseTestEnvironment: Record<string, string> = {
   METRICS: 'off',
   // fast retries so retry paths finish within a test
   PUSH_RETRY_BASE_SECONDS: '1',
-  PUSH_MAX_ATTEMPTS: '3',
+  PUSH_RETRY_MAX_SECONDS: '4',
+  // long enough that the fault mixes never exhaust it; tests of giving up set a shorter one in their file
+  PUSH_RETRY_WINDOW: '120s',
   DINGTALK_TIMEOUT_MS: '1500',
   DINGTALK_COOLDOWN_SECONDS: '2',
   DINGTALK_RATE_LIMIT: '20/2',
