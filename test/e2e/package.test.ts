@@ -171,7 +171,7 @@ describe('serverless package', () => {
     expect(template.Resources.PushJobsFifoQueue.Properties.QueueName).toBe('dingpush-ci-push-jobs.fifo');
   });
 
-  it('alarms on the dead-letter queue and on the failure rate, notifying the alarm topic', () => {
+  it('alarms on the dead-letter queue, the failure rate and a push retrying for an hour, notifying the alarm topic', () => {
     const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm'));
     for (const alarm of Object.values(alarms)) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
     // no endpoint given at package time: the topic exists, its subscription only with --param alarmEndpoint
@@ -179,6 +179,9 @@ describe('serverless package', () => {
     expect(alarms.DeadLetterQueueAlarm.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
     expect(alarms.DeadLetterQueueAlarm.Properties.Dimensions).toEqual([{ Name: 'QueueName', Value: 'dingpush-ci-push-jobs-dlq.fifo' }]);
     expect(alarms.PushFailureRateAlarm.Properties.Metrics.map((m: { Id: string }) => m.Id)).toEqual(['sent', 'failed', 'rate']);
+    expect(alarms.RetryingPushAgeAlarm.Properties).toMatchObject({ Namespace: 'dingpush', MetricName: 'RetryingPushAge', Statistic: 'Maximum', Threshold: 3_600_000, Dimensions: [{ Name: 'Stage', Value: 'ci' }] });
+    // retries through a day's outage are receives: the redrive must not move a waiting push to the DLQ
+    expect(template.Resources.PushJobsFifoQueue.Properties.RedrivePolicy.maxReceiveCount).toBe(1000);
   });
 
   it('bundles each function on its own, the worker under 500 KB, the console with its files', () => {

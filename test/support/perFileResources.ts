@@ -17,7 +17,7 @@ beforeAll(async () => {
     pushDeadLetterQueueName: process.env.PUSH_DLQ_NAME as string,
     imagesBucket: process.env.IMAGES_BUCKET as string,
     // short enough that a crashed attempt comes back within a test; the redrive only catches crash loops
-    queueOverrides: { VisibilityTimeout: 4, maxReceiveCount: 20 },
+    queueOverrides: { VisibilityTimeout: 4, maxReceiveCount: 200 },
   });
   process.env.PUSH_QUEUE_URL = urls.pushQueueUrl;
   process.env.PUSH_DLQ_URL = urls.deadLetterQueueUrl;

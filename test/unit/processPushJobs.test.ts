@@ -157,6 +157,8 @@ describe('processPushJobs', () => {
     const retrying = world.records.get(job.recordId)!;
     expect(retrying).toMatchObject({ status: 'queued', attempts: 1, uncertain: 1, attemptLog: [expect.objectContaining({ result: 'uncertain' })] });
     expect(Date.parse(retrying.nextAttemptAt!)).toBe(world.cameBack[0].at);
+    // what the alarm on the oldest retrying push reads
+    expect(world.metrics).toEqual(expect.arrayContaining(['PushUncertain', 'PushRetried', 'RetryingPushAge']));
     world.ports.sleep(world.cameBack[0].at - world.now());
     await run(world, [message(job)]);
     expect(world.records.get(job.recordId)).toMatchObject({ status: 'sent', attempts: 2, uncertain: 1 });
