@@ -111,6 +111,32 @@ describe('recovery', () => {
       expect(await simulator.messages(token)).toHaveLength(2);
       expect((await api('POST', '/push-records/nope/resend')).status).toBe(404);
     });
+
+    it('brings 50 failed records back with one bulk resend, in their order, and a second call resends nothing', async () => {
+      // the robot asks for a keyword its template lacks: every push fails before it is sent
+      const template = (await api('POST', '/templates', { body: { name: `Bulk ${randomUUID()}`, msgType: 'text', text: '#{{data.n}}' } })).body;
+      const registered = await simulator.registerRobot({ rateLimit: null });
+      const reportId = `bulk-${randomUUID()}`;
+      const robot = (await api('POST', '/robots', { body: { name: `Bulk ${registered.token}`, webhookUrl: registered.webhookUrl, templateId: template.id, reports: [reportId], keywords: ['KPI'] } })).body;
+      for (let n = 0; n < 50; n++) await api('POST', '/events/report-ready', { token: publisherToken, body: { eventId: randomUUID(), reportId, reportName: 'Bulk', data: { n } } });
+      await waitFor(() => api('GET', `/push-records?robotId=${robot.id}&status=failed&limit=100`), (page) => page.body.items.length === 50, { timeoutMs: 30_000, what: '50 failed records' });
+      expect((await api('PUT', `/templates/${template.id}`, { body: { name: template.name, msgType: 'text', text: 'KPI #{{data.n}}' } })).status).toBe(200);
+
+      expect((await api('POST', '/push-records/resend', { body: { status: 'sent' } })).status).toBe(400);
+      const bulk = await api('POST', '/push-records/resend', { body: { status: 'failed', robotId: robot.id } });
+      expect(bulk.status).toBe(202);
+      expect(bulk.body.resent).toHaveLength(50);
+      expect(bulk.body.nextCursor).toBeNull();
+      const sent = await waitFor(() => api('GET', `/push-records?robotId=${robot.id}&status=sent&limit=100`), (page) => page.body.items.length === 50, { timeoutMs: 30_000, what: '50 resent records sent' });
+      const originals = new Set(bulk.body.resent.map((entry: { resendOf: string }) => entry.resendOf));
+      expect(new Set(sent.body.items.map((item: { resendOf: string }) => item.resendOf))).toEqual(originals);
+      // the group got them in the order of the originals
+      expect((await simulator.messages(registered.token)).map((message) => (message.body.text as { content: string }).content)).toEqual(Array.from({ length: 50 }, (_, n) => `KPI #${n}`));
+      // each original names its resend, and is not resent again
+      const original = await api('GET', `/push-records/${bulk.body.resent[0].resendOf}`);
+      expect(original.body).toMatchObject({ status: 'failed', resentAs: bulk.body.resent[0].id });
+      expect((await api('POST', '/push-records/resend', { body: { status: 'failed', robotId: robot.id } })).body).toEqual({ resent: [], nextCursor: null });
+    }, 60_000);
   });
 
   it('delivers the good message of a batch and parks the bad one in the dead-letter queue', async () => {
