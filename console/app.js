@@ -28,6 +28,16 @@ const messages = {
     'records.view': 'View content', 'records.viewNamed': 'View content: {name}', 'records.empty': 'No push records match.', 'records.newer': 'Newer', 'records.older': 'Older',
     'record.title': 'Push record', 'record.asSeen': 'As the group saw it', 'record.body': 'Exact body sent', 'record.template': 'Template: {template}', 'record.notRendered': 'not rendered', 'record.testMessage': 'Test message',
     'record.nothingSent': 'Nothing was sent.', 'record.attempts': 'Attempts', 'record.resend': 'Resend', 'record.close': 'Close', 'record.resent': 'Queued again as {id}.',
+    'status.unconfirmed': 'unconfirmed', 'field.onUncertain': "When a push may have arrived without DingTalk's answer",
+    'uncertain.resend': 'Send it again (it may show twice)', 'uncertain.hold': 'Hold it for me to check (it may be missing)',
+    'uncertain.explain': 'Uncertain: the whole message went out and no answer came back (a timeout or a dropped connection). DingTalk may have shown it, and there is no way to ask.',
+    'records.resendAll': 'Resend all shown', 'records.resendHint': 'Resend all shown: filter by status failed or unconfirmed (not by name).', 'records.resentAll': 'Queued {count} pushes again.',
+    'records.mayShowTwice': 'An attempt got no answer: the group may show it twice.', 'records.resentAs': 'Resent.', 'records.unconfirmedNote': 'Sent, and no answer came: check the group, then mark it delivered or resend it.',
+    'record.confirm': 'Mark delivered', 'record.confirmed': 'Marked delivered.',
+    'record.uncertain': 'Uncertain: {count} attempt(s) went out whole and got no answer (a timeout or a dropped connection). DingTalk may have shown the message each time, and there is no way to ask.',
+    'record.holdAdvice': 'This robot holds such pushes for you: look in the group. If the message is there, mark it delivered; if not, resend it.',
+    'record.omitted': '{count} attempts in between are not listed.', 'record.nextAttempt': 'Next attempt at {time}.',
+    'col.result': 'Result', 'result.not-sent': 'not sent', 'result.answered': 'answered', 'result.uncertain': 'uncertain',
     'errcode.310000': "DingTalk's security check refused it: the message has none of the robot's keywords, the signature does not match, or this sender's IP is not allowed (the errmsg says which).",
     'errcode.130101': 'Sent too fast: DingTalk takes at most 20 messages a minute per robot. dingpush waits and sends it again.',
     'errcode.410100': 'Sent too fast: DingTalk throttled this robot. dingpush waits and sends it again.',
@@ -64,6 +74,16 @@ const messages = {
     'records.view': '查看内容', 'records.viewNamed': '查看内容：{name}', 'records.empty': '没有符合条件的推送记录。', 'records.newer': '较新', 'records.older': '较早',
     'record.title': '推送记录', 'record.asSeen': '群里看到的样子', 'record.body': '发送的原始内容', 'record.template': '模板：{template}', 'record.notRendered': '未渲染', 'record.testMessage': '测试消息',
     'record.nothingSent': '没有发送任何内容。', 'record.attempts': '发送尝试', 'record.resend': '重新发送', 'record.close': '关闭', 'record.resent': '已重新排队，新记录 {id}。',
+    'status.unconfirmed': '待确认', 'field.onUncertain': '推送可能已送达、但没有收到钉钉的应答时',
+    'uncertain.resend': '重新发送（群里可能显示两次）', 'uncertain.hold': '先暂停，由我确认（可能没有送达）',
+    'uncertain.explain': '不确定：消息已完整发出，但没有收到应答（超时或连接中断）。钉钉可能已经显示了它，而且无法查询。',
+    'records.resendAll': '重新发送显示的全部记录', 'records.resendHint': '重新发送全部：请按状态“失败”或“待确认”筛选（不能按名称筛选）。', 'records.resentAll': '已重新排队 {count} 条推送。',
+    'records.mayShowTwice': '有一次发送没有收到应答：群里可能显示了两次。', 'records.resentAs': '已重新发送。', 'records.unconfirmedNote': '已发出但没有收到应答：请到群里查看，然后标记为已送达或重新发送。',
+    'record.confirm': '标记为已送达', 'record.confirmed': '已标记为已送达。',
+    'record.uncertain': '不确定：有 {count} 次发送已完整发出，但没有收到应答（超时或连接中断）。钉钉每次都可能已经显示了这条消息，而且无法查询。',
+    'record.holdAdvice': '该机器人会暂停这类推送，等你确认：请到群里查看。如果消息已在群里，标记为已送达；如果没有，重新发送。',
+    'record.omitted': '中间的 {count} 次尝试未列出。', 'record.nextAttempt': '下次尝试时间：{time}。',
+    'col.result': '结果', 'result.not-sent': '未发出', 'result.answered': '已应答', 'result.uncertain': '不确定',
     'errcode.310000': '钉钉安全校验未通过：消息中没有机器人设置的关键词、加签不匹配，或发送方 IP 不在白名单中（errmsg 会说明是哪一项）。',
     'errcode.130101': '发送太快：每个机器人每分钟最多 20 条消息。dingpush 会等待后重新发送。',
     'errcode.410100': '发送太快：钉钉对该机器人限流了。dingpush 会等待后重新发送。',
@@ -293,6 +313,7 @@ async function openRobotForm(robot) {
   $('robot-secret').value = '';
   $('robot-reports').value = (robot?.reports ?? ['*']).join(', ');
   $('robot-keywords').value = (robot?.keywords ?? []).join(', ');
+  $('robot-uncertain').value = robot?.onUncertain ?? 'resend';
   if (robot) $('robot-template').value = robot.templateId;
   $('robot-disabled').hidden = !robot || robot.enabled;
   $('robot-disabled-text').textContent = robot ? disabledText(robot) : '';
@@ -320,7 +341,7 @@ $('robot-reenable').addEventListener('click', async () => {
 });
 $('robot-form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const body = { name: $('robot-name').value, templateId: $('robot-template').value, reports: commaList($('robot-reports').value), keywords: commaList($('robot-keywords').value) };
+  const body = { name: $('robot-name').value, templateId: $('robot-template').value, reports: commaList($('robot-reports').value), keywords: commaList($('robot-keywords').value), onUncertain: $('robot-uncertain').value };
   if ($('robot-webhook').value || !state.editingRobot) body.webhookUrl = $('robot-webhook').value;
   if ($('robot-secret').value) body.secret = $('robot-secret').value;
   try {
@@ -548,6 +569,28 @@ function recordQuery(cursor) {
 /** A robot's "send test" push is named in the console's language; a report keeps the name it was sent with. */
 const reportLabel = (record) => (record.reportId === 'test' && record.eventId?.startsWith('test-') ? t('record.testMessage') : record.reportName);
 
+/** Why a record is as it is, in a line under its status. */
+function statusNote(record) {
+  let note = '';
+  if (record.status === 'failed' || record.status === 'skipped') note = explainAnswer(record.errcode, record.errmsg);
+  else if (record.status === 'unconfirmed') note = t('records.unconfirmedNote');
+  else if (record.uncertain) note = t('records.mayShowTwice');
+  if (record.resentAs) note = `${note} ${t('records.resentAs')}`.trim();
+  return note ? `<div class="muted">${escapeHtml(note)}</div>` : '';
+}
+
+/** Bulk resend takes the status, robot, template and time filters; it cannot match a name. */
+function bulkResendFilter() {
+  const status = $('record-status').value;
+  if ((status !== 'failed' && status !== 'unconfirmed') || $('record-keyword').value.trim()) return undefined;
+  const filter = { status };
+  if ($('record-robot').value) filter.robotId = $('record-robot').value;
+  if ($('record-template').value) filter.templateId = $('record-template').value;
+  if ($('record-from').value) filter.from = new Date($('record-from').value).toISOString();
+  if ($('record-to').value) filter.to = new Date($('record-to').value).toISOString();
+  return filter;
+}
+
 /** The table is aria-busy until the newest load is drawn; `before` is what the load waits for first. */
 async function loadRecords(before) {
   const isNewest = newestLoad('records');
@@ -563,11 +606,13 @@ async function loadRecords(before) {
       items
         .map(
           (r) => `<tr data-id="${escapeHtml(r.id)}"><td>${escapeHtml(formatTime(r.createdAt))}</td><td>${escapeHtml(r.robotName)}</td><td>${escapeHtml(r.templateName)}</td>
-          <td>${escapeHtml(reportLabel(r))}</td><td><span class="status ${r.status}">${t(`status.${r.status}`)}</span>${r.status === 'failed' || r.status === 'skipped' ? `<div class="muted">${escapeHtml(explainAnswer(r.errcode, r.errmsg))}</div>` : ''}</td>
+          <td>${escapeHtml(reportLabel(r))}</td><td><span class="status ${r.status}">${t(`status.${r.status}`)}</span>${statusNote(r)}</td>
           <td><button data-action="view" aria-label="${escapeHtml(t('records.viewNamed', { name: r.robotName }))}">${t('records.view')}</button></td></tr>`,
         )
         .join('') || `<tr><td colspan="6" class="muted">${t('records.empty')}</td></tr>`;
     state.cursors[state.page + 1] = nextCursor;
+    state.shownFilter = bulkResendFilter();
+    $('records-resend-all').disabled = !state.shownFilter || items.length === 0;
     $('record-next').disabled = !nextCursor;
     $('record-prev').disabled = state.page === 0;
   } catch (error) {
@@ -604,18 +649,23 @@ $('record-rows').addEventListener('click', async (event) => {
     state.openRecord = record;
     const template = record.template ? `${escapeHtml(record.template.name)} v${record.template.version} (${record.template.msgType})` : t('record.notRendered');
     const failed = record.status === 'failed' || record.status === 'skipped';
+    const uncertain = record.uncertain ? `${t('record.uncertain', { count: formatNumber(record.uncertain) })}${record.status === 'unconfirmed' ? ` ${t('record.holdAdvice')}` : ''}` : '';
     $('record-detail').innerHTML = `
     <p><span class="status ${record.status}">${t(`status.${record.status}`)}</span> ${escapeHtml(record.robotName)} · ${escapeHtml(reportLabel(record))} · ${escapeHtml(formatTime(record.createdAt))}</p>
     ${failed ? `<p class="explain" id="record-explain">${escapeHtml(explainAnswer(record.errcode, record.errmsg))}</p>` : ''}
+    ${uncertain ? `<p class="explain" id="record-uncertain">${escapeHtml(uncertain)}</p>` : ''}
+    ${record.status === 'queued' && record.nextAttemptAt ? `<p>${escapeHtml(t('record.nextAttempt', { time: formatTime(record.nextAttemptAt) }))}</p>` : ''}
     <div class="split">
       <div><h3>${t('record.asSeen')}</h3><div class="phone"><div class="bubble">${record.content ? renderDingTalk(record.content) : `<span class="muted">${t('record.nothingSent')}</span>`}</div></div></div>
       <div><h3>${t('record.body')}</h3><pre tabindex="0">${escapeHtml(JSON.stringify(record.content, null, 2))}</pre></div>
     </div>
     <h3>${t('record.template', { template })}</h3><pre tabindex="0">${escapeHtml(JSON.stringify(record.template, null, 2))}</pre>
     <h3>${t('record.attempts')}</h3>
-    <table><thead><tr><th>${t('col.time')}</th><th>${t('col.http')}</th><th>${t('col.errcode')}</th><th>${t('col.message')}</th><th>${t('col.ms')}</th></tr></thead><tbody>
-    ${record.attemptLog.map((a) => `<tr><td>${escapeHtml(formatTime(a.at))}</td><td>${a.httpStatus ?? '-'}</td><td>${a.errcode ?? '-'}</td><td>${escapeHtml(a.errmsg)}</td><td>${formatNumber(a.durationMs)}</td></tr>`).join('')}
-    </tbody></table>`;
+    <table><thead><tr><th>${t('col.time')}</th><th>${t('col.result')}</th><th>${t('col.http')}</th><th>${t('col.errcode')}</th><th>${t('col.message')}</th><th>${t('col.ms')}</th></tr></thead><tbody>
+    ${record.attemptLog.map((a) => `<tr><td>${escapeHtml(formatTime(a.at))}</td><td>${a.result ? t(`result.${a.result}`) : '-'}</td><td>${a.httpStatus ?? '-'}</td><td>${a.errcode ?? '-'}</td><td>${escapeHtml(a.errmsg)}</td><td>${formatNumber(a.durationMs)}</td></tr>`).join('')}
+    </tbody></table>
+    ${record.attemptsOmitted ? `<p class="muted">${escapeHtml(t('record.omitted', { count: formatNumber(record.attemptsOmitted) }))}</p>` : ''}`;
+    $('record-confirm').hidden = record.status !== 'unconfirmed';
     $('record-dialog').showModal();
   } catch (error) {
     $('record-errors').textContent = describeError(error);
@@ -643,6 +693,39 @@ $('record-resend').addEventListener('click', async () => {
     $('record-errors').textContent = describeError(error);
     $('record-dialog').close();
   }
+});
+
+$('record-confirm').addEventListener('click', async () => {
+  try {
+    await api('POST', `/push-records/${state.openRecord.id}/confirm`);
+    $('record-dialog').close();
+    await loadRecords();
+    focusRecordRow();
+    $('record-notice').textContent = t('record.confirmed');
+  } catch (error) {
+    $('record-errors').textContent = describeError(error);
+    $('record-dialog').close();
+  }
+});
+$('records-resend-all').addEventListener('click', async () => {
+  const filter = state.shownFilter;
+  if (!filter) return;
+  $('records-resend-all').disabled = true;
+  $('record-errors').textContent = '';
+  let count = 0;
+  try {
+    // a page per call, until the filter has nothing more
+    let cursor;
+    do {
+      const page = await api('POST', '/push-records/resend', { ...filter, ...(cursor && { cursor }) });
+      count += page.resent.length;
+      cursor = page.nextCursor;
+    } while (cursor);
+    $('record-notice').textContent = t('records.resentAll', { count: formatNumber(count) });
+  } catch (error) {
+    $('record-errors').textContent = describeError(error);
+  }
+  await loadRecords();
 });
 
 applyLanguage();

@@ -40,11 +40,13 @@ const words = {
     lang: 'zh', login: '进入控制台', token: '管理员令牌', robots: '机器人', templates: '模板', records: '推送记录', kpiStarter: 'KPI 卡片（含截图）', save: '保存',
     testSent: (name: string) => `测试消息已发送到 ${name}。`, autoDisabled: '连续 1 次推送失败，已自动停用', keyword310000: '钉钉安全校验未通过', enabled: '已启用', failed: '失败',
     resent: '已重新排队', noRecords: '没有符合条件的推送记录。', gmv: '本月 GMV', sent: '已发送', testMessage: '测试消息',
+    unconfirmed: '待确认', uncertain: '已完整发出，但没有收到应答', confirmed: '已标记为已送达。', resentAll: (count: number) => `已重新排队 ${count} 条推送。`,
   },
   en: {
     lang: 'en', login: 'Open the console', token: 'Admin token', robots: 'Robots', templates: 'Templates', records: 'Push records', kpiStarter: 'KPI card with screenshot', save: 'Save',
     testSent: (name: string) => `Test message sent to ${name}.`, autoDisabled: 'Disabled automatically after a failed push', keyword310000: "DingTalk's security check refused it", enabled: 'enabled', failed: 'failed',
     resent: 'Queued again as', noRecords: 'No push records match.', gmv: 'GMV this month', sent: 'sent', testMessage: 'Test message',
+    unconfirmed: 'unconfirmed', uncertain: 'went out whole and got no answer', confirmed: 'Marked delivered.', resentAll: (count: number) => `Queued ${count} pushes again.`,
   },
 } as const;
 
@@ -220,6 +222,74 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     await press(page.locator('#record-filters button[type="submit"]'));
     await recordsDrawn(page);
     await page.locator('#record-rows', { hasText: say.noRecords }).waitFor();
+  });
+
+  it('explains an uncertain push held for the admin, who marks one delivered and resends another', async () => {
+    const template = (await api('GET', `/templates?keyword=${encodeURIComponent(`${say.kpiStarter} ${suffix}`)}`)).items[0];
+    // DingTalk (the simulator) takes both messages and the answers are lost on the way back
+    const simulator = simulatorAt(() => service.simulatorUrl);
+    const { token, webhookUrl } = await simulator.registerRobot({}, `held${suffix}0123456789`);
+    await simulator.setFaults(token, { next: ['lost', 'lost'] });
+    const heldName = language === 'zh-CN' ? `确认群 ${suffix}` : `Check group ${suffix}`;
+    const held = await api('POST', '/robots', { name: heldName, webhookUrl, templateId: template.id, reports: [`${reportId}-held`], onUncertain: 'hold' });
+    for (const n of [1, 2]) await api('POST', '/events/report-ready', { eventId: `held-${suffix}-${n}`, reportId: `${reportId}-held`, reportName: say.gmv, data: { value: String(n) } }, service.publisherToken);
+    await waitFor(() => api('GET', `/push-records?robotId=${held.id}&status=unconfirmed`), (page) => page.items.length === 2, { timeoutMs: 30_000, what: 'two unconfirmed pushes' });
+
+    await press(page.getByRole('button', { name: say.records, exact: true }));
+    await recordsDrawn(page);
+    // the time range the previous task left would hide these pushes
+    await page.locator('#record-from').fill('');
+    await page.locator('#record-to').fill('');
+    await page.locator('#record-robot').selectOption({ label: heldName });
+    await page.locator('#record-status').selectOption('unconfirmed');
+    await press(page.locator('#record-filters button[type="submit"]'));
+    await recordsDrawn(page);
+    const rows = page.locator('#record-rows tr').filter({ has: page.locator('.status.unconfirmed', { hasText: say.unconfirmed }) });
+    await waitFor(() => rows.count(), (count) => count === 2, { what: 'two unconfirmed rows' });
+    const dialog = page.locator('#record-dialog');
+    await press(rows.first().getByRole('button'));
+    await dialog.locator('#record-uncertain', { hasText: say.uncertain }).waitFor();
+    await expectAccessible(page, 'unconfirmed record');
+    await press(dialog.locator('#record-confirm'));
+    await page.locator('#record-notice', { hasText: say.confirmed }).waitFor();
+    await recordsDrawn(page);
+    await waitFor(() => rows.count(), (count) => count === 1, { what: 'one unconfirmed row left' });
+    await press(rows.first().getByRole('button'));
+    await dialog.locator('#record-uncertain').waitFor();
+    await press(dialog.locator('#record-resend'));
+    await page.locator('#record-notice', { hasText: say.resent }).waitFor();
+    const records = await waitFor(() => api('GET', `/push-records?robotId=${held.id}`), (page) => page.items.some((item: { status: string; resendOf?: string }) => item.resendOf && item.status === 'sent'), { timeoutMs: 30_000, what: 'the resend sent' });
+    expect(records.items.map((item: { status: string }) => item.status).sort()).toEqual(['sent', 'sent', 'unconfirmed']);
+  });
+
+  it('brings back 50 failed pushes with one "Resend all shown"', async () => {
+    const template = (await api('GET', `/templates?keyword=${encodeURIComponent(`${say.kpiStarter} ${suffix}`)}`)).items[0];
+    const { webhookUrl } = await simulatorAt(() => service.simulatorUrl).registerRobot({}, `bulk${suffix}0123456789`);
+    const bulkName = language === 'zh-CN' ? `批量群 ${suffix}` : `Bulk group ${suffix}`;
+    // the robot asks for a keyword the template lacks: each push fails before it is sent
+    const robot = await api('POST', '/robots', { name: bulkName, webhookUrl, templateId: template.id, reports: [`${reportId}-bulk`], keywords: ['NOT-IN-IT'] });
+    for (let n = 0; n < 50; n++) await api('POST', '/events/report-ready', { eventId: `bulk-${suffix}-${n}`, reportId: `${reportId}-bulk`, reportName: say.gmv, data: { value: String(n) } }, service.publisherToken);
+    await waitFor(() => api('GET', `/push-records?robotId=${robot.id}&status=failed&limit=100`), (page) => page.items.length === 50, { timeoutMs: 60_000, what: '50 failed pushes' });
+    await api('PATCH', `/robots/${robot.id}`, { keywords: [] });
+
+    await press(page.getByRole('button', { name: say.robots, exact: true }));
+    await press(page.getByRole('button', { name: say.records, exact: true }));
+    await recordsDrawn(page);
+    // any status: the list may hold sent pushes, so there is nothing to resend all of
+    await page.locator('#record-robot').selectOption({ label: bulkName });
+    await page.locator('#record-status').selectOption('');
+    await press(page.locator('#record-filters button[type="submit"]'));
+    await recordsDrawn(page);
+    expect(await page.locator('#records-resend-all').isDisabled()).toBe(true);
+    await page.locator('#record-status').selectOption('failed');
+    await press(page.locator('#record-filters button[type="submit"]'));
+    await recordsDrawn(page);
+    await waitFor(() => page.locator('#records-resend-all').isDisabled(), (disabled) => !disabled, { what: 'Resend all shown enabled' });
+    await press(page.locator('#records-resend-all'));
+    await page.locator('#record-notice', { hasText: say.resentAll(50) }).waitFor();
+    const resent = (await api('GET', `/push-records?robotId=${robot.id}&limit=100`)).items.filter((item: { resendOf?: string }) => item.resendOf);
+    expect(resent).toHaveLength(50);
+    await expectAccessible(page, 'records after a bulk resend');
   });
 
   it('switches language from the keyboard and remembers it', async () => {
