@@ -211,13 +211,14 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
     inputs.windows.set(job.robotId, state);
   };
   const startedAttempt = (at: number) => ({ ...withSend(window, at, rules.limit), inFlight: { recordId: job.recordId, attempt: step.attempt, at } });
-  await ports.saveContent(job.recordId, step.message, snapshot(template as Template));
-  for (;;) {
+  taken = startedAttempt(slotAt);
+  await Promise.all([keepWindow(taken), ports.saveContent(job.recordId, step.message, snapshot(template as Template))]);
+  await ports.sleep(slotAt - ports.now());
+  while (ports.now() - slotAt > lateToleranceMs(rules.limit)) {
+    slotAt = earliestSlot(window.sends, ports.now(), rules.limit);
     taken = startedAttempt(slotAt);
     await keepWindow(taken);
     await ports.sleep(slotAt - ports.now());
-    if (ports.now() - slotAt <= lateToleranceMs(rules.limit)) break;
-    slotAt = earliestSlot(window.sends, ports.now(), rules.limit);
   }
 
   const result = await ports.send(step.message, sendingRobot);
