@@ -12,6 +12,8 @@ import { routes } from '../../schemas/routes';
 
 // the secrets test reads the service's log lines: let info lines through (modules load lazily, after this)
 process.env.LOG_LEVEL = 'info';
+// a webhook that always answers 502 gives up within the test
+process.env.PUSH_RETRY_WINDOW = '6s';
 
 describe('auth matrix: every endpoint × (no token, wrong token, publisher, admin)', () => {
   const callers: [string, string | null][] = [
