@@ -102,7 +102,7 @@ const floorExplanation = [
   '- Reads: one consistent BatchGetItem per worker batch (robot, send window, record, template), a',
   '  share of the subscriber pages, and the record queries this run makes to check its result.',
   '- Writes 7 units: the worker writes each record once, when its attempt has ended, in the table and 4',
-  '  of its 5 indexes (the status index holds only queued, failed and skipped records: 5), its content',
-  '  (1) in the same batch write, and the robot\'s send window (1). The intake writes only the event',
+  '  of its 5 indexes (the status index holds only queued, failed, skipped and unconfirmed records: 5),',
+  '  its content (1) and the robot\'s send window with the attempt as started (1), both before the POST. The intake writes only the event',
   '  (0.02 per push at 100 robots per event). CloudWatch Logs and metrics are not counted here.',
 ].join('\n');
