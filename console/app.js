@@ -275,6 +275,7 @@ async function sendTest(robot, target, button) {
     const record = await api('POST', `/robots/${robot.id}/test`, {});
     if (record.status === 'sent') target.textContent = t('test.sent', { name: robot.name });
     else if (record.status === 'failed' || record.status === 'skipped') target.textContent = t('test.failed', { name: robot.name, answer: explainAnswer(record.errcode, record.errmsg) });
+    else if (record.status === 'unconfirmed') target.textContent = t('records.unconfirmedNote');
     else target.textContent = t('test.waiting', { name: robot.name, status: t(`status.${record.status}`) });
   } catch (error) {
     target.textContent = describeError(error);
