@@ -148,7 +148,11 @@ async function main(): Promise<void> {
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
     };
-    const offline: ChildProcess = spawn(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), join(root, 'node_modules', 'osls', 'bin', 'serverless.js'), 'offline', 'start', '--stage', stage], {
+    // serverless.yml takes settings only as params (a deploy must not read the deployer's shell): this stack's
+    // values go in as params of the same names. Secrets are not among them: the functions run in this
+    // process tree and read those from the environment.
+    const params = deployParamNames().flatMap((name) => (serviceEnvironment[name as keyof typeof serviceEnvironment] ? [`--param=${name}=${serviceEnvironment[name as keyof typeof serviceEnvironment]}`] : []));
+    const offline: ChildProcess = spawn(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), join(root, 'node_modules', 'osls', 'bin', 'serverless.js'), 'offline', 'start', '--stage', stage, ...params], {
       cwd: root,
       env: serviceEnvironment,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -250,3 +254,8 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
 }
 
 void main();
+
+/** The settings serverless.yml takes as `${param:NAME, ...}` (upper-case names; the alarm's are deploy-only). */
+function deployParamNames(): string[] {
+  return [...new Set([...readFileSync(join(root, 'serverless.yml'), 'utf8').matchAll(/\$\{param:([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]))];
+}

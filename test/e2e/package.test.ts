@@ -8,11 +8,27 @@ const root = join(__dirname, '..', '..');
 let outputDir: string;
 let template: { Resources: Record<string, { Type: string; Properties: any }> };
 
+/** What a deployer's shell may still hold after running npm start or the tests: none of it may reach the stack. */
+const localShell = {
+  ADMIN_TOKENS: 'shell-admin-token-4f1d',
+  PUBLISHER_TOKENS: 'shell-publisher-token-9c2e',
+  DYNAMODB_ENDPOINT: 'http://127.0.0.1:18000',
+  SQS_ENDPOINT: 'http://127.0.0.1:18001',
+  S3_ENDPOINT: 'http://127.0.0.1:18002',
+  DINGTALK_ALLOWED_ORIGINS: 'http://127.0.0.1:14999',
+  IMAGES_BUCKET: 'shell-local-images',
+  PUBLIC_BASE_URL: 'http://127.0.0.1:13000',
+  PUSH_RETRY_WINDOW: '17s',
+  DINGTALK_RATE_LIMIT: '7/3',
+  RECORD_RETENTION_DAYS: '3',
+  LOG_LEVEL: 'debug',
+};
+
 beforeAll(() => {
   outputDir = mkdtempSync(join(tmpdir(), 'dingpush-package-'));
   const result = spawnSync(process.execPath, [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'ci', '--package', outputDir], {
     cwd: root,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    env: { ...process.env, ...localShell, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -162,6 +178,17 @@ describe('serverless package', () => {
     expect(policyOf('WorkerRole')).toContain('kms:Decrypt');
     expect(policyOf('RobotsRole')).toContain('kms:GenerateDataKey');
     for (const role of ['RobotsRole', 'EventsRole', 'PushRecordsRole', 'TemplatesRole', 'SweeperRole']) expect(policyOf(role)).not.toContain('kms:Decrypt');
+  });
+
+  it("takes nothing from the deployer's shell: no token, endpoint, local origin or local setting", () => {
+    const text = JSON.stringify(template);
+    for (const [name, value] of Object.entries(localShell).filter(([name]) => !['RECORD_RETENTION_DAYS', 'LOG_LEVEL'].includes(name))) expect({ name, leaked: text.includes(value) }).toEqual({ name, leaked: false });
+    for (const [, fn] of ofType('AWS::Lambda::Function')) {
+      const variables = fn.Properties.Environment.Variables;
+      expect(variables).not.toHaveProperty('ADMIN_TOKENS');
+      expect(variables).not.toHaveProperty('DYNAMODB_ENDPOINT');
+      expect(variables).toMatchObject({ DINGTALK_ALLOWED_ORIGINS: 'https://oapi.dingtalk.com,https://oapi.dingtalk.io', LOG_LEVEL: 'info', RECORD_RETENTION_DAYS: '90', IMAGES_BUCKET: { Ref: 'ImagesBucket' } });
+    }
   });
 
   it('reads tokens from SSM in AWS and namespaces names by stage', () => {
