@@ -3,6 +3,8 @@ import type { Config } from '../../lib/config';
 
 function configWith(environment: Record<string, string>): Config {
   const saved = { ...process.env };
+  // under `npm test` the integration tests' settings are in this process's environment too
+  delete process.env.PUSH_RETRY_WINDOW;
   Object.assign(process.env, environment);
   try {
     let loaded: Config | undefined;
@@ -11,7 +13,7 @@ function configWith(environment: Record<string, string>): Config {
     });
     return loaded as Config;
   } finally {
-    for (const name of Object.keys(environment)) if (saved[name] === undefined) delete process.env[name];
+    for (const name of [...Object.keys(environment), 'PUSH_RETRY_WINDOW']) if (saved[name] === undefined) delete process.env[name];
     Object.assign(process.env, saved);
   }
 }
