@@ -1,4 +1,4 @@
-// Scheduled: puts jobs of records stuck in queued/sending back on the queue, so no push is lost for good.
+// Scheduled: puts jobs of records stuck in queued back on the queue, so no push is lost for good.
 import middy from '@middy/core';
 import { config } from '../lib/config';
 import { requeueUnfinishedRecords } from '../lib/delivery/requeueUnfinished';

@@ -21,7 +21,6 @@ export const handler = middy(async (event: SQSEvent, context: Context): Promise<
       groupId: record.attributes?.MessageGroupId,
       sentAt: Number(record.attributes?.SentTimestamp) || undefined,
       receiveCount: Number(record.attributes?.ApproximateReceiveCount) || undefined,
-      fromLegacyQueue: Boolean(record.eventSourceARN) && !record.eventSourceARN.endsWith('.fifo'),
     })),
     deliveryPorts((name, value, unit) => metrics.add(name, value, unit)),
     deliveryRules,

@@ -97,7 +97,7 @@ export const config = {
   inlineWaitMaxMs: readInteger('PUSH_INLINE_WAIT_MS', 3000, 0, 20_000),
   autoDisableAfterFailures: readInteger('ROBOT_AUTO_DISABLE_AFTER', 3, 1, 1000),
   recordRetentionDays: readInteger('RECORD_RETENTION_DAYS', 90, 1, 3650),
-  /** The sweeper requeues queued/sending records untouched this long (longer than the longest retry delay, 15 min). */
+  /** The sweeper requeues queued records untouched this long (longer than the longest retry delay, 15 min). */
   staleRecordMs: readInteger('STALE_RECORD_MINUTES', 20, 1, 1440) * 60_000,
   /** Credentials at rest are sealed with a KMS data key (AWS) or the key in this file (npm start, tests). */
   secretsKmsKeyId: process.env.SECRETS_KMS_KEY_ID || undefined,

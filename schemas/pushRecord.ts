@@ -2,7 +2,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { cursorQuerySchema, idSchema, keywordQuerySchema, limitQuerySchema } from './common';
 
-export const pushStatuses = ['queued', 'sending', 'sent', 'failed', 'skipped', 'unconfirmed'] as const;
+export const pushStatuses = ['queued', 'sent', 'failed', 'skipped', 'unconfirmed'] as const;
 export type PushStatus = (typeof pushStatuses)[number];
 
 export const listPushRecordsQuerySchema = {

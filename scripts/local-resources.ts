@@ -1,6 +1,5 @@
 // Creates the table, FIFO queues and images bucket that serverless.yml declares (resources.Resources) in
-// DynamoDB Local and the local SQS/S3 emulator, so local runs and tests use the very definitions AWS gets. Safe to run again. (The legacy
-// standard queue exists only in AWS, where earlier versions left jobs on it.)
+// DynamoDB Local and the local SQS/S3 emulator, so local runs and tests use the very definitions AWS gets. Safe to run again.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';

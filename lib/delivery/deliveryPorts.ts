@@ -4,7 +4,7 @@ import { sleep } from '../concurrency';
 import { sendToDingTalk } from '../dingtalk/client';
 import { log } from '../log';
 import { continueFanOut } from '../events/publishReportReady';
-import { comeBackAt, enqueuePushJobs, sendToDeadLetterQueue } from '../queue/pushJobsQueue';
+import { comeBackAt, sendToDeadLetterQueue } from '../queue/pushJobsQueue';
 import { setRobotEnabled } from '../robots/robotService';
 import { readDeliveryInputs } from '../store/deliveryInputs';
 import { recordsStore } from '../store/recordsStore';
@@ -42,7 +42,6 @@ export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
     continueFanOut: async (job) => {
       await continueFanOut(job);
     },
-    enqueue: enqueuePushJobs,
     countPermanentFailure,
     clearFailureStreak: (robotId) => robotsStore.clearFailureStreak(robotId),
     metric,

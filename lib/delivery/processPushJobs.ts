@@ -24,8 +24,6 @@ export interface QueueMessage {
   /** When the message was first sent to the queue (ms), for the queue-age metric. */
   sentAt?: number;
   receiveCount?: number;
-  /** From the standard queue of versions before the FIFO queue: the job moves onto the FIFO queue. */
-  fromLegacyQueue?: boolean;
 }
 
 export interface BatchResult {
@@ -51,7 +49,6 @@ export interface DeliveryPorts {
   /** Parks a message that will not be delivered in the dead-letter queue, with the reason. */
   deadLetter(parked: { body: string; groupId: string; deduplicationId: string }, reason: string): Promise<void>;
   continueFanOut(job: FanOutJob): Promise<void>;
-  enqueue(jobs: (PushJob | FanOutJob)[]): Promise<void>;
   countPermanentFailure(robotId: string, failure: { errcode?: number; errmsg: string }): Promise<void>;
   clearFailureStreak(robotId: string): Promise<void>;
   metric(name: string, value: number, unit?: 'Count' | 'Milliseconds'): void;
@@ -86,12 +83,7 @@ export async function processPushJobs(messages: QueueMessage[], ports: DeliveryP
   const parsed = messages.map(parse);
   const groups = new Map<string, { message: QueueMessage; job: PushJob }[]>();
   const fanOuts: { message: QueueMessage; fanOut: FanOutJob }[] = [];
-  const legacy: { message: QueueMessage; job: PushJob | FanOutJob }[] = [];
   for (const entry of parsed) {
-    if (entry.message.fromLegacyQueue && !('poison' in entry)) {
-      legacy.push({ message: entry.message, job: 'job' in entry ? entry.job : entry.fanOut });
-      continue;
-    }
     if (entry.message.sentAt) ports.metric('QueueAge', ports.now() - entry.message.sentAt, 'Milliseconds');
     if ('poison' in entry) {
       log.error('poison message: not a valid job; moved to the dead-letter queue', { messageId: entry.message.messageId, reason: entry.poison });
@@ -105,15 +97,6 @@ export async function processPushJobs(messages: QueueMessage[], ports: DeliveryP
     } else {
       const groupId = entry.message.groupId ?? entry.job.robotId;
       groups.set(groupId, [...(groups.get(groupId) ?? []), entry]);
-    }
-  }
-
-  if (legacy.length > 0) {
-    try {
-      await ports.enqueue(legacy.map(({ job }) => job));
-    } catch (error) {
-      log.warn('could not move jobs from the previous standard queue; they come back', { error });
-      failedMessageIds.push(...legacy.map(({ message }) => message.messageId));
     }
   }
 

@@ -1,4 +1,4 @@
-// Recovery: jobs for records still queued or sending, untouched for a while, go back on the queue (a
+// Recovery: jobs for records still queued, untouched for a while, go back on the queue (a
 // message gone from the queue, e.g. a resend whose enqueue failed after its record was written). A
 // scheduled sweeper does this in AWS, and `npm start` every minute. Duplicates are harmless: they land in
 // the robot's message group behind the original, which finds the record finished and sends nothing.
@@ -13,24 +13,22 @@ export async function requeueUnfinishedRecords(untouchedForMs = 0): Promise<numb
   const reports = new Map<string, ReturnType<typeof eventsStore.report>>();
   const reportOf = (eventId: string) => reports.get(eventId) ?? reports.set(eventId, eventsStore.report(eventId)).get(eventId)!;
   let count = 0;
-  for (const status of ['queued', 'sending'] as const) {
-    let cursor: string | undefined;
-    do {
-      const page = await recordsStore.list({ status, to: cutoff }, { limit: 100, cursor });
-      const jobs: PushJob[] = [];
-      const untouchedSince = new Map<string, string>();
-      for (const record of page.items.filter((item) => item.updatedAt <= cutoff)) {
-        const report = await reportOf(record.eventId);
-        if (!report) continue;
-        jobs.push({ recordId: record.id, robotId: record.robotId, robotName: record.robotName, templateId: record.templateId, queuedAt: record.createdAt, correlationId: record.eventId, report });
-        untouchedSince.set(record.id, record.updatedAt);
-      }
-      // a second message for the record (its first may be within the queue's deduplication window),
-      // deduplicated per sweep of the same untouched record
-      await enqueuePushJobs(jobs, (job) => `${job.recordId}~${untouchedSince.get(job.recordId)}`);
-      count += jobs.length;
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-  }
+  let cursor: string | undefined;
+  do {
+    const page = await recordsStore.list({ status: 'queued', to: cutoff }, { limit: 100, cursor });
+    const jobs: PushJob[] = [];
+    const untouchedSince = new Map<string, string>();
+    for (const record of page.items.filter((item) => item.updatedAt <= cutoff)) {
+      const report = await reportOf(record.eventId);
+      if (!report) continue;
+      jobs.push({ recordId: record.id, robotId: record.robotId, robotName: record.robotName, templateId: record.templateId, queuedAt: record.createdAt, correlationId: record.eventId, report });
+      untouchedSince.set(record.id, record.updatedAt);
+    }
+    // a second message for the record (its first may be within the queue's deduplication window),
+    // deduplicated per sweep of the same untouched record
+    await enqueuePushJobs(jobs, (job) => `${job.recordId}~${untouchedSince.get(job.recordId)}`);
+    count += jobs.length;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
   return count;
 }

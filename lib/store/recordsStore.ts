@@ -72,8 +72,7 @@ export type NewPushRecord = Pick<PushRecord, 'id' | 'eventId' | 'reportId' | 're
   resendOf?: string;
 };
 
-// leaseUntil: written by older versions, never shown
-const keyAttributes = ['pk', 'sk', 'id', 'leaseUntil', 'listPk', 'listSk', 'robotKey', 'templateKey', 'statusKey', 'eventKey', 'robotNameLower', 'templateNameLower'];
+const keyAttributes = ['pk', 'sk', 'id', 'listPk', 'listSk', 'robotKey', 'templateKey', 'statusKey', 'eventKey', 'robotNameLower', 'templateNameLower'];
 // unconfirmed: the robot holds an uncertain push for an admin; it is not sent again on its own
 const terminalStatuses: PushStatus[] = ['sent', 'failed', 'skipped', 'unconfirmed'];
 
@@ -153,8 +152,8 @@ export function retryingRecord(attempted: PushRecord, entry: AttemptLogEntry, ne
   };
 }
 
-/** What a job that sends nothing may close: no record yet, or one not finished (older versions wrote `sending`). */
-const unfinished = 'attribute_not_exists(pk) OR #status = :queued OR #status = :sending';
+/** What a job that sends nothing may close: no record yet, or one still queued. */
+const unfinished = 'attribute_not_exists(pk) OR #status = :queued';
 
 /**
  * `SET` clauses that write a record's identity only where it is not there yet, so the first write of a
@@ -197,12 +196,10 @@ export const recordsStore = {
     const content = Items.find((item) => item.sk === 'CONTENT');
     const record = fromRecordItem(summary);
     if (!content) return record;
-    // the body is kept as the exact text sent, so it comes back with its keys in the order DingTalk got
-    // them; items written before that hold a map (and, older still, DingTalk's answer)
-    const text = typeof content.contentText === 'string' ? content.contentText : content.content === undefined ? undefined : JSON.stringify(content.content);
+    // the body is kept as the exact text sent, so it comes back with its keys in the order DingTalk got them
+    const text = typeof content.contentText === 'string' ? content.contentText : undefined;
     const sent = text === undefined ? undefined : (JSON.parse(text) as DingTalkMessage);
-    const contentBytes = text === undefined ? undefined : Buffer.byteLength(text);
-    return { ...record, ...(sent && { content: sent }), ...(contentBytes !== undefined && { contentBytes }), template: content.template as TemplateSnapshot | undefined, response: record.response ?? content.response };
+    return { ...record, ...(text !== undefined && { content: sent, contentBytes: Buffer.byteLength(text) }), template: content.template as TemplateSnapshot | undefined };
   },
 
   /**
@@ -261,7 +258,6 @@ export const recordsStore = {
         ':errmsg': errmsg,
         ':updatedAt': new Date(now).toISOString(),
         ':queued': 'queued',
-        ':sending': 'sending',
         ':zero': 0,
         ...created.values,
       },

@@ -145,9 +145,9 @@ describe('serverless package', () => {
     // FIFO event sources take no batching window
     expect(fifo.MaximumBatchingWindowInSeconds ?? 0).toBe(0);
     expect(fifo.ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
-    // the previous versions' standard queue is still drained by the worker, so a deploy loses none of its jobs
-    expect(template.Resources.PushJobsQueue.Properties.QueueName).toBe('dingpush-ci-push-jobs');
-    expect(mappings.some((mapping) => JSON.stringify(mapping.EventSourceArn).includes('"PushJobsQueue"'))).toBe(true);
+    // one queue of push jobs: the FIFO queue is the worker's only event source
+    expect(mappings).toHaveLength(1);
+    expect(ofType('AWS::SQS::Queue').map(([name]) => name).sort()).toEqual(['PushJobsFifoDeadLetterQueue', 'PushJobsFifoQueue']);
   });
 
   it('gives every function its own role with no wildcard action or resource', () => {

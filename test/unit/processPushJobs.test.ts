@@ -17,7 +17,6 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
   const sent: { robotId: string; recordId: string; at: number }[] = [];
   const cameBack: { receiptHandles: string[]; at: number }[] = [];
   const deadLetters: { body: string; reason: string }[] = [];
-  const enqueued: unknown[] = [];
   const metrics: string[] = [];
   const contents = new Map<string, DingTalkMessage>();
   const robots = new Map([robotFixture(), robotFixture({ id: 'robot-2', name: 'Ops' })].map((robot) => [robot.id, robot]));
@@ -45,7 +44,6 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
     comeBackAt: async (receiptHandles, at) => void cameBack.push({ receiptHandles, at }),
     deadLetter: async ({ body }, reason) => void deadLetters.push({ body, reason }),
     continueFanOut: async () => undefined,
-    enqueue: async (jobs) => void enqueued.push(...jobs),
     countPermanentFailure: async () => undefined,
     clearFailureStreak: async () => undefined,
     metric: (name) => void metrics.push(name),
@@ -54,7 +52,7 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
       time += Math.max(0, ms);
     },
   };
-  return { ports, records, windows, sent, contents, cameBack, deadLetters, enqueued, metrics, robots, now: () => time };
+  return { ports, records, windows, sent, contents, cameBack, deadLetters, metrics, robots, now: () => time };
 }
 
 const message = (job: PushJob, extra: Partial<QueueMessage> = {}): QueueMessage => ({ messageId: job.recordId, receiptHandle: `handle-${job.recordId}`, body: JSON.stringify(job), groupId: job.robotId, ...extra });
@@ -241,15 +239,6 @@ describe('processPushJobs', () => {
     expect(result.failedMessageIds).toEqual([]);
     expect(world.deadLetters).toEqual([{ body: '{"recordId": 1}', reason: expect.stringMatching(/not a push job/) }]);
     expect(world.sent).toHaveLength(1);
-  });
-
-  it('moves a job from the previous standard queue onto the FIFO queue', async () => {
-    const world = fakeWorld();
-    const old = { ...jobFixture(1), recordExists: true, reservedSlotAt: 5 };
-    const result = await run(world, [message(old as PushJob, { fromLegacyQueue: true, groupId: undefined })]);
-    expect(result.failedMessageIds).toEqual([]);
-    expect(world.enqueued).toEqual([jobFixture(1)]);
-    expect(world.sent).toEqual([]);
   });
 
   it('brings every job back after a pause when the batch cannot read its robots and records', async () => {

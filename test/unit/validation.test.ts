@@ -39,7 +39,7 @@ describe('validation', () => {
   it('coerces query strings and refuses out-of-range values', () => {
     expect(validateQuery(listPushRecordsQuerySchema, { limit: '10', status: 'sent' })).toEqual({ limit: 10, status: 'sent' });
     expect(() => validateQuery(listPushRecordsQuerySchema, { limit: '0' })).toThrow(/limit/);
-    expect(() => validateQuery(listPushRecordsQuerySchema, { status: 'lost' })).toThrow(/must be one of: queued, sending, sent, failed, skipped/);
+    expect(() => validateQuery(listPushRecordsQuerySchema, { status: 'lost' })).toThrow(/must be one of: queued, sent, failed, skipped, unconfirmed/);
     expect(() => validateQuery(listPushRecordsQuerySchema, { from: 'yesterday' })).toThrow(/from/);
   });
 });
