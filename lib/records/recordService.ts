@@ -7,7 +7,7 @@ import { eventsStore } from '../store/eventsStore';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { newQueuedRecord, recordsStore, type PushRecord } from '../store/recordsStore';
 import { loadRobot } from '../robots/robotService';
-import type { Robot } from '../store/robotsStore';
+import { robotsStore, type Robot } from '../store/robotsStore';
 import { templatesStore } from '../store/templatesStore';
 
 /** The list view: everything but the content and the internals. */
@@ -85,7 +85,9 @@ async function resendRecords(originals: PushRecord[], mode: 'always' | 'once'): 
   for (const original of originals) {
     const report = await eventsStore.report(original.eventId);
     if (!report) continue;
-    const robot = robots.get(original.robotId) ?? (await loadRobot(original.robotId));
+    // a bulk call leaves out the records of a robot deleted since; asked for one such record, it is a 404
+    const robot = robots.get(original.robotId) ?? (mode === 'always' ? await loadRobot(original.robotId) : await robotsStore.get(original.robotId));
+    if (!robot) continue;
     robots.set(robot.id, robot);
     if (!templateNames.has(robot.templateId)) templateNames.set(robot.templateId, (await templatesStore.get(robot.templateId))?.name);
     const record = newQueuedRecord({

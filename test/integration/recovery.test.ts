@@ -137,6 +137,21 @@ describe('recovery', () => {
       expect(original.body).toMatchObject({ status: 'failed', resentAs: bulk.body.resent[0].id });
       expect((await api('POST', '/push-records/resend', { body: { status: 'failed', robotId: robot.id } })).body).toEqual({ resent: [], nextCursor: null });
     }, 60_000);
+
+    it('bulk resend leaves out the records of a robot deleted since; a single resend of one is a 404', async () => {
+      const template = (await api('POST', '/templates', { body: { name: `Gone ${randomUUID()}`, msgType: 'text', text: 'no keyword' } })).body;
+      const registered = await simulator.registerRobot();
+      const reportId = `gone-${randomUUID()}`;
+      const robot = (await api('POST', '/robots', { body: { name: `Gone ${registered.token}`, webhookUrl: registered.webhookUrl, templateId: template.id, reports: [reportId], keywords: ['KPI'] } })).body;
+      const published = await publish(reportId);
+      const failed = await waitFor(() => recordOf(published.body.eventId), (r) => r?.status === 'failed', { what: 'a failed record' });
+      expect((await api('DELETE', `/robots/${robot.id}`)).status).toBe(204);
+      const bulk = await api('POST', '/push-records/resend', { body: { status: 'failed', robotId: robot.id } });
+      expect(bulk).toMatchObject({ status: 202, body: { resent: [], nextCursor: null } });
+      const single = await api('POST', `/push-records/${failed.id}/resend`);
+      expect(single.status).toBe(404);
+      expect(single.body.error.message).toContain(robot.id);
+    });
   });
 
   it('delivers the good message of a batch and parks the bad one in the dead-letter queue', async () => {
