@@ -9,9 +9,7 @@ import { recordsStore } from '../store/recordsStore';
 
 export async function requeueUnfinishedRecords(untouchedForMs = 0): Promise<number> {
   const cutoff = new Date(Date.now() - untouchedForMs).toISOString();
-  // an event's records share its report: read it once
-  const reports = new Map<string, ReturnType<typeof eventsStore.report>>();
-  const reportOf = (eventId: string) => reports.get(eventId) ?? reports.set(eventId, eventsStore.report(eventId)).get(eventId)!;
+  const reportOf = eventsStore.reportsReadOnce();
   let count = 0;
   let cursor: string | undefined;
   do {

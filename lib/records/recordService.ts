@@ -81,9 +81,10 @@ export async function resendPushRecords(input: BulkResendInput) {
 async function resendRecords(originals: PushRecord[], mode: 'always' | 'once'): Promise<{ id: string; resendOf: string }[]> {
   const robots = new Map<string, Robot>();
   const templateNames = new Map<string, string | undefined>();
+  const reportOf = eventsStore.reportsReadOnce();
   const prepared: { record: PushRecord; job: PushJob }[] = [];
   for (const original of originals) {
-    const report = await eventsStore.report(original.eventId);
+    const report = await reportOf(original.eventId);
     if (!report) continue;
     // a bulk call leaves out the records of a robot deleted since; asked for one such record, it is a 404
     const robot = robots.get(original.robotId) ?? (mode === 'always' ? await loadRobot(original.robotId) : await robotsStore.get(original.robotId));

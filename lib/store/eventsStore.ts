@@ -67,6 +67,12 @@ export const eventsStore = {
     return Item?.report as StoredReport | undefined;
   },
 
+  /** `report` for a run over many records: each event's report read once (an event's records share it). */
+  reportsReadOnce(): (eventId: string) => Promise<StoredReport | undefined> {
+    const reports = new Map<string, Promise<StoredReport | undefined>>();
+    return (eventId) => reports.get(eventId) ?? reports.set(eventId, eventsStore.report(eventId)).get(eventId)!;
+  },
+
   async complete(eventId: string, jobs: number): Promise<void> {
     await dynamodb.send(
       new UpdateCommand({
