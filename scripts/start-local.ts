@@ -151,7 +151,8 @@ async function main(): Promise<void> {
     // serverless.yml takes settings only as params (a deploy must not read the deployer's shell): this stack's
     // values go in as params of the same names. Secrets are not among them: the functions run in this
     // process tree and read those from the environment.
-    const params = deployParamNames().flatMap((name) => (serviceEnvironment[name as keyof typeof serviceEnvironment] ? [`--param=${name}=${serviceEnvironment[name as keyof typeof serviceEnvironment]}`] : []));
+    const settings: Record<string, string | undefined> = serviceEnvironment;
+    const params = deployParamNames().flatMap((name) => (settings[name] ? [`--param=${name}=${settings[name]}`] : []));
     const offline: ChildProcess = spawn(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), join(root, 'node_modules', 'osls', 'bin', 'serverless.js'), 'offline', 'start', '--stage', stage, ...params], {
       cwd: root,
       env: serviceEnvironment,

@@ -32,7 +32,10 @@ export interface SendOptions {
 const maxResponseChars = 2000;
 // Idle connections are closed before a server's usual 5 s keep-alive ends: a POST on a socket the server
 // has just closed would be an uncertain attempt.
-const agents = { 'http:': new HttpAgent({ keepAlive: true, timeout: 4000 }), 'https:': new HttpsAgent({ keepAlive: true, timeout: 4000 }) };
+const transports = {
+  'http:': { request: httpRequest, agent: new HttpAgent({ keepAlive: true, timeout: 4000 }) },
+  'https:': { request: httpsRequest, agent: new HttpsAgent({ keepAlive: true, timeout: 4000 }) },
+};
 
 type Exchange = { kind: 'answer'; response: IncomingMessage; text: string } | { kind: 'answer-cut'; response: IncomingMessage; cause: string } | { kind: 'no-answer'; written: boolean; cause: string };
 
@@ -47,10 +50,10 @@ function post(url: URL, body: string, timeoutMs: number): Promise<Exchange> {
       clearTimeout(timer);
       resolve(exchange);
     };
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const { request: send, agent } = transports[url.protocol === 'https:' ? 'https:' : 'http:'];
     const request = send(url, {
       method: 'POST',
-      agent: url.protocol === 'https:' ? agents['https:'] : agents['http:'],
+      agent,
       headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) },
     });
     const timer = setTimeout(() => {
