@@ -67,12 +67,6 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-async function call(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${service.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${service.adminToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
-
 async function postAlert(alert: Record<string, unknown>) {
   const response = await fetch(`${alertmanagerUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([alert]) });
   expect(response.status).toBe(200);
@@ -80,10 +74,10 @@ async function postAlert(alert: Record<string, unknown>) {
 
 describe('Prometheus Alertmanager through dingpush', () => {
   it('delivers the firing and then the resolved notification to the group, each with its push record', async () => {
-    const template = await call('POST', '/template-starters/alertmanager', { language: 'zh-CN' });
+    const template = await service.call('POST', '/template-starters/alertmanager', { language: 'zh-CN' });
     expect(template.status).toBe(201);
     const token = 'alertmanagere2e0123456789';
-    const robot = await call('POST', '/robots', { name: 'On-call group', webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`, templateId: template.body.id, reports: ['alertmanager:dingpush'] });
+    const robot = await service.call('POST', '/robots', { name: 'On-call group', webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`, templateId: template.body.id, reports: ['alertmanager:dingpush'] });
     expect(robot.status).toBe(201);
     const messages = () => waitFor(async () => ((await (await fetch(`${service.simulatorUrl}/_sim/messages?access_token=${token}`)).json()) as { items: { body: any }[] }).items, () => true);
 
@@ -106,11 +100,11 @@ describe('Prometheus Alertmanager through dingpush', () => {
     expect(delivered[1].body.markdown.title).toBe('【已恢复】[RESOLVED] OrdersPipelineStalled');
     expect(delivered[1].body.markdown.text).toContain('恢复时间：');
 
-    const records = await waitFor(async () => (await call('GET', `/push-records?robotId=${robot.body.id}`)).body.items as { eventId: string; reportId: string; status: string }[], (items) => items.every((item) => item.status === 'sent'));
+    const records = await waitFor(async () => (await service.call('GET', `/push-records?robotId=${robot.body.id}`)).body.items as { eventId: string; reportId: string; status: string }[], (items) => items.every((item) => item.status === 'sent'));
     expect(records).toHaveLength(2);
     expect(records.map((record) => record.reportId)).toEqual(['alertmanager:dingpush', 'alertmanager:dingpush']);
     expect(records.every((record) => record.eventId.startsWith('alertmanager:'))).toBe(true);
-    const resolvedRecord = await call('GET', `/push-records/${(records[0] as unknown as { id: string }).id}`);
+    const resolvedRecord = await service.call('GET', `/push-records/${(records[0] as unknown as { id: string }).id}`);
     expect(resolvedRecord.body.content).toEqual(delivered[1].body);
     // a resolved group is not sent again (repeat_interval is an hour): exactly the two messages
     await new Promise((resolve) => setTimeout(resolve, 5000));

@@ -15,16 +15,6 @@ afterAll(async () => {
   await service?.stop();
 });
 
-async function call(method: string, path: string, body?: unknown, token = service.adminToken) {
-  const response = await fetch(`${service.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
-}
-
 describe('npm start', () => {
   it('serves health without a token and prints the tokens and URLs', async () => {
     expect((await fetch(`${service.apiUrl}/health`)).status).toBe(200);
@@ -33,11 +23,11 @@ describe('npm start', () => {
   });
 
   it('creates, lists, disables and deletes a robot over HTTP', async () => {
-    const template = await call('POST', '/templates', { name: 'E2E template', msgType: 'text', text: '{{reportName}} is ready' });
+    const template = await service.call('POST', '/templates', { name: 'E2E template', msgType: 'text', text: '{{reportName}} is ready' });
     expect(template.status).toBe(201);
     const webhookUrl = `${service.simulatorUrl}/robot/send?access_token=e2etoken0123456789`;
     const secret = 'SECe2esealed0123456789abcdef';
-    const robot = await call('POST', '/robots', { name: 'E2E robot', webhookUrl, templateId: template.body.id, secret });
+    const robot = await service.call('POST', '/robots', { name: 'E2E robot', webhookUrl, templateId: template.body.id, secret });
     expect(robot.status).toBe(201);
     expect(robot.text).not.toContain('e2etoken0123456789');
     // sealed at rest: no file in DATA_DIR holds the token or the secret
@@ -54,23 +44,23 @@ describe('npm start', () => {
     const key = statSync(join(service.dataDir, 'secrets.key'));
     expect(key.mode & 0o077).toBe(0);
 
-    const listed = await call('GET', '/robots?keyword=e2e');
+    const listed = await service.call('GET', '/robots?keyword=e2e');
     expect(listed.body.items.map((r: { id: string }) => r.id)).toEqual([robot.body.id]);
 
-    const disabled = await call('POST', `/robots/${robot.body.id}/disable`);
+    const disabled = await service.call('POST', `/robots/${robot.body.id}/disable`);
     expect(disabled.body.enabled).toBe(false);
-    expect((await call('GET', '/robots?enabled=false')).body.items.map((r: { id: string }) => r.id)).toContain(robot.body.id);
+    expect((await service.call('GET', '/robots?enabled=false')).body.items.map((r: { id: string }) => r.id)).toContain(robot.body.id);
 
-    expect((await call('DELETE', `/robots/${robot.body.id}`)).status).toBe(204);
-    expect((await call('GET', `/robots/${robot.body.id}`)).status).toBe(404);
-    expect((await call('DELETE', `/templates/${template.body.id}`)).status).toBe(204);
+    expect((await service.call('DELETE', `/robots/${robot.body.id}`)).status).toBe(204);
+    expect((await service.call('GET', `/robots/${robot.body.id}`)).status).toBe(404);
+    expect((await service.call('DELETE', `/templates/${template.body.id}`)).status).toBe(204);
   });
 
   it('publishes an event and the message reaches the simulator with a sent record', async () => {
-    const template = await call('POST', '/templates', { name: 'E2E delivery', msgType: 'markdown', title: '{{reportName}}', text: '**{{reportName}}**: {{data.total}}' });
+    const template = await service.call('POST', '/templates', { name: 'E2E delivery', msgType: 'markdown', title: '{{reportName}}', text: '**{{reportName}}**: {{data.total}}' });
     const token = 'e2edelivery0123456789';
-    const robot = await call('POST', '/robots', { name: 'E2E delivery robot', webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`, templateId: template.body.id, reports: ['e2e-sales'] });
-    const published = await call('POST', '/events/report-ready', { eventId: 'e2e-event-1', reportId: 'e2e-sales', reportName: 'Sales', data: { total: 99 } }, service.publisherToken);
+    const robot = await service.call('POST', '/robots', { name: 'E2E delivery robot', webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`, templateId: template.body.id, reports: ['e2e-sales'] });
+    const published = await service.call('POST', '/events/report-ready', { eventId: 'e2e-event-1', reportId: 'e2e-sales', reportName: 'Sales', data: { total: 99 } }, service.publisherToken);
     expect(published.status).toBe(202);
     expect(published.body).toEqual({ eventId: 'e2e-event-1', jobs: 1, duplicate: false });
 
@@ -82,19 +72,19 @@ describe('npm start', () => {
     expect(messages[0].body.markdown).toEqual({ title: 'Sales', text: '**Sales**: 99' });
 
     const records = await waitFor(
-      async () => (await call('GET', `/push-records?robotId=${robot.body.id}`)).body.items as { id: string; status: string }[],
+      async () => (await service.call('GET', `/push-records?robotId=${robot.body.id}`)).body.items as { id: string; status: string }[],
       (items) => items.length === 1 && items[0].status === 'sent',
       { timeoutMs: 30_000, what: 'sent record' },
     );
-    const detail = await call('GET', `/push-records/${records[0].id}`);
+    const detail = await service.call('GET', `/push-records/${records[0].id}`);
     expect(detail.body.content).toEqual(messages[0].body);
     expect(detail.body.template).toMatchObject({ id: template.body.id, name: 'E2E delivery', version: 1 });
   });
 
   it('pushes a screenshot sent as multipart through npm start: the simulator loads it from the API without a token', async () => {
-    const template = await call('POST', '/templates', { name: 'E2E screenshot', msgType: 'markdown', title: '{{reportName}}', text: '![{{image.name}}]({{{image.url}}})' });
+    const template = await service.call('POST', '/templates', { name: 'E2E screenshot', msgType: 'markdown', title: '{{reportName}}', text: '![{{image.name}}]({{{image.url}}})' });
     const token = 'e2escreenshot0123456789';
-    await call('POST', '/robots', { name: 'E2E screenshot robot', webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`, templateId: template.body.id, reports: ['e2e-shots'] });
+    await service.call('POST', '/robots', { name: 'E2E screenshot robot', webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`, templateId: template.body.id, reports: ['e2e-shots'] });
     const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
     const form = new FormData();
     form.append('event', JSON.stringify({ eventId: 'e2e-shot-1', reportId: 'e2e-shots', reportName: 'Revenue' }));
@@ -114,10 +104,10 @@ describe('npm start', () => {
   });
 
   it('checks tokens in the routes\' authorizers under serverless-offline, refusals in the error envelope', async () => {
-    const wrong = await call('GET', '/robots', undefined, 'not-a-token');
+    const wrong = await service.call('GET', '/robots', undefined, 'not-a-token');
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toMatchObject({ code: 'Unauthorized', message: 'The token is not valid' });
-    const publisher = await call('GET', '/robots', undefined, service.publisherToken);
+    const publisher = await service.call('GET', '/robots', undefined, service.publisherToken);
     expect(publisher.status).toBe(403);
     expect(publisher.body.error.code).toBe('Forbidden');
     // serverless-offline would let this header stand in for the authorizer's answer

@@ -35,16 +35,10 @@ afterAll(async () => {
   await Promise.all([failing?.close(), refusing?.close()]);
 });
 
-async function call(method: string, path: string, body?: unknown, token = service.adminToken) {
-  const response = await fetch(`${service.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
-
 async function robotOn(simulator: DingTalkSimulator, name: string) {
   const token = `${name}${randomBytes(6).toString('hex')}`;
-  const template = await call('POST', '/templates', { name: `Outage ${token}`, msgType: 'text', text: '#{{data.n}}' });
-  const robot = await call('POST', '/robots', { name: `Outage ${token}`, webhookUrl: `${simulator.url}/robot/send?access_token=${token}`, templateId: template.body.id, reports: [`outage-${token}`] });
+  const template = await service.call('POST', '/templates', { name: `Outage ${token}`, msgType: 'text', text: '#{{data.n}}' });
+  const robot = await service.call('POST', '/robots', { name: `Outage ${token}`, webhookUrl: `${simulator.url}/robot/send?access_token=${token}`, templateId: template.body.id, reports: [`outage-${token}`] });
   expect(robot.status).toBe(201);
   return { token, id: robot.body.id as string, reportId: `outage-${token}` };
 }
@@ -67,7 +61,7 @@ it(`a webhook answering 502, and one refusing connections, for ${outageMs / 1000
   // the reports keep coming during the outage, spread over it
   for (let n = 0; n < pushes; n++) {
     for (const robot of [down502, downHard]) {
-      const accepted = await call('POST', '/events/report-ready', { eventId: `${robot.token}-${n}`, reportId: robot.reportId, reportName: 'Outage', data: { n } }, service.publisherToken);
+      const accepted = await service.call('POST', '/events/report-ready', { eventId: `${robot.token}-${n}`, reportId: robot.reportId, reportName: 'Outage', data: { n } }, service.publisherToken);
       expect(accepted.status).toBe(202);
     }
     const due = outageStarted + ((n + 1) * outageMs * 0.9) / pushes;
@@ -80,7 +74,7 @@ it(`a webhook answering 502, and one refusing connections, for ${outageMs / 1000
   expect(refusing.messagesFor(downHard.token)).toEqual([]);
 
   for (const [robot, simulator, how] of [[down502, failing, '502'], [downHard, refusing, 'refused']] as const) {
-    const records = await waitFor(() => call('GET', `/push-records?robotId=${robot.id}&limit=100`), (page) => page.body.items.length === pushes && page.body.items.every((item: Item) => item.status !== 'queued'), {
+    const records = await waitFor(() => service.call('GET', `/push-records?robotId=${robot.id}&limit=100`), (page) => page.body.items.length === pushes && page.body.items.every((item: Item) => item.status !== 'queued'), {
       timeoutMs: settleMs,
       intervalMs: 1000,
       what: `${pushes} pushes to the robot whose webhook ${how} settled`,
@@ -100,7 +94,7 @@ it(`a webhook answering 502, and one refusing connections, for ${outageMs / 1000
       // a 502 is an answer: nothing was uncertain, nothing shown twice
       expect(items.filter((item) => item.uncertain)).toEqual([]);
     } else {
-      const detail = await call('GET', `/push-records/${first.id}`);
+      const detail = await service.call('GET', `/push-records/${first.id}`);
       expect(detail.body.attemptLog[0]).toMatchObject({ result: 'not-sent', errmsg: 'not sent: ECONNREFUSED' });
     }
   }

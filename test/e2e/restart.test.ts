@@ -24,12 +24,6 @@ beforeAll(async () => {
 });
 afterAll(() => simulator?.close());
 
-async function call(service: LocalService, method: string, path: string, body?: unknown, token = service.adminToken) {
-  const response = await fetch(`${service.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
-
 describe.each([
   ['stopped with SIGTERM', (service: LocalService) => service.stop('SIGTERM')],
   ['killed with SIGKILL', (service: LocalService) => service.crash()],
@@ -40,14 +34,14 @@ describe.each([
     let service = await startLocalService(environment, { dataDir });
     try {
       const token = `restart${randomBytes(8).toString('hex')}`;
-      const template = await call(service, 'POST', '/templates', { name: `Restart ${token}`, msgType: 'text', text: '#{{data.n}}{{#image}} {{{url}}}{{/image}}' });
+      const template = await service.call('POST', '/templates', { name: `Restart ${token}`, msgType: 'text', text: '#{{data.n}}{{#image}} {{{url}}}{{/image}}' });
       const reportId = `restart-${token}`;
-      const robot = await call(service, 'POST', '/robots', { name: `Restart ${token}`, webhookUrl: `${simulator.url}/robot/send?access_token=${token}`, templateId: template.body.id, reports: [reportId] });
+      const robot = await service.call('POST', '/robots', { name: `Restart ${token}`, webhookUrl: `${simulator.url}/robot/send?access_token=${token}`, templateId: template.body.id, reports: [reportId] });
       expect(robot.status).toBe(201);
       for (let n = 0; n < events; n++) {
         // the first carries a screenshot, which must survive the restart in DATA_DIR too
         const images = n === 0 ? { images: [{ name: 'first.png', contentType: 'image/png', data: screenshot.toString('base64') }] } : {};
-        const accepted = await call(service, 'POST', '/events/report-ready', { eventId: `${token}-${n}`, reportId, reportName: 'Restart', data: { n }, ...images }, service.publisherToken);
+        const accepted = await service.call('POST', '/events/report-ready', { eventId: `${token}-${n}`, reportId, reportName: 'Restart', data: { n }, ...images }, service.publisherToken);
         expect(accepted.status).toBe(202);
       }
       // a few windows in, most of the burst still waits for the robot's limit
@@ -59,7 +53,7 @@ describe.each([
 
       service = await startLocalService(environment, { dataDir });
       // a killed worker's message comes back after the local visibility timeout (45 s)
-      const records = await waitFor(() => call(service, 'GET', `/push-records?robotId=${robot.body.id}&limit=100`), (page) => page.body.items.length === events && page.body.items.every((item: { status: string }) => item.status === 'sent'), { timeoutMs: 150_000, intervalMs: 500, what: 'every record sent after the restart' });
+      const records = await waitFor(() => service.call('GET', `/push-records?robotId=${robot.body.id}&limit=100`), (page) => page.body.items.length === events && page.body.items.every((item: { status: string }) => item.status === 'sent'), { timeoutMs: 150_000, intervalMs: 500, what: 'every record sent after the restart' });
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const messages = simulator.messagesFor(token);
       const contents = messages.map((message) => (message.body.text as { content: string }).content);

@@ -22,6 +22,8 @@ export interface LocalService {
   stackPid?: number;
   /** SIGKILL to npm start's whole process group at once, as a crash or an OOM kill would. */
   crash: () => Promise<void>;
+  /** One JSON request to the API (admin token unless another is given): its status, parsed body and text. */
+  call: (method: string, path: string, body?: unknown, token?: string) => Promise<{ status: number; body: any; text: string }>;
 }
 
 /** `options.dataDir`: a folder of the caller's, kept after stop (a restart on it sees the same data). */
@@ -82,5 +84,11 @@ export async function startLocalService(environment: Record<string, string> = {}
   const lock = join(dataDir, 'npm-start.pid');
   if (existsSync(lock)) stackPid = Number(readFileSync(lock, 'utf8'));
   const simulatorUrl = /DingTalk simulator (http:\/\/\S+)/.exec(output)?.[1] as string;
-  return { apiUrl: `http://localhost:${port}`, simulatorUrl, adminToken, publisherToken, output: () => output, pid: child.pid as number, dataDir, stackPid, stop, crash };
+  const apiUrl = `http://localhost:${port}`;
+  const call: LocalService['call'] = async (method, path, body, token = adminToken) => {
+    const response = await fetch(`${apiUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
+  };
+  return { apiUrl, simulatorUrl, adminToken, publisherToken, output: () => output, pid: child.pid as number, dataDir, stackPid, stop, crash, call };
 }
