@@ -80,7 +80,7 @@ export const config = {
     readList('DINGTALK_ALLOWED_ORIGINS', ['https://oapi.dingtalk.com', 'https://oapi.dingtalk.io']),
   ),
   rateLimit,
-  /** Extra spacing on top of DingTalk's window: it counts arrivals on its own clock (see dingtalk-protocol.md). */
+  /** Extra spacing on top of DingTalk's window: it counts arrivals on its own clock (docs/delivery.md, "The send window"). */
   rateMarginMs: readInteger('DINGTALK_RATE_MARGIN_MS', Math.max(200, Math.round(rateLimit.windowMs * 0.05)), 0, 600_000),
   /** How long a robot stays silent after DingTalk answers 130101 anyway. */
   throttleCooldownMs: readInteger('DINGTALK_COOLDOWN_SECONDS', 600, 0, 86_400) * 1000,

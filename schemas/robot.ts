@@ -5,7 +5,7 @@ import { cursorQuerySchema, idSchema, keywordQuerySchema, limitQuerySchema, ment
 const robotProperties = {
   name: nameSchema,
   webhookUrl: { type: 'string', minLength: 1, maxLength: 2000 },
-  // DingTalk signing secrets start with SEC (dingtalk-protocol.md, "Signing").
+  // DingTalk signing secrets start with SEC (its robot security settings, "加签").
   secret: { type: 'string', pattern: '^SEC[A-Za-z0-9]{8,200}$' },
   templateId: idSchema,
   reports: {

@@ -44,7 +44,7 @@ export const templateInputSchema = {
       },
     },
   },
-  // What each DingTalk msgtype needs (dingtalk-protocol.md, "Message bodies").
+  // What each DingTalk msgtype needs (DingTalk's robot/send message bodies).
   allOf: [
     { if: { properties: { msgType: { const: 'text' } } }, then: { required: ['text'] } },
     { if: { properties: { msgType: { const: 'markdown' } } }, then: { required: ['title', 'text'] } },
