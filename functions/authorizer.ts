@@ -1,7 +1,7 @@
 // API Gateway's Lambda authorizers (REQUEST type, simple responses, cached per token for a minute), one
 // per scope, so every route but the open ones carries an authorization type and no function checks a
 // token. A refusal is passed on as the verdict rather than answered here: HTTP APIs answer a denial with
-// their own 403 body, while api.md promises 401 for an unknown token and the error envelope for both.
+// their own 403 body, while the contract promises 401 for an unknown token and the error envelope for both.
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { verdictFor, type Scope } from '../lib/auth/tokens';
 import { header } from './http/header';

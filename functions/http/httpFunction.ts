@@ -2,7 +2,7 @@
 // Routes know nothing of event shapes; errors become HTTP responses in errorResponse, registered last.
 // Not middy's http-json-body-parser and http-error-handler: the first needs a JSON content type, answers
 // 415 for bad JSON and decodes invalid UTF-8 lossily; the second writes a plain-text body, not the error
-// envelope of api.md, and logs through console.error, around the redacting logger.
+// error envelope of the contract, and logs through console.error, around the redacting logger.
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Scope } from '../../lib/auth/tokens';

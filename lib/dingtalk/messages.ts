@@ -1,5 +1,5 @@
 // The DingTalk robot message bodies, exactly as sent on the wire: only the fields DingTalk documents
-// (README, "DingTalk"). There is no idempotency key among them.
+// (DingTalk's robot/send documentation). There is no idempotency key among them.
 
 export interface AtSettings {
   atMobiles?: string[];

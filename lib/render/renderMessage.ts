@@ -24,7 +24,7 @@ export interface RobotDeliverySettings {
 
 /**
  * Templates see the event fields and, for convenience, the data fields at the top level too; `images`
- * as `{name, url}` and `image`, the first (api.md: `![{{image.name}}]({{{image.url}}})`).
+ * as `{name, url}` and `image`, the first (the contract's example: `![{{image.name}}]({{{image.url}}})`).
  */
 export function templateView(report: ReportView): Record<string, unknown> {
   const images = (report.images ?? []).map(({ name, url }) => ({ name, url }));

@@ -1,5 +1,5 @@
 // A real client: Debian's Prometheus Alertmanager (0.25) on loopback, its webhook receiver pointed at
-// `npm start` exactly as the README configures it. An alert posted to Alertmanager's own API reaches the
+// `npm start` exactly as docs/tools.md configures it. An alert posted to Alertmanager's own API reaches the
 // simulator through dingpush as a firing and then a resolved message, each with its push record.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ let alertmanagerUrl: string;
 let alertmanagerOutput = '';
 const workDir = mkdtempSync(join(tmpdir(), 'dingpush-alertmanager-'));
 
-/** The receiver from the README's Alertmanager section, with fast timings so the test takes seconds. */
+/** The receiver from docs/tools.md's Alertmanager section, with fast timings so the test takes seconds. */
 function alertmanagerConfig(dingpushUrl: string, token: string): string {
   return `route:
   receiver: dingpush

@@ -135,7 +135,7 @@ describe('npm start', () => {
         kinds.add('queue');
         expect(loopback).toContain(listener.address);
       } else if (listener.command.includes('DynamoDBLocal.jar')) {
-        // DynamoDB Local has no option to listen on loopback only (README); a web page may not use it
+        // DynamoDB Local has no option to listen on loopback only (docs/running.md); a web page may not use it
         kinds.add('database');
         const preflight = await fetch(`http://127.0.0.1:${listener.port}/`, { method: 'OPTIONS', headers: { Origin: 'http://localhost:8080', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-amz-target' } });
         expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
