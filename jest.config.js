@@ -3,23 +3,40 @@
 const transform = {
   '^.+\\.[tj]s$': ['ts-jest', { diagnostics: true, tsconfig: { isolatedModules: false } }],
 };
-// middy is ESM-only; let ts-jest compile it to CommonJS (middy's testing docs)
+// middy 7 is ESM-only and exports only an `import` condition: map it to its file and let ts-jest compile it to CommonJS
 const transformIgnorePatterns = ['node_modules/(?!(@middy)/)'];
+const moduleNameMapper = { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' };
 
 module.exports = {
   projects: [
-    { displayName: 'unit', testEnvironment: 'node', transform, transformIgnorePatterns, testMatch: ['<rootDir>/test/unit/**/*.test.ts'], setupFiles: ['<rootDir>/test/support/unitEnvironment.ts'] },
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+      moduleNameMapper,
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/unitEnvironment.ts'],
+    },
     {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
       transformIgnorePatterns,
+      moduleNameMapper,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/globalSetup.ts',
       globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/perFileResources.ts'],
     },
-    { displayName: 'e2e', testEnvironment: 'node', transform, transformIgnorePatterns, testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+      moduleNameMapper,
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+    },
   ],
   testTimeout: 60_000,
 };

@@ -17,7 +17,14 @@ const repetitions = Number(process.env.BENCH_COLD_REPETITIONS ?? 15);
 const sampleEvents: Record<string, unknown> = {
   // an authorizer's request without a token: refused without reaching SSM
   authorizer: { version: '2.0', type: 'REQUEST', routeKey: 'GET /robots', headers: {}, identitySource: [] },
-  http: { version: '2.0', routeKey: 'GET /health', rawPath: '/health', headers: {}, requestContext: { http: { method: 'GET', path: '/health' }, requestId: 'bench' }, isBase64Encoded: false },
+  http: {
+    version: '2.0',
+    routeKey: 'GET /health',
+    rawPath: '/health',
+    headers: {},
+    requestContext: { http: { method: 'GET', path: '/health' }, requestId: 'bench' },
+    isBase64Encoded: false,
+  },
   // an unparsable job: validated, logged and reported as a failed item, with no AWS call
   worker: { Records: [{ messageId: 'bench', body: 'not json', attributes: { SentTimestamp: String(Date.now()) } }] },
 };
@@ -38,11 +45,15 @@ Promise.resolve(event === null ? undefined : handler(event, { awsRequestId: 'ben
 export async function coldStartBenchmark(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'dingpush-cold-'));
   try {
-    const packaged = spawnSync(process.execPath, [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'bench', '--package', join(work, 'package')], {
-      cwd: root,
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-      encoding: 'utf8',
-    });
+    const packaged = spawnSync(
+      process.execPath,
+      [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'bench', '--package', join(work, 'package')],
+      {
+        cwd: root,
+        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+        encoding: 'utf8',
+      },
+    );
     if (packaged.status !== 0) throw new Error(`serverless package failed:\n${packaged.stdout}\n${packaged.stderr}`);
     const bundles: { name: string; file: string; exportName: string; zipBytes: number; event: unknown }[] = [];
     // each function's module and export, from serverless.yml (the authorizers share one module)
@@ -55,30 +66,67 @@ export async function coldStartBenchmark(): Promise<void> {
       if (unzipped.status !== 0) throw new Error(`unzip ${zip} failed: ${unzipped.stderr}`);
       const handler = handlers[name].handler;
       const handlerFile = join(directory, `${handler.slice(0, handler.lastIndexOf('.'))}.js`);
-      const event = name === 'worker' ? sampleEvents.worker : name === 'sweeper' ? null : name.startsWith('authorize') ? sampleEvents.authorizer : sampleEvents.http;
-      bundles.push({ name, file: handlerFile, exportName: handler.slice(handler.lastIndexOf('.') + 1), zipBytes: statSync(join(work, 'package', zip)).size, event });
+      const event =
+        name === 'worker'
+          ? sampleEvents.worker
+          : name === 'sweeper'
+            ? null
+            : name.startsWith('authorize')
+              ? sampleEvents.authorizer
+              : sampleEvents.http;
+      bundles.push({
+        name,
+        file: handlerFile,
+        exportName: handler.slice(handler.lastIndexOf('.') + 1),
+        zipBytes: statSync(join(work, 'package', zip)).size,
+        event,
+      });
     }
 
     // the baseline of each function: a handler that imports only the AWS SDK packages its bundle requires
     // (Lambda provides the SDK, so the bundles leave it out), bundled with the same settings
     const bareFiles = new Map<string, string>();
     const bareFor = (bundleFile: string): { key: string; file: string } => {
-      const packages = [...new Set([...readFileSync(bundleFile, 'utf8').matchAll(/require\("(@aws-sdk\/[\w-]+)"\)/g)].map((match) => match[1]))].sort();
+      const packages = [
+        ...new Set([...readFileSync(bundleFile, 'utf8').matchAll(/require\("(@aws-sdk\/[\w-]+)"\)/g)].map((match) => match[1])),
+      ].sort();
       const key = packages.map((name) => name.replace('@aws-sdk/', '')).join('+') || 'none';
       if (!bareFiles.has(key)) {
         const source = join(work, `bare-${bareFiles.size}.ts`);
-        writeFileSync(source, packages.map((name, i) => `import * as sdk${i} from '${name}';`).join('\n') + `\nexport const handler = async () => ({ statusCode: 200, body: String(${packages.map((_, i) => `Object.keys(sdk${i}).length`).join(' + ') || 0}) });\n`);
+        writeFileSync(
+          source,
+          packages.map((name, i) => `import * as sdk${i} from '${name}';`).join('\n') +
+            `\nexport const handler = async () => ({ statusCode: 200, body: String(${packages.map((_, i) => `Object.keys(sdk${i}).length`).join(' + ') || 0}) });\n`,
+        );
         const file = join(work, `bare-${bareFiles.size}.js`);
-        buildSync({ entryPoints: [source], outfile: file, bundle: true, platform: 'node', target: 'node22', external: ['@aws-sdk/*'], logLevel: 'silent' });
+        buildSync({
+          entryPoints: [source],
+          outfile: file,
+          bundle: true,
+          platform: 'node',
+          target: 'node22',
+          external: ['@aws-sdk/*'],
+          logLevel: 'silent',
+        });
         bareFiles.set(key, file);
       }
       return { key, file: bareFiles.get(key)! };
     };
 
     // the SDK is not in the bundles (Lambda provides it): resolve it from this repository's node_modules
-    const environment = { ...process.env, NODE_PATH: join(root, 'node_modules'), AWS_REGION: 'us-east-1', METRICS: 'off', LOG_LEVEL: 'error', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    const environment = {
+      ...process.env,
+      NODE_PATH: join(root, 'node_modules'),
+      AWS_REGION: 'us-east-1',
+      METRICS: 'off',
+      LOG_LEVEL: 'error',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
     const measure = (file: string, event: unknown, exportName = 'handler') => {
-      const run = spawnSync(process.execPath, ['-e', probe, file, JSON.stringify(event), exportName], { env: environment, encoding: 'utf8' });
+      const run = spawnSync(process.execPath, ['-e', probe, file, JSON.stringify(event), exportName], {
+        env: environment,
+        encoding: 'utf8',
+      });
       if (run.status !== 0) throw new Error(`${file} failed:\n${run.stderr}`);
       return JSON.parse(run.stdout.trim().split('\n').pop() as string) as { importMs: number; handledMs: number };
     };
@@ -112,7 +160,10 @@ export async function coldStartBenchmark(): Promise<void> {
         'import+event / bare': round(p50(entry.handledMs) / p50(bare.handledMs), 2),
       };
     });
-    printTable(`Cold start: a fresh Node process per sample, ${repetitions} samples each, alternating with a bare handler importing the same SDK packages`, rows);
+    printTable(
+      `Cold start: a fresh Node process per sample, ${repetitions} samples each, alternating with a bare handler importing the same SDK packages`,
+      rows,
+    );
     console.log('targets: worker bundle < 500 KB; import / bare < 1.5');
     console.log(`wrote ${writeResult('cold-start', { machine: machine(), inputs: { repetitions }, rows })}`);
   } finally {

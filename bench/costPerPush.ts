@@ -18,31 +18,79 @@ export async function costPerPushBenchmark(): Promise<void> {
     pipeline.meter.reset();
     const screenshot = { name: 'revenue.png', contentType: 'image/png', data: chartPng([3, 5, 4, 8, 6, 9, 7]).toString('base64') };
     const intakeStarted = performance.now();
-    const intake = await pipeline.service.intake.publishReportReady({ eventId: 'cost-1', reportId: 'cost', reportName: 'Daily cost', data: { rows: 42 }, images: [screenshot] } as never, 'https://api.example.com');
+    const intake = await pipeline.service.intake.publishReportReady(
+      { eventId: 'cost-1', reportId: 'cost', reportName: 'Daily cost', data: { rows: 42 }, images: [screenshot] } as never,
+      'https://api.example.com',
+    );
     const intakeMs = performance.now() - intakeStarted;
-    const afterIntake = { dynamodb: pipeline.meter.count('dynamodb'), sqs: pipeline.meter.count('sqs'), s3: pipeline.meter.count('s3'), read: pipeline.meter.readCapacity, write: pipeline.meter.writeCapacity };
+    const afterIntake = {
+      dynamodb: pipeline.meter.count('dynamodb'),
+      sqs: pipeline.meter.count('sqs'),
+      s3: pipeline.meter.count('s3'),
+      read: pipeline.meter.readCapacity,
+      write: pipeline.meter.writeCapacity,
+    };
     const workers = pipeline.startWorkers(2);
     await pipeline.untilDelivered(robots, 120_000);
     await workers.stop();
     const page = await pipeline.service.records.recordsStore.list({ eventId: 'cost-1' }, { limit: robots + 1 });
     const sent = page.items.filter((record) => record.status === 'sent').length;
-    if (intake.jobs !== robots || sent !== robots) throw new Error(`expected ${robots} sent pushes; intake queued ${intake.jobs}, ${sent} sent`);
+    if (intake.jobs !== robots || sent !== robots)
+      throw new Error(`expected ${robots} sent pushes; intake queued ${intake.jobs}, ${sent} sent`);
 
     const { meter } = pipeline;
     const perPush = (value: number) => round(value / robots, 2);
     const rows = [
-      { measure: 'DynamoDB write units', intake: perPush(afterIntake.write), worker: perPush(meter.writeCapacity - afterIntake.write), total: perPush(meter.writeCapacity) },
-      { measure: 'DynamoDB read units', intake: perPush(afterIntake.read), worker: perPush(meter.readCapacity - afterIntake.read), total: perPush(meter.readCapacity) },
-      { measure: 'DynamoDB requests', intake: perPush(afterIntake.dynamodb), worker: perPush(meter.count('dynamodb') - afterIntake.dynamodb), total: perPush(meter.count('dynamodb')) },
-      { measure: 'SQS requests', intake: perPush(afterIntake.sqs), worker: perPush(meter.count('sqs') - afterIntake.sqs), total: perPush(meter.count('sqs')) },
-      { measure: 'S3 requests', intake: perPush(afterIntake.s3), worker: perPush(meter.count('s3') - afterIntake.s3), total: perPush(meter.count('s3')) },
-      { measure: 'Lambda billed ms', intake: perPush(Math.ceil(intakeMs)), worker: perPush(meter.workerBilledMs), total: perPush(Math.ceil(intakeMs) + meter.workerBilledMs) },
+      {
+        measure: 'DynamoDB write units',
+        intake: perPush(afterIntake.write),
+        worker: perPush(meter.writeCapacity - afterIntake.write),
+        total: perPush(meter.writeCapacity),
+      },
+      {
+        measure: 'DynamoDB read units',
+        intake: perPush(afterIntake.read),
+        worker: perPush(meter.readCapacity - afterIntake.read),
+        total: perPush(meter.readCapacity),
+      },
+      {
+        measure: 'DynamoDB requests',
+        intake: perPush(afterIntake.dynamodb),
+        worker: perPush(meter.count('dynamodb') - afterIntake.dynamodb),
+        total: perPush(meter.count('dynamodb')),
+      },
+      {
+        measure: 'SQS requests',
+        intake: perPush(afterIntake.sqs),
+        worker: perPush(meter.count('sqs') - afterIntake.sqs),
+        total: perPush(meter.count('sqs')),
+      },
+      {
+        measure: 'S3 requests',
+        intake: perPush(afterIntake.s3),
+        worker: perPush(meter.count('s3') - afterIntake.s3),
+        total: perPush(meter.count('s3')),
+      },
+      {
+        measure: 'Lambda billed ms',
+        intake: perPush(Math.ceil(intakeMs)),
+        worker: perPush(meter.workerBilledMs),
+        total: perPush(Math.ceil(intakeMs) + meter.workerBilledMs),
+      },
     ];
     printTable(`Per delivered push: 1 event with a screenshot → ${robots} robots`, rows);
-    const operations = [...meter.requests].sort().map(([operation, count]) => ({ operation, requests: count, 'per push': perPush(count), 'mean ms': round((meter.milliseconds.get(operation) ?? 0) / count, 1) }));
+    const operations = [...meter.requests].sort().map(([operation, count]) => ({
+      operation,
+      requests: count,
+      'per push': perPush(count),
+      'mean ms': round((meter.milliseconds.get(operation) ?? 0) / count, 1),
+    }));
     printTable('Requests by operation (whole run)', operations);
     const cost = costPerMillion({ meter, robots, intakeBilledMs: Math.ceil(intakeMs) });
-    printTable(`Cost per million pushes on AWS (${prices.region}, list prices as of ${prices.asOf}; 1 event per ${robots} pushes)`, cost.rows);
+    printTable(
+      `Cost per million pushes on AWS (${prices.region}, list prices as of ${prices.asOf}; 1 event per ${robots} pushes)`,
+      cost.rows,
+    );
     const hostedPerMillion = hosted.usdPerMessage * 1e6;
     printTable('Beside a hosted notification service', [
       { service: 'dingpush on AWS (this run)', 'USD per million messages': cost.total, ratio: 1 },
@@ -50,7 +98,9 @@ export async function costPerPushBenchmark(): Promise<void> {
     ]);
     console.log(`hosted price: ${hosted.source}`);
     console.log(`\n${floorExplanation}`);
-    console.log(`wrote ${writeResult('cost-per-push', { machine: machine(), inputs: { robots, events: 1, imagesPerEvent: 1 }, perPush: rows, operations, prices, hosted, costPerMillion: cost, floor: floorExplanation })}`);
+    console.log(
+      `wrote ${writeResult('cost-per-push', { machine: machine(), inputs: { robots, events: 1, imagesPerEvent: 1 }, perPush: rows, operations, prices, hosted, costPerMillion: cost, floor: floorExplanation })}`,
+    );
   } finally {
     await pipeline.stop();
   }
@@ -84,16 +134,54 @@ function costPerMillion({ meter, robots, intakeBilledMs }: { meter: Pipeline['me
   const intakeGbSeconds = (intakeBilledMs / 1000) * prices.intakeMemoryGb;
   // the intake is one API request and one invocation per event; the authorizer's answer is cached per token for a minute
   const rows = [
-    { item: 'DynamoDB writes', units: Math.round(perMillion(meter.writeCapacity)), 'USD per million pushes': (perMillion(meter.writeCapacity) / 1e6) * prices.dynamodbPerMillionWriteUnits },
-    { item: 'DynamoDB reads', units: Math.round(perMillion(meter.readCapacity)), 'USD per million pushes': (perMillion(meter.readCapacity) / 1e6) * prices.dynamodbPerMillionReadUnits },
-    { item: 'SQS FIFO requests', units: Math.round(perMillion(meter.count('sqs'))), 'USD per million pushes': (perMillion(meter.count('sqs')) / 1e6) * prices.sqsFifoPerMillionRequests },
-    { item: 'Lambda requests (worker + intake)', units: Math.round(perMillion(meter.workerInvocations + 1)), 'USD per million pushes': (perMillion(meter.workerInvocations + 1) / 1e6) * prices.lambdaPerMillionRequests },
-    { item: 'Lambda GB-seconds (worker, 256 MB, billed ms)', units: Math.round(perMillion(workerGbSeconds)), 'USD per million pushes': perMillion(workerGbSeconds) * prices.lambdaArmPerGbSecond },
-    { item: 'Lambda GB-seconds (intake, 256 MB)', units: Math.round(perMillion(intakeGbSeconds)), 'USD per million pushes': perMillion(intakeGbSeconds) * prices.lambdaArmPerGbSecond },
-    { item: 'API Gateway requests (intake)', units: Math.round(perMillion(1)), 'USD per million pushes': (perMillion(1) / 1e6) * prices.httpApiPerMillionRequests },
-    { item: 'S3 requests (the screenshot, once per event)', units: Math.round(perMillion(meter.count('s3'))), 'USD per million pushes': (perMillion(meter.count('s3')) / 1e3) * prices.s3PutPerThousand },
+    {
+      item: 'DynamoDB writes',
+      units: Math.round(perMillion(meter.writeCapacity)),
+      'USD per million pushes': (perMillion(meter.writeCapacity) / 1e6) * prices.dynamodbPerMillionWriteUnits,
+    },
+    {
+      item: 'DynamoDB reads',
+      units: Math.round(perMillion(meter.readCapacity)),
+      'USD per million pushes': (perMillion(meter.readCapacity) / 1e6) * prices.dynamodbPerMillionReadUnits,
+    },
+    {
+      item: 'SQS FIFO requests',
+      units: Math.round(perMillion(meter.count('sqs'))),
+      'USD per million pushes': (perMillion(meter.count('sqs')) / 1e6) * prices.sqsFifoPerMillionRequests,
+    },
+    {
+      item: 'Lambda requests (worker + intake)',
+      units: Math.round(perMillion(meter.workerInvocations + 1)),
+      'USD per million pushes': (perMillion(meter.workerInvocations + 1) / 1e6) * prices.lambdaPerMillionRequests,
+    },
+    {
+      item: 'Lambda GB-seconds (worker, 256 MB, billed ms)',
+      units: Math.round(perMillion(workerGbSeconds)),
+      'USD per million pushes': perMillion(workerGbSeconds) * prices.lambdaArmPerGbSecond,
+    },
+    {
+      item: 'Lambda GB-seconds (intake, 256 MB)',
+      units: Math.round(perMillion(intakeGbSeconds)),
+      'USD per million pushes': perMillion(intakeGbSeconds) * prices.lambdaArmPerGbSecond,
+    },
+    {
+      item: 'API Gateway requests (intake)',
+      units: Math.round(perMillion(1)),
+      'USD per million pushes': (perMillion(1) / 1e6) * prices.httpApiPerMillionRequests,
+    },
+    {
+      item: 'S3 requests (the screenshot, once per event)',
+      units: Math.round(perMillion(meter.count('s3'))),
+      'USD per million pushes': (perMillion(meter.count('s3')) / 1e3) * prices.s3PutPerThousand,
+    },
   ].map((row) => ({ ...row, 'USD per million pushes': round(row['USD per million pushes'], 2) }));
-  return { rows, total: round(rows.reduce((sum, row) => sum + row['USD per million pushes'], 0), 2) };
+  return {
+    rows,
+    total: round(
+      rows.reduce((sum, row) => sum + row['USD per million pushes'], 0),
+      2,
+    ),
+  };
 }
 
 const floorExplanation = [
@@ -103,6 +191,6 @@ const floorExplanation = [
   '  share of the subscriber pages, and the record queries this run makes to check its result.',
   '- Writes 7 units: the worker writes each record once, when its attempt has ended, in the table and 4',
   '  of its 5 indexes (the status index holds only queued, failed, skipped and unconfirmed records: 5),',
-  '  its content (1) and the robot\'s send window with the attempt as started (1), both before the POST. The intake writes only the event',
+  "  its content (1) and the robot's send window with the attempt as started (1), both before the POST. The intake writes only the event",
   '  (0.02 per push at 100 robots per event). CloudWatch Logs and metrics are not counted here.',
 ].join('\n');

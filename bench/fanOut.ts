@@ -26,7 +26,12 @@ export async function fanOutBenchmark(): Promise<void> {
       const workers = pipeline.startWorkers(workerPollers);
       const before = (await pipeline.simulatorStats()).distinctMessages;
       const started = performance.now();
-      const result = await pipeline.service.intake.publishReportReady({ eventId: `fanout-${run}`, reportId: 'fanout', reportName: 'Fan-out', data: { rows: run } } as never);
+      const result = await pipeline.service.intake.publishReportReady({
+        eventId: `fanout-${run}`,
+        reportId: 'fanout',
+        reportName: 'Fan-out',
+        data: { rows: run },
+      } as never);
       const acceptedMs = performance.now() - started;
       if (result.jobs !== robots) throw new Error(`intake reported ${result.jobs} jobs, expected ${robots}`);
       await pipeline.untilDelivered(before + robots, 1_800_000);
@@ -34,10 +39,15 @@ export async function fanOutBenchmark(): Promise<void> {
       await workers.stop();
 
       // the raw POST loop: the bodies the group received, POSTed again to the same simulator
-      const { items } = (await (await fetch(`${pipeline.simulatorUrl}/_sim/messages`)).json()) as { items: { token: string; raw: string }[] };
+      const { items } = (await (await fetch(`${pipeline.simulatorUrl}/_sim/messages`)).json()) as {
+        items: { token: string; raw: string }[];
+      };
       const bodies = items.slice(-robots);
       const rawStarted = performance.now();
-      await rawPostLoop(bodies.map((body) => ({ url: `${pipeline.simulatorUrl}/robot/send?access_token=${body.token}`, raw: body.raw })), sendsInFlight);
+      await rawPostLoop(
+        bodies.map((body) => ({ url: `${pipeline.simulatorUrl}/robot/send?access_token=${body.token}`, raw: body.raw })),
+        sendsInFlight,
+      );
       const rawLoopMs = performance.now() - rawStarted;
 
       // the queue's minimum: the same jobs through the emulator, one group per robot, to a no-op worker
@@ -62,12 +72,24 @@ export async function fanOutBenchmark(): Promise<void> {
             const chunk = robotIds.slice(sent, sent + 10);
             sent += chunk.length;
             await pipeline.service.clients.sqs.send(
-              new SendMessageBatchCommand({ QueueUrl: pipeline.queueUrl, Entries: chunk.map((group, index) => ({ Id: String(index), MessageBody: jobBody, MessageGroupId: `${group}-${run}`, MessageDeduplicationId: `minimum-${run}-${group}` })) }),
+              new SendMessageBatchCommand({
+                QueueUrl: pipeline.queueUrl,
+                Entries: chunk.map((group, index) => ({
+                  Id: String(index),
+                  MessageBody: jobBody,
+                  MessageGroupId: `${group}-${run}`,
+                  MessageDeduplicationId: `minimum-${run}-${group}`,
+                })),
+              }),
             );
           }
         }),
       );
-      await waitFor(async () => consumed, (count) => count >= robotIds.length, { timeoutMs: 900_000, intervalMs: 20, what: 'the no-op worker' });
+      await waitFor(
+        async () => consumed,
+        (count) => count >= robotIds.length,
+        { timeoutMs: 900_000, intervalMs: 20, what: 'the no-op worker' },
+      );
       const queueMinimumMs = performance.now() - queueStarted;
       await noOp.stop();
 
@@ -87,7 +109,9 @@ export async function fanOutBenchmark(): Promise<void> {
         'met (≤ 1.2)': r.ratio <= targets.ratio ? 'yes' : 'no',
       })),
     );
-    console.log(`wrote ${writeResult('fan-out', { machine: machine(), inputs: { robots, repetitions, workerPollers, sendsInFlight }, targets, runs })}`);
+    console.log(
+      `wrote ${writeResult('fan-out', { machine: machine(), inputs: { robots, repetitions, workerPollers, sendsInFlight }, targets, runs })}`,
+    );
   } finally {
     await pipeline.stop();
   }

@@ -66,7 +66,8 @@ export async function loadBenchmark(): Promise<void> {
   const untilDelivered = async (count: number, timeoutMs: number): Promise<number> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const delivered = ((await (await fetch(`${service.simulatorUrl}/_sim/stats`)).json()) as { distinctMessages: number }).distinctMessages;
+      const delivered = ((await (await fetch(`${service.simulatorUrl}/_sim/stats`)).json()) as { distinctMessages: number })
+        .distinctMessages;
       if (delivered >= count || Date.now() > deadline) return delivered;
       await sleep(1000);
     }
@@ -91,7 +92,15 @@ export async function loadBenchmark(): Promise<void> {
       for (let n = 0; n < warmupEvents; n++) {
         const due = warmupStarted + (n * 1000) / warmupRate;
         if (due > Date.now()) await sleep(due - Date.now());
-        warmups.push(call('warmup', 'POST', '/events/report-ready', { eventId: `warmup-${n}`, reportId: 'load', reportName: 'Load', robotIds: [robotIds[n % robotCount]], data: { n } }, service.publisherToken).catch(() => undefined));
+        warmups.push(
+          call(
+            'warmup',
+            'POST',
+            '/events/report-ready',
+            { eventId: `warmup-${n}`, reportId: 'load', reportName: 'Load', robotIds: [robotIds[n % robotCount]], data: { n } },
+            service.publisherToken,
+          ).catch(() => undefined),
+        );
         if (n % 10 === 0) warmups.push(call('warmup', 'GET', readerPaths[(n / 10) % readerPaths.length][1]).catch(() => undefined));
       }
       await Promise.all(warmups);
@@ -121,7 +130,13 @@ export async function loadBenchmark(): Promise<void> {
       // a BI platform retries a failed publish (and a 409 "still being queued") with the same eventId
       const publish = async (): Promise<void> => {
         for (let attempt = 0; attempt < 90; attempt++) {
-          const response = await call('POST /events/report-ready', 'POST', '/events/report-ready', { eventId: `load-${n}`, reportId: 'load', reportName: 'Load', robotIds: [robotIds[n % robotCount]], data: { n } }, service.publisherToken).catch(() => undefined);
+          const response = await call(
+            'POST /events/report-ready',
+            'POST',
+            '/events/report-ready',
+            { eventId: `load-${n}`, reportId: 'load', reportName: 'Load', robotIds: [robotIds[n % robotCount]], data: { n } },
+            service.publisherToken,
+          ).catch(() => undefined);
           if (response && response.status === 202) return;
           await sleep(1000);
         }
@@ -151,17 +166,34 @@ export async function loadBenchmark(): Promise<void> {
       const from = Math.floor(at / 5) * 5;
       (buckets.get(from) ?? buckets.set(from, []).get(from)!).push(ms);
     }
-    const overTime = [...buckets].sort(([a], [b]) => a - b).map(([from, samples]) => ({ 'started at s': from, requests: samples.length, 'p50 ms': round(percentile(samples, 50)), 'max ms': round(Math.max(...samples)) }));
+    const overTime = [...buckets]
+      .sort(([a], [b]) => a - b)
+      .map(([from, samples]) => ({
+        'started at s': from,
+        requests: samples.length,
+        'p50 ms': round(percentile(samples, 50)),
+        'max ms': round(Math.max(...samples)),
+      }));
     printTable(`Latency of every measured request by when it was sent (5 s buckets)`, overTime);
     printTable(`CPU used from the first event until the last push arrived (readers included), per event`, cpu.table);
-    console.log(`at ${round(cpu.msPerEvent)} ms of CPU per event, ${machine().cpus} cores carry at most ${cpu.eventsPerSecondAtFullMachine} events/s\n`);
-    printTable(`Load: ${ratePerSecond} events/s for ${seconds} s (took ${round(publishSeconds)} s) + ${readers} readers (${readerPauseMs} ms between requests), npm start`, rows);
+    console.log(
+      `at ${round(cpu.msPerEvent)} ms of CPU per event, ${machine().cpus} cores carry at most ${cpu.eventsPerSecondAtFullMachine} events/s\n`,
+    );
+    printTable(
+      `Load: ${ratePerSecond} events/s for ${seconds} s (took ${round(publishSeconds)} s) + ${readers} readers (${readerPauseMs} ms between requests), npm start`,
+      rows,
+    );
     console.log(`all pushes delivered ${round(drainedSeconds)} s after the first event`);
     console.log(`\npushes delivered: ${delivered} of ${total}${delivered === total ? ' (none lost)' : ' (MISSING)'}`);
-    console.log(`wrote ${writeResult('load', { machine: machine(), inputs: { ratePerSecond, seconds, readers, readerPauseMs, robotCount, workerBatches: Number(workerBatches), dataDir, warmupSeconds }, publishSeconds, drainedSeconds, delivered, expected: total, rows, overTime, cpu })}`);
+    console.log(
+      `wrote ${writeResult('load', { machine: machine(), inputs: { ratePerSecond, seconds, readers, readerPauseMs, robotCount, workerBatches: Number(workerBatches), dataDir, warmupSeconds }, publishSeconds, drainedSeconds, delivered, expected: total, rows, overTime, cpu })}`,
+    );
     if (delivered !== total || [...serverErrors.values()].some((count) => count > 0)) {
       process.exitCode = 1;
-      const problems = service.output().split('\n').filter((line) => /error|timed? ?out|exceeded/i.test(line));
+      const problems = service
+        .output()
+        .split('\n')
+        .filter((line) => /error|timed? ?out|exceeded/i.test(line));
       console.log(`service errors (last 15 of ${problems.length}):\n${problems.slice(-15).join('\n')}`);
     }
   } finally {

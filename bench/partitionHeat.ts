@@ -6,7 +6,13 @@
 // 1,000 writes per second per partition) next to DingTalk's own (20 pushes a minute per robot).
 // Target: no key above 10 %. The same writes with the shard suffix taken off show the unsharded design.
 import { DescribeTableCommand, DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record,
+} from '@aws-sdk/client-dynamodb-streams';
 import { machine, printTable, round, writeResult } from './support';
 import { createRobots, startPipeline } from './pipeline';
 
@@ -31,7 +37,9 @@ export async function partitionHeatBenchmark(): Promise<void> {
   const streams = new DynamoDBStreamsClient({ endpoint, region: 'us-east-1', credentials });
   try {
     const tableName = process.env.TABLE_NAME!;
-    await admin.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } }));
+    await admin.send(
+      new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } }),
+    );
     const { Table } = await admin.send(new DescribeTableCommand({ TableName: tableName }));
     const indexes: IndexDefinition[] = [
       { name: 'table', hash: 'pk', range: 'sk' },
@@ -46,7 +54,12 @@ export async function partitionHeatBenchmark(): Promise<void> {
     const workers = pipeline.startWorkers(4);
     const started = Date.now();
     for (let event = 0; event < events; event++) {
-      await pipeline.service.intake.publishReportReady({ eventId: `heat-${event}`, reportId: 'heat', reportName: 'Heat', data: { rows: event } } as never);
+      await pipeline.service.intake.publishReportReady({
+        eventId: `heat-${event}`,
+        reportId: 'heat',
+        reportName: 'Heat',
+        data: { rows: event },
+      } as never);
     }
     await pipeline.untilDelivered(events * robotsPerEvent, 600_000);
     await workers.stop();
@@ -59,7 +72,10 @@ export async function partitionHeatBenchmark(): Promise<void> {
       const after = record.dynamodb?.NewImage;
       if ((after ?? before)?.sk?.S !== 'RECORD') continue;
       for (const index of indexes) {
-        const keyIn = (image: typeof after) => (image && image[index.hash]?.S !== undefined && (!index.range || image[index.range] !== undefined) ? image[index.hash].S : undefined);
+        const keyIn = (image: typeof after) =>
+          image && image[index.hash]?.S !== undefined && (!index.range || image[index.range] !== undefined)
+            ? image[index.hash].S
+            : undefined;
         const [oldKey, newKey] = [keyIn(before), keyIn(after)];
         const counts = writes.get(index.name)!;
         if (newKey !== undefined) counts.set(newKey, (counts.get(newKey) ?? 0) + 1);
@@ -85,10 +101,15 @@ export async function partitionHeatBenchmark(): Promise<void> {
         'hottest key share %': round(share * 100, 2),
         'unsharded share %': round(total === 0 ? 0 : (Math.max(0, ...merged.values()) / total) * 100, 2),
         'ceiling pushes/s': Number.isFinite(pushesPerSecond) ? Math.round(pushesPerSecond) : 'none',
-        'robots at DingTalk limit': Number.isFinite(pushesPerSecond) ? Math.round(pushesPerSecond / dingTalkPushesPerRobotPerSecond) : 'none',
+        'robots at DingTalk limit': Number.isFinite(pushesPerSecond)
+          ? Math.round(pushesPerSecond / dingTalkPushesPerRobotPerSecond)
+          : 'none',
       };
     });
-    printTable(`Partition heat: ${events} events x ${robotsPerEvent} robots sharing one template (${pushes} pushes in ${round(seconds)} s)`, rows);
+    printTable(
+      `Partition heat: ${events} events x ${robotsPerEvent} robots sharing one template (${pushes} pushes in ${round(seconds)} s)`,
+      rows,
+    );
     const worst = rows.reduce((a, b) => (b['hottest key share %'] > a['hottest key share %'] ? b : a));
     const ceiling = Math.min(...rows.map((row) => (typeof row['ceiling pushes/s'] === 'number' ? row['ceiling pushes/s'] : Infinity)));
     console.log(
@@ -100,7 +121,13 @@ export async function partitionHeatBenchmark(): Promise<void> {
     console.log(
       `wrote ${writeResult('partition-heat', {
         machine: machine(),
-        inputs: { events, robotsPerEvent, writesPerPartitionPerSecond, dingTalkLimit: '20 per minute per robot', streamRecords: records.length },
+        inputs: {
+          events,
+          robotsPerEvent,
+          writesPerPartitionPerSecond,
+          dingTalkLimit: '20 per minute per robot',
+          streamRecords: records.length,
+        },
         rows,
         ceilingPushesPerSecond: ceiling,
         ceilingRobotsAtDingTalkLimit: Math.round(ceiling / dingTalkPushesPerRobotPerSecond),
@@ -121,7 +148,9 @@ async function readStream(client: DynamoDBStreamsClient, streamArn: string): Pro
   const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamArn: streamArn }));
   const records: _Record[] = [];
   for (const shard of StreamDescription?.Shards ?? []) {
-    let iterator = (await client.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    let iterator = (
+      await client.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))
+    ).ShardIterator;
     while (iterator) {
       const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
       records.push(...(page.Records ?? []));

@@ -10,7 +10,12 @@ import { ensureSecretsKeyFile, freePort, startDynamoDbLocal, startQueuePoller, s
 import { ensureLocalResources } from '../scripts/local-resources';
 import { waitFor } from '../test/support/waitFor';
 
-const names = { tableName: 'bench-pipeline', pushQueueName: 'bench-push-jobs.fifo', pushDeadLetterQueueName: 'bench-push-jobs-dlq.fifo', imagesBucket: 'bench-images' };
+const names = {
+  tableName: 'bench-pipeline',
+  pushQueueName: 'bench-push-jobs.fifo',
+  pushDeadLetterQueueName: 'bench-push-jobs-dlq.fifo',
+  imagesBucket: 'bench-images',
+};
 
 /** Requests and capacity units, per AWS operation. */
 export class RequestMeter {
@@ -42,7 +47,18 @@ export class RequestMeter {
   }
 }
 
-const capacityOperations = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'TransactWriteItems', 'TransactGetItems']);
+const capacityOperations = new Set([
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'Query',
+  'Scan',
+  'BatchGetItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+  'TransactGetItems',
+]);
 
 interface ConsumedCapacity {
   ReadCapacityUnits?: number;
@@ -74,10 +90,20 @@ async function loadService() {
     import('../functions/worker'),
     import('@aws-sdk/client-sqs'),
   ]);
-  return { clients, templates, robots, intake, records, worker: worker.handler as unknown as (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>, sqs };
+  return {
+    clients,
+    templates,
+    robots,
+    intake,
+    records,
+    worker: worker.handler as unknown as (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>,
+    sqs,
+  };
 }
 
-export async function startPipeline(options: { environment?: Record<string, string>; simulatorRateLimit?: string } = {}): Promise<Pipeline> {
+export async function startPipeline(
+  options: { environment?: Record<string, string>; simulatorRateLimit?: string } = {},
+): Promise<Pipeline> {
   const [dynamodb, sqs] = await Promise.all([startDynamoDbLocal(), startSqsEmulator()]);
   const simulator = await startSimulatorProcess(options.simulatorRateLimit ?? 'off');
   const queues = await ensureLocalResources({ dynamodbEndpoint: dynamodb.endpoint, sqsEndpoint: sqs.endpoint, ...names });
@@ -105,10 +131,15 @@ export async function startPipeline(options: { environment?: Record<string, stri
   meterClient(service.clients.sqs, 'sqs', meter);
   meterClient(service.clients.s3, 's3', meter);
   // the poller's own client stands for Lambda's event source, whose receives and deletes are billed too
-  const pollerClient = new service.sqs.SQSClient({ endpoint: sqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const pollerClient = new service.sqs.SQSClient({
+    endpoint: sqs.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   meterClient(pollerClient, 'sqs', meter);
 
-  const simulatorStats = async () => (await (await fetch(`${simulator.url}/_sim/stats`)).json()) as Awaited<ReturnType<Pipeline['simulatorStats']>>;
+  const simulatorStats = async () =>
+    (await (await fetch(`${simulator.url}/_sim/stats`)).json()) as Awaited<ReturnType<Pipeline['simulatorStats']>>;
   return {
     simulatorUrl: simulator.url,
     queueUrl: queues.pushQueueUrl,
@@ -144,37 +175,55 @@ export async function startPipeline(options: { environment?: Record<string, stri
 }
 
 /** Counts each request by operation; asks DynamoDB for the capacity it consumed (table and indexes) and adds it up. */
-function meterClient(client: { middlewareStack: { add: (...args: never[]) => void } }, service: 'dynamodb' | 'sqs' | 's3', meter: RequestMeter): void {
-  const middleware = (next: (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown> }>, context: { commandName?: string }) => async (args: { input: Record<string, unknown> }) => {
-    const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
-    const name = service === 'dynamodb' ? dynamoOperation(operation) : operation;
-    meter.requests.set(`${service}:${name}`, (meter.requests.get(`${service}:${name}`) ?? 0) + 1);
-    if (service === 'dynamodb' && capacityOperations.has(name)) args.input.ReturnConsumedCapacity = 'TOTAL';
-    if (name === 'SendMessageBatch') {
-      const entries = (args.input.Entries ?? []) as { MessageBody?: string }[];
-      meter.pushJobsSent += entries.filter((entry) => entry.MessageBody?.includes('"recordId"')).length;
-    }
-    const started = performance.now();
-    const result = await next(args);
-    meter.milliseconds.set(`${service}:${name}`, (meter.milliseconds.get(`${service}:${name}`) ?? 0) + performance.now() - started);
-    if (service === 'dynamodb') {
-      const consumed = result.output.ConsumedCapacity as ConsumedCapacity | ConsumedCapacity[] | undefined;
-      for (const entry of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
-        const isWrite = /Put|Update|Delete|Write/.test(name);
-        const units = entry.CapacityUnits ?? (isWrite ? entry.WriteCapacityUnits : entry.ReadCapacityUnits) ?? 0;
-        if (isWrite) meter.writeCapacity += units;
-        else meter.readCapacity += units;
+function meterClient(
+  client: { middlewareStack: { add: (...args: never[]) => void } },
+  service: 'dynamodb' | 'sqs' | 's3',
+  meter: RequestMeter,
+): void {
+  const middleware =
+    (next: (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown> }>, context: { commandName?: string }) =>
+    async (args: { input: Record<string, unknown> }) => {
+      const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
+      const name = service === 'dynamodb' ? dynamoOperation(operation) : operation;
+      meter.requests.set(`${service}:${name}`, (meter.requests.get(`${service}:${name}`) ?? 0) + 1);
+      if (service === 'dynamodb' && capacityOperations.has(name)) args.input.ReturnConsumedCapacity = 'TOTAL';
+      if (name === 'SendMessageBatch') {
+        const entries = (args.input.Entries ?? []) as { MessageBody?: string }[];
+        meter.pushJobsSent += entries.filter((entry) => entry.MessageBody?.includes('"recordId"')).length;
       }
-    }
-    return result;
-  };
+      const started = performance.now();
+      const result = await next(args);
+      meter.milliseconds.set(`${service}:${name}`, (meter.milliseconds.get(`${service}:${name}`) ?? 0) + performance.now() - started);
+      if (service === 'dynamodb') {
+        const consumed = result.output.ConsumedCapacity as ConsumedCapacity | ConsumedCapacity[] | undefined;
+        for (const entry of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
+          const isWrite = /Put|Update|Delete|Write/.test(name);
+          const units = entry.CapacityUnits ?? (isWrite ? entry.WriteCapacityUnits : entry.ReadCapacityUnits) ?? 0;
+          if (isWrite) meter.writeCapacity += units;
+          else meter.readCapacity += units;
+        }
+      }
+      return result;
+    };
   // 'initialize' sees the command's input before it is serialized; the flag passes the document marshaller untouched
-  (client.middlewareStack.add as (middleware: unknown, options: unknown) => void)(middleware, { step: 'initialize', name: `benchMeter-${service}` });
+  (client.middlewareStack.add as (middleware: unknown, options: unknown) => void)(middleware, {
+    step: 'initialize',
+    name: `benchMeter-${service}`,
+  });
 }
 
 /** The document client's command names (Get, Put…) as DynamoDB's operation names. */
 function dynamoOperation(name: string): string {
-  const map: Record<string, string> = { Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', BatchGet: 'BatchGetItem', BatchWrite: 'BatchWriteItem', TransactWrite: 'TransactWriteItems', TransactGet: 'TransactGetItems' };
+  const map: Record<string, string> = {
+    Get: 'GetItem',
+    Put: 'PutItem',
+    Update: 'UpdateItem',
+    Delete: 'DeleteItem',
+    BatchGet: 'BatchGetItem',
+    BatchWrite: 'BatchWriteItem',
+    TransactWrite: 'TransactWriteItems',
+    TransactGet: 'TransactGetItems',
+  };
   return map[name] ?? name;
 }
 
@@ -199,7 +248,16 @@ async function startSimulatorProcess(rateLimit: string): Promise<{ url: string; 
 }
 
 /** Creates `count` robots subscribed to `reportId`, all using one template; returns their ids. */
-export async function createRobots(pipeline: Pipeline, count: number, reportId: string, templateBody: Record<string, unknown> = { msgType: 'markdown', title: 'Report {{reportName}}', text: '## {{reportName}}\n\nRows: {{data.rows}}' }): Promise<string[]> {
+export async function createRobots(
+  pipeline: Pipeline,
+  count: number,
+  reportId: string,
+  templateBody: Record<string, unknown> = {
+    msgType: 'markdown',
+    title: 'Report {{reportName}}',
+    text: '## {{reportName}}\n\nRows: {{data.rows}}',
+  },
+): Promise<string[]> {
   const template = await pipeline.service.templates.createTemplate({ name: `Bench ${reportId}`, ...templateBody } as never);
   const ids: string[] = new Array(count);
   let next = 0;

@@ -56,7 +56,11 @@ export function cpuPerEvent(before: Map<string, number>, after: Map<string, numb
   const total = rows.reduce((sum, row) => sum + row['cpu s'], 0);
   const table = rows
     .sort((a, b) => b['cpu s'] - a['cpu s'])
-    .map((row) => ({ process: row.process, 'cpu s': Math.round(row['cpu s'] * 10) / 10, 'ms per event': Math.round((row['cpu s'] * 10_000) / events) / 10 }));
+    .map((row) => ({
+      process: row.process,
+      'cpu s': Math.round(row['cpu s'] * 10) / 10,
+      'ms per event': Math.round((row['cpu s'] * 10_000) / events) / 10,
+    }));
   table.push({ process: 'total', 'cpu s': Math.round(total * 10) / 10, 'ms per event': Math.round((total * 10_000) / events) / 10 });
   return { table, msPerEvent: (total * 1000) / events, eventsPerSecondAtFullMachine: Math.round((cores * events) / total) };
 }

@@ -30,7 +30,10 @@ async function arrivals(pipeline: Pipeline): Promise<Arrival[]> {
 
 /** When the messages to robots whose token starts with `prefix` arrived, in order. */
 async function arrivalTimes(pipeline: Pipeline, prefix: string): Promise<number[]> {
-  return (await arrivals(pipeline)).filter((a) => a.token.startsWith(prefix)).map((a) => a.at).sort((a, b) => a - b);
+  return (await arrivals(pipeline))
+    .filter((a) => a.token.startsWith(prefix))
+    .map((a) => a.at)
+    .sort((a, b) => a - b);
 }
 
 /** A burst's drain: its first delivery to its last, plus one window, when the robot's budget is whole again. */
@@ -38,18 +41,27 @@ const drainMs = (times: number[]) => times[times.length - 1] - times[0] + limit.
 const spreadMs = (times: number[]) => Math.max(...times) - Math.min(...times);
 type SimulatorStats = Awaited<ReturnType<Pipeline['simulatorStats']>>;
 /** 130101 answers the simulator gave between two of its stats. */
-const throttledBetween = (before: SimulatorStats, after: SimulatorStats) => (after.byErrcode['130101'] ?? 0) - (before.byErrcode['130101'] ?? 0);
+const throttledBetween = (before: SimulatorStats, after: SimulatorStats) =>
+  (after.byErrcode['130101'] ?? 0) - (before.byErrcode['130101'] ?? 0);
 
 /** Publishes `count` events for each robot (explicit robotIds), 8 at a time; returns when each robot's last event was accepted. */
 async function publish(pipeline: Pipeline, prefix: string, robotIds: string[], count: number): Promise<Map<string, number>> {
-  const events = robotIds.flatMap((robotId, r) => Array.from({ length: count }, (_, n) => ({ eventId: `${prefix}-${r}-${n}`, robotId, n })));
+  const events = robotIds.flatMap((robotId, r) =>
+    Array.from({ length: count }, (_, n) => ({ eventId: `${prefix}-${r}-${n}`, robotId, n })),
+  );
   const lastAccepted = new Map<string, number>();
   let next = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       for (let i = next++; i < events.length; i = next++) {
         const { eventId, robotId, n } = events[i];
-        await pipeline.service.intake.publishReportReady({ eventId, reportId: prefix, reportName: 'Rate', robotIds: [robotId], data: { rows: n } } as never);
+        await pipeline.service.intake.publishReportReady({
+          eventId,
+          reportId: prefix,
+          reportName: 'Rate',
+          robotIds: [robotId],
+          data: { rows: n },
+        } as never);
         lastAccepted.set(robotId, Math.max(lastAccepted.get(robotId) ?? 0, Date.now()));
       }
     }),
@@ -61,13 +73,22 @@ export async function rateLimitBenchmark(): Promise<void> {
   const pipeline = await startPipeline({
     simulatorRateLimit: `${limit.messages}/${limit.windowMs / 1000}`,
     // the service's margin at its default share of the window (5 %), as for DingTalk's 20 per minute
-    environment: { DINGTALK_RATE_LIMIT: `${limit.messages}/${limit.windowMs / 1000}`, DINGTALK_RATE_MARGIN_MS: String(limit.windowMs * 0.05), PUSH_RETRY_BASE_SECONDS: '1' },
+    environment: {
+      DINGTALK_RATE_LIMIT: `${limit.messages}/${limit.windowMs / 1000}`,
+      DINGTALK_RATE_MARGIN_MS: String(limit.windowMs * 0.05),
+      PUSH_RETRY_BASE_SECONDS: '1',
+    },
   });
   try {
     let workers = pipeline.startWorkers(4);
     await createRobots(pipeline, 100, 'rate-warmup');
     for (let n = 0; n < warmupEvents; n++) {
-      await pipeline.service.intake.publishReportReady({ eventId: `rate-warmup-${n}`, reportId: 'rate-warmup', reportName: 'Warm-up', data: { rows: n } } as never);
+      await pipeline.service.intake.publishReportReady({
+        eventId: `rate-warmup-${n}`,
+        reportId: 'rate-warmup',
+        reportName: 'Warm-up',
+        data: { rows: n },
+      } as never);
     }
     await pipeline.untilDelivered(warmupEvents * 100, 300_000);
     const warmedUp = await pipeline.simulatorStats();
@@ -119,7 +140,12 @@ export async function rateLimitBenchmark(): Promise<void> {
     const fanRobotIds = await createRobots(pipeline, manyRobots, 'rate-fan');
     const fanStarted = Date.now();
     for (let n = 0; n < perRobot; n++) {
-      await pipeline.service.intake.publishReportReady({ eventId: `rate-fan-${n}`, reportId: 'rate-fan', reportName: 'Rate', data: { rows: n } } as never);
+      await pipeline.service.intake.publishReportReady({
+        eventId: `rate-fan-${n}`,
+        reportId: 'rate-fan',
+        reportName: 'Rate',
+        data: { rows: n },
+      } as never);
     }
     const fanPublishedMs = Date.now() - fanStarted;
     await pipeline.untilDelivered(manyStats.distinctMessages + fanRobotIds.length * perRobot, 300_000);
@@ -141,10 +167,15 @@ export async function rateLimitBenchmark(): Promise<void> {
     const fanSpreads = [...arrivalsByRobot('benchrate-fan').values()].map(spreadMs);
     // how long after its own last event was accepted a robot's last message arrived: waiting behind other
     // robots would show here, while the spread above also holds the time its 10 events took to publish
-    const lags = robotIds.map((robotId, r) => Math.max(...(byRobot.get(`benchrate-many${r}`) ?? [Number.NaN])) - (lastAccepted.get(robotId) as number));
+    const lags = robotIds.map(
+      (robotId, r) => Math.max(...(byRobot.get(`benchrate-many${r}`) ?? [Number.NaN])) - (lastAccepted.get(robotId) as number),
+    );
     const perRobotIdealMs = Math.max(0, Math.ceil(perRobot / limit.messages) - 1) * limit.windowMs;
 
-    printTable(`One robot, ${singleMessages} messages (simulator: ${limit.messages} per ${limit.windowMs / 1000} s; target drain / ideal ≤ 1.05, zero 130101)`, singleRows);
+    printTable(
+      `One robot, ${singleMessages} messages (simulator: ${limit.messages} per ${limit.windowMs / 1000} s; target drain / ideal ≤ 1.05, zero 130101)`,
+      singleRows,
+    );
     const rows = [
       {
         case: `${manyRobots} robots × ${perRobot}`,
@@ -168,11 +199,35 @@ export async function rateLimitBenchmark(): Promise<void> {
     printTable(`Rate-limit exactness (simulator: ${limit.messages} per ${limit.windowMs / 1000} s per robot)`, rows);
     // the ideal for 10 messages that fit one window is to send each as its event is accepted; within one window of that is the target
     const withinWindow = lags.filter((lag) => lag <= limit.windowMs).length;
-    const spreadRow = { 'robots within a window of ideal': `${withinWindow} of ${lags.length}`, 'met': withinWindow === lags.length && throttledBetween(queuedStats, manyStats) === 0 ? 'yes' : 'no', 'robot spread p50 ms': round(percentile(spreads, 50)), 'p99 ms': round(percentile(spreads, 99)), 'max ms': Math.max(...spreads), 'ideal ms': perRobotIdealMs, 'last accepted → last sent p50 ms': round(percentile(lags, 50)), 'last accepted → last sent p99 ms': round(percentile(lags, 99)), 'publishing took ms': publishedMs, 'all delivered after ms': manyTotalMs };
-    printTable(`${manyRobots} robots × ${perRobot}: how long each robot's messages are spread (a robot held up by another would show it)`, [spreadRow]);
-    const fanRow = { 'robot spread p50 ms': round(percentile(fanSpreads, 50)), 'p99 ms': round(percentile(fanSpreads, 99)), 'publishing took ms': fanPublishedMs, 'all delivered after ms': fanTotalMs, 'deliveries per s': round((fanRobotIds.length * perRobot) / (fanTotalMs / 1000), 1) };
-    printTable(`${manyRobots} robots × ${perRobot} as ${perRobot} fanned-out events: no limit binds, so the total is the pipeline's throughput`, [fanRow]);
-    console.log(`wrote ${writeResult('rate-limit', { machine: machine(), inputs: { limit, warmupEvents, singleMessages, singleRuns, manyRobots, perRobot }, singleRobot: singleRows, rows, spreads: spreadRow, fanOut: fanRow })}`);
+    const spreadRow = {
+      'robots within a window of ideal': `${withinWindow} of ${lags.length}`,
+      met: withinWindow === lags.length && throttledBetween(queuedStats, manyStats) === 0 ? 'yes' : 'no',
+      'robot spread p50 ms': round(percentile(spreads, 50)),
+      'p99 ms': round(percentile(spreads, 99)),
+      'max ms': Math.max(...spreads),
+      'ideal ms': perRobotIdealMs,
+      'last accepted → last sent p50 ms': round(percentile(lags, 50)),
+      'last accepted → last sent p99 ms': round(percentile(lags, 99)),
+      'publishing took ms': publishedMs,
+      'all delivered after ms': manyTotalMs,
+    };
+    printTable(`${manyRobots} robots × ${perRobot}: how long each robot's messages are spread (a robot held up by another would show it)`, [
+      spreadRow,
+    ]);
+    const fanRow = {
+      'robot spread p50 ms': round(percentile(fanSpreads, 50)),
+      'p99 ms': round(percentile(fanSpreads, 99)),
+      'publishing took ms': fanPublishedMs,
+      'all delivered after ms': fanTotalMs,
+      'deliveries per s': round((fanRobotIds.length * perRobot) / (fanTotalMs / 1000), 1),
+    };
+    printTable(
+      `${manyRobots} robots × ${perRobot} as ${perRobot} fanned-out events: no limit binds, so the total is the pipeline's throughput`,
+      [fanRow],
+    );
+    console.log(
+      `wrote ${writeResult('rate-limit', { machine: machine(), inputs: { limit, warmupEvents, singleMessages, singleRuns, manyRobots, perRobot }, singleRobot: singleRows, rows, spreads: spreadRow, fanOut: fanRow })}`,
+    );
   } finally {
     await pipeline.stop();
   }

@@ -32,8 +32,14 @@ export async function recordQueriesBenchmark(): Promise<void> {
     const { batchPutAll, nameUsedPut } = await import('../lib/store/table');
 
     const robots = Array.from({ length: robotCount }, (_, i) => ({ id: randomUUID(), name: `Robot ${String(i).padStart(4, '0')}` }));
-    const templates = Array.from({ length: templateCount }, (_, i) => ({ id: randomUUID(), name: `Template ${String(i).padStart(3, '0')}` }));
-    const names = [...robots.map((r) => nameUsedPut('robot', r.name, r.id)), ...templates.map((t) => nameUsedPut('template', t.name, t.id))];
+    const templates = Array.from({ length: templateCount }, (_, i) => ({
+      id: randomUUID(),
+      name: `Template ${String(i).padStart(3, '0')}`,
+    }));
+    const names = [
+      ...robots.map((r) => nameUsedPut('robot', r.name, r.id)),
+      ...templates.map((t) => nameUsedPut('template', t.name, t.id)),
+    ];
     await batchPutAll(names.map((name) => name.Put.Item));
 
     const start = Date.parse('2026-10-01T00:00:00Z');
@@ -46,7 +52,16 @@ export async function recordQueriesBenchmark(): Promise<void> {
         const robot = robots[seeded % robotCount];
         const template = templates[seeded % templateCount];
         const record = newQueuedRecord(
-          { id: randomUUID(), eventId: `event-${Math.floor(seeded / 50)}`, reportId: 'bench', reportName: 'Bench', robotId: robot.id, robotName: robot.name, templateId: template.id, templateName: template.name },
+          {
+            id: randomUUID(),
+            eventId: `event-${Math.floor(seeded / 50)}`,
+            reportId: 'bench',
+            reportName: 'Bench',
+            robotId: robot.id,
+            robotName: robot.name,
+            templateId: template.id,
+            templateName: template.name,
+          },
           new Date(start + Math.floor(Math.random() * spanMs)),
         );
         record.status = statusFor(seeded) as typeof record.status;
@@ -77,13 +92,20 @@ export async function recordQueriesBenchmark(): Promise<void> {
       return items;
     };
     const newestMatches = (items: Record<string, unknown>[], predicate: (item: Record<string, unknown>) => boolean) =>
-      items.filter(predicate).sort((a, b) => (String(a.listSk) < String(b.listSk) ? 1 : -1)).slice(0, 20);
+      items
+        .filter(predicate)
+        .sort((a, b) => (String(a.listSk) < String(b.listSk) ? 1 : -1))
+        .slice(0, 20);
     const predicates: Record<keyof typeof filters, (item: Record<string, unknown>) => boolean> = {
       keyword: (item) => String(item.robotNameLower).includes('robot 0042') || String(item.templateNameLower).includes('robot 0042'),
       robotId: (item) => item.robotId === target.id,
       status: (item) => item.status === 'failed',
       timeRange: (item) => String(item.createdAt) >= filters.timeRange.from && String(item.createdAt) <= filters.timeRange.to,
-      combined: (item) => String(item.robotNameLower).includes('robot 0042') && item.status === 'sent' && String(item.createdAt) >= filters.combined.from && String(item.createdAt) <= filters.combined.to,
+      combined: (item) =>
+        String(item.robotNameLower).includes('robot 0042') &&
+        item.status === 'sent' &&
+        String(item.createdAt) >= filters.combined.from &&
+        String(item.createdAt) <= filters.combined.to,
     };
 
     const rows: Record<string, string | number>[] = [];
@@ -100,7 +122,8 @@ export async function recordQueriesBenchmark(): Promise<void> {
         const filterStarted = process.hrtime.bigint();
         const expectedIds = newestMatches(everything, predicates[name]).map((item) => item.id);
         const filterMs = Number(process.hrtime.bigint() - filterStarted) / 1e6;
-        if (JSON.stringify(first.items.map((item) => item.id)) !== JSON.stringify(expectedIds)) throw new Error(`the ${name} page differs from the Scan baseline at ${size} records`);
+        if (JSON.stringify(first.items.map((item) => item.id)) !== JSON.stringify(expectedIds))
+          throw new Error(`the ${name} page differs from the Scan baseline at ${size} records`);
         await timeIt(() => recordsStore.list(filter, { limit: 20 }), warmUpRepetitions);
         const indexed = await timeIt(() => recordsStore.list(filter, { limit: 20 }), pageRepetitions);
         const scanMs = percentile(scanSamples, 50) + filterMs;
@@ -126,8 +149,13 @@ export async function recordQueriesBenchmark(): Promise<void> {
         'speed-up over Scan': large['scan / page'],
       };
     });
-    printTable(`Flatness (page at ${largest} / page at ${sizes[0]}; target p99 growth at most 1.2) and speed-up over Scan at ${largest} (target at least 20)`, flatness);
-    console.log(`\nwrote ${writeResult('record-queries', { machine: machine(), inputs: { sizes, pageRepetitions, scanRepetitions, robotCount, templateCount, limit: 20 }, rows, flatness })}`);
+    printTable(
+      `Flatness (page at ${largest} / page at ${sizes[0]}; target p99 growth at most 1.2) and speed-up over Scan at ${largest} (target at least 20)`,
+      flatness,
+    );
+    console.log(
+      `\nwrote ${writeResult('record-queries', { machine: machine(), inputs: { sizes, pageRepetitions, scanRepetitions, robotCount, templateCount, limit: 20 }, rows, flatness })}`,
+    );
   } finally {
     await dynamodb.stop();
   }

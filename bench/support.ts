@@ -19,7 +19,13 @@ export async function timeIt(run: () => Promise<unknown>, repetitions: number): 
 }
 
 export function machine() {
-  return { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), platform: process.platform };
+  return {
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    platform: process.platform,
+  };
 }
 
 export function printTable(title: string, rows: Record<string, string | number>[]): void {

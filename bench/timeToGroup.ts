@@ -25,10 +25,15 @@ export async function timeToGroupBenchmark(): Promise<void> {
   const service = await startLocalService({ LOG_LEVEL: 'warn', DATA_DIR: 'memory', DINGTALK_RATE_LIMIT: '100000/60' });
   const simulator = simulatorAt(() => service.simulatorUrl);
   const post = async (path: string, body: unknown, token = service.adminToken) => {
-    const response = await fetch(`${service.apiUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${service.apiUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: response.status, body: (await response.json()) as { id: string } };
   };
-  const delivered = async () => ((await (await fetch(`${service.simulatorUrl}/_sim/stats`)).json()) as { distinctMessages: number }).distinctMessages;
+  const delivered = async () =>
+    ((await (await fetch(`${service.simulatorUrl}/_sim/stats`)).json()) as { distinctMessages: number }).distinctMessages;
   const until = async (count: number, timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
     while ((await delivered()) < count && Date.now() < deadline) await sleep(200);
@@ -46,9 +51,20 @@ export async function timeToGroupBenchmark(): Promise<void> {
       sends.push(
         (async () => {
           for (let attempt = 0; attempt < 60; attempt++) {
-            const response = await post('/events/report-ready', { eventId: `${prefix}-${n}`, reportId: 'ttg', reportName: 'TTG', robotIds: [robotIds[n % robotIds.length]], data: { n: `${prefix}-${n}` } }, service.publisherToken).catch(() => undefined);
+            const response = await post(
+              '/events/report-ready',
+              {
+                eventId: `${prefix}-${n}`,
+                reportId: 'ttg',
+                reportName: 'TTG',
+                robotIds: [robotIds[n % robotIds.length]],
+                data: { n: `${prefix}-${n}` },
+              },
+              service.publisherToken,
+            ).catch(() => undefined);
             if (response?.status === 202) return;
-            if (response && response.status < 500 && response.status !== 409) throw new Error(`event ${prefix}-${n}: ${response.status} ${JSON.stringify(response.body)}`);
+            if (response && response.status < 500 && response.status !== 409)
+              throw new Error(`event ${prefix}-${n}: ${response.status} ${JSON.stringify(response.body)}`);
             await sleep(500);
           }
           throw new Error(`event ${prefix}-${n} was never accepted`);
@@ -109,17 +125,52 @@ export async function timeToGroupBenchmark(): Promise<void> {
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
 
-    printTable(`Time to the group: ${ratePerSecond} pushes/s for ${seconds} s over ${robotCount} robots (publish took ${round(publishSeconds)} s), npm start`, [
-      { pushes: total, arrived, 'p50 ms': round(p50), 'p99 ms': round(p99), 'max ms': round(Math.max(...latencies)), target: `p99 < ${targetP99Ms} ms`, met: p99 < targetP99Ms ? 'yes' : 'no' },
-    ]);
+    printTable(
+      `Time to the group: ${ratePerSecond} pushes/s for ${seconds} s over ${robotCount} robots (publish took ${round(publishSeconds)} s), npm start`,
+      [
+        {
+          pushes: total,
+          arrived,
+          'p50 ms': round(p50),
+          'p99 ms': round(p99),
+          'max ms': round(Math.max(...latencies)),
+          target: `p99 < ${targetP99Ms} ms`,
+          met: p99 < targetP99Ms ? 'yes' : 'no',
+        },
+      ],
+    );
     printTable('CPU per delivered push, by process (from the first measured event until the last push arrived)', [
-      ...byRole.sort((a, b) => b.seconds - a.seconds).map((row) => ({ process: row.role, 'cpu s': round(row.seconds, 2), 'ms per push': round((row.seconds * 1000) / arrived, 2), counted: projectRoles.includes(row.role) ? 'project' : '-' })),
-      { process: `bare loop: ${bodies.length} POSTs of the same bodies (${round(bareSeconds, 1)} s)`, 'cpu s': round((bareCpu.user + bareCpu.system) / 1e6, 2), 'ms per push': round(bareCpuMsPerPost, 3), counted: 'baseline' },
+      ...byRole
+        .sort((a, b) => b.seconds - a.seconds)
+        .map((row) => ({
+          process: row.role,
+          'cpu s': round(row.seconds, 2),
+          'ms per push': round((row.seconds * 1000) / arrived, 2),
+          counted: projectRoles.includes(row.role) ? 'project' : '-',
+        })),
+      {
+        process: `bare loop: ${bodies.length} POSTs of the same bodies (${round(bareSeconds, 1)} s)`,
+        'cpu s': round((bareCpu.user + bareCpu.system) / 1e6, 2),
+        'ms per push': round(bareCpuMsPerPost, 3),
+        counted: 'baseline',
+      },
     ]);
-    printTable('CPU per push against the bare loop', [{ 'project ms per push': round(projectMsPerPush, 2), 'bare ms per POST': round(bareCpuMsPerPost, 3), ratio: round(ratio, 2), target: `≤ ${targetCpuRatio}`, met: ratio <= targetCpuRatio ? 'yes' : 'no' }]);
+    printTable('CPU per push against the bare loop', [
+      {
+        'project ms per push': round(projectMsPerPush, 2),
+        'bare ms per POST': round(bareCpuMsPerPost, 3),
+        ratio: round(ratio, 2),
+        target: `≤ ${targetCpuRatio}`,
+        met: ratio <= targetCpuRatio ? 'yes' : 'no',
+      },
+    ]);
     const inputs = { ratePerSecond, seconds, robotCount, warmupSeconds, warmupEvents, rateLimit: '100000/60', bareConcurrency };
-    console.log(`wrote ${writeResult('time-to-group', { machine: machine(), inputs, publishSeconds, pushes: total, arrived, p50Ms: p50, p99Ms: p99, maxMs: Math.max(...latencies), targetP99Ms, met: p99 < targetP99Ms })}`);
-    console.log(`wrote ${writeResult('cpu-per-push', { machine: machine(), inputs, projectRoles, byRole, arrived, projectMsPerPush, bare: { posts: bodies.length, seconds: bareSeconds, cpuMsPerPost: bareCpuMsPerPost }, ratio, targetCpuRatio, met: ratio <= targetCpuRatio })}`);
+    console.log(
+      `wrote ${writeResult('time-to-group', { machine: machine(), inputs, publishSeconds, pushes: total, arrived, p50Ms: p50, p99Ms: p99, maxMs: Math.max(...latencies), targetP99Ms, met: p99 < targetP99Ms })}`,
+    );
+    console.log(
+      `wrote ${writeResult('cpu-per-push', { machine: machine(), inputs, projectRoles, byRole, arrived, projectMsPerPush, bare: { posts: bodies.length, seconds: bareSeconds, cpuMsPerPost: bareCpuMsPerPost }, ratio, targetCpuRatio, met: ratio <= targetCpuRatio })}`,
+    );
     if (arrived !== total) {
       process.exitCode = 1;
       console.log(`MISSING: ${total - arrived} pushes did not arrive`);

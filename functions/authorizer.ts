@@ -6,7 +6,8 @@ import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWith
 import { verdictFor, type Scope } from '../lib/auth/tokens';
 import { header } from './http/header';
 
-export type AuthorizerContext = { grants: Scope; allowed: true; scope: Scope } | { grants: Scope; allowed: false; code: 'Unauthorized' | 'Forbidden'; message: string };
+export type AuthorizerContext =
+  { grants: Scope; allowed: true; scope: Scope } | { grants: Scope; allowed: false; code: 'Unauthorized' | 'Forbidden'; message: string };
 
 function authorizerFor(grants: Scope) {
   return async (event: APIGatewayRequestAuthorizerEventV2): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {

@@ -24,7 +24,10 @@ export const handler = httpFunction({
     // screenshots: JSON with base64 images, or multipart/form-data
     maxBodyBytes: config.maxEventRequestBytes,
     multipart: eventFromForm,
-    handle: async ({ body, origin }) => ({ status: 202, body: await publishReportReady(validateBody<ReportReadyEvent>(reportReadyEventSchema, body), origin) }),
+    handle: async ({ body, origin }) => ({
+      status: 202,
+      body: await publishReportReady(validateBody<ReportReadyEvent>(reportReadyEventSchema, body), origin),
+    }),
   },
   'POST /events/alertmanager': toolRoute('alertmanager'),
   'POST /events/grafana': toolRoute('grafana'),

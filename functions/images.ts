@@ -10,7 +10,14 @@ export const handler = httpFunction({
       const image = /^[A-Za-z0-9_-]{22,64}$/.test(pathParameters.id) ? await imagesStore.get(pathParameters.id) : undefined;
       if (!image) throw notFound(`No image with id ${pathParameters.id} (unknown, or past the record retention)`);
       // an id never names other bytes: clients and proxies may keep it
-      return { status: 200, bytes: { body: image.body, contentType: image.contentType, headers: { 'cache-control': 'public, max-age=86400, immutable', 'x-content-type-options': 'nosniff' } } };
+      return {
+        status: 200,
+        bytes: {
+          body: image.body,
+          contentType: image.contentType,
+          headers: { 'cache-control': 'public, max-age=86400, immutable', 'x-content-type-options': 'nosniff' },
+        },
+      };
     },
   },
 });

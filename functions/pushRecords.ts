@@ -1,17 +1,37 @@
 // HTTP: /push-records
-import { bulkResendSchema, listPushRecordsQuerySchema, pushStatisticsQuerySchema, type BulkResendInput, type ListPushRecordsQuery, type PushStatisticsQuery } from '../schemas/pushRecord';
-import { confirmPushRecord, getPushRecord, listPushRecords, pushStatistics, resendPushRecord, resendPushRecords } from '../lib/records/recordService';
+import {
+  bulkResendSchema,
+  listPushRecordsQuerySchema,
+  pushStatisticsQuerySchema,
+  type BulkResendInput,
+  type ListPushRecordsQuery,
+  type PushStatisticsQuery,
+} from '../schemas/pushRecord';
+import {
+  confirmPushRecord,
+  getPushRecord,
+  listPushRecords,
+  pushStatistics,
+  resendPushRecord,
+  resendPushRecords,
+} from '../lib/records/recordService';
 import { validateBody, validateQuery } from '../lib/validation/validate';
 import { httpFunction } from './http/httpFunction';
 
 export const handler = httpFunction({
   'GET /push-records': {
     scope: 'admin',
-    handle: async ({ query }) => ({ status: 200, body: await listPushRecords(validateQuery<ListPushRecordsQuery>(listPushRecordsQuerySchema, query)) }),
+    handle: async ({ query }) => ({
+      status: 200,
+      body: await listPushRecords(validateQuery<ListPushRecordsQuery>(listPushRecordsQuerySchema, query)),
+    }),
   },
   'GET /push-statistics': {
     scope: 'admin',
-    handle: async ({ query }) => ({ status: 200, body: await pushStatistics(validateQuery<PushStatisticsQuery>(pushStatisticsQuerySchema, query).days ?? 14) }),
+    handle: async ({ query }) => ({
+      status: 200,
+      body: await pushStatistics(validateQuery<PushStatisticsQuery>(pushStatisticsQuerySchema, query).days ?? 14),
+    }),
   },
   'GET /push-records/{id}': {
     scope: 'admin',

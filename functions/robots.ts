@@ -1,5 +1,14 @@
 // HTTP: /robots
-import { createRobotSchema, listRobotsQuerySchema, testRobotSchema, updateRobotSchema, type CreateRobotInput, type ListRobotsQuery, type TestRobotInput, type UpdateRobotInput } from '../schemas/robot';
+import {
+  createRobotSchema,
+  listRobotsQuerySchema,
+  testRobotSchema,
+  updateRobotSchema,
+  type CreateRobotInput,
+  type ListRobotsQuery,
+  type TestRobotInput,
+  type UpdateRobotInput,
+} from '../schemas/robot';
 import { createRobot, deleteRobot, getRobot, listRobots, setRobotEnabled, updateRobot } from '../lib/robots/robotService';
 import { sendTestMessage } from '../lib/delivery/testMessage';
 import { validateBody, validateQuery } from '../lib/validation/validate';

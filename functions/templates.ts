@@ -1,7 +1,27 @@
 // HTTP: /templates
-import { createFromStarterSchema, draftPreviewSchema, listTemplatesQuerySchema, templateInputSchema, templatePreviewSchema, type CreateFromStarterInput, type DraftPreviewInput, type ListTemplatesQuery, type TemplateInput, type TemplatePreviewInput } from '../schemas/template';
+import {
+  createFromStarterSchema,
+  draftPreviewSchema,
+  listTemplatesQuerySchema,
+  templateInputSchema,
+  templatePreviewSchema,
+  type CreateFromStarterInput,
+  type DraftPreviewInput,
+  type ListTemplatesQuery,
+  type TemplateInput,
+  type TemplatePreviewInput,
+} from '../schemas/template';
 import { starters } from '../lib/templates/starters';
-import { createTemplate, createTemplateFromStarter, deleteTemplate, getTemplate, listTemplates, previewDraft, previewTemplate, replaceTemplate } from '../lib/templates/templateService';
+import {
+  createTemplate,
+  createTemplateFromStarter,
+  deleteTemplate,
+  getTemplate,
+  listTemplates,
+  previewDraft,
+  previewTemplate,
+  replaceTemplate,
+} from '../lib/templates/templateService';
 import { validateBody, validateQuery } from '../lib/validation/validate';
 import { httpFunction } from './http/httpFunction';
 
@@ -23,7 +43,10 @@ export const handler = httpFunction({
   },
   'GET /templates': {
     scope: 'admin',
-    handle: async ({ query }) => ({ status: 200, body: await listTemplates(validateQuery<ListTemplatesQuery>(listTemplatesQuerySchema, query)) }),
+    handle: async ({ query }) => ({
+      status: 200,
+      body: await listTemplates(validateQuery<ListTemplatesQuery>(listTemplatesQuerySchema, query)),
+    }),
   },
   'GET /templates/{id}': {
     scope: 'admin',

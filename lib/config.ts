@@ -18,7 +18,10 @@ function readInteger(name: string, fallback: number, min: number, max: number): 
 function readList(name: string, fallback: string[]): string[] {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
-  return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 export interface RateLimit {
@@ -43,7 +46,9 @@ function readDuration(name: string, fallback: string, minSeconds: number, maxSec
   const match = /^(\d+(?:\.\d+)?)([smh]?)$/.exec(raw);
   const seconds = match ? Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600 }[match[2] as '' | 's' | 'm' | 'h'] : NaN;
   if (!match || seconds < minSeconds || seconds > maxSeconds) {
-    throw new Error(`Environment variable ${name} must be a duration like 24h, 30m or 90s, between ${minSeconds} s and ${maxSeconds / 3600} h`);
+    throw new Error(
+      `Environment variable ${name} must be a duration like 24h, 30m or 90s, between ${minSeconds} s and ${maxSeconds / 3600} h`,
+    );
   }
   return Math.round(seconds * 1000);
 }

@@ -35,7 +35,9 @@ export const forbidden = (message: string) => new DomainError('Forbidden', messa
 export const notFound = (message: string) => new DomainError('NotFound', message);
 export const conflict = (message: string, details: ErrorDetail[] = []) => new DomainError('Conflict', message, details);
 export const eventIdReused = (eventId: string) =>
-  new DomainError('EventIdReused', `Event ${eventId} was already accepted with a different payload; give this report a new eventId`, [{ path: '/eventId', message: 'was used before for a different event' }]);
+  new DomainError('EventIdReused', `Event ${eventId} was already accepted with a different payload; give this report a new eventId`, [
+    { path: '/eventId', message: 'was used before for a different event' },
+  ]);
 export const payloadTooLarge = (message: string, details: ErrorDetail[] = []) => new DomainError('PayloadTooLarge', message, details);
 export const unprocessable = (message: string, details: ErrorDetail[] = []) => new DomainError('Unprocessable', message, details);
 /** A 503: for callers that retry only on 5xx (the tools' webhooks), where a 409 would end their retries. */

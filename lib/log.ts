@@ -15,14 +15,20 @@ class RedactingLogFormatter extends LogFormatter {
       ...additionalLogAttributes,
     };
     // errors as name and message only: stack traces and SDK internals stay out of the logs
-    const text = JSON.stringify(line, (_key, value: unknown) => (value instanceof Error ? { name: value.name, message: value.message } : value));
+    const text = JSON.stringify(line, (_key, value: unknown) =>
+      value instanceof Error ? { name: value.name, message: value.message } : value,
+    );
     return new LogItem({ attributes: JSON.parse(redactSecrets(text)) as LogAttributes });
   }
 }
 
 const levels: Record<string, 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
 
-const logger = new Logger({ serviceName: 'dingpush', logLevel: levels[process.env.LOG_LEVEL ?? 'info'] ?? 'INFO', logFormatter: new RedactingLogFormatter() });
+const logger = new Logger({
+  serviceName: 'dingpush',
+  logLevel: levels[process.env.LOG_LEVEL ?? 'info'] ?? 'INFO',
+  logFormatter: new RedactingLogFormatter(),
+});
 
 export const log = {
   debug: (message: string, fields: Record<string, unknown> = {}) => logger.debug(message, fields),

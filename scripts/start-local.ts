@@ -10,11 +10,26 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startDingTalkSimulator, type DingTalkSimulator } from './dingtalk-simulator';
 import { ensureLocalResources } from './local-resources';
-import { ensureSecretsKeyFile, exitWithin, freePort, isPortFree, isStartLocal, startDynamoDbLocal, startSqsEmulator, stopChild, type RunningService } from './local-stack';
+import {
+  ensureSecretsKeyFile,
+  exitWithin,
+  freePort,
+  isPortFree,
+  isStartLocal,
+  startDynamoDbLocal,
+  startSqsEmulator,
+  stopChild,
+  type RunningService,
+} from './local-stack';
 
 const root = join(__dirname, '..');
 const stage = 'dev';
-const names = { tableName: `dingpush-${stage}`, pushQueueName: `dingpush-${stage}-push-jobs.fifo`, pushDeadLetterQueueName: `dingpush-${stage}-push-jobs-dlq.fifo`, imagesBucket: `dingpush-${stage}-images` };
+const names = {
+  tableName: `dingpush-${stage}`,
+  pushQueueName: `dingpush-${stage}-push-jobs.fifo`,
+  pushDeadLetterQueueName: `dingpush-${stage}-push-jobs-dlq.fifo`,
+  imagesBucket: `dingpush-${stage}-images`,
+};
 const defaultAdminToken = 'local-admin-token';
 const defaultPublisherToken = 'local-publisher-token';
 /**
@@ -41,7 +56,8 @@ function dataDirectories(): { dynamodb?: string; queue?: string; lock?: string; 
 function lockDataDir(lock: string): () => void {
   if (existsSync(lock)) {
     const pid = Number(readFileSync(lock, 'utf8'));
-    if (pid > 0 && pid !== process.pid && isStartLocal(pid)) throw new Error(`Another npm start (pid ${pid}) uses ${resolve(lock, '..')}; stop it, or give this one its own DATA_DIR (and PORT)`);
+    if (pid > 0 && pid !== process.pid && isStartLocal(pid))
+      throw new Error(`Another npm start (pid ${pid}) uses ${resolve(lock, '..')}; stop it, or give this one its own DATA_DIR (and PORT)`);
   }
   mkdirSync(resolve(lock, '..'), { recursive: true });
   writeFileSync(lock, String(process.pid));
@@ -50,7 +66,10 @@ function lockDataDir(lock: string): () => void {
 
 /** The reaper (scripts/orphan-reaper-main.mjs): told of every child, it stops them if this process dies first. */
 function startReaper(): { watch: (child: ChildProcess) => void } {
-  const reaper = spawn(process.execPath, [join(__dirname, 'orphan-reaper-main.mjs')], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  const reaper = spawn(process.execPath, [join(__dirname, 'orphan-reaper-main.mjs')], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
   reaper.unref();
   return {
     watch: (child) => {
@@ -110,15 +129,27 @@ async function main(): Promise<void> {
     });
     stoppers.push({ name: 'simulator', stop: () => simulator.close() });
 
-    const queues = await ensureLocalResources({ dynamodbEndpoint, sqsEndpoint, s3Endpoint: process.env.S3_ENDPOINT || undefined, ...names, queueOverrides: { VisibilityTimeout: localVisibilityTimeoutSeconds } });
-    const allowedOrigins = [process.env.DINGTALK_ALLOWED_ORIGINS || 'https://oapi.dingtalk.com,https://oapi.dingtalk.io', simulator.url].join(',');
+    const queues = await ensureLocalResources({
+      dynamodbEndpoint,
+      sqsEndpoint,
+      s3Endpoint: process.env.S3_ENDPOINT || undefined,
+      ...names,
+      queueOverrides: { VisibilityTimeout: localVisibilityTimeoutSeconds },
+    });
+    const allowedOrigins = [
+      process.env.DINGTALK_ALLOWED_ORIGINS || 'https://oapi.dingtalk.com,https://oapi.dingtalk.io',
+      simulator.url,
+    ].join(',');
     // serverless-offline always serves Lambda's invoke API, which would run any function (the worker
     // included) for any local caller: it gets a UNIX socket in a folder only this user can open, not a port
     const lambdaSocketDir = mkdtempSync(join(tmpdir(), 'dingpush-lambda-'));
     stoppers.push({ name: 'lock', stop: async () => rmSync(lambdaSocketDir, { recursive: true, force: true }) });
     // serverless-offline hands AUTHORIZER to every function as its authorizer's context: never inherited
     const { AUTHORIZER: _authorizerOverride, ...inherited } = process.env;
-    const frameworkLogLevel = new Map([['warn', 'warning'], ['error', 'error']]).get(process.env.LOG_LEVEL ?? '');
+    const frameworkLogLevel = new Map([
+      ['warn', 'warning'],
+      ['error', 'error'],
+    ]).get(process.env.LOG_LEVEL ?? '');
     const serviceEnvironment = {
       ...inherited,
       PORT: String(port),
@@ -153,12 +184,24 @@ async function main(): Promise<void> {
     // process tree and read those from the environment.
     const settings: Record<string, string | undefined> = serviceEnvironment;
     const params = deployParamNames().flatMap((name) => (settings[name] ? [`--param=${name}=${settings[name]}`] : []));
-    const offline: ChildProcess = spawn(process.execPath, [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), join(root, 'node_modules', 'osls', 'bin', 'serverless.js'), 'offline', 'start', '--stage', stage, ...params], {
-      cwd: root,
-      env: serviceEnvironment,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const offline: ChildProcess = spawn(
+      process.execPath,
+      [
+        ...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []),
+        join(root, 'node_modules', 'serverless', 'bin', 'serverless.js'),
+        'offline',
+        'start',
+        '--stage',
+        stage,
+        ...params,
+      ],
+      {
+        cwd: root,
+        env: serviceEnvironment,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     reaper.watch(offline);
     const forward = (chunk: Buffer) => process.stdout.write(chunk.toString().replace(/^(?=.)/gm, '[offline] '));
     offline.stdout?.on('data', forward);
@@ -203,7 +246,9 @@ async function main(): Promise<void> {
     say(`API             ${apiUrl}`);
     say(`admin token     ${serviceEnvironment.ADMIN_TOKENS.split(',')[0]}`);
     say(`publisher token ${serviceEnvironment.PUBLISHER_TOKENS.split(',')[0]}`);
-    say(`DingTalk simulator ${simulator.url}  (webhook: ${simulator.url}/robot/send?access_token=<any token>; received messages: ${simulator.url}/_sim/messages)`);
+    say(
+      `DingTalk simulator ${simulator.url}  (webhook: ${simulator.url}/robot/send?access_token=<any token>; received messages: ${simulator.url}/_sim/messages)`,
+    );
     say('ready. Ctrl-C stops everything.');
   } catch (error) {
     console.error(`[dingpush] could not start: ${(error as Error).message}`);
@@ -212,8 +257,17 @@ async function main(): Promise<void> {
 }
 
 /** The worker process; resolves once its poller runs. */
-async function startLocalWorker(environment: NodeJS.ProcessEnv, watch: (child: ChildProcess) => void, onUnexpectedExit: () => void): Promise<RunningService> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'local-worker-main.ts')], { cwd: root, env: environment, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+async function startLocalWorker(
+  environment: NodeJS.ProcessEnv,
+  watch: (child: ChildProcess) => void,
+  onUnexpectedExit: () => void,
+): Promise<RunningService> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'local-worker-main.ts')], {
+    cwd: root,
+    env: environment,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   watch(child);
   let stopping = false;
   child.on('exit', () => {
@@ -258,5 +312,7 @@ void main();
 
 /** The settings serverless.yml takes as `${param:NAME, ...}` (upper-case names; the alarm's are deploy-only). */
 function deployParamNames(): string[] {
-  return [...new Set([...readFileSync(join(root, 'serverless.yml'), 'utf8').matchAll(/\$\{param:([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]))];
+  return [
+    ...new Set([...readFileSync(join(root, 'serverless.yml'), 'utf8').matchAll(/\$\{param:([A-Z][A-Z0-9_]*)/g)].map((match) => match[1])),
+  ];
 }

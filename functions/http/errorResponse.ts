@@ -30,6 +30,8 @@ export async function errorResponse(request: Request): Promise<void> {
   request.response = {
     statusCode: 500,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ error: { code: 'Internal', message: 'Something went wrong on our side; the request was not completed. Try again.', details: [] } }),
+    body: JSON.stringify({
+      error: { code: 'Internal', message: 'Something went wrong on our side; the request was not completed. Try again.', details: [] },
+    }),
   };
 }

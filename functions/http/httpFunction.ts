@@ -84,7 +84,8 @@ function routeKeyOf(event: APIGatewayProxyEventV2): string {
  * context with a header: such a request is refused.
  */
 function grantedScope(event: APIGatewayProxyEventV2, required: Scope): Scope {
-  if (header(event, 'sls-offline-authorizer-override') !== undefined) throw forbidden('The sls-offline-authorizer-override header is not accepted');
+  if (header(event, 'sls-offline-authorizer-override') !== undefined)
+    throw forbidden('The sls-offline-authorizer-override header is not accepted');
   const verdict = (event.requestContext as { authorizer?: { lambda?: AuthorizerContext } } | undefined)?.authorizer?.lambda;
   if (!verdict || verdict.grants !== required) throw unauthorized('This route is not behind its authorizer; nothing was done');
   if (!verdict.allowed) throw verdict.code === 'Forbidden' ? forbidden(verdict.message) : unauthorized(verdict.message);
@@ -101,11 +102,17 @@ export function httpFunction(routes: Routes) {
   const core = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const route = routes[routeKeyOf(event)];
     if (!route) {
-      return { statusCode: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 'NotFound', message: `No route ${routeKeyOf(event)}`, details: [] } }) };
+      return {
+        statusCode: 404,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ error: { code: 'NotFound', message: `No route ${routeKeyOf(event)}`, details: [] } }),
+      };
     }
     const scope = route.scope ? grantedScope(event, route.scope) : undefined;
     const request: HttpRequest = {
-      pathParameters: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([name, value]) => [name, decodePathParameter(name, value ?? '')])),
+      pathParameters: Object.fromEntries(
+        Object.entries(event.pathParameters ?? {}).map(([name, value]) => [name, decodePathParameter(name, value ?? '')]),
+      ),
       query: { ...(event.queryStringParameters ?? {}) },
       body: await parseBody(event, route),
       scope,
@@ -113,7 +120,12 @@ export function httpFunction(routes: Routes) {
     };
     const result = await route.handle(request);
     if (result.bytes) {
-      return { statusCode: result.status, headers: { ...result.bytes.headers, 'content-type': result.bytes.contentType }, body: result.bytes.body.toString('base64'), isBase64Encoded: true };
+      return {
+        statusCode: result.status,
+        headers: { ...result.bytes.headers, 'content-type': result.bytes.contentType },
+        body: result.bytes.body.toString('base64'),
+        isBase64Encoded: true,
+      };
     }
     return {
       statusCode: result.status,

@@ -28,7 +28,10 @@ export function readMultipartForm(raw: Buffer, contentType: string): Promise<Mul
     const reading: Promise<void>[] = [];
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: { 'content-type': contentType }, limits: { files: maxFileParts, fileSize: maxImageBytes + 1, fields: 20, fieldSize: 1024 * 1024 } });
+      parser = busboy({
+        headers: { 'content-type': contentType },
+        limits: { files: maxFileParts, fileSize: maxImageBytes + 1, fields: 20, fieldSize: 1024 * 1024 },
+      });
     } catch (error) {
       reject(badRequest(`The multipart body cannot be read: ${(error as Error).message}`));
       return;
@@ -42,13 +45,25 @@ export function readMultipartForm(raw: Buffer, contentType: string): Promise<Mul
         new Promise((done) => {
           stream.on('data', (chunk: Buffer) => chunks.push(chunk));
           stream.on('close', () => {
-            files.push({ field, name: info.filename || field, declaredType: info.mimeType, bytes: Buffer.concat(chunks), truncated: (stream as unknown as { truncated: boolean }).truncated });
+            files.push({
+              field,
+              name: info.filename || field,
+              declaredType: info.mimeType,
+              bytes: Buffer.concat(chunks),
+              truncated: (stream as unknown as { truncated: boolean }).truncated,
+            });
             done();
           });
         }),
       );
     });
-    parser.on('filesLimit', () => reject(badRequest(`A multipart body carries at most ${maxFileParts} files`, [{ path: '/images', message: `has more than ${maxFileParts} files` }])));
+    parser.on('filesLimit', () =>
+      reject(
+        badRequest(`A multipart body carries at most ${maxFileParts} files`, [
+          { path: '/images', message: `has more than ${maxFileParts} files` },
+        ]),
+      ),
+    );
     parser.on('error', (error: Error) => reject(badRequest(`The multipart body cannot be read: ${error.message}`)));
     parser.on('close', () => void Promise.all(reading).then(() => resolve({ fields, files })));
     parser.end(raw);
@@ -58,11 +73,16 @@ export function readMultipartForm(raw: Buffer, contentType: string): Promise<Mul
 /** File parts as images of the event, at `offset` in its `images`; an image over 5 MB is refused by name. */
 function imagesOf(files: FilePart[], offset: number) {
   const oversized = files.findIndex((file) => file.truncated);
-  if (oversized >= 0) throw payloadTooLarge(`image ${offset + oversized + 1} (${files[oversized].name}) is over ${maxImageBytes} bytes (5 MB)`, [{ path: `/images/${offset + oversized}`, message: `is over ${maxImageBytes} bytes` }]);
+  if (oversized >= 0)
+    throw payloadTooLarge(`image ${offset + oversized + 1} (${files[oversized].name}) is over ${maxImageBytes} bytes (5 MB)`, [
+      { path: `/images/${offset + oversized}`, message: `is over ${maxImageBytes} bytes` },
+    ]);
   return files.map((file) => ({
     name: file.name,
     // a declared image type must match the bytes; a generic one (application/octet-stream) leaves it to them
-    contentType: (imageContentTypes as readonly string[]).includes(file.declaredType) ? file.declaredType : (sniffImageType(file.bytes) ?? file.declaredType),
+    contentType: (imageContentTypes as readonly string[]).includes(file.declaredType)
+      ? file.declaredType
+      : (sniffImageType(file.bytes) ?? file.declaredType),
     data: file.bytes.toString('base64'),
   }));
 }
@@ -72,9 +92,12 @@ function jsonObject(text: string, part: string): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw badRequest(`The "${part}" part is not valid JSON: ${(error as Error).message}`, [{ path: `/${part}`, message: 'is not valid JSON' }]);
+    throw badRequest(`The "${part}" part is not valid JSON: ${(error as Error).message}`, [
+      { path: `/${part}`, message: 'is not valid JSON' },
+    ]);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest(`The "${part}" part must hold a JSON object`, [{ path: `/${part}`, message: 'is not an object' }]);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw badRequest(`The "${part}" part must hold a JSON object`, [{ path: `/${part}`, message: 'is not an object' }]);
   return value as Record<string, unknown>;
 }
 
@@ -82,11 +105,15 @@ function jsonObject(text: string, part: string): Record<string, unknown> {
 export function eventFromForm(form: MultipartForm): unknown {
   const eventFile = form.files.find((file) => file.field === 'event');
   const eventText = form.fields.event ?? eventFile?.bytes.toString('utf8');
-  if (eventText === undefined) throw badRequest('A multipart event needs a part named "event" holding the JSON event', [{ path: '/event', message: 'is missing' }]);
+  if (eventText === undefined)
+    throw badRequest('A multipart event needs a part named "event" holding the JSON event', [{ path: '/event', message: 'is missing' }]);
   const event = jsonObject(eventText, 'event');
   const listed = Array.isArray(event.images) ? (event.images as unknown[]) : [];
   const files = form.files.filter((file) => file !== eventFile);
-  if (listed.length + files.length > maxImagesPerEvent) throw badRequest(`An event carries at most ${maxImagesPerEvent} images`, [{ path: '/images', message: `has more than ${maxImagesPerEvent} items` }]);
+  if (listed.length + files.length > maxImagesPerEvent)
+    throw badRequest(`An event carries at most ${maxImagesPerEvent} images`, [
+      { path: '/images', message: `has more than ${maxImagesPerEvent} items` },
+    ]);
   return { ...event, images: [...listed, ...imagesOf(files, listed.length)] };
 }
 

@@ -12,7 +12,11 @@ interface TokenDigests {
 }
 
 const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
-const parseList = (value: string | undefined) => (value ?? '').split(',').map((token) => token.trim()).filter(Boolean);
+const parseList = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((token) => token.trim())
+    .filter(Boolean);
 
 /** Parameters are re-read after this long, so a rotated token takes effect without a deploy. */
 const parameterCacheMs = 5 * 60_000;
@@ -69,9 +73,15 @@ function tokenOf(authorizationHeader: string | undefined): string | undefined {
 /** Admin tokens may do everything; publisher tokens may only publish events. */
 export async function verdictFor(authorizationHeader: string | undefined, required: Scope): Promise<Verdict> {
   const token = tokenOf(authorizationHeader);
-  if (!token) return { allowed: false, code: 'Unauthorized', message: 'Send an Authorization: Bearer <token> header (or Basic auth with the token as the password)' };
+  if (!token)
+    return {
+      allowed: false,
+      code: 'Unauthorized',
+      message: 'Send an Authorization: Bearer <token> header (or Basic auth with the token as the password)',
+    };
   const scope = await scopeOfToken(token);
   if (!scope) return { allowed: false, code: 'Unauthorized', message: 'The token is not valid' };
-  if (required === 'admin' && scope !== 'admin') return { allowed: false, code: 'Forbidden', message: 'This endpoint needs an admin token' };
+  if (required === 'admin' && scope !== 'admin')
+    return { allowed: false, code: 'Forbidden', message: 'This endpoint needs an admin token' };
   return { allowed: true, scope };
 }

@@ -48,7 +48,8 @@ export function decidePushStep(input: PushStepInput, rules: DeliveryRules): Push
   const { job, record, robot, template, window, now } = input;
   if (record && isTerminal(record.status)) return { kind: 'already-finished', status: record.status };
   const started = window.inFlight;
-  if (started?.recordId === job.recordId && started.attempt > (record?.attempts ?? 0)) return { kind: 'attempt-lost', attempt: started.attempt, at: started.at };
+  if (started?.recordId === job.recordId && started.attempt > (record?.attempts ?? 0))
+    return { kind: 'attempt-lost', attempt: started.attempt, at: started.at };
   if (!robot) return { kind: 'skip', reason: 'The robot was deleted after the event was published' };
   if (!robot.enabled) return { kind: 'skip', reason: `The robot is disabled${robot.disabledReason ? ` (${robot.disabledReason})` : ''}` };
   if (!template) return { kind: 'finish-failed', reason: `The robot's template ${robot.templateId} no longer exists` };
@@ -109,12 +110,26 @@ export function afterAttempt(ended: EndedAttempt, now: number, rules: DeliveryRu
     case 'retryable': {
       const giveUpAt = ended.acceptedAt + rules.retryWindowMs;
       if (now >= giveUpAt) {
-        return { kind: 'failed', reason: `Gave up after ${ended.attempt} attempts over the ${duration(rules.retryWindowMs)} retry window; last: ${ended.errmsg}`, deadLetter: true, permanent: false };
+        return {
+          kind: 'failed',
+          reason: `Gave up after ${ended.attempt} attempts over the ${duration(rules.retryWindowMs)} retry window; last: ${ended.errmsg}`,
+          deadLetter: true,
+          permanent: false,
+        };
       }
       const cooldownUntil = ended.outcome === 'throttled' ? now + rules.throttleCooldownMs : undefined;
-      const delaySeconds = retryDelaySeconds(ended.attempt, rules.retryBaseSeconds, rules.retryMaxSeconds, cooldownUntil === undefined ? 0 : rules.throttleCooldownMs / 1000);
+      const delaySeconds = retryDelaySeconds(
+        ended.attempt,
+        rules.retryBaseSeconds,
+        rules.retryMaxSeconds,
+        cooldownUntil === undefined ? 0 : rules.throttleCooldownMs / 1000,
+      );
       // the last retry is at the window's end, not past it
-      return { kind: 'retry-at', at: Math.max(now + 1000, Math.min(now + delaySeconds * 1000, giveUpAt)), ...(cooldownUntil !== undefined && { cooldownUntil }) };
+      return {
+        kind: 'retry-at',
+        at: Math.max(now + 1000, Math.min(now + delaySeconds * 1000, giveUpAt)),
+        ...(cooldownUntil !== undefined && { cooldownUntil }),
+      };
     }
   }
 }

@@ -30,7 +30,12 @@ export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
     readRobot: (id) => robotsStore.get(id),
     putWindow: (robotId, window) => sendWindowStore.put(robotId, window),
     // the worker is the one place the credentials are opened
-    send: async (message, robot) => sendToDingTalk(message, { webhookUrl: await open(robot.webhookUrl), secret: robot.secret && (await open(robot.secret)), timeoutMs: config.dingtalkTimeoutMs }),
+    send: async (message, robot) =>
+      sendToDingTalk(message, {
+        webhookUrl: await open(robot.webhookUrl),
+        secret: robot.secret && (await open(robot.secret)),
+        timeoutMs: config.dingtalkTimeoutMs,
+      }),
     saveContent: (recordId, content, template) => recordsStore.putContent(recordId, content, template),
     saveRecord: (record) => recordsStore.put(record),
     closeRecord: async (record, status, reason, extra) => {
@@ -57,7 +62,11 @@ async function countPermanentFailure(robotId: string, failure: { errcode?: numbe
   if (!robot?.enabled) return;
   const reason = `Disabled automatically after ${streak} consecutive failed pushes; last error: ${failure.errmsg}`;
   try {
-    await setRobotEnabled(robotId, false, reason, { failures: streak, ...(failure.errcode !== undefined && { errcode: failure.errcode }), errmsg: failure.errmsg });
+    await setRobotEnabled(robotId, false, reason, {
+      failures: streak,
+      ...(failure.errcode !== undefined && { errcode: failure.errcode }),
+      errmsg: failure.errmsg,
+    });
     log.warn('robot disabled automatically', { robotId, streak });
   } catch (error) {
     // an admin edited the robot at the same moment; the next failure will try again

@@ -8,7 +8,14 @@ import type { DingTalkMessage } from '../dingtalk/messages';
 import { log } from '../log';
 import { redactSecrets } from '../redact';
 import type { DeliveryInputs } from '../store/deliveryInputs';
-import { finishedRecord, newQueuedRecord, retryingRecord, type AttemptLogEntry, type PushRecord, type TemplateSnapshot } from '../store/recordsStore';
+import {
+  finishedRecord,
+  newQueuedRecord,
+  retryingRecord,
+  type AttemptLogEntry,
+  type PushRecord,
+  type TemplateSnapshot,
+} from '../store/recordsStore';
 import type { Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
 import { validateBody } from '../validation/validate';
@@ -42,7 +49,12 @@ export interface DeliveryPorts {
   /** Writes a record after an attempt ended (or was found lost). */
   saveRecord(record: PushRecord): Promise<void>;
   /** Ends a record without a DingTalk call (created if absent). */
-  closeRecord(record: PushRecord, status: 'skipped' | 'failed', reason: string, extra: { content?: DingTalkMessage; template?: TemplateSnapshot }): Promise<void>;
+  closeRecord(
+    record: PushRecord,
+    status: 'skipped' | 'failed',
+    reason: string,
+    extra: { content?: DingTalkMessage; template?: TemplateSnapshot },
+  ): Promise<void>;
   /** A job that waits on the queue shows as queued meanwhile (an existing record is left as it is). */
   ensureQueued(record: PushRecord): Promise<void>;
   comeBackAt(receiptHandles: string[], at: number): Promise<void>;
@@ -56,7 +68,8 @@ export interface DeliveryPorts {
   sleep(ms: number): Promise<void>;
 }
 
-type Parsed = { message: QueueMessage; job: PushJob } | { message: QueueMessage; fanOut: FanOutJob } | { message: QueueMessage; poison: string };
+type Parsed =
+  { message: QueueMessage; job: PushJob } | { message: QueueMessage; fanOut: FanOutJob } | { message: QueueMessage; poison: string };
 
 const groupsInFlight = 10;
 
@@ -76,9 +89,15 @@ function parse(message: QueueMessage): Parsed {
 }
 
 /** Infrastructure failed (DynamoDB, SQS): the message comes back after a pause that grows with each receive. */
-const infrastructureRetryAt = (message: QueueMessage, now: number) => now + Math.min(60, 2 ** Math.min(6, message.receiveCount ?? 1)) * 1000;
+const infrastructureRetryAt = (message: QueueMessage, now: number) =>
+  now + Math.min(60, 2 ** Math.min(6, message.receiveCount ?? 1)) * 1000;
 
-export async function processPushJobs(messages: QueueMessage[], ports: DeliveryPorts, rules: DeliveryRules, sendBy: number): Promise<BatchResult> {
+export async function processPushJobs(
+  messages: QueueMessage[],
+  ports: DeliveryPorts,
+  rules: DeliveryRules,
+  sendBy: number,
+): Promise<BatchResult> {
   const failedMessageIds: string[] = [];
   const parsed = messages.map(parse);
   const groups = new Map<string, { message: QueueMessage; job: PushJob }[]>();
@@ -86,7 +105,10 @@ export async function processPushJobs(messages: QueueMessage[], ports: DeliveryP
   for (const entry of parsed) {
     if (entry.message.sentAt) ports.metric('QueueAge', ports.now() - entry.message.sentAt, 'Milliseconds');
     if ('poison' in entry) {
-      log.error('poison message: not a valid job; moved to the dead-letter queue', { messageId: entry.message.messageId, reason: entry.poison });
+      log.error('poison message: not a valid job; moved to the dead-letter queue', {
+        messageId: entry.message.messageId,
+        reason: entry.poison,
+      });
       const parked = { body: entry.message.body, groupId: entry.message.groupId ?? 'poison', deduplicationId: entry.message.messageId };
       await ports.deadLetter(parked, entry.poison).catch((error: unknown) => {
         log.error('could not move a poison message to the dead-letter queue', { messageId: entry.message.messageId, error });
@@ -103,14 +125,23 @@ export async function processPushJobs(messages: QueueMessage[], ports: DeliveryP
   const comeBack = async (group: { message: QueueMessage }[], at: number) => {
     failedMessageIds.push(...group.map(({ message }) => message.messageId));
     // if this fails too, the messages come back after the queue's visibility timeout
-    await ports.comeBackAt(group.map(({ message }) => message.receiptHandle), at).catch((error: unknown) => log.error('could not move messages back on the queue', { error }));
+    await ports
+      .comeBackAt(
+        group.map(({ message }) => message.receiptHandle),
+        at,
+      )
+      .catch((error: unknown) => log.error('could not move messages back on the queue', { error }));
   };
 
   await forEachConcurrently(fanOuts, groupsInFlight, async ({ message, fanOut }) => {
     try {
       await ports.continueFanOut(fanOut);
     } catch (error) {
-      log.warn('fan-out page hit an infrastructure error; it comes back', { messageId: message.messageId, eventId: fanOut.report.eventId, error });
+      log.warn('fan-out page hit an infrastructure error; it comes back', {
+        messageId: message.messageId,
+        eventId: fanOut.report.eventId,
+        error,
+      });
       await comeBack([{ message }], infrastructureRetryAt(message, ports.now()));
     }
   });
@@ -121,7 +152,7 @@ export async function processPushJobs(messages: QueueMessage[], ports: DeliveryP
   try {
     inputs = await ports.readInputs(allJobs.map(({ job }) => job));
   } catch (error) {
-    log.warn('could not read the batch\'s robots and records; its jobs come back', { error });
+    log.warn("could not read the batch's robots and records; its jobs come back", { error });
     await comeBack(allJobs, infrastructureRetryAt(allJobs[0].message, ports.now()));
     return { failedMessageIds };
   }
@@ -133,7 +164,11 @@ export async function processPushJobs(messages: QueueMessage[], ports: DeliveryP
         // the rest of the robot's jobs wait behind this one, in order
         if (outcome.comeBackAt !== undefined) return comeBack(group.slice(index), outcome.comeBackAt);
       } catch (error) {
-        log.warn('push job hit an infrastructure error; it and the robot\'s later jobs come back', { messageId: message.messageId, recordId: job.recordId, error });
+        log.warn("push job hit an infrastructure error; it and the robot's later jobs come back", {
+          messageId: message.messageId,
+          recordId: job.recordId,
+          error,
+        });
         return comeBack(group.slice(index), infrastructureRetryAt(message, ports.now()));
       }
     }
@@ -142,7 +177,13 @@ export async function processPushJobs(messages: QueueMessage[], ports: DeliveryP
 }
 
 /** Carries out one job's step; says when the job comes back if it is not finished. */
-async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPorts, rules: DeliveryRules, sendBy: number): Promise<{ comeBackAt?: number }> {
+async function deliver(
+  job: PushJob,
+  inputs: DeliveryInputs,
+  ports: DeliveryPorts,
+  rules: DeliveryRules,
+  sendBy: number,
+): Promise<{ comeBackAt?: number }> {
   const robot = inputs.robots.get(job.robotId);
   const template = robot && inputs.templates.get(robot.templateId);
   const window = inputs.windows.get(job.robotId) ?? emptyWindow;
@@ -157,7 +198,12 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
       return {};
     case 'attempt-lost': {
       log.warn('a worker stopped after starting an attempt and before recording it: the attempt is uncertain', context);
-      const lost = { result: 'uncertain', outcome: 'uncertain', errmsg: 'The worker stopped after sending and before it recorded the answer: the group may show it', durationMs: 0 } as const;
+      const lost = {
+        result: 'uncertain',
+        outcome: 'uncertain',
+        errmsg: 'The worker stopped after sending and before it recorded the answer: the group may show it',
+        durationMs: 0,
+      } as const;
       return settle(lost, step.attempt);
     }
     case 'skip':
@@ -166,7 +212,10 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
       ports.metric('PushSkipped', 1);
       return {};
     case 'finish-failed':
-      await ports.closeRecord(record, 'failed', step.reason, { ...(step.content && { content: step.content }), ...(template && { template: snapshot(template) }) });
+      await ports.closeRecord(record, 'failed', step.reason, {
+        ...(step.content && { content: step.content }),
+        ...(template && { template: snapshot(template) }),
+      });
       remember({ ...record, status: 'failed' });
       ports.metric('PushFailed', 1);
       return {};
@@ -193,7 +242,10 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
     await ports.putWindow(job.robotId, state);
     inputs.windows.set(job.robotId, state);
   };
-  const startedAttempt = (at: number) => ({ ...withSend(window, at, rules.limit), inFlight: { recordId: job.recordId, attempt: step.attempt, at } });
+  const startedAttempt = (at: number) => ({
+    ...withSend(window, at, rules.limit),
+    inFlight: { recordId: job.recordId, attempt: step.attempt, at },
+  });
   taken = startedAttempt(slotAt);
   await Promise.all([keepWindow(taken), ports.saveContent(job.recordId, step.message, snapshot(template as Template))]);
   await ports.sleep(slotAt - ports.now());
@@ -212,7 +264,15 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
     await keepWindow(taken);
   }
   ports.metric('DingTalkLatency', result.durationMs, 'Milliseconds');
-  log.info('dingtalk answered', { ...context, attempt: step.attempt, result: result.result, outcome: result.outcome, errcode: result.errcode, httpStatus: result.httpStatus, durationMs: result.durationMs });
+  log.info('dingtalk answered', {
+    ...context,
+    attempt: step.attempt,
+    result: result.result,
+    outcome: result.outcome,
+    errcode: result.errcode,
+    httpStatus: result.httpStatus,
+    durationMs: result.durationMs,
+  });
   return settle(result, step.attempt, taken);
 
   /** Records how an attempt ended (one sent now, or one found lost) and says when the job comes back, if it does. */
@@ -222,7 +282,11 @@ async function deliver(job: PushJob, inputs: DeliveryInputs, ports: DeliveryPort
     const attempted: PushRecord = { ...record, attempts: attempt };
     const answered = { entry, errcode: result.errcode, errmsg: entry.errmsg, response: result.response };
     const acceptedAt = Date.parse(record.createdAt);
-    const verdict = afterAttempt({ outcome: result.outcome, errmsg: entry.errmsg, attempt, acceptedAt, onUncertain: robot?.onUncertain ?? 'resend' }, now, rules);
+    const verdict = afterAttempt(
+      { outcome: result.outcome, errmsg: entry.errmsg, attempt, acceptedAt, onUncertain: robot?.onUncertain ?? 'resend' },
+      now,
+      rules,
+    );
     const save = async (ended: PushRecord) => {
       await ports.saveRecord(ended);
       remember(ended);

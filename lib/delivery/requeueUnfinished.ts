@@ -19,7 +19,15 @@ export async function requeueUnfinishedRecords(untouchedForMs = 0): Promise<numb
     for (const record of page.items.filter((item) => item.updatedAt <= cutoff)) {
       const report = await reportOf(record.eventId);
       if (!report) continue;
-      jobs.push({ recordId: record.id, robotId: record.robotId, robotName: record.robotName, templateId: record.templateId, queuedAt: record.createdAt, correlationId: record.eventId, report });
+      jobs.push({
+        recordId: record.id,
+        robotId: record.robotId,
+        robotName: record.robotName,
+        templateId: record.templateId,
+        queuedAt: record.createdAt,
+        correlationId: record.eventId,
+        report,
+      });
       untouchedSince.set(record.id, record.updatedAt);
     }
     // a second message for the record (its first may be within the queue's deduplication window),

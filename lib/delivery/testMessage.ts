@@ -31,7 +31,17 @@ export async function sendTestMessage(robotId: string, input: TestRobotInput) {
   });
   await eventsStore.begin(report);
   await recordsStore.putMany([record]);
-  await enqueuePushJobs([{ recordId: record.id, robotId, robotName: robot.name, templateId: robot.templateId, queuedAt: record.createdAt, correlationId: eventId, report }]);
+  await enqueuePushJobs([
+    {
+      recordId: record.id,
+      robotId,
+      robotName: robot.name,
+      templateId: robot.templateId,
+      queuedAt: record.createdAt,
+      correlationId: eventId,
+      report,
+    },
+  ]);
   const deadline = Date.now() + answerWithinMs;
   let current = record;
   for (let pause = 100; Date.now() < deadline; pause = Math.min(500, pause * 1.5)) {

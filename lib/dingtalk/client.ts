@@ -37,7 +37,10 @@ const transports = {
   'https:': { request: httpsRequest, agent: new HttpsAgent({ keepAlive: true, timeout: 4000 }) },
 };
 
-type Exchange = { kind: 'answer'; response: IncomingMessage; text: string } | { kind: 'answer-cut'; response: IncomingMessage; cause: string } | { kind: 'no-answer'; written: boolean; cause: string };
+type Exchange =
+  | { kind: 'answer'; response: IncomingMessage; text: string }
+  | { kind: 'answer-cut'; response: IncomingMessage; cause: string }
+  | { kind: 'no-answer'; written: boolean; cause: string };
 
 /** One POST; `written` says whether the whole request had been handed to the network when it failed. */
 function post(url: URL, body: string, timeoutMs: number): Promise<Exchange> {
@@ -81,17 +84,41 @@ export async function sendToDingTalk(message: DingTalkMessage, options: SendOpti
   const durationMs = Date.now() - started;
   if (exchange.kind === 'no-answer') {
     if (!exchange.written) return { result: 'not-sent', outcome: 'retryable', errmsg: `not sent: ${exchange.cause}`, durationMs };
-    return { result: 'uncertain', outcome: 'uncertain', errmsg: `sent, and no answer came (${exchange.cause}): the group may show it`, durationMs };
+    return {
+      result: 'uncertain',
+      outcome: 'uncertain',
+      errmsg: `sent, and no answer came (${exchange.cause}): the group may show it`,
+      durationMs,
+    };
   }
   const status = exchange.response.statusCode ?? 0;
   if (status >= 300 && status < 400) {
-    return { result: 'answered', outcome: 'permanent', httpStatus: status, errmsg: `DingTalk answered with a redirect (HTTP ${status}); not followed`, durationMs };
+    return {
+      result: 'answered',
+      outcome: 'permanent',
+      httpStatus: status,
+      errmsg: `DingTalk answered with a redirect (HTTP ${status}); not followed`,
+      durationMs,
+    };
   }
   if (status !== 200) {
-    return { result: 'answered', outcome: classifyHttpStatus(status), httpStatus: status, errmsg: `HTTP ${status} from DingTalk`, durationMs };
+    return {
+      result: 'answered',
+      outcome: classifyHttpStatus(status),
+      httpStatus: status,
+      errmsg: `HTTP ${status} from DingTalk`,
+      durationMs,
+    };
   }
   // a 200 whose body was cut off or unreadable may carry errcode 0: the message may be in the group
-  const unknownAnswer = (why: string, response?: unknown): DeliveryAttempt => ({ result: 'uncertain', outcome: 'uncertain', httpStatus: 200, errmsg: `HTTP 200 ${why}: the group may show it`, durationMs, ...(response !== undefined && { response }) });
+  const unknownAnswer = (why: string, response?: unknown): DeliveryAttempt => ({
+    result: 'uncertain',
+    outcome: 'uncertain',
+    httpStatus: 200,
+    errmsg: `HTTP 200 ${why}: the group may show it`,
+    durationMs,
+    ...(response !== undefined && { response }),
+  });
   if (exchange.kind === 'answer-cut') return unknownAnswer(`and the connection was lost mid-answer (${exchange.cause})`);
   let parsed: unknown;
   try {
@@ -100,7 +127,8 @@ export async function sendToDingTalk(message: DingTalkMessage, options: SendOpti
     return unknownAnswer(`with something other than JSON: ${exchange.text.slice(0, 100)}`);
   }
   const body = parsed as { errcode?: unknown; errmsg?: unknown };
-  if (typeof body !== 'object' || body === null || typeof body.errcode !== 'number') return unknownAnswer('without an errcode', truncate(parsed));
+  if (typeof body !== 'object' || body === null || typeof body.errcode !== 'number')
+    return unknownAnswer('without an errcode', truncate(parsed));
   return {
     result: 'answered',
     outcome: classifyErrcode(body.errcode),

@@ -39,7 +39,8 @@ export async function publishReportReady(event: ReportReadyEvent, origin?: strin
   const { robotIds: _robotIds, images: imageInputs = [], ...fields } = event;
   // the body may be megabytes for its images; the rest is stored with the event and must stay small
   const eventBytes = Buffer.byteLength(JSON.stringify(fields));
-  if (eventBytes > config.maxRequestBytes) throw payloadTooLarge(`The event without its images is ${eventBytes} bytes; the limit is ${config.maxRequestBytes}`);
+  if (eventBytes > config.maxRequestBytes)
+    throw payloadTooLarge(`The event without its images is ${eventBytes} bytes; the limit is ${config.maxRequestBytes}`);
   const publicBaseUrl = config.publicBaseUrl ?? origin ?? '';
   // every image is checked before anything is written: a refused event leaves nothing behind
   let accepted = acceptImages(imageInputs, publicBaseUrl);
@@ -47,7 +48,8 @@ export async function publishReportReady(event: ReportReadyEvent, origin?: strin
   const payloadHash = hashOfPayload(event);
   const seen = await eventsStore.begin(report, payloadHash);
   // the same eventId for another report is a publisher's bug: refuse it rather than drop the report
-  if (seen && (seen.payloadHash ? seen.payloadHash !== payloadHash : canonicalJson(seen.report) !== canonicalJson(report))) throw eventIdReused(event.eventId);
+  if (seen && (seen.payloadHash ? seen.payloadHash !== payloadHash : canonicalJson(seen.report) !== canonicalJson(report)))
+    throw eventIdReused(event.eventId);
   if (seen) {
     if (seen.status === 'queued') return { eventId: event.eventId, jobs: seen.jobs ?? 0, duplicate: true };
     // Still fanning out: either another request is at it, or it crashed. Never answer "done" before the
@@ -58,12 +60,22 @@ export async function publishReportReady(event: ReportReadyEvent, origin?: strin
     log.warn('resuming an interrupted fan-out', { eventId: event.eventId });
     // jobs already queued carry the first attempt's image URLs: store the images under those ids
     report = seen.report;
-    accepted = acceptImages(imageInputs, publicBaseUrl, (seen.report.images ?? []).map((image) => image.id));
+    accepted = acceptImages(
+      imageInputs,
+      publicBaseUrl,
+      (seen.report.images ?? []).map((image) => image.id),
+    );
   }
   await imagesStore.putAll(accepted.uploads);
   const jobs = explicitRobots ? await fanOutPage(report, explicitRobots) : await fanOutToSubscribers(report);
   await eventsStore.complete(event.eventId, jobs);
-  log.info('report event queued', { eventId: event.eventId, reportId: event.reportId, jobs, images: accepted.uploads.length, correlationId: event.eventId });
+  log.info('report event queued', {
+    eventId: event.eventId,
+    reportId: event.reportId,
+    jobs,
+    images: accepted.uploads.length,
+    correlationId: event.eventId,
+  });
   return { eventId: event.eventId, jobs, duplicate: Boolean(seen) };
 }
 
@@ -74,9 +86,14 @@ async function explicitSubscribers(robotIds: string[]): Promise<Subscriber[]> {
   const robots = await robotsStore.getMany(robotIds);
   const unknown = robotIds.filter((id) => !robots.has(id));
   if (unknown.length > 0) {
-    throw validationFailed(`Unknown robot id(s): ${unknown.slice(0, 20).join(', ')}`, unknown.slice(0, 20).map((id) => ({ path: `/robotIds/${robotIds.indexOf(id)}`, message: 'does not name an existing robot' })));
+    throw validationFailed(
+      `Unknown robot id(s): ${unknown.slice(0, 20).join(', ')}`,
+      unknown.slice(0, 20).map((id) => ({ path: `/robotIds/${robotIds.indexOf(id)}`, message: 'does not name an existing robot' })),
+    );
   }
-  return [...robots.values()].filter((robot) => robot.enabled).map((robot) => ({ robotId: robot.id, robotName: robot.name, templateId: robot.templateId }));
+  return [...robots.values()]
+    .filter((robot) => robot.enabled)
+    .map((robot) => ({ robotId: robot.id, robotName: robot.name, templateId: robot.templateId }));
 }
 
 /**

@@ -44,7 +44,11 @@ const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * Decodes and checks every image; refuses the whole event (400, or 413 for size) naming the image.
  * Ids are reused from `existingIds` (a resumed intake stores the same objects again).
  */
-export function acceptImages(images: ImageInput[], publicBaseUrl: string, existingIds: (string | undefined)[] = []): { images: ReportImage[]; uploads: UploadedImage[] } {
+export function acceptImages(
+  images: ImageInput[],
+  publicBaseUrl: string,
+  existingIds: (string | undefined)[] = [],
+): { images: ReportImage[]; uploads: UploadedImage[] } {
   const accepted: ReportImage[] = [];
   const uploads: UploadedImage[] = [];
   images.forEach((image, index) => {
@@ -55,12 +59,22 @@ export function acceptImages(images: ImageInput[], publicBaseUrl: string, existi
       return;
     }
     const compact = image.data.replace(/\s+/g, '');
-    if (compact.length % 4 === 1 || !base64.test(compact)) throw validationFailed(`The data of ${label} is not base64`, [{ path: `${path}/data`, message: 'is not base64' }]);
+    if (compact.length % 4 === 1 || !base64.test(compact))
+      throw validationFailed(`The data of ${label} is not base64`, [{ path: `${path}/data`, message: 'is not base64' }]);
     const body = Buffer.from(compact, 'base64');
-    if (body.length > maxImageBytes) throw payloadTooLarge(`${label} is ${body.length} bytes decoded; the limit is ${maxImageBytes} (5 MB)`, [{ path, message: `is ${body.length} bytes; at most ${maxImageBytes}` }]);
+    if (body.length > maxImageBytes)
+      throw payloadTooLarge(`${label} is ${body.length} bytes decoded; the limit is ${maxImageBytes} (5 MB)`, [
+        { path, message: `is ${body.length} bytes; at most ${maxImageBytes}` },
+      ]);
     const actual = sniffImageType(body);
-    if (!actual) throw validationFailed(`${label} is not a PNG, JPEG or GIF image (checked by its bytes)`, [{ path, message: 'is not a PNG, JPEG or GIF image' }]);
-    if (actual !== image.contentType) throw validationFailed(`${label} is declared ${image.contentType} but its bytes are ${actual}`, [{ path: `${path}/contentType`, message: `is ${image.contentType}, the bytes are ${actual}` }]);
+    if (!actual)
+      throw validationFailed(`${label} is not a PNG, JPEG or GIF image (checked by its bytes)`, [
+        { path, message: 'is not a PNG, JPEG or GIF image' },
+      ]);
+    if (actual !== image.contentType)
+      throw validationFailed(`${label} is declared ${image.contentType} but its bytes are ${actual}`, [
+        { path: `${path}/contentType`, message: `is ${image.contentType}, the bytes are ${actual}` },
+      ]);
     const id = existingIds[index] ?? newImageId();
     const name = image.name ?? `image-${index + 1}.${actual.slice('image/'.length)}`;
     uploads.push({ id, name, contentType: actual, body });

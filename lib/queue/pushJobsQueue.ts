@@ -3,7 +3,13 @@
 // twice within SQS's five-minute window. URLs are looked up once by name, so the same code works against
 // SQS and the local emulator.
 import { createHash } from 'node:crypto';
-import { ChangeMessageVisibilityBatchCommand, GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  GetQueueUrlCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SendMessageBatchRequestEntry,
+} from '@aws-sdk/client-sqs';
 import { pushJobVersion, type FanOutJob, type PushJob } from '../../schemas/pushJob';
 import { sqs } from '../aws/clients';
 import { config } from '../config';
@@ -28,7 +34,10 @@ export function messageGroupOf(job: PushJob | FanOutJob): string {
 /** The record id for a push (one record, one message); for a fan-out page its event and position. */
 export function deduplicationIdOf(job: PushJob | FanOutJob): string {
   if (!('kind' in job)) return job.recordId;
-  return createHash('sha256').update(`${job.report.eventId}\n${JSON.stringify(job.from)}`).digest('base64url').slice(0, 64);
+  return createHash('sha256')
+    .update(`${job.report.eventId}\n${JSON.stringify(job.from)}`)
+    .digest('base64url')
+    .slice(0, 64);
 }
 
 function entryOf(job: PushJob | FanOutJob, index: number, deduplicationId: string): SendMessageBatchRequestEntry {
@@ -46,7 +55,10 @@ const maxSendRetries = 5;
  * Sends jobs ten to a request; entries SQS refused are sent again, and the call fails only if they keep
  * failing. `deduplicateBy` replaces the record id where a job is meant as a second message for its record.
  */
-export async function enqueuePushJobs<Job extends PushJob | FanOutJob>(jobs: Job[], deduplicateBy: (job: Job) => string = deduplicationIdOf): Promise<void> {
+export async function enqueuePushJobs<Job extends PushJob | FanOutJob>(
+  jobs: Job[],
+  deduplicateBy: (job: Job) => string = deduplicationIdOf,
+): Promise<void> {
   const url = await queueUrl(config.pushQueueName);
   for (let start = 0; start < jobs.length; start += 10) {
     let entries = jobs.slice(start, start + 10).map((job, index) => entryOf(job, index, deduplicateBy(job)));
@@ -68,9 +80,12 @@ export async function comeBackAt(receiptHandles: string[], at: number): Promise<
   const url = await queueUrl(config.pushQueueName);
   const seconds = Math.min(43_200, Math.max(0, Math.ceil((at - Date.now()) / 1000)));
   for (let start = 0; start < receiptHandles.length; start += 10) {
-    const entries = receiptHandles.slice(start, start + 10).map((ReceiptHandle, index) => ({ Id: String(index), ReceiptHandle, VisibilityTimeout: seconds }));
+    const entries = receiptHandles
+      .slice(start, start + 10)
+      .map((ReceiptHandle, index) => ({ Id: String(index), ReceiptHandle, VisibilityTimeout: seconds }));
     const result = await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: entries }));
-    if ((result.Failed ?? []).length > 0) throw new Error(`SQS refused to move ${result.Failed?.length} message(s): ${result.Failed?.[0]?.Message ?? ''}`);
+    if ((result.Failed ?? []).length > 0)
+      throw new Error(`SQS refused to move ${result.Failed?.length} message(s): ${result.Failed?.[0]?.Message ?? ''}`);
   }
 }
 

@@ -12,19 +12,35 @@ import { templatesStore } from '../store/templatesStore';
 
 /** The list view: everything but the content and the internals. */
 export function toRecordSummary(record: PushRecord) {
-  const { content: _content, contentBytes: _bytes, template: _template, response: _response, attemptLog: _log, attemptsOmitted: _omitted, expiresAt: _expires, ...summary } = record;
+  const {
+    content: _content,
+    contentBytes: _bytes,
+    template: _template,
+    response: _response,
+    attemptLog: _log,
+    attemptsOmitted: _omitted,
+    expiresAt: _expires,
+    ...summary
+  } = record;
   return summary;
 }
 
 export function toRecordDetail(record: PushRecord) {
   const { expiresAt: _expires, ...detail } = record;
-  return { ...detail, content: record.content ?? null, contentBytes: record.contentBytes ?? null, template: record.template ?? null, response: record.response ?? null };
+  return {
+    ...detail,
+    content: record.content ?? null,
+    contentBytes: record.contentBytes ?? null,
+    template: record.template ?? null,
+    response: record.response ?? null,
+  };
 }
 
 function normalizeTime(value: string | undefined, name: string): string | undefined {
   if (value === undefined) return undefined;
   const time = new Date(value);
-  if (Number.isNaN(time.getTime())) throw badRequest(`${name} is not a valid time`, [{ path: `/${name}`, message: 'must be an ISO 8601 date-time' }]);
+  if (Number.isNaN(time.getTime()))
+    throw badRequest(`${name} is not a valid time`, [{ path: `/${name}`, message: 'must be an ISO 8601 date-time' }]);
   return time.toISOString();
 }
 
@@ -35,7 +51,15 @@ export async function listPushRecords(query: ListPushRecordsQuery) {
     throw badRequest('from is after to; swap them or widen the range', [{ path: '/from', message: 'must not be after to' }]);
   }
   const page = await recordsStore.list(
-    { keyword: query.keyword?.trim() || undefined, robotId: query.robotId, templateId: query.templateId, status: query.status, eventId: query.eventId, from, to },
+    {
+      keyword: query.keyword?.trim() || undefined,
+      robotId: query.robotId,
+      templateId: query.templateId,
+      status: query.status,
+      eventId: query.eventId,
+      from,
+      to,
+    },
     { limit: query.limit ?? 20, cursor: query.cursor },
   );
   return { items: page.items.map(toRecordSummary), nextCursor: page.nextCursor };
@@ -66,8 +90,12 @@ const bulkResendPage = 100;
 export async function resendPushRecords(input: BulkResendInput) {
   const from = normalizeTime(input.from, 'from');
   const to = normalizeTime(input.to, 'to');
-  if (from && to && from > to) throw badRequest('from is after to; swap them or widen the range', [{ path: '/from', message: 'must not be after to' }]);
-  const page = await recordsStore.list({ status: input.status, robotId: input.robotId, templateId: input.templateId, from, to }, { limit: bulkResendPage, cursor: input.cursor });
+  if (from && to && from > to)
+    throw badRequest('from is after to; swap them or widen the range', [{ path: '/from', message: 'must not be after to' }]);
+  const page = await recordsStore.list(
+    { status: input.status, robotId: input.robotId, templateId: input.templateId, from, to },
+    { limit: bulkResendPage, cursor: input.cursor },
+  );
   const resent = await resendRecords(page.items.filter((record) => !record.resentAs).reverse(), 'once');
   return { resent, nextCursor: page.nextCursor };
 }
@@ -87,7 +115,8 @@ async function resendRecords(originals: PushRecord[], mode: 'always' | 'once'): 
     const report = await reportOf(original.eventId);
     if (!report) continue;
     // a bulk call leaves out the records of a robot deleted since; asked for one such record, it is a 404
-    const robot = robots.get(original.robotId) ?? (mode === 'always' ? await loadRobot(original.robotId) : await robotsStore.get(original.robotId));
+    const robot =
+      robots.get(original.robotId) ?? (mode === 'always' ? await loadRobot(original.robotId) : await robotsStore.get(original.robotId));
     if (!robot) continue;
     robots.set(robot.id, robot);
     if (!templateNames.has(robot.templateId)) templateNames.set(robot.templateId, (await templatesStore.get(robot.templateId))?.name);
@@ -102,7 +131,18 @@ async function resendRecords(originals: PushRecord[], mode: 'always' | 'once'): 
       templateName: templateNames.get(robot.templateId) ?? original.templateName,
       resendOf: original.id,
     });
-    prepared.push({ record, job: { recordId: record.id, robotId: robot.id, robotName: robot.name, templateId: robot.templateId, queuedAt: record.createdAt, correlationId: original.eventId, report } });
+    prepared.push({
+      record,
+      job: {
+        recordId: record.id,
+        robotId: robot.id,
+        robotName: robot.name,
+        templateId: robot.templateId,
+        queuedAt: record.createdAt,
+        correlationId: original.eventId,
+        report,
+      },
+    });
   }
   await recordsStore.putMany(prepared.map(({ record }) => record));
   const claimed: typeof prepared = [];
@@ -129,5 +169,12 @@ export async function pushStatistics(days: number) {
   const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
   const dates = Array.from({ length: days }, (_, index) => new Date(today - (days - 1 - index) * 86_400_000).toISOString().slice(0, 10));
   const counts = await recordsStore.countsPerDay(dates, ['sent', 'failed', 'skipped']);
-  return { days: dates.map((date) => ({ date, sent: counts[date].sent ?? 0, failed: counts[date].failed ?? 0, skipped: counts[date].skipped ?? 0 })) };
+  return {
+    days: dates.map((date) => ({
+      date,
+      sent: counts[date].sent ?? 0,
+      failed: counts[date].failed ?? 0,
+      skipped: counts[date].skipped ?? 0,
+    })),
+  };
 }

@@ -19,7 +19,9 @@ class BoundedWriter extends Mustache.Writer {
     const output = super.renderTokens(...args);
     this.renderedChars += output.length;
     if (this.renderedChars > maxRenderedChars) {
-      throw unprocessable(`The template renders more than ${maxRenderedChars} characters for this data; DingTalk accepts at most 20,000 bytes`);
+      throw unprocessable(
+        `The template renders more than ${maxRenderedChars} characters for this data; DingTalk accepts at most 20,000 bytes`,
+      );
     }
     return output;
   }

@@ -66,7 +66,10 @@ export function renderMessage(template: RenderableTemplate, report: ReportView, 
       }));
       const orientation = template.btnOrientation ? { btnOrientation: template.btnOrientation } : {};
       if (buttons.length === 1) {
-        return { msgtype: 'actionCard', actionCard: { title, text, singleTitle: buttons[0].title, singleURL: buttons[0].actionURL, ...orientation } };
+        return {
+          msgtype: 'actionCard',
+          actionCard: { title, text, singleTitle: buttons[0].title, singleURL: buttons[0].actionURL, ...orientation },
+        };
       }
       return { msgtype: 'actionCard', actionCard: { title, text, ...orientation, btns: buttons } };
     }
@@ -90,7 +93,11 @@ export function renderMessage(template: RenderableTemplate, report: ReportView, 
 function mergedMentions(robot: AtSettings | undefined, event: AtSettings | undefined): AtSettings | undefined {
   if (!event) return robot;
   const union = (a: string[] = [], b: string[] = []) => [...new Set([...a, ...b])];
-  return { atMobiles: union(robot?.atMobiles, event.atMobiles), atUserIds: union(robot?.atUserIds, event.atUserIds), isAtAll: Boolean(robot?.isAtAll || event.isAtAll) };
+  return {
+    atMobiles: union(robot?.atMobiles, event.atMobiles),
+    atUserIds: union(robot?.atUserIds, event.atUserIds),
+    isAtAll: Boolean(robot?.isAtAll || event.isAtAll),
+  };
 }
 
 function atSettings(mention: AtSettings | undefined): AtSettings | undefined {
@@ -124,7 +131,9 @@ export function checkMessage(message: DingTalkMessage, robot: RobotDeliverySetti
   if (keywords.length > 0) {
     const text = visibleText(message);
     if (!keywords.some((keyword) => text.includes(keyword))) {
-      problems.push(`The message contains none of the robot's keywords (${keywords.join(', ')}); DingTalk would reject it with errcode 310000`);
+      problems.push(
+        `The message contains none of the robot's keywords (${keywords.join(', ')}); DingTalk would reject it with errcode 310000`,
+      );
     }
   }
   return { bytes, problems, warnings: [] };

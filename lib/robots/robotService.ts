@@ -9,11 +9,20 @@ import { normalizeWebhookUrl } from './webhookUrl';
 import { isSealed } from '../secrets/secretBox';
 
 /** A robot as the API shows it: no secret, the access token masked. */
-export type RobotView = Omit<Robot, 'secret' | 'webhookUrl' | 'webhookUrlMasked'> & { webhookUrl: string; hasSecret: boolean; templateName?: string };
+export type RobotView = Omit<Robot, 'secret' | 'webhookUrl' | 'webhookUrlMasked'> & {
+  webhookUrl: string;
+  hasSecret: boolean;
+  templateName?: string;
+};
 
 export function toRobotView(robot: Robot, templateName?: string): RobotView {
   const { secret, webhookUrl, webhookUrlMasked, ...rest } = robot;
-  return { ...rest, webhookUrl: isSealed(webhookUrl) ? (webhookUrlMasked ?? '') : maskWebhookUrl(webhookUrl), hasSecret: Boolean(secret), ...(templateName && { templateName }) };
+  return {
+    ...rest,
+    webhookUrl: isSealed(webhookUrl) ? (webhookUrlMasked ?? '') : maskWebhookUrl(webhookUrl),
+    hasSecret: Boolean(secret),
+    ...(templateName && { templateName }),
+  };
 }
 
 async function withTemplateNames(robots: Robot[]): Promise<RobotView[]> {
@@ -81,7 +90,12 @@ function clearDisabledState(robot: Robot): void {
   robot.consecutiveFailures = 0;
 }
 
-export async function setRobotEnabled(id: string, enabled: boolean, reason?: string, automatically?: Robot['disabledAutomatically']): Promise<RobotView> {
+export async function setRobotEnabled(
+  id: string,
+  enabled: boolean,
+  reason?: string,
+  automatically?: Robot['disabledAutomatically'],
+): Promise<RobotView> {
   const previous = await loadRobot(id);
   const next: Robot = { ...previous, enabled, version: previous.version + 1, updatedAt: new Date().toISOString() };
   if (enabled) clearDisabledState(next);

@@ -3,8 +3,7 @@
 import { config } from '../config';
 import { validationFailed } from '../errors';
 
-const problem = (message: string) =>
-  validationFailed(`webhookUrl ${message}`, [{ path: '/webhookUrl', message }]);
+const problem = (message: string) => validationFailed(`webhookUrl ${message}`, [{ path: '/webhookUrl', message }]);
 
 /** Returns the normalized URL (origin + /robot/send + access_token only) or throws a 400 naming the problem. */
 export function normalizeWebhookUrl(raw: string, allowedOrigins: string[] = config.allowedWebhookOrigins): string {

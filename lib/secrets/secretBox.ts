@@ -26,7 +26,8 @@ let sealingKey: Promise<DataKey> | undefined;
 const openedKeys = new Map<string, Promise<Buffer>>();
 
 function localKey(): Buffer {
-  if (!config.secretsKeyFile) throw new Error('No key to seal credentials with: set SECRETS_KMS_KEY_ID (AWS) or SECRETS_KEY_FILE (npm start sets it)');
+  if (!config.secretsKeyFile)
+    throw new Error('No key to seal credentials with: set SECRETS_KMS_KEY_ID (AWS) or SECRETS_KEY_FILE (npm start sets it)');
   const key = Buffer.from(readFileSync(config.secretsKeyFile, 'utf8').trim(), 'base64');
   if (key.length !== 32) throw new Error(`SECRETS_KEY_FILE ${config.secretsKeyFile} does not hold a 32-byte base64 key`);
   return key;
@@ -36,7 +37,9 @@ function keyForSealing(): Promise<DataKey> {
   sealingKey ??= (async () => {
     // a key file wins: serverless-offline hands the functions serverless.yml's KMS key reference too
     if (config.secretsKeyFile || !config.secretsKmsKeyId) return { plain: localKey(), reference: 'local' };
-    const { Plaintext, CiphertextBlob } = await kmsClient().send(new GenerateDataKeyCommand({ KeyId: config.secretsKmsKeyId, KeySpec: 'AES_256' }));
+    const { Plaintext, CiphertextBlob } = await kmsClient().send(
+      new GenerateDataKeyCommand({ KeyId: config.secretsKmsKeyId, KeySpec: 'AES_256' }),
+    );
     const reference = `kms.${Buffer.from(CiphertextBlob as Uint8Array).toString('base64url')}`;
     openedKeys.set(reference, Promise.resolve(Buffer.from(Plaintext as Uint8Array)));
     return { plain: Buffer.from(Plaintext as Uint8Array), reference };
@@ -48,9 +51,12 @@ function keyForSealing(): Promise<DataKey> {
 function keyForOpening(reference: string): Promise<Buffer> {
   let key = openedKeys.get(reference);
   if (!key) {
-    key = reference === 'local'
-      ? Promise.resolve(localKey())
-      : kmsClient().send(new DecryptCommand({ CiphertextBlob: Buffer.from(reference.slice('kms.'.length), 'base64url') })).then(({ Plaintext }) => Buffer.from(Plaintext as Uint8Array));
+    key =
+      reference === 'local'
+        ? Promise.resolve(localKey())
+        : kmsClient()
+            .send(new DecryptCommand({ CiphertextBlob: Buffer.from(reference.slice('kms.'.length), 'base64url') }))
+            .then(({ Plaintext }) => Buffer.from(Plaintext as Uint8Array));
     key.catch(() => openedKeys.delete(reference));
     openedKeys.set(reference, key);
   }

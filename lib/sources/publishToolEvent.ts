@@ -2,7 +2,13 @@
 // against the tool's schema, mapped, given an eventId, and fanned out on the same path as /events/report-ready.
 import { createHash } from 'node:crypto';
 import { reportReadyEventSchema, type ReportReadyEvent } from '../../schemas/event';
-import { alertmanagerPayloadSchema, grafanaPayloadSchema, metabasePayloadSchema, supersetPayloadSchema, type ToolSource } from '../../schemas/sources';
+import {
+  alertmanagerPayloadSchema,
+  grafanaPayloadSchema,
+  metabasePayloadSchema,
+  supersetPayloadSchema,
+  type ToolSource,
+} from '../../schemas/sources';
 import { canonicalJson } from '../canonicalJson';
 import { DomainError, tryAgainLater } from '../errors';
 import { publishReportReady, type IntakeResult } from '../events/publishReportReady';
@@ -17,16 +23,25 @@ import { toolEvent } from './toolEvents';
  */
 export const toolRetryWindowMs = 10 * 60_000;
 
-const payloadSchemas = { alertmanager: alertmanagerPayloadSchema, grafana: grafanaPayloadSchema, superset: supersetPayloadSchema, metabase: metabasePayloadSchema } as const;
+const payloadSchemas = {
+  alertmanager: alertmanagerPayloadSchema,
+  grafana: grafanaPayloadSchema,
+  superset: supersetPayloadSchema,
+  metabase: metabasePayloadSchema,
+} as const;
 
 /** What tells one notification from another: the tool and a hash of its payload, however its keys were ordered. */
-export const deliveryFingerprint = (source: ToolSource, payload: unknown) => `${source}:${createHash('sha256').update(canonicalJson(payload)).digest('base64url').slice(0, 22)}`;
+export const deliveryFingerprint = (source: ToolSource, payload: unknown) =>
+  `${source}:${createHash('sha256').update(canonicalJson(payload)).digest('base64url').slice(0, 22)}`;
 
 export async function publishToolEvent(source: ToolSource, body: unknown, origin?: string, now = Date.now()): Promise<IntakeResult> {
   const payload = validateBody<never>(payloadSchemas[source], body);
   // the mapped event meets the same schema as a published one (checked before anything is written), so no job
   // can carry what a worker refuses
-  const event = validateBody<Omit<ReportReadyEvent, 'eventId'>>(reportReadyEventSchema, { ...toolEvent[source](payload), eventId: `${source}:pending` });
+  const event = validateBody<Omit<ReportReadyEvent, 'eventId'>>(reportReadyEventSchema, {
+    ...toolEvent[source](payload),
+    eventId: `${source}:pending`,
+  });
   const eventId = await eventsStore.eventIdForDelivery(deliveryFingerprint(source, payload), now, toolRetryWindowMs);
   try {
     return await publishReportReady({ ...event, eventId }, origin);

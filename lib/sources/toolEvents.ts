@@ -1,7 +1,14 @@
 // Each tool's webhook payload as a report event: which report it is, its name and link, the data the
 // templates see (the payload, plus lists Mustache can loop over) and its screenshots. Pure; no I/O.
 import type { ReportReadyEvent } from '../../schemas/event';
-import { imageDataUrlPattern, type AlertmanagerPayload, type GrafanaPayload, type MetabasePayload, type SupersetPayload, type ToolSource } from '../../schemas/sources';
+import {
+  imageDataUrlPattern,
+  type AlertmanagerPayload,
+  type GrafanaPayload,
+  type MetabasePayload,
+  type SupersetPayload,
+  type ToolSource,
+} from '../../schemas/sources';
 import type { AtSettings } from '../dingtalk/messages';
 
 export type ToolEvent = Omit<ReportReadyEvent, 'eventId' | 'robotIds'>;
@@ -13,7 +20,16 @@ export const rowsKept = 50;
 
 type Labels = Record<string, string> | undefined;
 type Alert = { status: 'firing' | 'resolved'; labels: Labels; annotations?: Labels; imageURL?: string };
-type AlertGroup = { status: 'firing' | 'resolved'; receiver: string; alerts: Alert[]; groupLabels?: Labels; commonLabels?: Labels; commonAnnotations?: Labels; truncatedAlerts?: number; externalURL?: string };
+type AlertGroup = {
+  status: 'firing' | 'resolved';
+  receiver: string;
+  alerts: Alert[];
+  groupLabels?: Labels;
+  commonLabels?: Labels;
+  commonAnnotations?: Labels;
+  truncatedAlerts?: number;
+  externalURL?: string;
+};
 
 /** Mustache cannot loop over an object's keys: labels and annotations also come as `[{name, value}]`. */
 const pairs = (map: Labels) => Object.entries(map ?? {}).map(([name, value]) => ({ name, value }));
@@ -51,12 +67,22 @@ function alertTitle(group: AlertGroup, firing: number): string {
 
 function alertGroupEvent<P extends AlertGroup>(source: 'alertmanager' | 'grafana', payload: P): ToolEvent {
   const kept = payload.alerts.slice(0, alertsKept);
-  const mention = mentionsFrom([payload.commonAnnotations, payload.commonLabels, ...payload.alerts.flatMap((alert) => [alert.annotations, alert.labels])]);
+  const mention = mentionsFrom([
+    payload.commonAnnotations,
+    payload.commonLabels,
+    ...payload.alerts.flatMap((alert) => [alert.annotations, alert.labels]),
+  ]);
   const url = httpUrl(payload.externalURL);
   const firingCount = payload.alerts.filter((alert) => alert.status === 'firing').length;
   const data = {
     ...payload,
-    alerts: kept.map((alert) => ({ ...alert, isFiring: alert.status === 'firing', isResolved: alert.status === 'resolved', labelList: pairs(alert.labels), annotationList: pairs(alert.annotations) })),
+    alerts: kept.map((alert) => ({
+      ...alert,
+      isFiring: alert.status === 'firing',
+      isResolved: alert.status === 'resolved',
+      labelList: pairs(alert.labels),
+      annotationList: pairs(alert.annotations),
+    })),
     truncatedAlerts: (payload.truncatedAlerts ?? 0) + payload.alerts.length - kept.length,
     isFiring: payload.status === 'firing',
     isResolved: payload.status === 'resolved',
@@ -87,13 +113,23 @@ function alertGroupEvent<P extends AlertGroup>(source: 'alertmanager' | 'grafana
 function supersetEvent(payload: SupersetPayload): ToolEvent {
   const { images, ...fields } = payload;
   const url = httpUrl(payload.url);
-  return { reportId: `superset:${payload.name}`, reportName: payload.name, ...(url && { url }), data: fields, ...(images && images.length > 0 && { images }) };
+  return {
+    reportId: `superset:${payload.name}`,
+    reportName: payload.name,
+    ...(url && { url }),
+    data: fields,
+    ...(images && images.length > 0 && { images }),
+  };
 }
 
 function metabaseEvent(payload: MetabasePayload): ToolEvent {
   const { visualization, ...question } = payload.data;
   const rows = question.raw_data?.rows ?? [];
-  const data = { ...payload, data: { ...question, ...(question.raw_data && { raw_data: { ...question.raw_data, rows: rows.slice(0, rowsKept) } }) }, rowCount: rows.length };
+  const data = {
+    ...payload,
+    data: { ...question, ...(question.raw_data && { raw_data: { ...question.raw_data, rows: rows.slice(0, rowsKept) } }) },
+    rowCount: rows.length,
+  };
   const url = httpUrl(question.question_url);
   const chart = visualization ? new RegExp(`${imageDataUrlPattern}(.*)$`, 's').exec(visualization) : null;
   return {
@@ -101,7 +137,9 @@ function metabaseEvent(payload: MetabasePayload): ToolEvent {
     reportName: question.question_name,
     ...(url && { url }),
     data,
-    ...(chart && { images: [{ name: `${question.question_name}.png`.slice(0, 200), contentType: chart[1] as 'image/png', data: chart[2] }] }),
+    ...(chart && {
+      images: [{ name: `${question.question_name}.png`.slice(0, 200), contentType: chart[1] as 'image/png', data: chart[2] }],
+    }),
   };
 }
 

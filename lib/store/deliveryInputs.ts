@@ -24,7 +24,10 @@ export async function readDeliveryInputs(jobs: { robotId: string; recordId: stri
   const robotIds = [...new Set(jobs.map((job) => job.robotId))];
   const recordIds = [...new Set(jobs.map((job) => job.recordId))];
   const templateIds = [...new Set(jobs.flatMap((job) => (job.templateId ? [job.templateId] : [])))];
-  const items = await batchGetItems([...robotIds.map(keys.robot), ...robotIds.map(keys.rateLimit), ...recordIds.map(keys.record), ...templateIds.map(keys.template)], true);
+  const items = await batchGetItems(
+    [...robotIds.map(keys.robot), ...robotIds.map(keys.rateLimit), ...recordIds.map(keys.record), ...templateIds.map(keys.template)],
+    true,
+  );
   const robots = new Map<string, Robot>();
   for (const id of robotIds) {
     const item = items.get(keys.robot(id).pk);

@@ -25,7 +25,14 @@ export const eventsStore = {
   /** Claims the eventId; returns the existing entry if the event was seen before. */
   async begin(report: StoredReport, payloadHash?: string): Promise<EventEntry | undefined> {
     const { eventId, reportId } = report;
-    const entry: EventEntry = { eventId, reportId, report, status: 'fanning-out', startedAt: Date.now(), ...(payloadHash && { payloadHash }) };
+    const entry: EventEntry = {
+      eventId,
+      reportId,
+      report,
+      status: 'fanning-out',
+      startedAt: Date.now(),
+      ...(payloadHash && { payloadHash }),
+    };
     try {
       await dynamodb.send(
         new PutCommand({
@@ -52,7 +59,12 @@ export const eventsStore = {
           UpdateExpression: 'SET startedAt = :now',
           ConditionExpression: '#status = :fanningOut AND startedAt = :startedAt AND startedAt < :staleBefore',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':now': Date.now(), ':fanningOut': 'fanning-out', ':startedAt': entry.startedAt, ':staleBefore': Date.now() - staleAfterMs },
+          ExpressionAttributeValues: {
+            ':now': Date.now(),
+            ':fanningOut': 'fanning-out',
+            ':startedAt': entry.startedAt,
+            ':staleBefore': Date.now() - staleAfterMs,
+          },
         }),
       );
       return true;
@@ -63,7 +75,9 @@ export const eventsStore = {
   },
 
   async report(eventId: string): Promise<StoredReport | undefined> {
-    const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.event(eventId), ProjectionExpression: 'report' }));
+    const { Item } = await dynamodb.send(
+      new GetCommand({ TableName: tableName, Key: keys.event(eventId), ProjectionExpression: 'report' }),
+    );
     return Item?.report as StoredReport | undefined;
   },
 
@@ -104,7 +118,9 @@ export const eventsStore = {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-    const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.toolDelivery(fingerprint), ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetCommand({ TableName: tableName, Key: keys.toolDelivery(fingerprint), ConsistentRead: true }),
+    );
     return (Item?.eventId as string | undefined) ?? fresh;
   },
 };

@@ -14,7 +14,15 @@ export const imagesStore = {
     const expiresAt = new Date(Date.now() + config.recordRetentionDays * 86_400_000).toISOString();
     await Promise.all(
       images.map((image) =>
-        s3.send(new PutObjectCommand({ Bucket: config.imagesBucket, Key: keyOf(image.id), Body: image.body, ContentType: image.contentType, Metadata: { 'expires-at': expiresAt } })),
+        s3.send(
+          new PutObjectCommand({
+            Bucket: config.imagesBucket,
+            Key: keyOf(image.id),
+            Body: image.body,
+            ContentType: image.contentType,
+            Metadata: { 'expires-at': expiresAt },
+          }),
+        ),
       ),
     );
   },
@@ -24,7 +32,10 @@ export const imagesStore = {
       const object = await s3.send(new GetObjectCommand({ Bucket: config.imagesBucket, Key: keyOf(id) }));
       const expiresAt = object.Metadata?.['expires-at'];
       if (expiresAt && Date.parse(expiresAt) <= Date.now()) return undefined;
-      return { body: Buffer.from(await object.Body!.transformToByteArray()), contentType: object.ContentType ?? 'application/octet-stream' };
+      return {
+        body: Buffer.from(await object.Body!.transformToByteArray()),
+        contentType: object.ContentType ?? 'application/octet-stream',
+      };
     } catch (error) {
       if ((error as Error).name === 'NoSuchKey' || (error as Error).name === 'NotFound') return undefined;
       throw error;

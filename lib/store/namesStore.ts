@@ -16,7 +16,11 @@ const cached = new Map<Kind, { readAt: number; names: Promise<UsedName[]> }>();
 
 async function readNames(kind: Kind): Promise<UsedName[]> {
   const names: UsedName[] = [];
-  const pages = queryPages({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `NAMES#${kind}` }, ProjectionExpression: 'id, nameLower' });
+  const pages = queryPages({
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': `NAMES#${kind}` },
+    ProjectionExpression: 'id, nameLower',
+  });
   for await (const page of pages) names.push(...((page.Items ?? []) as UsedName[]));
   return names;
 }

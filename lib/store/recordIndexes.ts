@@ -56,9 +56,21 @@ export function recordIndexAttributes(record: { id: string; robotId: string; tem
 export const recordIndexKeys = {
   time: (): IndexKey => ({ index: indexNames.byList, attribute: 'listPk', partitions: everyShard(values.time()) }),
   robot: (robotId: string): IndexKey => ({ index: indexNames.recordsByRobot, attribute: 'robotKey', partitions: [values.robot(robotId)] }),
-  template: (templateId: string): IndexKey => ({ index: indexNames.recordsByTemplate, attribute: 'templateKey', partitions: everyShard(values.template(templateId)) }),
-  status: (status: PushStatus): IndexKey => ({ index: indexNames.recordsByStatus, attribute: 'statusKey', partitions: everyShard(values.status(status)) }),
-  event: (eventId: string): IndexKey => ({ index: indexNames.recordsByEvent, attribute: 'eventKey', partitions: everyShard(values.event(eventId)) }),
+  template: (templateId: string): IndexKey => ({
+    index: indexNames.recordsByTemplate,
+    attribute: 'templateKey',
+    partitions: everyShard(values.template(templateId)),
+  }),
+  status: (status: PushStatus): IndexKey => ({
+    index: indexNames.recordsByStatus,
+    attribute: 'statusKey',
+    partitions: everyShard(values.status(status)),
+  }),
+  event: (eventId: string): IndexKey => ({
+    index: indexNames.recordsByEvent,
+    attribute: 'eventKey',
+    partitions: everyShard(values.event(eventId)),
+  }),
 };
 
 /** What a read asks of every partition besides its key: a listSk range, a filter, their values. */
@@ -76,10 +88,16 @@ export interface PartitionQuery {
  * Up to `wanted` items of the given index keys, newest first by listSk, each item once. Each partition is
  * read lazily in small pages, so a page of 50 over 16 partitions reads about 50 items, not 16 x 50.
  */
-export async function readNewestFirst(keys: IndexKey[], query: (key: IndexKey) => PartitionQuery, wanted: number): Promise<Record<string, unknown>[]> {
+export async function readNewestFirst(
+  keys: IndexKey[],
+  query: (key: IndexKey) => PartitionQuery,
+  wanted: number,
+): Promise<Record<string, unknown>[]> {
   const partitionCount = keys.reduce((sum, key) => sum + key.partitions.length, 0);
   const firstPage = Math.max(5, Math.ceil((wanted + 1) / Math.max(1, partitionCount)) + 2);
-  const streams = keys.flatMap((key) => key.partitions.map((partition) => new PartitionStream(key, partition, query(key), firstPage, wanted + 1)));
+  const streams = keys.flatMap((key) =>
+    key.partitions.map((partition) => new PartitionStream(key, partition, query(key), firstPage, wanted + 1)),
+  );
   const seen = new Set<string>();
   const items: Record<string, unknown>[] = [];
   while (items.length < wanted) {

@@ -11,7 +11,14 @@ import { config } from '../config';
 import { forEachConcurrently } from '../concurrency';
 import { badRequest } from '../errors';
 import { idsWithNameContaining } from './namesStore';
-import { readNewestFirst, recordIndexAttributes, recordIndexKeys, statusesIndexed, type IndexKey, type PartitionQuery } from './recordIndexes';
+import {
+  readNewestFirst,
+  recordIndexAttributes,
+  recordIndexKeys,
+  statusesIndexed,
+  type IndexKey,
+  type PartitionQuery,
+} from './recordIndexes';
 import { batchPutAll, indexNames, isConditionFailure, keys, queryPages, tableName, type Page } from './table';
 
 export interface AttemptLogEntry {
@@ -68,11 +75,26 @@ export interface PushRecord {
   expiresAt: number;
 }
 
-export type NewPushRecord = Pick<PushRecord, 'id' | 'eventId' | 'reportId' | 'reportName' | 'robotId' | 'robotName' | 'templateId' | 'templateName'> & {
+export type NewPushRecord = Pick<
+  PushRecord,
+  'id' | 'eventId' | 'reportId' | 'reportName' | 'robotId' | 'robotName' | 'templateId' | 'templateName'
+> & {
   resendOf?: string;
 };
 
-const keyAttributes = ['pk', 'sk', 'id', 'listPk', 'listSk', 'robotKey', 'templateKey', 'statusKey', 'eventKey', 'robotNameLower', 'templateNameLower'];
+const keyAttributes = [
+  'pk',
+  'sk',
+  'id',
+  'listPk',
+  'listSk',
+  'robotKey',
+  'templateKey',
+  'statusKey',
+  'eventKey',
+  'robotNameLower',
+  'templateNameLower',
+];
 // unconfirmed: the robot holds an uncertain push for an admin; it is not sent again on its own
 const terminalStatuses: PushStatus[] = ['sent', 'failed', 'skipped', 'unconfirmed'];
 
@@ -81,7 +103,9 @@ export function isTerminal(status: PushStatus): boolean {
 }
 
 export function fromRecordItem(item: Record<string, unknown>): PushRecord {
-  const record = Object.fromEntries(Object.entries(item).filter(([name]) => !keyAttributes.includes(name) || name === 'id')) as unknown as PushRecord;
+  const record = Object.fromEntries(
+    Object.entries(item).filter(([name]) => !keyAttributes.includes(name) || name === 'id'),
+  ) as unknown as PushRecord;
   record.attemptLog ??= [];
   return record;
 }
@@ -119,7 +143,9 @@ function withAttempt(record: PushRecord, entry: AttemptLogEntry): Pick<PushRecor
   return {
     attemptLog: dropped === 0 ? log : [...log.slice(0, attemptLogHead), ...log.slice(attemptLogHead + dropped)],
     ...((record.attemptsOmitted ?? 0) + dropped > 0 && { attemptsOmitted: (record.attemptsOmitted ?? 0) + dropped }),
-    ...((record.uncertain ?? 0) + (entry.result === 'uncertain' ? 1 : 0) > 0 && { uncertain: (record.uncertain ?? 0) + (entry.result === 'uncertain' ? 1 : 0) }),
+    ...((record.uncertain ?? 0) + (entry.result === 'uncertain' ? 1 : 0) > 0 && {
+      uncertain: (record.uncertain ?? 0) + (entry.result === 'uncertain' ? 1 : 0),
+    }),
   };
 }
 
@@ -160,7 +186,14 @@ const unfinished = 'attribute_not_exists(pk) OR #status = :queued';
  * job creates the record and a later one leaves it as it is (status and attempts are set by the caller).
  */
 function createIfAbsent(record: PushRecord): { clauses: string[]; values: Record<string, unknown> } {
-  const { status: _status, statusKey: _statusKey, attempts: _attempts, updatedAt: _updated, attemptLog: _log, ...identity } = toItem(record);
+  const {
+    status: _status,
+    statusKey: _statusKey,
+    attempts: _attempts,
+    updatedAt: _updated,
+    attemptLog: _log,
+    ...identity
+  } = toItem(record);
   const clauses: string[] = [];
   const values: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(identity)) {
@@ -189,7 +222,12 @@ export const recordsStore = {
   /** The summary and, once written, the content item, in one Query. */
   async get(id: string): Promise<PushRecord | undefined> {
     const { Items = [] } = await dynamodb.send(
-      new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.record(id).pk }, ConsistentRead: true }),
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.record(id).pk },
+        ConsistentRead: true,
+      }),
     );
     const summary = Items.find((item) => item.sk === 'RECORD');
     if (!summary) return undefined;
@@ -199,7 +237,11 @@ export const recordsStore = {
     // the body is kept as the exact text sent, so it comes back with its keys in the order DingTalk got them
     const text = typeof content.contentText === 'string' ? content.contentText : undefined;
     const sent = text === undefined ? undefined : (JSON.parse(text) as DingTalkMessage);
-    return { ...record, ...(text !== undefined && { content: sent, contentBytes: Buffer.byteLength(text) }), template: content.template as TemplateSnapshot | undefined };
+    return {
+      ...record,
+      ...(text !== undefined && { content: sent, contentBytes: Buffer.byteLength(text) }),
+      template: content.template as TemplateSnapshot | undefined,
+    };
   },
 
   /**
@@ -244,7 +286,12 @@ export const recordsStore = {
   },
 
   /** Ends a record without a DingTalk call, creating it if need be: skipped (robot gone or disabled) or failed before sending. */
-  async close(record: PushRecord, status: 'skipped' | 'failed', errmsg: string, extra: { content?: DingTalkMessage; template?: TemplateSnapshot } = {}): Promise<boolean> {
+  async close(
+    record: PushRecord,
+    status: 'skipped' | 'failed',
+    errmsg: string,
+    extra: { content?: DingTalkMessage; template?: TemplateSnapshot } = {},
+  ): Promise<boolean> {
     const now = Date.now();
     const created = createIfAbsent(record);
     const closed = await conditionalUpdate({
@@ -272,10 +319,13 @@ export const recordsStore = {
    * rare ones of the status index are read once over the whole range (their keys only) and counted here.
    */
   async countsPerDay(days: string[], statuses: PushStatus[]): Promise<Record<string, Record<string, number>>> {
-    const counts: Record<string, Record<string, number>> = Object.fromEntries(days.map((day) => [day, Object.fromEntries(statuses.map((status) => [status, 0]))]));
+    const counts: Record<string, Record<string, number>> = Object.fromEntries(
+      days.map((day) => [day, Object.fromEntries(statuses.map((status) => [status, 0]))]),
+    );
     const now = Math.floor(Date.now() / 1000);
     const work = statuses.flatMap((status): { status: PushStatus; partition: string; day?: string }[] => {
-      if (statusesIndexed.includes(status)) return recordIndexKeys.status(status).partitions.map((partition) => ({ status, partition, day: undefined }));
+      if (statusesIndexed.includes(status))
+        return recordIndexKeys.status(status).partitions.map((partition) => ({ status, partition, day: undefined }));
       return days.flatMap((day) => recordIndexKeys.time().partitions.map((partition) => ({ status, partition, day })));
     });
     await forEachConcurrently(work, 16, async ({ status, partition, day }) => {
@@ -318,7 +368,10 @@ export const recordsStore = {
     const { sources, owners } = await sourcesFor(filter);
     const merged = await readNewestFirst(sources, (source) => partitionQuery(source, filter, before, owners), options.limit + 1);
     const page = merged.slice(0, options.limit);
-    const nextCursor = merged.length > options.limit ? Buffer.from(JSON.stringify({ before: page[page.length - 1].listSk }), 'utf8').toString('base64url') : null;
+    const nextCursor =
+      merged.length > options.limit
+        ? Buffer.from(JSON.stringify({ before: page[page.length - 1].listSk }), 'utf8').toString('base64url')
+        : null;
     return { items: page.map(fromRecordItem), nextCursor };
   },
 };
@@ -432,7 +485,13 @@ function partitionQuery(source: IndexKey, filter: RecordFilter, before: string |
     values[':upper'] = upper;
   }
   // BETWEEN and <= include the cursor's own item, which ended the previous page
-  return { range, ...(before && { skipListSk: before }), FilterExpression: conditions.join(' AND '), ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }), ExpressionAttributeValues: values };
+  return {
+    range,
+    ...(before && { skipListSk: before }),
+    FilterExpression: conditions.join(' AND '),
+    ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+    ExpressionAttributeValues: values,
+  };
 }
 
 const cursorPosition = /^\d{4}-\d{2}-\d{2}T[\d:.]+Z#[\w-]+$/;
@@ -445,12 +504,19 @@ function decodeTimeCursor(cursor: string | undefined): string | undefined {
   } catch {
     // not base64 JSON: refused below
   }
-  throw badRequest('The cursor is not one this API issued; start again without it', [{ path: '/cursor', message: 'is not a cursor from a previous page of this list' }]);
+  throw badRequest('The cursor is not one this API issued; start again without it', [
+    { path: '/cursor', message: 'is not a cursor from a previous page of this list' },
+  ]);
 }
 
 /** The body as the exact text sent (the DingTalk client sends JSON.stringify of the same message). */
 function contentItem(id: string, { content, template }: { content?: DingTalkMessage; template?: TemplateSnapshot }) {
-  return { ...keys.recordContent(id), ...(content && { contentText: JSON.stringify(content) }), ...(template && { template }), expiresAt: Math.floor(Date.now() / 1000) + config.recordRetentionDays * 86_400 };
+  return {
+    ...keys.recordContent(id),
+    ...(content && { contentText: JSON.stringify(content) }),
+    ...(template && { template }),
+    expiresAt: Math.floor(Date.now() / 1000) + config.recordRetentionDays * 86_400,
+  };
 }
 
 async function putContent(id: string, content: { content?: DingTalkMessage; template?: TemplateSnapshot }): Promise<void> {

@@ -4,7 +4,19 @@ import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@
 import { dynamodb } from '../aws/clients';
 import { conflict, notFound, validationFailed } from '../errors';
 import type { AtSettings } from '../dingtalk/messages';
-import { batchGetById, cancelledConditions, indexNames, isConditionFailure, keys, listPartitions, nameUsedPut, queryPage, queryPages, tableName, type Page } from './table';
+import {
+  batchGetById,
+  cancelledConditions,
+  indexNames,
+  isConditionFailure,
+  keys,
+  listPartitions,
+  nameUsedPut,
+  queryPage,
+  queryPages,
+  tableName,
+  type Page,
+} from './table';
 import { namesChanged } from './namesStore';
 import { templateUsage } from './templatesStore';
 import { maskWebhookUrl } from '../redact';
@@ -58,7 +70,25 @@ export interface Subscriber {
   templateId: string;
 }
 
-const robotFields = ['id', 'name', 'webhookUrl', 'webhookUrlMasked', 'secret', 'templateId', 'reports', 'keywords', 'mention', 'enabled', 'onUncertain', 'disabledReason', 'disabledAutomatically', 'consecutiveFailures', 'version', 'createdAt', 'updatedAt'] as const;
+const robotFields = [
+  'id',
+  'name',
+  'webhookUrl',
+  'webhookUrlMasked',
+  'secret',
+  'templateId',
+  'reports',
+  'keywords',
+  'mention',
+  'enabled',
+  'onUncertain',
+  'disabledReason',
+  'disabledAutomatically',
+  'consecutiveFailures',
+  'version',
+  'createdAt',
+  'updatedAt',
+] as const;
 
 export function robotFromItem(item: Record<string, unknown>): Robot {
   const robot = Object.fromEntries(robotFields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as Robot;
@@ -70,7 +100,12 @@ export function robotFromItem(item: Record<string, unknown>): Robot {
 /** The robot as stored: its credentials sealed (values read from the table already are), its URL's mask beside them. */
 async function sealed(robot: Robot): Promise<Robot> {
   const webhookUrlMasked = isSealed(robot.webhookUrl) ? robot.webhookUrlMasked : maskWebhookUrl(robot.webhookUrl);
-  return { ...robot, webhookUrl: await seal(robot.webhookUrl), ...(webhookUrlMasked && { webhookUrlMasked }), ...(robot.secret && { secret: await seal(robot.secret) }) };
+  return {
+    ...robot,
+    webhookUrl: await seal(robot.webhookUrl),
+    ...(webhookUrlMasked && { webhookUrlMasked }),
+    ...(robot.secret && { secret: await seal(robot.secret) }),
+  };
 }
 
 function toItem(robot: Robot) {
@@ -87,7 +122,13 @@ function subscriptionPuts(robot: Robot) {
   return robot.reports.map((reportId) => ({
     Put: {
       TableName: tableName,
-      Item: { ...keys.subscription(reportId, robot.id), robotId: robot.id, robotName: robot.name, templateId: robot.templateId, enabled: robot.enabled },
+      Item: {
+        ...keys.subscription(reportId, robot.id),
+        robotId: robot.id,
+        robotName: robot.name,
+        templateId: robot.templateId,
+        enabled: robot.enabled,
+      },
     },
   }));
 }
@@ -99,7 +140,9 @@ function subscriptionDeletes(robot: Robot, reportIds: string[]) {
 const nameTaken = (name: string) =>
   conflict(`A robot named "${name}" already exists; choose another name`, [{ path: '/name', message: 'is already used by another robot' }]);
 const unknownTemplate = (templateId: string) =>
-  validationFailed(`No template with id ${templateId}; create the template first`, [{ path: '/templateId', message: 'does not name an existing template' }]);
+  validationFailed(`No template with id ${templateId}; create the template first`, [
+    { path: '/templateId', message: 'does not name an existing template' },
+  ]);
 
 export const robotsStore = {
   async create(robot: Robot): Promise<Robot> {
@@ -107,7 +150,13 @@ export const robotsStore = {
       await dynamodb.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: tableName, Item: { ...keys.robotName(robot.name), id: robot.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            {
+              Put: {
+                TableName: tableName,
+                Item: { ...keys.robotName(robot.name), id: robot.id },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
             templateUsage.increment(robot.templateId),
             { Put: { TableName: tableName, Item: toItem(await sealed(robot)), ConditionExpression: 'attribute_not_exists(pk)' } },
             nameUsedPut('robot', robot.name, robot.id),
@@ -137,7 +186,9 @@ export const robotsStore = {
 
   async list(options: { keyword?: string; enabled?: boolean; limit: number; cursor?: string }): Promise<Page<Robot>> {
     const keyword = options.keyword?.toLowerCase();
-    const filters = [keyword ? 'contains(nameLower, :keyword)' : '', options.enabled === undefined ? '' : 'enabled = :enabled'].filter(Boolean);
+    const filters = [keyword ? 'contains(nameLower, :keyword)' : '', options.enabled === undefined ? '' : 'enabled = :enabled'].filter(
+      Boolean,
+    );
     const page = await queryPage(
       {
         IndexName: indexNames.byList,
@@ -170,7 +221,13 @@ export const robotsStore = {
       },
       ...(renamed
         ? [
-            { Put: { TableName: tableName, Item: { ...keys.robotName(next.name), id: next.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            {
+              Put: {
+                TableName: tableName,
+                Item: { ...keys.robotName(next.name), id: next.id },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
             { Delete: { TableName: tableName, Key: keys.robotName(previous.name) } },
             nameUsedPut('robot', next.name, next.id),
           ]
@@ -223,7 +280,11 @@ export const robotsStore = {
    * One page of a report's enabled subscribers (its own partition, then the "*" one), and where the next
    * page starts. The position is plain data, so a fan-out can hand the rest to another worker.
    */
-  async subscribersPage(reportId: string, from: SubscriberPosition | undefined, limit: number): Promise<{ subscribers: Subscriber[]; next?: SubscriberPosition }> {
+  async subscribersPage(
+    reportId: string,
+    from: SubscriberPosition | undefined,
+    limit: number,
+  ): Promise<{ subscribers: Subscriber[]; next?: SubscriberPosition }> {
     const partitions = subscriptionPartitions(reportId);
     let position = from ?? { partition: 0 };
     const subscribers: Subscriber[] = [];
@@ -236,8 +297,14 @@ export const robotsStore = {
           Limit: limit - subscribers.length,
         }),
       );
-      subscribers.push(...(page.Items ?? []).map((item) => ({ robotId: item.robotId, robotName: item.robotName, templateId: item.templateId }) as Subscriber));
-      position = page.LastEvaluatedKey ? { partition: position.partition, after: page.LastEvaluatedKey as SubscriberPosition['after'] } : { partition: position.partition + 1 };
+      subscribers.push(
+        ...(page.Items ?? []).map(
+          (item) => ({ robotId: item.robotId, robotName: item.robotName, templateId: item.templateId }) as Subscriber,
+        ),
+      );
+      position = page.LastEvaluatedKey
+        ? { partition: position.partition, after: page.LastEvaluatedKey as SubscriberPosition['after'] }
+        : { partition: position.partition + 1 };
     }
     return { subscribers, ...(position.partition < partitions.length && { next: position }) };
   },

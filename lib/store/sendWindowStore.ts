@@ -21,7 +21,18 @@ export const sendWindowStore = {
   async put(robotId: string, window: SendWindowState): Promise<void> {
     // kept a day past its last use: a robot that has not sent for that long has an empty window anyway
     const expiresAt = Math.floor(Math.max(Date.now(), window.cooldownUntil) / 1000) + 86_400;
-    await dynamodb.send(new PutCommand({ TableName: tableName, Item: { ...keys.rateLimit(robotId), sends: window.sends, cooldownUntil: window.cooldownUntil, ...(window.inFlight && { inFlight: window.inFlight }), expiresAt } }));
+    await dynamodb.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...keys.rateLimit(robotId),
+          sends: window.sends,
+          cooldownUntil: window.cooldownUntil,
+          ...(window.inFlight && { inFlight: window.inFlight }),
+          expiresAt,
+        },
+      }),
+    );
   },
 };
 

@@ -14,7 +14,22 @@ export interface Template extends TemplateInput {
   updatedAt: string;
 }
 
-const templateFields = ['id', 'name', 'msgType', 'title', 'text', 'messageUrl', 'picUrl', 'buttons', 'btnOrientation', 'links', 'version', 'robotCount', 'createdAt', 'updatedAt'] as const;
+const templateFields = [
+  'id',
+  'name',
+  'msgType',
+  'title',
+  'text',
+  'messageUrl',
+  'picUrl',
+  'buttons',
+  'btnOrientation',
+  'links',
+  'version',
+  'robotCount',
+  'createdAt',
+  'updatedAt',
+] as const;
 
 export function templateFromItem(item: Record<string, unknown>): Template {
   return Object.fromEntries(templateFields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as Template;
@@ -31,7 +46,9 @@ function toItem(template: Template) {
 }
 
 const nameTaken = (name: string) =>
-  conflict(`A template named "${name}" already exists; choose another name`, [{ path: '/name', message: 'is already used by another template' }]);
+  conflict(`A template named "${name}" already exists; choose another name`, [
+    { path: '/name', message: 'is already used by another template' },
+  ]);
 
 export const templatesStore = {
   async create(template: Template): Promise<Template> {
@@ -39,7 +56,13 @@ export const templatesStore = {
       await dynamodb.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: tableName, Item: { ...keys.templateName(template.name), id: template.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            {
+              Put: {
+                TableName: tableName,
+                Item: { ...keys.templateName(template.name), id: template.id },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
             { Put: { TableName: tableName, Item: toItem(template), ConditionExpression: 'attribute_not_exists(pk)' } },
             nameUsedPut('template', template.name, template.id),
           ],
@@ -82,7 +105,13 @@ export const templatesStore = {
     const renamed = previous.name.toLowerCase() !== next.name.toLowerCase();
     const claims = renamed
       ? [
-          { Put: { TableName: tableName, Item: { ...keys.templateName(next.name), id: next.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Put: {
+              TableName: tableName,
+              Item: { ...keys.templateName(next.name), id: next.id },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
           { Delete: { TableName: tableName, Key: keys.templateName(previous.name) } },
           nameUsedPut('template', next.name, next.id),
         ]
@@ -164,4 +193,3 @@ export const templateUsage = {
     },
   }),
 };
-

@@ -118,7 +118,14 @@ const supersetStarter: Starter = {
   id: 'superset',
   source: 'superset',
   reportId: 'superset:<report name>',
-  samples: both(toolEvent.superset({ name: 'Weekly sales', header: { notification_type: 'Report', notification_source: 'dashboard', dashboard_id: 12 }, description: 'Sales by region, last 7 days', url: 'https://superset.example.com/superset/dashboard/12/' } as never)),
+  samples: both(
+    toolEvent.superset({
+      name: 'Weekly sales',
+      header: { notification_type: 'Report', notification_source: 'dashboard', dashboard_id: 12 },
+      description: 'Sales by region, last 7 days',
+      url: 'https://superset.example.com/superset/dashboard/12/',
+    } as never),
+  ),
   templates: {
     'zh-CN': {
       name: 'Superset 报表',
@@ -139,13 +146,21 @@ const metabaseStarter: Starter = {
   id: 'metabase',
   source: 'metabase',
   reportId: 'metabase:<alert id>',
-  samples: both(toolEvent.metabase({
-    type: 'alert',
-    alert_id: 7,
-    alert_creator_name: 'Li Lei',
-    data: { type: 'question', question_id: 42, question_name: 'Daily orders', question_url: 'https://metabase.example.com/question/42', raw_data: { cols: ['DATE', 'count'], rows: [['2026-12-01', 1289]] } },
-    sent_at: '2026-12-01T09:00:00Z',
-  } as never)),
+  samples: both(
+    toolEvent.metabase({
+      type: 'alert',
+      alert_id: 7,
+      alert_creator_name: 'Li Lei',
+      data: {
+        type: 'question',
+        question_id: 42,
+        question_name: 'Daily orders',
+        question_url: 'https://metabase.example.com/question/42',
+        raw_data: { cols: ['DATE', 'count'], rows: [['2026-12-01', 1289]] },
+      },
+      sent_at: '2026-12-01T09:00:00Z',
+    } as never),
+  ),
   templates: {
     'zh-CN': {
       name: 'Metabase 提醒',
@@ -180,8 +195,32 @@ const dailyReportStarter: Starter = {
     },
   },
   samples: {
-    'zh-CN': { reportId: 'daily-sales', reportName: '每日销售日报', url: 'https://bi.example.com/reports/daily-sales', data: { summary: '昨日销售额环比增长 8.2%', metrics: [{ name: '销售额', value: '¥1,284,300' }, { name: '订单数', value: '9,812' }, { name: '客单价', value: '¥130.9' }] } },
-    en: { reportId: 'daily-sales', reportName: 'Daily sales', url: 'https://bi.example.com/reports/daily-sales', data: { summary: 'Sales up 8.2% on the day before', metrics: [{ name: 'Revenue', value: '$184,300' }, { name: 'Orders', value: '9,812' }, { name: 'Average order', value: '$18.80' }] } },
+    'zh-CN': {
+      reportId: 'daily-sales',
+      reportName: '每日销售日报',
+      url: 'https://bi.example.com/reports/daily-sales',
+      data: {
+        summary: '昨日销售额环比增长 8.2%',
+        metrics: [
+          { name: '销售额', value: '¥1,284,300' },
+          { name: '订单数', value: '9,812' },
+          { name: '客单价', value: '¥130.9' },
+        ],
+      },
+    },
+    en: {
+      reportId: 'daily-sales',
+      reportName: 'Daily sales',
+      url: 'https://bi.example.com/reports/daily-sales',
+      data: {
+        summary: 'Sales up 8.2% on the day before',
+        metrics: [
+          { name: 'Revenue', value: '$184,300' },
+          { name: 'Orders', value: '9,812' },
+          { name: 'Average order', value: '$18.80' },
+        ],
+      },
+    },
   },
 };
 
@@ -203,8 +242,20 @@ const kpiCardStarter: Starter = {
     },
   },
   samples: {
-    'zh-CN': { reportId: 'gmv', reportName: '本月 GMV', url: 'https://bi.example.com/reports/gmv', data: { value: '¥38.6M', change: '较上月 ▲ 12.4%' }, images: [{ name: 'GMV 趋势.png', url: sampleImageUrl }] },
-    en: { reportId: 'gmv', reportName: 'GMV this month', url: 'https://bi.example.com/reports/gmv', data: { value: '$5.4M', change: '▲ 12.4% on last month' }, images: [{ name: 'GMV trend.png', url: sampleImageUrl }] },
+    'zh-CN': {
+      reportId: 'gmv',
+      reportName: '本月 GMV',
+      url: 'https://bi.example.com/reports/gmv',
+      data: { value: '¥38.6M', change: '较上月 ▲ 12.4%' },
+      images: [{ name: 'GMV 趋势.png', url: sampleImageUrl }],
+    },
+    en: {
+      reportId: 'gmv',
+      reportName: 'GMV this month',
+      url: 'https://bi.example.com/reports/gmv',
+      data: { value: '$5.4M', change: '▲ 12.4% on last month' },
+      images: [{ name: 'GMV trend.png', url: sampleImageUrl }],
+    },
   },
 };
 
@@ -212,12 +263,30 @@ const alertStarterForReports: Starter = {
   id: 'alert',
   reportId: '<your report id>',
   templates: {
-    'zh-CN': { name: '数据告警', msgType: 'text', text: '【{{data.level}}】{{reportName}}\n{{data.message}}\n{{#url}}详情：{{{url}}}{{/url}}' },
-    en: { name: 'Data alert', msgType: 'text', text: '[{{data.level}}] {{reportName}}\n{{data.message}}\n{{#url}}Details: {{{url}}}{{/url}}' },
+    'zh-CN': {
+      name: '数据告警',
+      msgType: 'text',
+      text: '【{{data.level}}】{{reportName}}\n{{data.message}}\n{{#url}}详情：{{{url}}}{{/url}}',
+    },
+    en: {
+      name: 'Data alert',
+      msgType: 'text',
+      text: '[{{data.level}}] {{reportName}}\n{{data.message}}\n{{#url}}Details: {{{url}}}{{/url}}',
+    },
   },
   samples: {
-    'zh-CN': { reportId: 'orders-check', reportName: '订单数据异常', url: 'https://bi.example.com/checks/orders', data: { level: '严重', message: '今日 10:00 起订单量低于近 7 日同期 40%' } },
-    en: { reportId: 'orders-check', reportName: 'Orders look wrong', url: 'https://bi.example.com/checks/orders', data: { level: 'Critical', message: 'Orders since 10:00 are 40% below the same hours of the last 7 days' } },
+    'zh-CN': {
+      reportId: 'orders-check',
+      reportName: '订单数据异常',
+      url: 'https://bi.example.com/checks/orders',
+      data: { level: '严重', message: '今日 10:00 起订单量低于近 7 日同期 40%' },
+    },
+    en: {
+      reportId: 'orders-check',
+      reportName: 'Orders look wrong',
+      url: 'https://bi.example.com/checks/orders',
+      data: { level: 'Critical', message: 'Orders since 10:00 are 40% below the same hours of the last 7 days' },
+    },
   },
 };
 

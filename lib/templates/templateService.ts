@@ -1,6 +1,12 @@
 // Template use cases: create (also from a starter), read, list, replace, delete and preview.
 import { randomUUID } from 'node:crypto';
-import type { CreateFromStarterInput, DraftPreviewInput, ListTemplatesQuery, TemplateInput, TemplatePreviewInput } from '../../schemas/template';
+import type {
+  CreateFromStarterInput,
+  DraftPreviewInput,
+  ListTemplatesQuery,
+  TemplateInput,
+  TemplatePreviewInput,
+} from '../../schemas/template';
 import { maxMessageBytes, type DingTalkMessage } from '../dingtalk/messages';
 import { notFound, validationFailed, type ErrorDetail } from '../errors';
 import { mustacheSyntaxError } from '../render/boundedMustache';
@@ -16,8 +22,15 @@ function sourceFields(input: TemplateInput): [string, string][] {
     ['/text', input.text],
     ['/messageUrl', input.messageUrl],
     ['/picUrl', input.picUrl],
-    ...(input.buttons ?? []).flatMap((b, i) => [[`/buttons/${i}/title`, b.title], [`/buttons/${i}/url`, b.url]]),
-    ...(input.links ?? []).flatMap((l, i) => [[`/links/${i}/title`, l.title], [`/links/${i}/messageUrl`, l.messageUrl], [`/links/${i}/picUrl`, l.picUrl]]),
+    ...(input.buttons ?? []).flatMap((b, i) => [
+      [`/buttons/${i}/title`, b.title],
+      [`/buttons/${i}/url`, b.url],
+    ]),
+    ...(input.links ?? []).flatMap((l, i) => [
+      [`/links/${i}/title`, l.title],
+      [`/links/${i}/messageUrl`, l.messageUrl],
+      [`/links/${i}/picUrl`, l.picUrl],
+    ]),
   ].filter((entry): entry is [string, string] => typeof entry[1] === 'string');
 }
 
@@ -57,7 +70,8 @@ export async function createTemplate(input: TemplateInput): Promise<Template> {
 /** Starters' templates are created like any other: a name already taken is a 409 naming it. */
 export async function createTemplateFromStarter(starterId: string, input: CreateFromStarterInput): Promise<Template> {
   const starter = starters.find((candidate) => candidate.id === starterId);
-  if (!starter) throw notFound(`No starter with id ${starterId}; GET /template-starters lists them (${starters.map((known) => known.id).join(', ')})`);
+  if (!starter)
+    throw notFound(`No starter with id ${starterId}; GET /template-starters lists them (${starters.map((known) => known.id).join(', ')})`);
   const template = starter.templates[input.language ?? 'zh-CN'];
   return createTemplate({ ...template, ...(input.name && { name: input.name }) });
 }
@@ -114,20 +128,28 @@ const eventFields = new Set(['eventId', 'reportId', 'reportName', 'occurredAt', 
  */
 function sampleReport(sample: Record<string, unknown>): ReportView {
   // a sample's images render as the URLs they give; bytes are never stored for a preview
-  if (Array.isArray(sample.images)) sample = { ...sample, images: sample.images.filter((image): image is { name?: string; url: string } => typeof image?.url === 'string').map((image, index) => ({ name: image.name ?? `image-${index + 1}`, url: image.url })) };
+  if (Array.isArray(sample.images))
+    sample = {
+      ...sample,
+      images: sample.images
+        .filter((image): image is { name?: string; url: string } => typeof image?.url === 'string')
+        .map((image, index) => ({ name: image.name ?? `image-${index + 1}`, url: image.url })),
+    };
   const event: Record<string, unknown> = {};
   const data: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(sample)) {
     if (eventFields.has(name)) event[name] = value;
     else if (name !== 'data') data[name] = value;
   }
-  const nested = sample.data && typeof sample.data === 'object' && !Array.isArray(sample.data) ? (sample.data as Record<string, unknown>) : {};
+  const nested =
+    sample.data && typeof sample.data === 'object' && !Array.isArray(sample.data) ? (sample.data as Record<string, unknown>) : {};
   return { eventId: 'preview', reportId: 'preview', reportName: 'Preview', ...event, data: { ...data, ...nested } };
 }
 
 async function preview(template: TemplateInput, input: TemplatePreviewInput): Promise<Preview> {
   const robot = input.robotId ? await robotsStore.get(input.robotId) : undefined;
-  if (input.robotId && !robot) throw validationFailed(`No robot with id ${input.robotId}`, [{ path: '/robotId', message: 'does not name an existing robot' }]);
+  if (input.robotId && !robot)
+    throw validationFailed(`No robot with id ${input.robotId}`, [{ path: '/robotId', message: 'does not name an existing robot' }]);
   const report = sampleReport((input.data ?? {}) as Record<string, unknown>);
   const message = renderMessage(template, report, robot ?? {});
   const check = checkMessage(message, robot ?? {});
@@ -139,7 +161,9 @@ async function preview(template: TemplateInput, input: TemplatePreviewInput): Pr
   if (template.msgType === 'markdown' && template.text) {
     for (const mobile of mobiles) {
       if (!template.text.includes(`@${mobile}`)) {
-        warnings.push(`The markdown text does not mention @${mobile}; dingpush appends it so the mention fires, but you may want to place it yourself`);
+        warnings.push(
+          `The markdown text does not mention @${mobile}; dingpush appends it so the mention fires, but you may want to place it yourself`,
+        );
       }
     }
   }

@@ -30,7 +30,9 @@ bodyValidator.addKeyword({
   errors: true,
   validate: function maxDepth(limit: number, data: unknown) {
     if (!deeperThan(data, limit)) return true;
-    (maxDepth as unknown as { errors: object[] }).errors = [{ keyword: 'maxDepth', message: `must not nest deeper than ${limit} levels`, params: { limit } }];
+    (maxDepth as unknown as { errors: object[] }).errors = [
+      { keyword: 'maxDepth', message: `must not nest deeper than ${limit} levels`, params: { limit } },
+    ];
     return false;
   },
 });
@@ -64,7 +66,12 @@ function describe(error: ErrorObject): ErrorDetail {
     return { path: error.instancePath || '/', message: `must be ${JSON.stringify(params.allowedValue)}` };
   }
   if (error.keyword === 'pattern' && (params.pattern === '\\S' || params.pattern === '^\\S+$' || params.pattern === '^\\S(.*\\S)?$')) {
-    const message = params.pattern === '\\S' ? 'must not be blank' : params.pattern === '^\\S+$' ? 'must not contain spaces' : 'must not start or end with a space';
+    const message =
+      params.pattern === '\\S'
+        ? 'must not be blank'
+        : params.pattern === '^\\S+$'
+          ? 'must not contain spaces'
+          : 'must not start or end with a space';
     return { path: error.instancePath, message };
   }
   return { path: error.instancePath || '/', message: error.message ?? 'is invalid' };

@@ -38,7 +38,9 @@ receivers:
 
 beforeAll(async () => {
   if (!existsSync(alertmanagerBinary)) {
-    throw new Error(`This test runs the real Alertmanager: ${alertmanagerBinary} is missing. Install Debian's prometheus-alertmanager (.ci/run does), or set ALERTMANAGER_BIN.`);
+    throw new Error(
+      `This test runs the real Alertmanager: ${alertmanagerBinary} is missing. Install Debian's prometheus-alertmanager (.ci/run does), or set ALERTMANAGER_BIN.`,
+    );
   }
   service = await startLocalService();
   const port = await freePort();
@@ -46,7 +48,13 @@ beforeAll(async () => {
   writeFileSync(join(workDir, 'alertmanager.yml'), alertmanagerConfig(service.apiUrl, service.publisherToken));
   alertmanager = spawn(
     alertmanagerBinary,
-    [`--config.file=${join(workDir, 'alertmanager.yml')}`, `--storage.path=${join(workDir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+    [
+      `--config.file=${join(workDir, 'alertmanager.yml')}`,
+      `--storage.path=${join(workDir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   alertmanager.stdout?.on('data', (chunk) => (alertmanagerOutput += chunk));
@@ -68,7 +76,11 @@ afterAll(async () => {
 });
 
 async function postAlert(alert: Record<string, unknown>) {
-  const response = await fetch(`${alertmanagerUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([alert]) });
+  const response = await fetch(`${alertmanagerUrl}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify([alert]),
+  });
   expect(response.status).toBe(200);
 }
 
@@ -77,9 +89,19 @@ describe('Prometheus Alertmanager through dingpush', () => {
     const template = await service.call('POST', '/template-starters/alertmanager', { language: 'zh-CN' });
     expect(template.status).toBe(201);
     const token = 'alertmanagere2e0123456789';
-    const robot = await service.call('POST', '/robots', { name: 'On-call group', webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`, templateId: template.body.id, reports: ['alertmanager:dingpush'] });
+    const robot = await service.call('POST', '/robots', {
+      name: 'On-call group',
+      webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`,
+      templateId: template.body.id,
+      reports: ['alertmanager:dingpush'],
+    });
     expect(robot.status).toBe(201);
-    const messages = () => waitFor(async () => ((await (await fetch(`${service.simulatorUrl}/_sim/messages?access_token=${token}`)).json()) as { items: { body: any }[] }).items, () => true);
+    const messages = () =>
+      waitFor(
+        async () =>
+          ((await (await fetch(`${service.simulatorUrl}/_sim/messages?access_token=${token}`)).json()) as { items: { body: any }[] }).items,
+        () => true,
+      );
 
     const alert = {
       labels: { alertname: 'OrdersPipelineStalled', severity: 'page', instance: 'etl-1' },
@@ -88,7 +110,10 @@ describe('Prometheus Alertmanager through dingpush', () => {
       generatorURL: 'http://127.0.0.1:9090/graph?g0.expr=orders_loaded',
     };
     await postAlert(alert);
-    const [firing] = await waitFor(messages, (items) => items.length >= 1, { timeoutMs: 60_000, what: `the firing message (Alertmanager: ${alertmanagerOutput.slice(-500)})` });
+    const [firing] = await waitFor(messages, (items) => items.length >= 1, {
+      timeoutMs: 60_000,
+      what: `the firing message (Alertmanager: ${alertmanagerOutput.slice(-500)})`,
+    });
     expect(firing.body.markdown.title).toBe('【告警】[FIRING:1] OrdersPipelineStalled');
     expect(firing.body.markdown.text).toContain('> No orders loaded for 15 minutes');
     expect(firing.body.markdown.text).toContain('- instance：etl-1');
@@ -100,7 +125,15 @@ describe('Prometheus Alertmanager through dingpush', () => {
     expect(delivered[1].body.markdown.title).toBe('【已恢复】[RESOLVED] OrdersPipelineStalled');
     expect(delivered[1].body.markdown.text).toContain('恢复时间：');
 
-    const records = await waitFor(async () => (await service.call('GET', `/push-records?robotId=${robot.body.id}`)).body.items as { eventId: string; reportId: string; status: string }[], (items) => items.every((item) => item.status === 'sent'));
+    const records = await waitFor(
+      async () =>
+        (await service.call('GET', `/push-records?robotId=${robot.body.id}`)).body.items as {
+          eventId: string;
+          reportId: string;
+          status: string;
+        }[],
+      (items) => items.every((item) => item.status === 'sent'),
+    );
     expect(records).toHaveLength(2);
     expect(records.map((record) => record.reportId)).toEqual(['alertmanager:dingpush', 'alertmanager:dingpush']);
     expect(records.every((record) => record.eventId.startsWith('alertmanager:'))).toBe(true);

@@ -25,7 +25,15 @@ beforeAll(async () => {
   service = await startLocalService({ ROBOT_AUTO_DISABLE_AFTER: '1' });
   browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }, 240_000);
 
@@ -37,16 +45,52 @@ afterAll(async () => {
 /** What the console says, in each language: the test checks the page shows these words. */
 const words = {
   'zh-CN': {
-    lang: 'zh', login: '进入控制台', token: '管理员令牌', robots: '机器人', templates: '模板', records: '推送记录', kpiStarter: 'KPI 卡片（含截图）', save: '保存',
-    testSent: (name: string) => `测试消息已发送到 ${name}。`, autoDisabled: '连续 1 次推送失败，已自动停用', keyword310000: '钉钉安全校验未通过', enabled: '已启用', failed: '失败',
-    resent: '已重新排队', noRecords: '没有符合条件的推送记录。', gmv: '本月 GMV', sent: '已发送', testMessage: '测试消息',
-    unconfirmed: '待确认', uncertain: '已完整发出，但没有收到应答', confirmed: '已标记为已送达。', resentAll: (count: number) => `已重新排队 ${count} 条推送。`,
+    lang: 'zh',
+    login: '进入控制台',
+    token: '管理员令牌',
+    robots: '机器人',
+    templates: '模板',
+    records: '推送记录',
+    kpiStarter: 'KPI 卡片（含截图）',
+    save: '保存',
+    testSent: (name: string) => `测试消息已发送到 ${name}。`,
+    autoDisabled: '连续 1 次推送失败，已自动停用',
+    keyword310000: '钉钉安全校验未通过',
+    enabled: '已启用',
+    failed: '失败',
+    resent: '已重新排队',
+    noRecords: '没有符合条件的推送记录。',
+    gmv: '本月 GMV',
+    sent: '已发送',
+    testMessage: '测试消息',
+    unconfirmed: '待确认',
+    uncertain: '已完整发出，但没有收到应答',
+    confirmed: '已标记为已送达。',
+    resentAll: (count: number) => `已重新排队 ${count} 条推送。`,
   },
   en: {
-    lang: 'en', login: 'Open the console', token: 'Admin token', robots: 'Robots', templates: 'Templates', records: 'Push records', kpiStarter: 'KPI card with screenshot', save: 'Save',
-    testSent: (name: string) => `Test message sent to ${name}.`, autoDisabled: 'Disabled automatically after a failed push', keyword310000: "DingTalk's security check refused it", enabled: 'enabled', failed: 'failed',
-    resent: 'Queued again as', noRecords: 'No push records match.', gmv: 'GMV this month', sent: 'sent', testMessage: 'Test message',
-    unconfirmed: 'unconfirmed', uncertain: 'went out whole and got no answer', confirmed: 'Marked delivered.', resentAll: (count: number) => `Queued ${count} pushes again.`,
+    lang: 'en',
+    login: 'Open the console',
+    token: 'Admin token',
+    robots: 'Robots',
+    templates: 'Templates',
+    records: 'Push records',
+    kpiStarter: 'KPI card with screenshot',
+    save: 'Save',
+    testSent: (name: string) => `Test message sent to ${name}.`,
+    autoDisabled: 'Disabled automatically after a failed push',
+    keyword310000: "DingTalk's security check refused it",
+    enabled: 'enabled',
+    failed: 'failed',
+    resent: 'Queued again as',
+    noRecords: 'No push records match.',
+    gmv: 'GMV this month',
+    sent: 'sent',
+    testMessage: 'Test message',
+    unconfirmed: 'unconfirmed',
+    uncertain: 'went out whole and got no answer',
+    confirmed: 'Marked delivered.',
+    resentAll: (count: number) => `Queued ${count} pushes again.`,
   },
 } as const;
 
@@ -67,14 +111,28 @@ async function expectAccessible(page: Page, what: string): Promise<void> {
   const violations = await page.evaluate(async () => {
     // in the page: no DOM types in this project's TypeScript
     const browser = globalThis as any;
-    const results: { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] } = await browser.axe.run(browser.document, { resultTypes: ['violations'] });
-    return results.violations.map((violation) => ({ id: violation.id, impact: violation.impact, targets: violation.nodes.map((node) => node.target.join(' ')).slice(0, 5) }));
+    const results: { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] } = await browser.axe.run(
+      browser.document,
+      { resultTypes: ['violations'] },
+    );
+    return results.violations.map((violation) => ({
+      id: violation.id,
+      impact: violation.impact,
+      targets: violation.nodes.map((node) => node.target.join(' ')).slice(0, 5),
+    }));
   });
-  expect({ page: what, violations: violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical') }).toEqual({ page: what, violations: [] });
+  expect({
+    page: what,
+    violations: violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical'),
+  }).toEqual({ page: what, violations: [] });
 }
 
 async function api(method: string, path: string, body?: unknown, token = service.adminToken) {
-  const response = await fetch(`${service.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${service.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return (await response.json()) as any;
 }
 
@@ -108,7 +166,11 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     await press(page.locator('#template-from-starter'));
     await page.locator('#preview', { hasText: say.gmv }).waitFor();
     const picture = page.locator('#preview img');
-    await waitFor(() => picture.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), (width) => width === 360, { what: 'the sample screenshot in the preview' });
+    await waitFor(
+      () => picture.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      (width) => width === 360,
+      { what: 'the sample screenshot in the preview' },
+    );
     expect(await page.locator('#preview a').textContent()).toBe(language === 'zh-CN' ? '查看报表' : 'Open the report');
     await page.locator('#template-name').fill(`${say.kpiStarter} ${suffix}`);
     await expectAccessible(page, 'templates');
@@ -139,10 +201,22 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
   it('shows why a robot was disabled automatically, with the errcode in words, and enables it again', async () => {
     const template = (await api('GET', `/templates?keyword=${encodeURIComponent(`${say.kpiStarter} ${suffix}`)}`)).items[0];
     // the group's robot has a custom keyword the template lacks: DingTalk (the simulator) answers 310000
-    const { webhookUrl } = await simulatorAt(() => service.simulatorUrl).registerRobot({ keywords: ['MUST-HAVE'] }, `strict${suffix}0123456789`);
+    const { webhookUrl } = await simulatorAt(() => service.simulatorUrl).registerRobot(
+      { keywords: ['MUST-HAVE'] },
+      `strict${suffix}0123456789`,
+    );
     const strict = await api('POST', '/robots', { name: strictName, webhookUrl, templateId: template.id, reports: [`${reportId}-strict`] });
-    await api('POST', '/events/report-ready', { eventId: `strict-${suffix}`, reportId: `${reportId}-strict`, reportName: 'GMV', data: { value: '1' } }, service.publisherToken);
-    await waitFor(() => api('GET', `/robots/${strict.id}`), (robot) => robot.enabled === false, { timeoutMs: 30_000, what: 'the automatic disable' });
+    await api(
+      'POST',
+      '/events/report-ready',
+      { eventId: `strict-${suffix}`, reportId: `${reportId}-strict`, reportName: 'GMV', data: { value: '1' } },
+      service.publisherToken,
+    );
+    await waitFor(
+      () => api('GET', `/robots/${strict.id}`),
+      (robot) => robot.enabled === false,
+      { timeoutMs: 30_000, what: 'the automatic disable' },
+    );
     await press(page.getByRole('button', { name: say.records, exact: true }));
     await press(page.getByRole('button', { name: say.robots, exact: true }));
     const row = page.locator('#robot-rows tr', { hasText: strictName });
@@ -160,9 +234,20 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
 
   it('filters records by robot, template, status and time; explains a failure and resends it; shows a pushed screenshot', async () => {
     const form = new FormData();
-    form.append('event', JSON.stringify({ eventId: `shot-${suffix}`, reportId, reportName: say.gmv, data: { value: '¥99', change: '+1%' } }));
+    form.append(
+      'event',
+      JSON.stringify({ eventId: `shot-${suffix}`, reportId, reportName: say.gmv, data: { value: '¥99', change: '+1%' } }),
+    );
     form.append('screenshot', new Blob([chartPng([3, 5, 4, 8, 6, 9, 7])], { type: 'image/png' }), 'revenue-by-day.png');
-    expect((await fetch(`${service.apiUrl}/events/report-ready`, { method: 'POST', headers: { authorization: `Bearer ${service.publisherToken}` }, body: form })).status).toBe(202);
+    expect(
+      (
+        await fetch(`${service.apiUrl}/events/report-ready`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${service.publisherToken}` },
+          body: form,
+        })
+      ).status,
+    ).toBe(202);
 
     await press(page.getByRole('button', { name: say.records, exact: true }));
     await recordsDrawn(page);
@@ -178,12 +263,17 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     await dialog.locator('#record-explain', { hasText: say.keyword310000 }).waitFor();
     await expectAccessible(page, 'failed record');
     await page.keyboard.press('Escape');
-    await waitFor(() => dialog.evaluate((element) => (element as unknown as { open: boolean }).open), (open) => !open, { what: 'the dialog closed by Escape' });
+    await waitFor(
+      () => dialog.evaluate((element) => (element as unknown as { open: boolean }).open),
+      (open) => !open,
+      { what: 'the dialog closed by Escape' },
+    );
     // the focus comes back where it was, with its ring (the dialog's close event runs a moment after it closed)
-    const focused = () => page.evaluate(() => {
-      const active = (globalThis as any).document.activeElement;
-      return { row: (active?.closest('tr')?.textContent ?? '') as string, ring: Boolean(active?.matches(':focus-visible')) };
-    });
+    const focused = () =>
+      page.evaluate(() => {
+        const active = (globalThis as any).document.activeElement;
+        return { row: (active?.closest('tr')?.textContent ?? '') as string, ring: Boolean(active?.matches(':focus-visible')) };
+      });
     await waitFor(focused, ({ row, ring }) => row.includes(strictName) && ring, { what: 'the focus back on the record row, visibly' });
     await press(failedRow.getByRole('button'));
     await dialog.locator('#record-explain').waitFor();
@@ -195,7 +285,8 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     await page.locator('#record-robot').selectOption('');
     await page.locator('#record-template').selectOption(template.id);
     await page.locator('#record-status').selectOption('sent');
-    const local = (offsetMs: number) => new Date(Date.now() + offsetMs - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    const local = (offsetMs: number) =>
+      new Date(Date.now() + offsetMs - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
     await page.locator('#record-from').fill(local(-3_600_000));
     await page.locator('#record-to').fill(local(3_600_000));
     const sentRow = page.locator('#record-rows tr', { hasText: say.gmv }).filter({ has: page.locator('.status.sent') });
@@ -212,7 +303,11 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     await press(sentRow.first().getByRole('button'));
     const pushed = dialog.locator('.bubble img[alt="revenue-by-day.png"]');
     await pushed.waitFor();
-    await waitFor(() => pushed.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), (width) => width === 360, { what: 'the pushed screenshot loaded in the record view' });
+    await waitFor(
+      () => pushed.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      (width) => width === 360,
+      { what: 'the pushed screenshot loaded in the record view' },
+    );
     await page.screenshot({ path: join(docs, `console-record-${suffix}.png`) });
     await press(dialog.locator('#record-close'));
 
@@ -231,9 +326,25 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     const { token, webhookUrl } = await simulator.registerRobot({}, `held${suffix}0123456789`);
     await simulator.setFaults(token, { next: ['lost', 'lost'] });
     const heldName = language === 'zh-CN' ? `确认群 ${suffix}` : `Check group ${suffix}`;
-    const held = await api('POST', '/robots', { name: heldName, webhookUrl, templateId: template.id, reports: [`${reportId}-held`], onUncertain: 'hold' });
-    for (const n of [1, 2]) await api('POST', '/events/report-ready', { eventId: `held-${suffix}-${n}`, reportId: `${reportId}-held`, reportName: say.gmv, data: { value: String(n) } }, service.publisherToken);
-    await waitFor(() => api('GET', `/push-records?robotId=${held.id}&status=unconfirmed`), (page) => page.items.length === 2, { timeoutMs: 30_000, what: 'two unconfirmed pushes' });
+    const held = await api('POST', '/robots', {
+      name: heldName,
+      webhookUrl,
+      templateId: template.id,
+      reports: [`${reportId}-held`],
+      onUncertain: 'hold',
+    });
+    for (const n of [1, 2])
+      await api(
+        'POST',
+        '/events/report-ready',
+        { eventId: `held-${suffix}-${n}`, reportId: `${reportId}-held`, reportName: say.gmv, data: { value: String(n) } },
+        service.publisherToken,
+      );
+    await waitFor(
+      () => api('GET', `/push-records?robotId=${held.id}&status=unconfirmed`),
+      (page) => page.items.length === 2,
+      { timeoutMs: 30_000, what: 'two unconfirmed pushes' },
+    );
 
     await press(page.getByRole('button', { name: say.records, exact: true }));
     await recordsDrawn(page);
@@ -245,7 +356,11 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     await press(page.locator('#record-filters button[type="submit"]'));
     await recordsDrawn(page);
     const rows = page.locator('#record-rows tr').filter({ has: page.locator('.status.unconfirmed', { hasText: say.unconfirmed }) });
-    await waitFor(() => rows.count(), (count) => count === 2, { what: 'two unconfirmed rows' });
+    await waitFor(
+      () => rows.count(),
+      (count) => count === 2,
+      { what: 'two unconfirmed rows' },
+    );
     const dialog = page.locator('#record-dialog');
     await press(rows.first().getByRole('button'));
     await dialog.locator('#record-uncertain', { hasText: say.uncertain }).waitFor();
@@ -253,12 +368,20 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     await press(dialog.locator('#record-confirm'));
     await page.locator('#record-notice', { hasText: say.confirmed }).waitFor();
     await recordsDrawn(page);
-    await waitFor(() => rows.count(), (count) => count === 1, { what: 'one unconfirmed row left' });
+    await waitFor(
+      () => rows.count(),
+      (count) => count === 1,
+      { what: 'one unconfirmed row left' },
+    );
     await press(rows.first().getByRole('button'));
     await dialog.locator('#record-uncertain').waitFor();
     await press(dialog.locator('#record-resend'));
     await page.locator('#record-notice', { hasText: say.resent }).waitFor();
-    const records = await waitFor(() => api('GET', `/push-records?robotId=${held.id}`), (page) => page.items.some((item: { status: string; resendOf?: string }) => item.resendOf && item.status === 'sent'), { timeoutMs: 30_000, what: 'the resend sent' });
+    const records = await waitFor(
+      () => api('GET', `/push-records?robotId=${held.id}`),
+      (page) => page.items.some((item: { status: string; resendOf?: string }) => item.resendOf && item.status === 'sent'),
+      { timeoutMs: 30_000, what: 'the resend sent' },
+    );
     expect(records.items.map((item: { status: string }) => item.status).sort()).toEqual(['sent', 'sent', 'unconfirmed']);
   });
 
@@ -267,9 +390,25 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     const { webhookUrl } = await simulatorAt(() => service.simulatorUrl).registerRobot({}, `bulk${suffix}0123456789`);
     const bulkName = language === 'zh-CN' ? `批量群 ${suffix}` : `Bulk group ${suffix}`;
     // the robot asks for a keyword the template lacks: each push fails before it is sent
-    const robot = await api('POST', '/robots', { name: bulkName, webhookUrl, templateId: template.id, reports: [`${reportId}-bulk`], keywords: ['NOT-IN-IT'] });
-    for (let n = 0; n < 50; n++) await api('POST', '/events/report-ready', { eventId: `bulk-${suffix}-${n}`, reportId: `${reportId}-bulk`, reportName: say.gmv, data: { value: String(n) } }, service.publisherToken);
-    await waitFor(() => api('GET', `/push-records?robotId=${robot.id}&status=failed&limit=100`), (page) => page.items.length === 50, { timeoutMs: 60_000, what: '50 failed pushes' });
+    const robot = await api('POST', '/robots', {
+      name: bulkName,
+      webhookUrl,
+      templateId: template.id,
+      reports: [`${reportId}-bulk`],
+      keywords: ['NOT-IN-IT'],
+    });
+    for (let n = 0; n < 50; n++)
+      await api(
+        'POST',
+        '/events/report-ready',
+        { eventId: `bulk-${suffix}-${n}`, reportId: `${reportId}-bulk`, reportName: say.gmv, data: { value: String(n) } },
+        service.publisherToken,
+      );
+    await waitFor(
+      () => api('GET', `/push-records?robotId=${robot.id}&status=failed&limit=100`),
+      (page) => page.items.length === 50,
+      { timeoutMs: 60_000, what: '50 failed pushes' },
+    );
     await api('PATCH', `/robots/${robot.id}`, { keywords: [] });
 
     await press(page.getByRole('button', { name: say.robots, exact: true }));
@@ -284,10 +423,16 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     await page.locator('#record-status').selectOption('failed');
     await press(page.locator('#record-filters button[type="submit"]'));
     await recordsDrawn(page);
-    await waitFor(() => page.locator('#records-resend-all').isDisabled(), (disabled) => !disabled, { what: 'Resend all shown enabled' });
+    await waitFor(
+      () => page.locator('#records-resend-all').isDisabled(),
+      (disabled) => !disabled,
+      { what: 'Resend all shown enabled' },
+    );
     await press(page.locator('#records-resend-all'));
     await page.locator('#record-notice', { hasText: say.resentAll(50) }).waitFor();
-    const resent = (await api('GET', `/push-records?robotId=${robot.id}&limit=100`)).items.filter((item: { resendOf?: string }) => item.resendOf);
+    const resent = (await api('GET', `/push-records?robotId=${robot.id}&limit=100`)).items.filter(
+      (item: { resendOf?: string }) => item.resendOf,
+    );
     expect(resent).toHaveLength(50);
     await expectAccessible(page, 'records after a bulk resend');
   });

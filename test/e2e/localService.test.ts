@@ -32,14 +32,20 @@ describe('npm start', () => {
     expect(robot.text).not.toContain('e2etoken0123456789');
     // sealed at rest: no file in DATA_DIR holds the token or the secret
     const files = (function walk(dir: string): string[] {
-      return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(join(dir, entry.name)) : [join(dir, entry.name)]));
+      return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory() ? walk(join(dir, entry.name)) : [join(dir, entry.name)],
+      );
     })(service.dataDir);
     expect(files.some((file) => file.includes('dynamodb'))).toBe(true);
     // the search can see the robot: its name is stored in plain text
     expect(files.some((file) => readFileSync(file).toString('latin1').includes('E2E robot'))).toBe(true);
     for (const file of files) {
       const bytes = readFileSync(file).toString('latin1');
-      expect({ file, token: bytes.includes('e2etoken0123456789'), secret: bytes.includes('e2esealed0123456789') }).toEqual({ file, token: false, secret: false });
+      expect({ file, token: bytes.includes('e2etoken0123456789'), secret: bytes.includes('e2esealed0123456789') }).toEqual({
+        file,
+        token: false,
+        secret: false,
+      });
     }
     const key = statSync(join(service.dataDir, 'secrets.key'));
     expect(key.mode & 0o077).toBe(0);
@@ -57,15 +63,31 @@ describe('npm start', () => {
   });
 
   it('publishes an event and the message reaches the simulator with a sent record', async () => {
-    const template = await service.call('POST', '/templates', { name: 'E2E delivery', msgType: 'markdown', title: '{{reportName}}', text: '**{{reportName}}**: {{data.total}}' });
+    const template = await service.call('POST', '/templates', {
+      name: 'E2E delivery',
+      msgType: 'markdown',
+      title: '{{reportName}}',
+      text: '**{{reportName}}**: {{data.total}}',
+    });
     const token = 'e2edelivery0123456789';
-    const robot = await service.call('POST', '/robots', { name: 'E2E delivery robot', webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`, templateId: template.body.id, reports: ['e2e-sales'] });
-    const published = await service.call('POST', '/events/report-ready', { eventId: 'e2e-event-1', reportId: 'e2e-sales', reportName: 'Sales', data: { total: 99 } }, service.publisherToken);
+    const robot = await service.call('POST', '/robots', {
+      name: 'E2E delivery robot',
+      webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`,
+      templateId: template.body.id,
+      reports: ['e2e-sales'],
+    });
+    const published = await service.call(
+      'POST',
+      '/events/report-ready',
+      { eventId: 'e2e-event-1', reportId: 'e2e-sales', reportName: 'Sales', data: { total: 99 } },
+      service.publisherToken,
+    );
     expect(published.status).toBe(202);
     expect(published.body).toEqual({ eventId: 'e2e-event-1', jobs: 1, duplicate: false });
 
     const messages = await waitFor(
-      async () => ((await (await fetch(`${service.simulatorUrl}/_sim/messages?access_token=${token}`)).json()) as { items: { body: any }[] }).items,
+      async () =>
+        ((await (await fetch(`${service.simulatorUrl}/_sim/messages?access_token=${token}`)).json()) as { items: { body: any }[] }).items,
       (items) => items.length === 1,
       { timeoutMs: 30_000, what: 'message at the simulator' },
     );
@@ -82,17 +104,36 @@ describe('npm start', () => {
   });
 
   it('pushes a screenshot sent as multipart through npm start: the simulator loads it from the API without a token', async () => {
-    const template = await service.call('POST', '/templates', { name: 'E2E screenshot', msgType: 'markdown', title: '{{reportName}}', text: '![{{image.name}}]({{{image.url}}})' });
+    const template = await service.call('POST', '/templates', {
+      name: 'E2E screenshot',
+      msgType: 'markdown',
+      title: '{{reportName}}',
+      text: '![{{image.name}}]({{{image.url}}})',
+    });
     const token = 'e2escreenshot0123456789';
-    await service.call('POST', '/robots', { name: 'E2E screenshot robot', webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`, templateId: template.body.id, reports: ['e2e-shots'] });
+    await service.call('POST', '/robots', {
+      name: 'E2E screenshot robot',
+      webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`,
+      templateId: template.body.id,
+      reports: ['e2e-shots'],
+    });
     const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
     const form = new FormData();
     form.append('event', JSON.stringify({ eventId: 'e2e-shot-1', reportId: 'e2e-shots', reportName: 'Revenue' }));
     form.append('screenshot', new Blob([png], { type: 'image/png' }), 'revenue.png');
-    const published = await fetch(`${service.apiUrl}/events/report-ready`, { method: 'POST', headers: { authorization: `Bearer ${service.publisherToken}` }, body: form });
+    const published = await fetch(`${service.apiUrl}/events/report-ready`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${service.publisherToken}` },
+      body: form,
+    });
     expect(published.status).toBe(202);
     const [message] = await waitFor(
-      async () => ((await (await fetch(`${service.simulatorUrl}/_sim/messages?access_token=${token}`)).json()) as { items: { body: any; images: { url: string; loaded: boolean | null; contentType?: string }[] }[] }).items,
+      async () =>
+        (
+          (await (await fetch(`${service.simulatorUrl}/_sim/messages?access_token=${token}`)).json()) as {
+            items: { body: any; images: { url: string; loaded: boolean | null; contentType?: string }[] }[];
+          }
+        ).items,
       (items) => items.length === 1 && items[0].images.every((image) => image.loaded !== null),
       { timeoutMs: 30_000, what: 'the screenshot loaded by the simulator' },
     );
@@ -103,7 +144,7 @@ describe('npm start', () => {
     expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true);
   });
 
-  it('checks tokens in the routes\' authorizers under serverless-offline, refusals in the error envelope', async () => {
+  it("checks tokens in the routes' authorizers under serverless-offline, refusals in the error envelope", async () => {
     const wrong = await service.call('GET', '/robots', undefined, 'not-a-token');
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toMatchObject({ code: 'Unauthorized', message: 'The token is not valid' });
@@ -111,7 +152,12 @@ describe('npm start', () => {
     expect(publisher.status).toBe(403);
     expect(publisher.body.error.code).toBe('Forbidden');
     // serverless-offline would let this header stand in for the authorizer's answer
-    const forged = await fetch(`${service.apiUrl}/robots`, { headers: { authorization: 'Bearer not-a-token', 'sls-offline-authorizer-override': JSON.stringify({ lambda: { grants: 'admin', allowed: true, scope: 'admin' } }) } });
+    const forged = await fetch(`${service.apiUrl}/robots`, {
+      headers: {
+        authorization: 'Bearer not-a-token',
+        'sls-offline-authorizer-override': JSON.stringify({ lambda: { grants: 'admin', allowed: true, scope: 'admin' } }),
+      },
+    });
     expect(forged.status).toBe(403);
   });
 
@@ -127,7 +173,10 @@ describe('npm start', () => {
         kinds.add('api');
         expect(loopback).toContain(listener.address);
         expect((await fetch(`http://127.0.0.1:${apiPort}/robots`)).status).toBe(401);
-        expect((await fetch(`http://127.0.0.1:${apiPort}/2015-03-31/functions/dingpush-dev-worker/invocations`, { method: 'POST', body: '{}' })).status).toBe(404);
+        expect(
+          (await fetch(`http://127.0.0.1:${apiPort}/2015-03-31/functions/dingpush-dev-worker/invocations`, { method: 'POST', body: '{}' }))
+            .status,
+        ).toBe(404);
       } else if (listener.port === simulatorPort) {
         kinds.add('simulator');
         expect(loopback).toContain(listener.address);
@@ -137,7 +186,14 @@ describe('npm start', () => {
       } else if (listener.command.includes('DynamoDBLocal.jar')) {
         // DynamoDB Local has no option to listen on loopback only (docs/running.md); a web page may not use it
         kinds.add('database');
-        const preflight = await fetch(`http://127.0.0.1:${listener.port}/`, { method: 'OPTIONS', headers: { Origin: 'http://localhost:8080', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-amz-target' } });
+        const preflight = await fetch(`http://127.0.0.1:${listener.port}/`, {
+          method: 'OPTIONS',
+          headers: {
+            Origin: 'http://localhost:8080',
+            'Access-Control-Request-Method': 'POST',
+            'Access-Control-Request-Headers': 'content-type,x-amz-target',
+          },
+        });
         expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
       } else {
         throw new Error(`npm start listens where it should not: ${where}`);

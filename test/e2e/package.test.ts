@@ -26,12 +26,16 @@ const localShell = {
 
 beforeAll(() => {
   outputDir = mkdtempSync(join(tmpdir(), 'dingpush-package-'));
-  const result = spawnSync(process.execPath, [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'ci', '--package', outputDir], {
-    cwd: root,
-    env: { ...process.env, ...localShell, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/serverless/bin/serverless.js'), 'package', '--stage', 'ci', '--package', outputDir],
+    {
+      cwd: root,
+      env: { ...process.env, ...localShell, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   if (result.status !== 0) throw new Error(`serverless package failed:\n${result.stdout}\n${result.stderr}`);
   template = JSON.parse(readFileSync(join(outputDir, 'cloudformation-template-update-stack.json'), 'utf8'));
 }, 150_000);
@@ -49,10 +53,15 @@ function controlTowerResults(templateFile: string): { control: string; failing: 
     readdirSync(join(rules, folder))
       .filter((file) => file.endsWith('.guard'))
       .map((file) => {
-        const run = spawnSync(binary, ['validate', '-r', join(rules, folder, file), '-d', templateFile, '--show-summary', 'fail'], { encoding: 'utf8' });
+        const run = spawnSync(binary, ['validate', '-r', join(rules, folder, file), '-d', templateFile, '--show-summary', 'fail'], {
+          encoding: 'utf8',
+        });
         // 0: compliant, 19: not compliant; anything else is cfn-guard failing to run
         if (run.status !== 0 && run.status !== 19) throw new Error(`cfn-guard failed on ${file} (${run.status}): ${run.stderr}`);
-        const control = file.replace(/\.guard$/, '').toUpperCase().replace(/-/g, '.');
+        const control = file
+          .replace(/\.guard$/, '')
+          .toUpperCase()
+          .replace(/-/g, '.');
         return { control, failing: [...new Set([...run.stdout.matchAll(/Resource = (\w+)/g)].map((match) => match[1]))] };
       }),
   );
@@ -63,7 +72,7 @@ function documentedWaivers(): Map<string, RegExp[]> {
   const page = readFileSync(join(root, 'docs', 'deploy.md'), 'utf8');
   const section = page.slice(page.indexOf('<!-- control-tower-waivers -->'), page.indexOf('<!-- /control-tower-waivers -->'));
   const waivers = new Map<string, RegExp[]>();
-  for (const [, control, resources, reason] of section.matchAll(/^\| (CT\.[A-Z0-9.]+) \| ([^|]+) \| ([^|]+) \|$/gm)) {
+  for (const [, control, resources, reason] of section.matchAll(/^\|\s*(CT\.[A-Z0-9.]+)\s*\|([^|]+)\|([^|]+)\|$/gm)) {
     expect(reason.trim().length).toBeGreaterThan(20);
     const patterns = resources.split(',').map((resource) => new RegExp(`^${resource.trim().replace(/`/g, '').replace(/\*/g, '\\w*')}$`));
     waivers.set(control, patterns);
@@ -79,14 +88,23 @@ describe('serverless package', () => {
     const authorizers = Object.fromEntries(ofType('AWS::ApiGatewayV2::Authorizer'));
     expect(Object.keys(authorizers).sort()).toEqual(['HttpApiAuthorizerAdmin', 'HttpApiAuthorizerPublisher']);
     for (const authorizer of Object.values(authorizers)) {
-      expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'REQUEST', AuthorizerPayloadFormatVersion: '2.0', EnableSimpleResponses: true, IdentitySource: ['$request.header.Authorization'] });
+      expect(authorizer.Properties).toMatchObject({
+        AuthorizerType: 'REQUEST',
+        AuthorizerPayloadFormatVersion: '2.0',
+        EnableSimpleResponses: true,
+        IdentitySource: ['$request.header.Authorization'],
+      });
       expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBeGreaterThan(0);
       expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBeLessThanOrEqual(300);
     }
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties);
-    const open = routes.filter((route) => route.AuthorizationType === undefined || route.AuthorizationType === 'NONE').map((route) => route.RouteKey);
+    const open = routes
+      .filter((route) => route.AuthorizationType === undefined || route.AuthorizationType === 'NONE')
+      .map((route) => route.RouteKey);
     expect(open.sort()).toEqual(['GET /', 'GET /console/app.js', 'GET /health', 'GET /images/{id}', 'GET /openapi.json']);
-    expect(routes.find((route) => route.RouteKey === 'POST /events/report-ready')!.AuthorizerId).toEqual({ Ref: 'HttpApiAuthorizerPublisher' });
+    expect(routes.find((route) => route.RouteKey === 'POST /events/report-ready')!.AuthorizerId).toEqual({
+      Ref: 'HttpApiAuthorizerPublisher',
+    });
     expect(routes.find((route) => route.RouteKey === 'GET /robots')!.AuthorizerId).toEqual({ Ref: 'HttpApiAuthorizerAdmin' });
     // CT.LAMBDA.PR.2 cannot read Fn::Join: every API permission names this API as its source here
     for (const [, permission] of ofType('AWS::Lambda::Permission').filter(([name]) => name.endsWith('HttpApi'))) {
@@ -112,7 +130,11 @@ describe('serverless package', () => {
     const unwaived = failures.filter(({ control, resource }) => !(waivers.get(control) ?? []).some((pattern) => pattern.test(resource)));
     expect(unwaived).toEqual([]);
     // and no waiver outlives its reason
-    const stale = [...waivers].flatMap(([control, patterns]) => patterns.filter((pattern) => !failures.some((failure) => failure.control === control && pattern.test(failure.resource))).map((pattern) => `${control} ${pattern}`));
+    const stale = [...waivers].flatMap(([control, patterns]) =>
+      patterns
+        .filter((pattern) => !failures.some((failure) => failure.control === control && pattern.test(failure.resource)))
+        .map((pattern) => `${control} ${pattern}`),
+    );
     expect(stale).toEqual([]);
     expect(results.length).toBeGreaterThan(30);
   });
@@ -124,9 +146,13 @@ describe('serverless package', () => {
     expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
     expect(table.Properties.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled).toBe(true);
     expect(table.Properties.SSESpecification.SSEEnabled).toBe(true);
-    expect(table.Properties.GlobalSecondaryIndexes.map((index: { IndexName: string }) => index.IndexName).sort()).toEqual(
-      ['byList', 'recordsByEvent', 'recordsByRobot', 'recordsByStatus', 'recordsByTemplate'],
-    );
+    expect(table.Properties.GlobalSecondaryIndexes.map((index: { IndexName: string }) => index.IndexName).sort()).toEqual([
+      'byList',
+      'recordsByEvent',
+      'recordsByRobot',
+      'recordsByStatus',
+      'recordsByTemplate',
+    ]);
   });
 
   it('queues push jobs on a high-throughput FIFO queue with a FIFO DLQ and a visibility timeout of at least 6x the worker timeout', () => {
@@ -147,7 +173,11 @@ describe('serverless package', () => {
     expect(fifo.ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
     // one queue of push jobs: the FIFO queue is the worker's only event source
     expect(mappings).toHaveLength(1);
-    expect(ofType('AWS::SQS::Queue').map(([name]) => name).sort()).toEqual(['PushJobsFifoDeadLetterQueue', 'PushJobsFifoQueue']);
+    expect(
+      ofType('AWS::SQS::Queue')
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(['PushJobsFifoDeadLetterQueue', 'PushJobsFifoQueue']);
   });
 
   it('gives every function its own role with no wildcard action or resource', () => {
@@ -165,36 +195,48 @@ describe('serverless package', () => {
     }
     // only the authorizers read the tokens; the health check may touch nothing but its logs
     const policyOf = (name: string) => JSON.stringify(template.Resources[name].Properties.Policies);
-    for (const [name] of ofType('AWS::IAM::Role').filter(([name]) => name !== 'AuthorizerRole')) expect(policyOf(name)).not.toContain('ssm:');
+    for (const [name] of ofType('AWS::IAM::Role').filter(([name]) => name !== 'AuthorizerRole'))
+      expect(policyOf(name)).not.toContain('ssm:');
     expect(policyOf('AuthorizerRole')).toContain('ssm:GetParameters');
     // contents and large fan-outs are written in batches
     expect(policyOf('WorkerRole')).toContain('dynamodb:BatchWriteItem');
     expect(policyOf('HealthRole')).not.toMatch(/dynamodb:|sqs:|ssm:/);
   });
 
-  it('seals robots\' credentials with a KMS key of its own, opened only by the worker', () => {
+  it("seals robots' credentials with a KMS key of its own, opened only by the worker", () => {
     expect(template.Resources.CredentialsKey.Properties.EnableKeyRotation).toBe(true);
     const policyOf = (name: string) => JSON.stringify(template.Resources[name].Properties.Policies);
     expect(policyOf('WorkerRole')).toContain('kms:Decrypt');
     expect(policyOf('RobotsRole')).toContain('kms:GenerateDataKey');
-    for (const role of ['RobotsRole', 'EventsRole', 'PushRecordsRole', 'TemplatesRole', 'SweeperRole']) expect(policyOf(role)).not.toContain('kms:Decrypt');
+    for (const role of ['RobotsRole', 'EventsRole', 'PushRecordsRole', 'TemplatesRole', 'SweeperRole'])
+      expect(policyOf(role)).not.toContain('kms:Decrypt');
   });
 
   it("takes nothing from the deployer's shell: no token, endpoint, local origin or local setting", () => {
     const text = JSON.stringify(template);
-    for (const [name, value] of Object.entries(localShell).filter(([name]) => !['RECORD_RETENTION_DAYS', 'LOG_LEVEL'].includes(name))) expect({ name, leaked: text.includes(value) }).toEqual({ name, leaked: false });
+    for (const [name, value] of Object.entries(localShell).filter(([name]) => !['RECORD_RETENTION_DAYS', 'LOG_LEVEL'].includes(name)))
+      expect({ name, leaked: text.includes(value) }).toEqual({ name, leaked: false });
     for (const [, fn] of ofType('AWS::Lambda::Function')) {
       const variables = fn.Properties.Environment.Variables;
       expect(variables).not.toHaveProperty('ADMIN_TOKENS');
       expect(variables).not.toHaveProperty('DYNAMODB_ENDPOINT');
-      expect(variables).toMatchObject({ DINGTALK_ALLOWED_ORIGINS: 'https://oapi.dingtalk.com,https://oapi.dingtalk.io', LOG_LEVEL: 'info', RECORD_RETENTION_DAYS: '90', IMAGES_BUCKET: { Ref: 'ImagesBucket' } });
+      expect(variables).toMatchObject({
+        DINGTALK_ALLOWED_ORIGINS: 'https://oapi.dingtalk.com,https://oapi.dingtalk.io',
+        LOG_LEVEL: 'info',
+        RECORD_RETENTION_DAYS: '90',
+        IMAGES_BUCKET: { Ref: 'ImagesBucket' },
+      });
     }
   });
 
   it('reads tokens from SSM in AWS and namespaces names by stage', () => {
     const worker = ofType('AWS::Lambda::Function').find(([name]) => name.startsWith('Worker'))![1];
     expect(worker.Properties.FunctionName).toBe('dingpush-ci-worker');
-    expect(worker.Properties.Environment.Variables).toMatchObject({ ADMIN_TOKENS_PARAMETER: '/dingpush/ci/admin-tokens', TABLE_NAME: 'dingpush-ci', STAGE: 'ci' });
+    expect(worker.Properties.Environment.Variables).toMatchObject({
+      ADMIN_TOKENS_PARAMETER: '/dingpush/ci/admin-tokens',
+      TABLE_NAME: 'dingpush-ci',
+      STAGE: 'ci',
+    });
     expect(template.Resources.PushJobsFifoQueue.Properties.QueueName).toBe('dingpush-ci-push-jobs.fifo');
   });
 
@@ -206,14 +248,33 @@ describe('serverless package', () => {
     expect(alarms.DeadLetterQueueAlarm.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
     expect(alarms.DeadLetterQueueAlarm.Properties.Dimensions).toEqual([{ Name: 'QueueName', Value: 'dingpush-ci-push-jobs-dlq.fifo' }]);
     expect(alarms.PushFailureRateAlarm.Properties.Metrics.map((m: { Id: string }) => m.Id)).toEqual(['sent', 'failed', 'rate']);
-    expect(alarms.RetryingPushAgeAlarm.Properties).toMatchObject({ Namespace: 'dingpush', MetricName: 'RetryingPushAge', Statistic: 'Maximum', Threshold: 3_600_000, Dimensions: [{ Name: 'Stage', Value: 'ci' }] });
+    expect(alarms.RetryingPushAgeAlarm.Properties).toMatchObject({
+      Namespace: 'dingpush',
+      MetricName: 'RetryingPushAge',
+      Statistic: 'Maximum',
+      Threshold: 3_600_000,
+      Dimensions: [{ Name: 'Stage', Value: 'ci' }],
+    });
     // retries through a day's outage are receives: the redrive must not move a waiting push to the DLQ
     expect(template.Resources.PushJobsFifoQueue.Properties.RedrivePolicy.maxReceiveCount).toBe(1000);
   });
 
   it('bundles each function on its own, the worker under 500 KB, the console with its files', () => {
     const zips = readdirSync(outputDir).filter((file) => file.endsWith('.zip'));
-    expect(zips.sort()).toEqual(['authorizeAdmin.zip', 'authorizePublisher.zip', 'console.zip', 'events.zip', 'health.zip', 'images.zip', 'openapi.zip', 'pushRecords.zip', 'robots.zip', 'sweeper.zip', 'templates.zip', 'worker.zip']);
+    expect(zips.sort()).toEqual([
+      'authorizeAdmin.zip',
+      'authorizePublisher.zip',
+      'console.zip',
+      'events.zip',
+      'health.zip',
+      'images.zip',
+      'openapi.zip',
+      'pushRecords.zip',
+      'robots.zip',
+      'sweeper.zip',
+      'templates.zip',
+      'worker.zip',
+    ]);
     expect(statSync(join(outputDir, 'worker.zip')).size).toBeLessThan(500 * 1024);
     // zip archives keep entry names uncompressed
     const listing = readFileSync(join(outputDir, 'console.zip')).toString('latin1');

@@ -30,18 +30,36 @@ describe.each([
 ])('npm start %s mid-burst and started again on the same DATA_DIR', (how, interrupt) => {
   it(`delivers all ${events} accepted pushes, in order, with zero 130101, any duplicate owned by an uncertain record`, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'dingpush-restart-'));
-    const environment = { DINGTALK_RATE_LIMIT: `${limit.messages}/${limit.windowMs / 1000}`, DINGTALK_ALLOWED_ORIGINS: simulator.url, LOG_LEVEL: 'warn' };
+    const environment = {
+      DINGTALK_RATE_LIMIT: `${limit.messages}/${limit.windowMs / 1000}`,
+      DINGTALK_ALLOWED_ORIGINS: simulator.url,
+      LOG_LEVEL: 'warn',
+    };
     let service = await startLocalService(environment, { dataDir });
     try {
       const token = `restart${randomBytes(8).toString('hex')}`;
-      const template = await service.call('POST', '/templates', { name: `Restart ${token}`, msgType: 'text', text: '#{{data.n}}{{#image}} {{{url}}}{{/image}}' });
+      const template = await service.call('POST', '/templates', {
+        name: `Restart ${token}`,
+        msgType: 'text',
+        text: '#{{data.n}}{{#image}} {{{url}}}{{/image}}',
+      });
       const reportId = `restart-${token}`;
-      const robot = await service.call('POST', '/robots', { name: `Restart ${token}`, webhookUrl: `${simulator.url}/robot/send?access_token=${token}`, templateId: template.body.id, reports: [reportId] });
+      const robot = await service.call('POST', '/robots', {
+        name: `Restart ${token}`,
+        webhookUrl: `${simulator.url}/robot/send?access_token=${token}`,
+        templateId: template.body.id,
+        reports: [reportId],
+      });
       expect(robot.status).toBe(201);
       for (let n = 0; n < events; n++) {
         // the first carries a screenshot, which must survive the restart in DATA_DIR too
         const images = n === 0 ? { images: [{ name: 'first.png', contentType: 'image/png', data: screenshot.toString('base64') }] } : {};
-        const accepted = await service.call('POST', '/events/report-ready', { eventId: `${token}-${n}`, reportId, reportName: 'Restart', data: { n }, ...images }, service.publisherToken);
+        const accepted = await service.call(
+          'POST',
+          '/events/report-ready',
+          { eventId: `${token}-${n}`, reportId, reportName: 'Restart', data: { n }, ...images },
+          service.publisherToken,
+        );
         expect(accepted.status).toBe(202);
       }
       // a few windows in, most of the burst still waits for the robot's limit
@@ -53,7 +71,11 @@ describe.each([
 
       service = await startLocalService(environment, { dataDir });
       // a killed worker's message comes back after the local visibility timeout (45 s)
-      const records = await waitFor(() => service.call('GET', `/push-records?robotId=${robot.body.id}&limit=100`), (page) => page.body.items.length === events && page.body.items.every((item: { status: string }) => item.status === 'sent'), { timeoutMs: 150_000, intervalMs: 500, what: 'every record sent after the restart' });
+      const records = await waitFor(
+        () => service.call('GET', `/push-records?robotId=${robot.body.id}&limit=100`),
+        (page) => page.body.items.length === events && page.body.items.every((item: { status: string }) => item.status === 'sent'),
+        { timeoutMs: 150_000, intervalMs: 500, what: 'every record sent after the restart' },
+      );
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const messages = simulator.messagesFor(token);
       const contents = messages.map((message) => (message.body.text as { content: string }).content);
@@ -61,8 +83,13 @@ describe.each([
       // in order: a push shown twice is shown twice in a row (its robot's later pushes wait behind it)
       expect(numbers.filter((number, index) => number !== numbers[index - 1])).toEqual(Array.from({ length: events }, (_, n) => `#${n}`));
       const items = records.body.items as { id: string; eventId: string; status: string; uncertain?: number }[];
-      const seen = compareWithRecords(items, (record) => numbers.filter((number) => number === `#${record.eventId.split('-').pop()}`).length);
-      console.log(`${how}: ${events} pushes, ${messages.length} messages in the group, ${seen.extraCopies} shown twice, ${items.filter((item) => item.uncertain).length} records uncertain`);
+      const seen = compareWithRecords(
+        items,
+        (record) => numbers.filter((number) => number === `#${record.eventId.split('-').pop()}`).length,
+      );
+      console.log(
+        `${how}: ${events} pushes, ${messages.length} messages in the group, ${seen.extraCopies} shown twice, ${items.filter((item) => item.uncertain).length} records uncertain`,
+      );
       expect(seen).toMatchObject({ missing: [], unexplained: [] });
       const imagePath = new URL(contents[0].split(' ')[1]).pathname;
       const served = await fetch(`${service.apiUrl}${imagePath}`);
@@ -81,7 +108,9 @@ it('refuses a second npm start on the same DATA_DIR, naming the one that holds i
   const dataDir = mkdtempSync(join(tmpdir(), 'dingpush-twice-'));
   const first = await startLocalService({ LOG_LEVEL: 'warn' }, { dataDir });
   try {
-    await expect(startLocalService({ LOG_LEVEL: 'warn' }, { dataDir })).rejects.toThrow(/Another npm start \(pid \d+\) uses .*give this one its own DATA_DIR/);
+    await expect(startLocalService({ LOG_LEVEL: 'warn' }, { dataDir })).rejects.toThrow(
+      /Another npm start \(pid \d+\) uses .*give this one its own DATA_DIR/,
+    );
     expect((await fetch(`${first.apiUrl}/health`)).status).toBe(200);
   } finally {
     await first.stop();

@@ -40,10 +40,24 @@ it('loses no push when DynamoDB goes away for a few seconds', async () => {
     for (let i = 0; i < 5; i++) {
       const robot = await simulator.registerRobot({ rateLimit: { messages: 5, windowMs: 1000 } });
       tokens.push(robot.token);
-      robotIds.push((await api('POST', '/robots', { body: { name: `Restart ${i}`, webhookUrl: robot.webhookUrl, templateId: template.body.id, reports: [reportId] } })).body.id);
+      robotIds.push(
+        (
+          await api('POST', '/robots', {
+            body: { name: `Restart ${i}`, webhookUrl: robot.webhookUrl, templateId: template.body.id, reports: [reportId] },
+          })
+        ).body.id,
+      );
     }
     const eventIds: string[] = [];
-    for (let n = 0; n < 6; n++) eventIds.push((await api('POST', '/events/report-ready', { token: publisherToken, body: { eventId: randomUUID(), reportId, reportName: 'R', data: { n } } })).body.eventId);
+    for (let n = 0; n < 6; n++)
+      eventIds.push(
+        (
+          await api('POST', '/events/report-ready', {
+            token: publisherToken,
+            body: { eventId: randomUUID(), reportId, reportName: 'R', data: { n } },
+          })
+        ).body.eventId,
+      );
 
     // mid-delivery: DynamoDB disappears for three seconds, then comes back with its data
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -62,7 +76,13 @@ it('loses no push when DynamoDB goes away for a few seconds', async () => {
     );
     // a record write that failed after its POST leaves an attempt the next holder finds uncertain: sent again
     const shown = await Promise.all(tokens.map((token) => simulator.messages(token)));
-    const seen = compareWithRecords(records, (record) => shown[robotIds.indexOf(record.robotId)].filter((message) => (message.body.text as { content: string }).content === `#${eventIds.indexOf(record.eventId)}`).length);
+    const seen = compareWithRecords(
+      records,
+      (record) =>
+        shown[robotIds.indexOf(record.robotId)].filter(
+          (message) => (message.body.text as { content: string }).content === `#${eventIds.indexOf(record.eventId)}`,
+        ).length,
+    );
     expect(seen).toMatchObject({ missing: [], unexplained: [] });
   } finally {
     await worker.stop();

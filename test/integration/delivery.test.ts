@@ -31,18 +31,35 @@ async function template(body: Record<string, unknown>) {
 async function robot(templateId: string, settings: TestRobotSettings = {}, fields: Record<string, unknown> = {}) {
   const registered = await simulator.registerRobot(settings);
   const response = await api('POST', '/robots', {
-    body: { name: `R ${registered.token.slice(-10)}`, webhookUrl: registered.webhookUrl, templateId, ...(settings.secret && { secret: settings.secret }), ...fields },
+    body: {
+      name: `R ${registered.token.slice(-10)}`,
+      webhookUrl: registered.webhookUrl,
+      templateId,
+      ...(settings.secret && { secret: settings.secret }),
+      ...fields,
+    },
   });
   expect(response.status).toBe(201);
   return { ...registered, id: response.body.id as string };
 }
 
 async function publish(event: Record<string, unknown>) {
-  return api('POST', '/events/report-ready', { token: publisherToken, body: { eventId: randomUUID(), reportName: 'Daily sales', ...event } });
+  return api('POST', '/events/report-ready', {
+    token: publisherToken,
+    body: { eventId: randomUUID(), reportName: 'Daily sales', ...event },
+  });
 }
 
 async function recordsOfEvent(eventId: string) {
-  return (await api('GET', `/push-records?eventId=${eventId}&limit=100`)).body.items as { id: string; status: string; robotId: string; errcode?: number; errmsg?: string; attempts: number; uncertain?: number }[];
+  return (await api('GET', `/push-records?eventId=${eventId}&limit=100`)).body.items as {
+    id: string;
+    status: string;
+    robotId: string;
+    errcode?: number;
+    errmsg?: string;
+    attempts: number;
+    uncertain?: number;
+  }[];
 }
 
 async function settled(eventId: string, count: number, timeoutMs = 20_000) {
@@ -58,15 +75,44 @@ describe('delivery pipeline', () => {
     const secret = `SEC${randomUUID().replace(/-/g, '')}`;
     const templates = await Promise.all([
       template({ msgType: 'text', text: '{{reportName}}: {{data.total}}' }),
-      template({ msgType: 'markdown', title: '{{reportName}}', text: '### {{reportName}}\n{{#data.rows}}- {{name}}: {{value}}\n{{/data.rows}}' }),
-      template({ msgType: 'link', title: '{{reportName}}', text: 'Open it', messageUrl: '{{{url}}}', picUrl: 'https://img.example/{{reportId}}.png' }),
+      template({
+        msgType: 'markdown',
+        title: '{{reportName}}',
+        text: '### {{reportName}}\n{{#data.rows}}- {{name}}: {{value}}\n{{/data.rows}}',
+      }),
+      template({
+        msgType: 'link',
+        title: '{{reportName}}',
+        text: 'Open it',
+        messageUrl: '{{{url}}}',
+        picUrl: 'https://img.example/{{reportId}}.png',
+      }),
       template({ msgType: 'actionCard', title: '{{reportName}}', text: 'Ready', buttons: [{ title: 'Open', url: '{{{url}}}' }] }),
-      template({ msgType: 'actionCard', title: '{{reportName}}', text: 'Ready', btnOrientation: '1', buttons: [{ title: 'Open', url: '{{{url}}}' }, { title: 'Share', url: 'https://bi.example/share' }] }),
+      template({
+        msgType: 'actionCard',
+        title: '{{reportName}}',
+        text: 'Ready',
+        btnOrientation: '1',
+        buttons: [
+          { title: 'Open', url: '{{{url}}}' },
+          { title: 'Share', url: 'https://bi.example/share' },
+        ],
+      }),
       template({ msgType: 'feedCard', links: [{ title: '{{reportName}}', messageUrl: '{{{url}}}', picUrl: 'https://img.example/a.png' }] }),
     ]);
     const reportId = `sales-${randomUUID()}`;
     const robots = await Promise.all(templates.map((t) => robot(t.id, { secret }, { reports: [reportId] })));
-    const event = { reportId, url: 'https://bi.example/r?id=1&tab=2', data: { total: '¥3,200', rows: [{ name: 'North', value: 1 }, { name: 'South', value: 2 }] } };
+    const event = {
+      reportId,
+      url: 'https://bi.example/r?id=1&tab=2',
+      data: {
+        total: '¥3,200',
+        rows: [
+          { name: 'North', value: 1 },
+          { name: 'South', value: 2 },
+        ],
+      },
+    };
     const published = await publish(event);
     expect(published.status).toBe(202);
     expect(published.body).toMatchObject({ jobs: 6, duplicate: false });
@@ -77,9 +123,23 @@ describe('delivery pipeline', () => {
     const expectedBodies = [
       { msgtype: 'text', text: { content: 'Daily sales: ¥3,200' } },
       { msgtype: 'markdown', markdown: { title: 'Daily sales', text: '### Daily sales\n- North: 1\n- South: 2\n' } },
-      { msgtype: 'link', link: { title: 'Daily sales', text: 'Open it', messageUrl: event.url, picUrl: `https://img.example/${reportId}.png` } },
+      {
+        msgtype: 'link',
+        link: { title: 'Daily sales', text: 'Open it', messageUrl: event.url, picUrl: `https://img.example/${reportId}.png` },
+      },
       { msgtype: 'actionCard', actionCard: { title: 'Daily sales', text: 'Ready', singleTitle: 'Open', singleURL: event.url } },
-      { msgtype: 'actionCard', actionCard: { title: 'Daily sales', text: 'Ready', btnOrientation: '1', btns: [{ title: 'Open', actionURL: event.url }, { title: 'Share', actionURL: 'https://bi.example/share' }] } },
+      {
+        msgtype: 'actionCard',
+        actionCard: {
+          title: 'Daily sales',
+          text: 'Ready',
+          btnOrientation: '1',
+          btns: [
+            { title: 'Open', actionURL: event.url },
+            { title: 'Share', actionURL: 'https://bi.example/share' },
+          ],
+        },
+      },
       { msgtype: 'feedCard', feedCard: { links: [{ title: 'Daily sales', messageURL: event.url, picURL: 'https://img.example/a.png' }] } },
     ];
     for (const [index, r] of robots.entries()) {
@@ -114,12 +174,19 @@ describe('delivery pipeline', () => {
     expect(first.body).toEqual({ eventId, jobs: 1, duplicate: false });
     expect(second.body).toEqual({ eventId, jobs: 1, duplicate: true });
     // the same event with its fields in another order is the same event
-    const reordered = await api('POST', '/events/report-ready', { token: publisherToken, body: { reportId, reportName: 'Daily sales', eventId } });
+    const reordered = await api('POST', '/events/report-ready', {
+      token: publisherToken,
+      body: { reportId, reportName: 'Daily sales', eventId },
+    });
     expect(reordered.body).toEqual({ eventId, jobs: 1, duplicate: true });
     // the same eventId for a different report is refused, naming it, and queues nothing
     const reused = await publish({ eventId, reportId, data: { total: 1 } });
     expect(reused.status).toBe(409);
-    expect(reused.body.error).toMatchObject({ code: 'EventIdReused', message: expect.stringContaining(eventId), details: [{ path: '/eventId', message: expect.any(String) }] });
+    expect(reused.body.error).toMatchObject({
+      code: 'EventIdReused',
+      message: expect.stringContaining(eventId),
+      details: [{ path: '/eventId', message: expect.any(String) }],
+    });
     await settled(eventId, 1);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await simulator.messages(r.token)).toHaveLength(1);
@@ -171,7 +238,10 @@ describe('delivery pipeline', () => {
   it('renders with the template the robot has when it is sent, not the one it had when queued', async () => {
     await worker.stop();
     try {
-      const [before, after] = await Promise.all([template({ msgType: 'text', text: 'old {{reportName}}' }), template({ msgType: 'text', text: 'new {{reportName}}' })]);
+      const [before, after] = await Promise.all([
+        template({ msgType: 'text', text: 'old {{reportName}}' }),
+        template({ msgType: 'text', text: 'new {{reportName}}' }),
+      ]);
       const reportId = `switch-${randomUUID()}`;
       const r = await robot(before.id, {}, { reports: [reportId] });
       const published = await publish({ reportId });
@@ -242,15 +312,21 @@ describe('delivery pipeline', () => {
   });
 
   it('a refused connection is not sent (safe to send again), not uncertain', async () => {
-    const closed = await import('node:net').then(({ createServer }) => new Promise<number>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    }));
+    const closed = await import('node:net').then(
+      ({ createServer }) =>
+        new Promise<number>((resolve) => {
+          const server = createServer();
+          server.listen(0, '127.0.0.1', () => {
+            const { port } = server.address() as { port: number };
+            server.close(() => resolve(port));
+          });
+        }),
+    );
     const { sendToDingTalk } = require('../../lib/dingtalk/client') as typeof import('../../lib/dingtalk/client');
-    const attempt = await sendToDingTalk({ msgtype: 'text', text: { content: 'x' } }, { webhookUrl: `http://127.0.0.1:${closed}/robot/send?access_token=x`, timeoutMs: 1000 });
+    const attempt = await sendToDingTalk(
+      { msgtype: 'text', text: { content: 'x' } },
+      { webhookUrl: `http://127.0.0.1:${closed}/robot/send?access_token=x`, timeoutMs: 1000 },
+    );
     expect(attempt).toMatchObject({ result: 'not-sent', outcome: 'retryable', errmsg: 'not sent: ECONNREFUSED' });
   });
 
@@ -273,7 +349,11 @@ describe('delivery pipeline', () => {
     await simulator.setFaults(r.token, { next: ['slow'] });
     const first = await publish({ reportId, data: { n: 1 } });
     const second = await publish({ reportId, data: { n: 2 } });
-    const [held] = await waitFor(() => recordsOfEvent(first.body.eventId), (items) => items[0]?.status === 'unconfirmed', { timeoutMs: 20_000, what: 'first push unconfirmed' });
+    const [held] = await waitFor(
+      () => recordsOfEvent(first.body.eventId),
+      (items) => items[0]?.status === 'unconfirmed',
+      { timeoutMs: 20_000, what: 'first push unconfirmed' },
+    );
     expect(held).toMatchObject({ attempts: 1, uncertain: 1 });
     const [next] = await settled(second.body.eventId, 1);
     expect(next.status).toBe('sent');
@@ -301,7 +381,9 @@ describe('delivery pipeline', () => {
     // retries never counted toward the automatic disable
     expect((await api('GET', `/robots/${r.id}`)).body).toMatchObject({ enabled: true, consecutiveFailures: 0 });
     expect(detail.body.nextAttemptAt).toBeUndefined();
-    const dlq = await sqs.send(new ReceiveMessageCommand({ QueueUrl: process.env.PUSH_DLQ_URL, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
+    const dlq = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: process.env.PUSH_DLQ_URL, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+    );
     const bodies = (dlq.Messages ?? []).map((m) => JSON.parse(m.Body as string));
     expect(bodies.map((b) => b.recordId)).toContain(record.id);
   });
@@ -313,7 +395,9 @@ describe('delivery pipeline', () => {
     const reportId = `${reportPrefix}-${randomUUID()}`;
     const r = await robot(t.id, {}, { reports: [reportId] });
     const published = await publish({ reportId });
-    const queued = await sqs.send(new ReceiveMessageCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
+    const queued = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
+    );
     return { r, published, messages: queued.Messages ?? [] };
   }
 
@@ -323,7 +407,14 @@ describe('delivery pipeline', () => {
     // or a sweeper's requeue after five minutes may
     for (const message of messages) {
       for (const copy of ['a', 'b']) {
-        await sqs.send(new SendMessageCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, MessageBody: message.Body as string, MessageGroupId: r.id, MessageDeduplicationId: `${message.MessageId}-${copy}` }));
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: process.env.PUSH_QUEUE_URL,
+            MessageBody: message.Body as string,
+            MessageGroupId: r.id,
+            MessageDeduplicationId: `${message.MessageId}-${copy}`,
+          }),
+        );
       }
     }
     worker = startWorker({ concurrency: 3 });
@@ -339,9 +430,15 @@ describe('delivery pipeline', () => {
     await settled(published.body.eventId, 1);
     // loaded late: the service reads its configuration at load
     const { processPushJobs } = require('../../lib/delivery/processPushJobs') as typeof import('../../lib/delivery/processPushJobs');
-    const { deliveryPorts, deliveryRules } = require('../../lib/delivery/deliveryPorts') as typeof import('../../lib/delivery/deliveryPorts');
+    const { deliveryPorts, deliveryRules } =
+      require('../../lib/delivery/deliveryPorts') as typeof import('../../lib/delivery/deliveryPorts');
     // only the record can tell the copy that its push was sent
-    const result = await processPushJobs([{ messageId: 'again', receiptHandle: 'gone', body, groupId: r.id, receiveCount: 2 }], deliveryPorts(() => undefined), deliveryRules, Date.now() + 20_000);
+    const result = await processPushJobs(
+      [{ messageId: 'again', receiptHandle: 'gone', body, groupId: r.id, receiveCount: 2 }],
+      deliveryPorts(() => undefined),
+      deliveryRules,
+      Date.now() + 20_000,
+    );
     expect(result.failedMessageIds).toEqual([]);
     expect(await simulator.messages(r.token)).toHaveLength(1);
     const [record] = await settled(published.body.eventId, 1);
@@ -349,7 +446,14 @@ describe('delivery pipeline', () => {
   });
 
   it('sends a poison message to the DLQ without blocking the queue', async () => {
-    await sqs.send(new SendMessageCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, MessageBody: 'not json at all', MessageGroupId: 'poison', MessageDeduplicationId: randomUUID() }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: process.env.PUSH_QUEUE_URL,
+        MessageBody: 'not json at all',
+        MessageGroupId: 'poison',
+        MessageDeduplicationId: randomUUID(),
+      }),
+    );
     const t = await template({ msgType: 'text', text: 'after poison' });
     const reportId = `poison-${randomUUID()}`;
     await robot(t.id, {}, { reports: [reportId] });
@@ -358,8 +462,12 @@ describe('delivery pipeline', () => {
     expect(record.status).toBe('sent');
     await waitFor(
       async () => {
-        const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: process.env.PUSH_DLQ_URL, AttributeNames: ['ApproximateNumberOfMessages'] }));
-        const dlq = await sqs.send(new ReceiveMessageCommand({ QueueUrl: process.env.PUSH_DLQ_URL, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
+        const attributes = await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: process.env.PUSH_DLQ_URL, AttributeNames: ['ApproximateNumberOfMessages'] }),
+        );
+        const dlq = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: process.env.PUSH_DLQ_URL, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
+        );
         return { count: attributes.Attributes?.ApproximateNumberOfMessages, bodies: (dlq.Messages ?? []).map((m) => m.Body) };
       },
       (state) => state.bodies.includes('not json at all'),
@@ -376,19 +484,29 @@ describe('delivery pipeline', () => {
     const started = Date.now();
     const events = await Promise.all(Array.from({ length: 100 }, (_, n) => publish({ reportId, data: { n } })));
     for (const e of events) expect(e.status).toBe(202);
-    await waitFor(() => simulator.messages(r.token), (messages) => messages.length === 100, { timeoutMs: 60_000, what: '100 messages' }).catch(async (error) => {
+    await waitFor(
+      () => simulator.messages(r.token),
+      (messages) => messages.length === 100,
+      { timeoutMs: 60_000, what: '100 messages' },
+    ).catch(async (error) => {
       const records = await api('GET', `/push-records?robotId=${r.id}&limit=100`);
       const counts: Record<string, number> = {};
       for (const item of records.body.items) counts[item.status] = (counts[item.status] ?? 0) + 1;
       const requests = await simulator.requests(r.token);
-      throw new Error(`${error.message.slice(0, 100)} statuses ${JSON.stringify(counts)} requests ${requests.length} ${JSON.stringify(requests.slice(-3))} ${JSON.stringify(records.body.items.filter((i: any) => i.status !== 'sent').slice(0, 3))}`);
+      throw new Error(
+        `${error.message.slice(0, 100)} statuses ${JSON.stringify(counts)} requests ${requests.length} ${JSON.stringify(requests.slice(-3))} ${JSON.stringify(records.body.items.filter((i: any) => i.status !== 'sent').slice(0, 3))}`,
+      );
     });
     const requests = await simulator.requests(r.token);
     expect(requests.filter((request) => request.errcode === 130101)).toEqual([]);
     expect(requests).toHaveLength(100);
     // 100 at 20 per 2 s cannot finish before 8 s
     expect(Date.now() - started).toBeGreaterThanOrEqual(8000);
-    const records = await waitFor(() => api('GET', `/push-records?robotId=${r.id}&limit=100`), (response) => response.body.items.every((item: { status: string }) => item.status === 'sent'), { what: 'every record sent' });
+    const records = await waitFor(
+      () => api('GET', `/push-records?robotId=${r.id}&limit=100`),
+      (response) => response.body.items.every((item: { status: string }) => item.status === 'sent'),
+      { what: 'every record sent' },
+    );
     expect(records.body.items).toHaveLength(100);
   }, 90_000);
 
@@ -396,7 +514,15 @@ describe('delivery pipeline', () => {
     const t = await template({ msgType: 'text', text: 'signed' });
     const reportId = `sign-${randomUUID()}`;
     const registered = await simulator.registerRobot({ secret: 'SECrealsecret000000' });
-    const created = await api('POST', '/robots', { body: { name: `Wrong secret ${registered.token}`, webhookUrl: registered.webhookUrl, templateId: t.id, secret: 'SECwrongsecret00000', reports: [reportId] } });
+    const created = await api('POST', '/robots', {
+      body: {
+        name: `Wrong secret ${registered.token}`,
+        webhookUrl: registered.webhookUrl,
+        templateId: t.id,
+        secret: 'SECwrongsecret00000',
+        reports: [reportId],
+      },
+    });
     const published = await publish({ reportId });
     const [record] = await settled(published.body.eventId, 1);
     expect(record).toMatchObject({ status: 'failed', errcode: 310000, robotId: created.body.id });

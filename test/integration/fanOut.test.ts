@@ -14,7 +14,9 @@ const robotCount = 70;
 let templateId: string;
 
 beforeAll(async () => {
-  const response = await api('POST', '/templates', { body: { name: `Fan-out ${randomUUID()}`, msgType: 'text', text: '{{reportName}} #{{data.n}}' } });
+  const response = await api('POST', '/templates', {
+    body: { name: `Fan-out ${randomUUID()}`, msgType: 'text', text: '{{reportName}} #{{data.n}}' },
+  });
   templateId = response.body.id;
 });
 
@@ -22,7 +24,9 @@ async function subscribedRobots(reportId: string, count: number) {
   const robots: { id: string; token: string }[] = [];
   for (let i = 0; i < count; i++) {
     const registered = await simulator.registerRobot();
-    const response = await api('POST', '/robots', { body: { name: `Fan ${reportId} ${i}`, webhookUrl: registered.webhookUrl, templateId, reports: [reportId] } });
+    const response = await api('POST', '/robots', {
+      body: { name: `Fan ${reportId} ${i}`, webhookUrl: registered.webhookUrl, templateId, reports: [reportId] },
+    });
     expect(response.status).toBe(201);
     robots.push({ id: response.body.id, token: registered.token });
   }
@@ -33,7 +37,9 @@ async function queuedMessages(): Promise<number> {
   const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
   const sqs = localSqsClient();
   try {
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: process.env.PUSH_QUEUE_URL, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
     return Number(Attributes?.ApproximateNumberOfMessages);
   } finally {
     sqs.destroy();
@@ -58,7 +64,10 @@ it('answers a report with many subscribers before its records exist, then delive
   expect((await api('POST', `/robots/${disabled.id}/disable`)).status).toBe(200);
   const eventId = randomUUID();
 
-  const accepted = await api('POST', '/events/report-ready', { token: publisherToken, body: { eventId, reportId, reportName: 'Fan-out', data: { n: 1 } } });
+  const accepted = await api('POST', '/events/report-ready', {
+    token: publisherToken,
+    body: { eventId, reportId, reportName: 'Fan-out', data: { n: 1 } },
+  });
   expect(accepted.status).toBe(202);
   expect(accepted.body).toEqual({ eventId, jobs: robotCount - 1, duplicate: false });
   // only the intake's own page is queued so far (20 push jobs), plus one job for the workers to queue the rest
@@ -72,10 +81,15 @@ it('answers a report with many subscribers before its records exist, then delive
       (items) => items.length === robotCount - 1 && items.every((item) => item.status === 'sent'),
       { timeoutMs: 60_000, what: 'every subscriber sent' },
     );
-    expect(new Set(records.map((record) => record.robotId))).toEqual(new Set(robots.filter((robot) => robot !== disabled).map((robot) => robot.id)));
+    expect(new Set(records.map((record) => record.robotId))).toEqual(
+      new Set(robots.filter((robot) => robot !== disabled).map((robot) => robot.id)),
+    );
     for (const robot of robots) expect((await simulator.requests(robot.token)).length).toBe(robot === disabled ? 0 : 1);
     // the same event again: nothing new
-    const again = await api('POST', '/events/report-ready', { token: publisherToken, body: { eventId, reportId, reportName: 'Fan-out', data: { n: 1 } } });
+    const again = await api('POST', '/events/report-ready', {
+      token: publisherToken,
+      body: { eventId, reportId, reportName: 'Fan-out', data: { n: 1 } },
+    });
     expect(again.body).toEqual({ eventId, jobs: robotCount - 1, duplicate: true });
   } finally {
     await worker.stop();
@@ -93,8 +107,15 @@ it('queues nothing twice when a fan-out page job is delivered twice', async () =
   const pageJob = JSON.stringify({ kind: 'fanOut', report, from: { partition: 0, after: await firstPageEnd(reportId) } });
   const worker = startWorker();
   try {
-    await waitFor(() => recordsOf(eventId), (items) => items.length === 30 && items.every((item) => item.status === 'sent'), { timeoutMs: 60_000, what: 'all sent' });
-    const response = await handler({ Records: [{ messageId: 'again', body: pageJob, attributes: {} }] } as unknown as SQSEvent, {} as Context);
+    await waitFor(
+      () => recordsOf(eventId),
+      (items) => items.length === 30 && items.every((item) => item.status === 'sent'),
+      { timeoutMs: 60_000, what: 'all sent' },
+    );
+    const response = await handler(
+      { Records: [{ messageId: 'again', body: pageJob, attributes: {} }] } as unknown as SQSEvent,
+      {} as Context,
+    );
     expect(response.batchItemFailures).toEqual([]);
     // give a wrongly requeued job time to be sent again, then count what each group saw
     await new Promise((resolve) => setTimeout(resolve, 3000));

@@ -32,12 +32,23 @@ async function burstUnderFaults(onUncertain: 'resend' | 'hold') {
   for (let i = 0; i < robotsCount; i++) {
     const robot = await simulator.registerRobot({ rateLimit: null, slowMs: 2500 });
     await simulator.setFaults(robot.token, { rates: mix });
-    const created = await api('POST', '/robots', { body: { name: `Faulty ${randomUUID()}`, webhookUrl: robot.webhookUrl, templateId: template.body.id, reports: [reportId], onUncertain } });
+    const created = await api('POST', '/robots', {
+      body: {
+        name: `Faulty ${randomUUID()}`,
+        webhookUrl: robot.webhookUrl,
+        templateId: template.body.id,
+        reports: [reportId],
+        onUncertain,
+      },
+    });
     tokenOf.set(created.body.id, robot.token);
   }
   const eventIds: string[] = [];
   for (let n = 0; n < Math.ceil(jobs / robotsCount); n++) {
-    const response = await api('POST', '/events/report-ready', { token: publisherToken, body: { eventId: randomUUID(), reportId, reportName: 'Faults', data: { n } } });
+    const response = await api('POST', '/events/report-ready', {
+      token: publisherToken,
+      body: { eventId: randomUUID(), reportId, reportName: 'Faults', data: { n } },
+    });
     expect(response.status).toBe(202);
     eventIds.push(response.body.eventId);
   }
@@ -48,8 +59,13 @@ async function burstUnderFaults(onUncertain: 'resend' | 'hold') {
   };
   const shownIn = async () => {
     const byRobot = new Map<string, string[]>();
-    for (const [robotId, token] of tokenOf) byRobot.set(robotId, (await simulator.messages(token)).map((message) => (message.body.text as { content: string }).content));
-    return (record: RecordItem) => byRobot.get(record.robotId)!.filter((content) => content === `#${eventIds.indexOf(record.eventId)}`).length;
+    for (const [robotId, token] of tokenOf)
+      byRobot.set(
+        robotId,
+        (await simulator.messages(token)).map((message) => (message.body.text as { content: string }).content),
+      );
+    return (record: RecordItem) =>
+      byRobot.get(record.robotId)!.filter((content) => content === `#${eventIds.indexOf(record.eventId)}`).length;
   };
   return { records, shownIn, total: eventIds.length * robotsCount };
 }
@@ -61,36 +77,61 @@ describe('faults from DingTalk (20% 5xx, 10% timeouts, 5% resets, 5% lost answer
   });
   afterAll(() => worker.stop());
 
-  it(`resend: all ${jobs} pushes reach their groups; every one shown twice is marked uncertain`, async () => {
-    const burst = await burstUnderFaults('resend');
-    const records = await waitFor(burst.records, (items) => items.length === burst.total && items.every((r) => r.status === 'sent'), { timeoutMs: settleMs, intervalMs: 1000, what: 'every push sent' });
-    const seen = compareWithRecords(records, await burst.shownIn());
-    const uncertain = records.filter((record) => record.uncertain).length;
-    console.log(`resend: ${records.length} pushes, ${uncertain} with an uncertain attempt, ${seen.duplicated.length} shown more than once (${seen.extraCopies} extra copies), ${seen.unexplained.length} unexplained, ${seen.missing.length} missing`);
-    expect(seen.missing).toEqual([]);
-    expect(seen.unexplained).toEqual([]);
-    // the mix does produce uncertain attempts, and some of them duplicates: the assertions above were tested
-    expect(uncertain).toBeGreaterThan(0);
-  }, settleMs + 50_000);
+  it(
+    `resend: all ${jobs} pushes reach their groups; every one shown twice is marked uncertain`,
+    async () => {
+      const burst = await burstUnderFaults('resend');
+      const records = await waitFor(burst.records, (items) => items.length === burst.total && items.every((r) => r.status === 'sent'), {
+        timeoutMs: settleMs,
+        intervalMs: 1000,
+        what: 'every push sent',
+      });
+      const seen = compareWithRecords(records, await burst.shownIn());
+      const uncertain = records.filter((record) => record.uncertain).length;
+      console.log(
+        `resend: ${records.length} pushes, ${uncertain} with an uncertain attempt, ${seen.duplicated.length} shown more than once (${seen.extraCopies} extra copies), ${seen.unexplained.length} unexplained, ${seen.missing.length} missing`,
+      );
+      expect(seen.missing).toEqual([]);
+      expect(seen.unexplained).toEqual([]);
+      // the mix does produce uncertain attempts, and some of them duplicates: the assertions above were tested
+      expect(uncertain).toBeGreaterThan(0);
+    },
+    settleMs + 50_000,
+  );
 
-  it(`hold: nothing is shown twice; each unconfirmed push is resent or marked delivered by an admin`, async () => {
-    const burst = await burstUnderFaults('hold');
-    const records = await waitFor(burst.records, (items) => items.length === burst.total && items.every((r) => r.status === 'sent' || r.status === 'unconfirmed'), { timeoutMs: settleMs, intervalMs: 1000, what: 'every push sent or unconfirmed' });
-    const copiesOf = await burst.shownIn();
-    const seen = compareWithRecords(records, copiesOf);
-    const unconfirmed = records.filter((record) => record.status === 'unconfirmed');
-    console.log(`hold: ${records.length} pushes, ${unconfirmed.length} unconfirmed (${unconfirmed.filter((record) => copiesOf(record) === 1).length} of them in the group), ${seen.duplicated.length} shown more than once`);
-    expect(seen.duplicated).toEqual([]);
-    expect(unconfirmed.length).toBeGreaterThan(0);
-    for (const record of records.filter((r) => r.status === 'sent')) expect(copiesOf(record)).toBe(1);
-    // the admin looks at the group: what is there is marked delivered, what is not is sent again
-    const resent: string[] = [];
-    for (const record of unconfirmed) {
-      if (copiesOf(record) === 1) expect((await api('POST', `/push-records/${record.id}/confirm`)).body.status).toBe('sent');
-      else resent.push((await api('POST', `/push-records/${record.id}/resend`)).body.id);
-    }
-    for (const id of resent) await waitFor(async () => (await api('GET', `/push-records/${id}`)).body, (r) => r.status === 'sent' || (r.status === 'unconfirmed' && r.uncertain > 0), { timeoutMs: 60_000, what: `resend ${id} settled` });
-    const after = compareWithRecords(await burst.records(), await burst.shownIn());
-    expect(after.duplicated).toEqual([]);
-  }, settleMs + 100_000 + jobs * 2000);
+  it(
+    `hold: nothing is shown twice; each unconfirmed push is resent or marked delivered by an admin`,
+    async () => {
+      const burst = await burstUnderFaults('hold');
+      const records = await waitFor(
+        burst.records,
+        (items) => items.length === burst.total && items.every((r) => r.status === 'sent' || r.status === 'unconfirmed'),
+        { timeoutMs: settleMs, intervalMs: 1000, what: 'every push sent or unconfirmed' },
+      );
+      const copiesOf = await burst.shownIn();
+      const seen = compareWithRecords(records, copiesOf);
+      const unconfirmed = records.filter((record) => record.status === 'unconfirmed');
+      console.log(
+        `hold: ${records.length} pushes, ${unconfirmed.length} unconfirmed (${unconfirmed.filter((record) => copiesOf(record) === 1).length} of them in the group), ${seen.duplicated.length} shown more than once`,
+      );
+      expect(seen.duplicated).toEqual([]);
+      expect(unconfirmed.length).toBeGreaterThan(0);
+      for (const record of records.filter((r) => r.status === 'sent')) expect(copiesOf(record)).toBe(1);
+      // the admin looks at the group: what is there is marked delivered, what is not is sent again
+      const resent: string[] = [];
+      for (const record of unconfirmed) {
+        if (copiesOf(record) === 1) expect((await api('POST', `/push-records/${record.id}/confirm`)).body.status).toBe('sent');
+        else resent.push((await api('POST', `/push-records/${record.id}/resend`)).body.id);
+      }
+      for (const id of resent)
+        await waitFor(
+          async () => (await api('GET', `/push-records/${id}`)).body,
+          (r) => r.status === 'sent' || (r.status === 'unconfirmed' && r.uncertain > 0),
+          { timeoutMs: 60_000, what: `resend ${id} settled` },
+        );
+      const after = compareWithRecords(await burst.records(), await burst.shownIn());
+      expect(after.duplicated).toEqual([]);
+    },
+    settleMs + 100_000 + jobs * 2000,
+  );
 });

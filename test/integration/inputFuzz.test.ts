@@ -6,7 +6,11 @@ import { api } from '../support/api';
 import { routes } from '../../schemas/routes';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 40);
-const dynamodb = new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+const dynamodb = new DynamoDBClient({
+  endpoint: process.env.DYNAMODB_ENDPOINT,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
 
 async function itemCount(): Promise<number> {
   let count = 0;
@@ -22,15 +26,30 @@ async function itemCount(): Promise<number> {
 afterAll(() => dynamodb.destroy());
 
 // Bodies shaped like the real ones, with every field liable to be any JSON value.
-const field = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 5 }), fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 4 }), fc.string({ minLength: 190, maxLength: 260 }));
+const field = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 5 }),
+  fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 4 }),
+  fc.string({ minLength: 190, maxLength: 260 }),
+);
 const bodyFor = (properties: string[]) =>
   fc.oneof(
     fc.jsonValue(),
     fc.dictionary(fc.constantFrom(...properties, 'extra', '__proto__', 'constructor'), field, { maxKeys: properties.length + 2 }),
     fc.string().map((text) => ({ raw: text })),
   );
-const queryValue = fc.oneof(fc.string(), fc.constantFrom('0', '-1', '100000', '1e3', 'true', 'null', '%', '', 'sent', '2026-13-45T99:99:99Z'));
-const pathId = fc.oneof(fc.string({ minLength: 1, maxLength: 300 }).map(encodeURIComponent), fc.constantFrom('..', '%2F', '%E0%A4%A', '%', 'undefined', 'null', '0'));
+const queryValue = fc.oneof(
+  fc.string(),
+  fc.constantFrom('0', '-1', '100000', '1e3', 'true', 'null', '%', '', 'sent', '2026-13-45T99:99:99Z'),
+);
+const pathId = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 300 }).map(encodeURIComponent),
+  fc.constantFrom('..', '%2F', '%E0%A4%A', '%', 'undefined', 'null', '0'),
+);
 
 describe('fuzzing every route', () => {
   for (const route of routes) {
@@ -48,7 +67,11 @@ describe('fuzzing every route', () => {
             const path = route.path.replace('{id}', id);
             const queryString = new URLSearchParams(query as Record<string, string>).toString();
             const raw = body && typeof body === 'object' && 'raw' in (body as object) ? String((body as { raw: string }).raw) : undefined;
-            const response = await api(route.method, queryString ? `${path}?${queryString}` : path, raw !== undefined ? { rawBody: raw } : { body });
+            const response = await api(
+              route.method,
+              queryString ? `${path}?${queryString}` : path,
+              raw !== undefined ? { rawBody: raw } : { body },
+            );
             expect(response.status).toBeLessThan(500);
             if (response.status >= 400) {
               expect(response.body.error.message.length).toBeGreaterThan(10);
@@ -68,12 +91,30 @@ describe('fuzzing every route', () => {
   it('refuses deep nesting, huge arrays, invalid UTF-8 and oversized bodies with a 4xx', async () => {
     const deep = `${'['.repeat(50_000)}1${']'.repeat(50_000)}`;
     const cases: [string, { body?: unknown; rawBody?: string; bodyBytes?: Buffer }][] = [
-      ['invalid UTF-8', { bodyBytes: Buffer.concat([Buffer.from('{"eventId":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('","reportId":"r","reportName":"n"}')]) }],
+      [
+        'invalid UTF-8',
+        {
+          bodyBytes: Buffer.concat([
+            Buffer.from('{"eventId":"'),
+            Buffer.from([0xff, 0xfe, 0xc3]),
+            Buffer.from('","reportId":"r","reportName":"n"}'),
+          ]),
+        },
+      ],
       ['deeply nested data', { rawBody: `{"eventId":"deep","reportId":"r","reportName":"n","data":{"a":${deep}}}` }],
-      ['data nested just past the limit', { body: { eventId: 'deep17', reportId: 'r', reportName: 'n', data: JSON.parse('{"a":'.repeat(17) + '1' + '}'.repeat(17)) } }],
+      [
+        'data nested just past the limit',
+        { body: { eventId: 'deep17', reportId: 'r', reportName: 'n', data: JSON.parse('{"a":'.repeat(17) + '1' + '}'.repeat(17)) } },
+      ],
       ['deeply nested JSON text', { rawBody: '['.repeat(100_000) + ']'.repeat(100_000) }],
-      ['a huge array', { body: { eventId: 'huge', reportId: 'r', reportName: 'n', robotIds: Array.from({ length: 5000 }, (_, i) => `r${i}`) } }],
-      ['an oversized body', { rawBody: JSON.stringify({ eventId: 'big', reportId: 'r', reportName: 'n', data: { blob: 'x'.repeat(400_000) } }) }],
+      [
+        'a huge array',
+        { body: { eventId: 'huge', reportId: 'r', reportName: 'n', robotIds: Array.from({ length: 5000 }, (_, i) => `r${i}`) } },
+      ],
+      [
+        'an oversized body',
+        { rawBody: JSON.stringify({ eventId: 'big', reportId: 'r', reportName: 'n', data: { blob: 'x'.repeat(400_000) } }) },
+      ],
     ];
     const before = await itemCount();
     for (const [label, request] of cases) {

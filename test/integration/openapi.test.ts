@@ -6,7 +6,9 @@ describe('GET /openapi.json', () => {
     const response = await api('GET', '/openapi.json', { token: null });
     expect(response.status).toBe(200);
     expect(response.body.openapi).toBe('3.1.0');
-    const documented = Object.entries(response.body.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
+    const documented = Object.entries(response.body.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
     // the document, the route list and serverless.yml agree
     expect(documented.sort()).toEqual([...routeKeys].sort());
     expect(response.body.components.schemas.CreateRobot.required).toEqual(['name', 'webhookUrl', 'templateId']);

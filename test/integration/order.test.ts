@@ -15,12 +15,17 @@ process.env.PUSH_INLINE_WAIT_MS = '500';
 async function robotFor(reportId: string, rateLimit: { messages: number; windowMs: number } | null) {
   const registered = await simulator.registerRobot({ rateLimit });
   const template = await api('POST', '/templates', { body: { name: `Order ${randomUUID()}`, msgType: 'text', text: '#{{data.n}}' } });
-  const robot = await api('POST', '/robots', { body: { name: `Order ${registered.token}`, webhookUrl: registered.webhookUrl, templateId: template.body.id, reports: [reportId] } });
+  const robot = await api('POST', '/robots', {
+    body: { name: `Order ${registered.token}`, webhookUrl: registered.webhookUrl, templateId: template.body.id, reports: [reportId] },
+  });
   return { token: registered.token, id: robot.body.id as string };
 }
 
 const publish = async (reportId: string, n: number) => {
-  const response = await api('POST', '/events/report-ready', { token: publisherToken, body: { eventId: randomUUID(), reportId, reportName: 'Order', data: { n } } });
+  const response = await api('POST', '/events/report-ready', {
+    token: publisherToken,
+    body: { eventId: randomUUID(), reportId, reportName: 'Order', data: { n } },
+  });
   expect(response.status).toBe(202);
   return response.body.eventId as string;
 };
@@ -40,12 +45,19 @@ it("30 pushes to one robot under 20 per 2 s arrive in publish order through 5xx 
     const firstEvent = busyEvents[0];
     for (let n = 0; n < 5; n++) await publish(otherReport, n);
 
-    const busyRecords = await waitFor(() => api('GET', `/push-records?robotId=${busy.id}&limit=100`), (page) => page.body.items.length === 30 && page.body.items.every((item: { status: string }) => item.status === 'sent'), { timeoutMs: 90_000, intervalMs: 250, what: '30 pushes of the busy robot sent' });
+    const busyRecords = await waitFor(
+      () => api('GET', `/push-records?robotId=${busy.id}&limit=100`),
+      (page) => page.body.items.length === 30 && page.body.items.every((item: { status: string }) => item.status === 'sent'),
+      { timeoutMs: 90_000, intervalMs: 250, what: '30 pushes of the busy robot sent' },
+    );
     const received = (await simulator.messages(busy.token)).map((message) => (message.body.text as { content: string }).content);
     // in publish order; the timeout's push was taken by DingTalk and sent again, so it shows twice, in a row
     expect(received.filter((content, index) => content !== received[index - 1])).toEqual(Array.from({ length: 30 }, (_, n) => `#${n}`));
     const items = busyRecords.body.items as { id: string; eventId: string; status: string; uncertain?: number }[];
-    const seen = compareWithRecords(items, (record) => received.filter((content) => content === `#${busyEvents.indexOf(record.eventId)}`).length);
+    const seen = compareWithRecords(
+      items,
+      (record) => received.filter((content) => content === `#${busyEvents.indexOf(record.eventId)}`).length,
+    );
     expect(seen).toMatchObject({ missing: [], unexplained: [] });
     expect(seen.duplicated).toContain(items.find((item) => item.eventId === firstEvent)?.id);
     const requests = await simulator.requests(busy.token);
@@ -54,7 +66,11 @@ it("30 pushes to one robot under 20 per 2 s arrive in publish order through 5xx 
     expect(requests.length).toBeGreaterThan(30);
 
     // the other robot's five arrived while the busy robot's first push was still being retried
-    const otherMessages = await waitFor(() => simulator.messages(other.token), (messages) => messages.length === 5, { what: "the other robot's 5 messages" });
+    const otherMessages = await waitFor(
+      () => simulator.messages(other.token),
+      (messages) => messages.length === 5,
+      { what: "the other robot's 5 messages" },
+    );
     const firstRecord = (await api('GET', `/push-records?eventId=${firstEvent}`)).body.items[0];
     expect(firstRecord).toMatchObject({ status: 'sent', uncertain: 1 });
     expect(firstRecord.attempts).toBeGreaterThanOrEqual(3);

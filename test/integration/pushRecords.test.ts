@@ -32,21 +32,46 @@ async function createRobot(name: string, templateId: string) {
 
 beforeAll(async () => {
   const templates = [await createTemplate('Sales digest'), await createTemplate('Ops alert')];
-  const robots = [await createRobot('Finance group', templates[0].id), await createRobot('Warehouse group', templates[1].id), await createRobot('Exec group', templates[0].id)];
+  const robots = [
+    await createRobot('Finance group', templates[0].id),
+    await createRobot('Warehouse group', templates[1].id),
+    await createRobot('Exec group', templates[0].id),
+  ];
   const base = Date.parse('2026-11-01T00:00:00.000Z');
   const records: PushRecord[] = [];
   for (let i = 0; i < 120; i++) {
     const robot = robots[i % 3];
     const template = i % 3 === 1 ? templates[1] : templates[0];
     const record = newQueuedRecord(
-      { id: randomUUID(), eventId: `event-${i % 10}`, reportId: 'r', reportName: 'R', robotId: robot.id, robotName: robot.name, templateId: template.id, templateName: template.name },
+      {
+        id: randomUUID(),
+        eventId: `event-${i % 10}`,
+        reportId: 'r',
+        reportName: 'R',
+        robotId: robot.id,
+        robotName: robot.name,
+        templateId: template.id,
+        templateName: template.name,
+      },
       new Date(base + i * 60_000),
     );
     record.status = statuses[i % 4];
     records.push(record);
   }
   // one record past retention
-  const expired = newQueuedRecord({ id: randomUUID(), eventId: 'event-expired', reportId: 'r', reportName: 'R', robotId: robots[0].id, robotName: robots[0].name, templateId: templates[0].id, templateName: templates[0].name }, new Date(base - 1000));
+  const expired = newQueuedRecord(
+    {
+      id: randomUUID(),
+      eventId: 'event-expired',
+      reportId: 'r',
+      reportName: 'R',
+      robotId: robots[0].id,
+      robotName: robots[0].name,
+      templateId: templates[0].id,
+      templateName: templates[0].name,
+    },
+    new Date(base - 1000),
+  );
   expired.expiresAt = Math.floor(Date.now() / 1000) - 10;
   await recordsStore.putMany([...records, expired]);
   seeded = { robots, templates, records };
@@ -84,15 +109,39 @@ describe('GET /push-records', () => {
     ['templateId', (s: Seeded) => `templateId=${s.templates[1].id}`, (s: Seeded) => (r: PushRecord) => r.templateId === s.templates[1].id],
     ['status', () => 'status=failed', () => (r: PushRecord) => r.status === 'failed'],
     ['eventId', () => 'eventId=event-3', () => (r: PushRecord) => r.eventId === 'event-3'],
-    ['time range', () => 'from=2026-11-01T00:30:00Z&to=2026-11-01T01:00:00Z', () => (r: PushRecord) => r.createdAt >= '2026-11-01T00:30:00.000Z' && r.createdAt <= '2026-11-01T01:00:00.000Z'],
+    [
+      'time range',
+      () => 'from=2026-11-01T00:30:00Z&to=2026-11-01T01:00:00Z',
+      () => (r: PushRecord) => r.createdAt >= '2026-11-01T00:30:00.000Z' && r.createdAt <= '2026-11-01T01:00:00.000Z',
+    ],
     ['keyword on robot name', () => 'keyword=WAREHOUSE', (s: Seeded) => (r: PushRecord) => r.robotId === s.robots[1].id],
     ['keyword on template name', () => 'keyword=digest', (s: Seeded) => (r: PushRecord) => r.templateId === s.templates[0].id],
     ['keyword matching both', () => 'keyword=group', () => () => true],
-    ['robotId + status', (s: Seeded) => `robotId=${s.robots[0].id}&status=sent`, (s: Seeded) => (r: PushRecord) => r.robotId === s.robots[0].id && r.status === 'sent'],
-    ['keyword + status + time', () => 'keyword=exec&status=queued&from=2026-11-01T00:20:00Z', (s: Seeded) => (r: PushRecord) => r.robotId === s.robots[2].id && r.status === 'queued' && r.createdAt >= '2026-11-01T00:20:00.000Z'],
-    ['keyword (template) + robotId', (s: Seeded) => `keyword=ops alert&robotId=${s.robots[1].id}`, (s: Seeded) => (r: PushRecord) => r.robotId === s.robots[1].id && r.templateId === s.templates[1].id],
-    ['keyword + templateId', (s: Seeded) => `keyword=finance&templateId=${s.templates[0].id}`, (s: Seeded) => (r: PushRecord) => r.robotId === s.robots[0].id && r.templateId === s.templates[0].id],
-    ['eventId + robotId', (s: Seeded) => `eventId=event-4&robotId=${s.robots[1].id}`, (s: Seeded) => (r: PushRecord) => r.eventId === 'event-4' && r.robotId === s.robots[1].id],
+    [
+      'robotId + status',
+      (s: Seeded) => `robotId=${s.robots[0].id}&status=sent`,
+      (s: Seeded) => (r: PushRecord) => r.robotId === s.robots[0].id && r.status === 'sent',
+    ],
+    [
+      'keyword + status + time',
+      () => 'keyword=exec&status=queued&from=2026-11-01T00:20:00Z',
+      (s: Seeded) => (r: PushRecord) => r.robotId === s.robots[2].id && r.status === 'queued' && r.createdAt >= '2026-11-01T00:20:00.000Z',
+    ],
+    [
+      'keyword (template) + robotId',
+      (s: Seeded) => `keyword=ops alert&robotId=${s.robots[1].id}`,
+      (s: Seeded) => (r: PushRecord) => r.robotId === s.robots[1].id && r.templateId === s.templates[1].id,
+    ],
+    [
+      'keyword + templateId',
+      (s: Seeded) => `keyword=finance&templateId=${s.templates[0].id}`,
+      (s: Seeded) => (r: PushRecord) => r.robotId === s.robots[0].id && r.templateId === s.templates[0].id,
+    ],
+    [
+      'eventId + robotId',
+      (s: Seeded) => `eventId=event-4&robotId=${s.robots[1].id}`,
+      (s: Seeded) => (r: PushRecord) => r.eventId === 'event-4' && r.robotId === s.robots[1].id,
+    ],
     ['keyword matching nothing', () => 'keyword=nobody', () => () => false],
   ])('filters by %s', async (_label, query, predicate) => {
     const ids = (await all(query(seeded))).map((item) => item.id);
@@ -120,7 +169,16 @@ describe('GET /push-records', () => {
   });
 
   it('spreads the records of one template, one event and one status over the shards; sent records leave the status index', async () => {
-    const items = (await dynamodb.send(new ScanCommand({ TableName: config.tableName, FilterExpression: 'sk = :record AND templateId = :template', ExpressionAttributeValues: { ':record': 'RECORD', ':template': seeded.templates[0].id } }))).Items ?? [];
+    const items =
+      (
+        await dynamodb.send(
+          new ScanCommand({
+            TableName: config.tableName,
+            FilterExpression: 'sk = :record AND templateId = :template',
+            ExpressionAttributeValues: { ':record': 'RECORD', ':template': seeded.templates[0].id },
+          }),
+        )
+      ).Items ?? [];
     const fresh = items.filter((item) => item.listPk !== 'RECORDS');
     expect(fresh.length).toBeGreaterThanOrEqual(80);
     const distinct = (attribute: string) => new Set(fresh.map((item) => item[attribute])).size;
@@ -139,27 +197,56 @@ describe('GET /push-records', () => {
   it('serves a keyword that matches many robots (one filtered pass over time) with the same results', async () => {
     // 50 robots match "broad": more partitions than the list merges, so it filters the time index
     const template = await createTemplate(`Plain ${randomUUID()}`);
-    const broad = await Promise.all(Array.from({ length: 50 }, (_, i) => createRobot(`Broad team ${i} ${randomUUID().slice(0, 4)}`, template.id)));
+    const broad = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => createRobot(`Broad team ${i} ${randomUUID().slice(0, 4)}`, template.id)),
+    );
     const other = await createRobot(`Narrow ${randomUUID().slice(0, 4)}`, template.id);
     await api('PATCH', `/robots/${broad[3].id}`, { body: { name: `Renamed ${randomUUID().slice(0, 4)}` } });
     const base = Date.parse('2026-10-01T00:00:00.000Z');
     const records = [...broad, other].flatMap((robot, r) =>
       Array.from({ length: 3 }, (_, i) => {
-        const record = newQueuedRecord({ id: randomUUID(), eventId: 'broad', reportId: 'r', reportName: 'R', robotId: robot.id, robotName: robot.name, templateId: template.id, templateName: template.name }, new Date(base + (r * 3 + i) * 1000));
+        const record = newQueuedRecord(
+          {
+            id: randomUUID(),
+            eventId: 'broad',
+            reportId: 'r',
+            reportName: 'R',
+            robotId: robot.id,
+            robotName: robot.name,
+            templateId: template.id,
+            templateName: template.name,
+          },
+          new Date(base + (r * 3 + i) * 1000),
+        );
         record.status = i === 0 ? 'failed' : 'sent';
         return record;
       }),
     );
     await recordsStore.putMany(records);
-    const expected = (keep: (record: PushRecord) => boolean) => records.filter(keep).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1)).map((record) => record.id);
+    const expected = (keep: (record: PushRecord) => boolean) =>
+      records
+        .filter(keep)
+        .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
+        .map((record) => record.id);
     const broadIds = new Set(broad.map((robot) => robot.id));
     expect((await all('keyword=BROAD TEAM')).map((item) => item.id)).toEqual(expected((record) => broadIds.has(record.robotId)));
-    expect((await all('keyword=broad team&status=failed')).map((item) => item.id)).toEqual(expected((record) => broadIds.has(record.robotId) && record.status === 'failed'));
+    expect((await all('keyword=broad team&status=failed')).map((item) => item.id)).toEqual(
+      expected((record) => broadIds.has(record.robotId) && record.status === 'failed'),
+    );
   });
 
   it('keeps pages stable while new records arrive', async () => {
     const first: any = await api('GET', `/push-records?robotId=${seeded.robots[0].id}&limit=10`);
-    const newer = newQueuedRecord({ id: randomUUID(), eventId: 'late', reportId: 'r', reportName: 'R', robotId: seeded.robots[0].id, robotName: 'Finance group', templateId: seeded.templates[0].id, templateName: 'Sales digest' });
+    const newer = newQueuedRecord({
+      id: randomUUID(),
+      eventId: 'late',
+      reportId: 'r',
+      reportName: 'R',
+      robotId: seeded.robots[0].id,
+      robotName: 'Finance group',
+      templateId: seeded.templates[0].id,
+      templateName: 'Sales digest',
+    });
     await recordsStore.putMany([newer]);
     const second: any = await api('GET', `/push-records?robotId=${seeded.robots[0].id}&limit=10&cursor=${first.body.nextCursor}`);
     const ids = [...first.body.items, ...second.body.items].map((item: { id: string }) => item.id);
@@ -169,7 +256,18 @@ describe('GET /push-records', () => {
   it('returns summaries without content', async () => {
     const page: any = await api('GET', '/push-records?limit=1');
     expect(Object.keys(page.body.items[0]).sort()).toEqual(
-      expect.arrayContaining(['id', 'eventId', 'reportId', 'robotId', 'robotName', 'templateId', 'templateName', 'status', 'attempts', 'createdAt']),
+      expect.arrayContaining([
+        'id',
+        'eventId',
+        'reportId',
+        'robotId',
+        'robotName',
+        'templateId',
+        'templateName',
+        'status',
+        'attempts',
+        'createdAt',
+      ]),
     );
     expect(page.body.items[0].content).toBeUndefined();
     expect(page.body.items[0].attemptLog).toBeUndefined();
@@ -200,7 +298,16 @@ describe('GET /push-statistics', () => {
     const today = new Date().toISOString().slice(0, 10);
     const before = (await api('GET', '/push-statistics?days=3')).body.days;
     const made = (['sent', 'sent', 'failed', 'skipped', 'queued'] as PushStatus[]).map((status) => {
-      const record = newQueuedRecord({ id: randomUUID(), eventId: 'stats', reportId: 'r', reportName: 'R', robotId: seeded.robots[0].id, robotName: 'Finance group', templateId: seeded.templates[0].id, templateName: 'Sales digest' });
+      const record = newQueuedRecord({
+        id: randomUUID(),
+        eventId: 'stats',
+        reportId: 'r',
+        reportName: 'R',
+        robotId: seeded.robots[0].id,
+        robotName: 'Finance group',
+        templateId: seeded.templates[0].id,
+        templateName: 'Sales digest',
+      });
       record.status = status;
       return record;
     });
@@ -209,7 +316,11 @@ describe('GET /push-statistics', () => {
     expect(response.status).toBe(200);
     expect(response.body.days.map((day: { date: string }) => day.date)[2]).toBe(today);
     const [todayBefore, todayAfter] = [before[2], response.body.days[2]];
-    expect({ sent: todayAfter.sent - todayBefore.sent, failed: todayAfter.failed - todayBefore.failed, skipped: todayAfter.skipped - todayBefore.skipped }).toEqual({ sent: 2, failed: 1, skipped: 1 });
+    expect({
+      sent: todayAfter.sent - todayBefore.sent,
+      failed: todayAfter.failed - todayBefore.failed,
+      skipped: todayAfter.skipped - todayBefore.skipped,
+    }).toEqual({ sent: 2, failed: 1, skipped: 1 });
     expect((await api('GET', '/push-statistics?days=0')).status).toBe(400);
   });
 });

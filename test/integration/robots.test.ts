@@ -7,8 +7,10 @@ let templateId: string;
 let otherTemplateId: string;
 
 beforeAll(async () => {
-  templateId = (await api('POST', '/templates', { body: { name: 'Robot tests', msgType: 'text', text: 'Report {{reportName}} is ready' } })).body.id;
-  otherTemplateId = (await api('POST', '/templates', { body: { name: 'Robot tests 2', msgType: 'text', text: 'Other {{reportName}}' } })).body.id;
+  templateId = (await api('POST', '/templates', { body: { name: 'Robot tests', msgType: 'text', text: 'Report {{reportName}} is ready' } }))
+    .body.id;
+  otherTemplateId = (await api('POST', '/templates', { body: { name: 'Robot tests 2', msgType: 'text', text: 'Other {{reportName}}' } }))
+    .body.id;
 });
 
 async function newRobot(overrides: Record<string, unknown> = {}) {
@@ -21,7 +23,13 @@ async function newRobot(overrides: Record<string, unknown> = {}) {
 async function allItems(): Promise<Record<string, unknown>[]> {
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const { DynamoDBDocumentClient, ScanCommand } = await import('@aws-sdk/lib-dynamodb');
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: process.env.DYNAMODB_ENDPOINT,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -44,7 +52,9 @@ describe('credentials at rest', () => {
   it('stores the access token and the signing secret sealed, and still signs and sends with them', async () => {
     const secret = 'SECsealed0123456789abcdef0123456789';
     const registered = await simulator.registerRobot({ secret });
-    const created = await api('POST', '/robots', { body: { name: `Sealed ${registered.token.slice(-8)}`, webhookUrl: registered.webhookUrl, templateId, secret } });
+    const created = await api('POST', '/robots', {
+      body: { name: `Sealed ${registered.token.slice(-8)}`, webhookUrl: registered.webhookUrl, templateId, secret },
+    });
     expect(created.status).toBe(201);
     const stored = JSON.stringify(await allItems());
     expect(stored).not.toContain(registered.token);
@@ -61,14 +71,31 @@ describe('credentials at rest', () => {
     const { response, token, webhookUrl } = await newRobot();
     const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
     const { DynamoDBDocumentClient, UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
-    const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
-    await client.send(new UpdateCommand({ TableName: process.env.TABLE_NAME, Key: { pk: `ROBOT#${response.body.id}`, sk: 'ROBOT' }, UpdateExpression: 'SET webhookUrl = :plain REMOVE webhookUrlMasked', ExpressionAttributeValues: { ':plain': webhookUrl } }));
+    const client = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: process.env.DYNAMODB_ENDPOINT,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
+    await client.send(
+      new UpdateCommand({
+        TableName: process.env.TABLE_NAME,
+        Key: { pk: `ROBOT#${response.body.id}`, sk: 'ROBOT' },
+        UpdateExpression: 'SET webhookUrl = :plain REMOVE webhookUrlMasked',
+        ExpressionAttributeValues: { ':plain': webhookUrl },
+      }),
+    );
     client.destroy();
-    expect((await api('GET', `/robots/${response.body.id}`)).body.webhookUrl).toMatch(new RegExp(`access_token=${token.slice(0, 4)}\\*{4}$`));
+    expect((await api('GET', `/robots/${response.body.id}`)).body.webhookUrl).toMatch(
+      new RegExp(`access_token=${token.slice(0, 4)}\\*{4}$`),
+    );
     expect((await api('POST', `/robots/${response.body.id}/test`, { body: {} })).body).toMatchObject({ status: 'sent' });
     await api('PATCH', `/robots/${response.body.id}`, { body: { keywords: ['Report'] } });
     expect(JSON.stringify(await allItems())).not.toContain(token);
-    expect((await api('GET', `/robots/${response.body.id}`)).body.webhookUrl).toMatch(new RegExp(`access_token=${token.slice(0, 4)}\\*{4}$`));
+    expect((await api('GET', `/robots/${response.body.id}`)).body.webhookUrl).toMatch(
+      new RegExp(`access_token=${token.slice(0, 4)}\\*{4}$`),
+    );
   });
 });
 
@@ -77,7 +104,14 @@ describe('robots API', () => {
     const secret = 'SECabcdef0123456789abcdef0123456789';
     const { response, token } = await newRobot({ secret, reports: ['sales-daily'], keywords: ['Report'] });
     expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ hasSecret: true, enabled: true, reports: ['sales-daily'], keywords: ['Report'], templateId, templateName: 'Robot tests' });
+    expect(response.body).toMatchObject({
+      hasSecret: true,
+      enabled: true,
+      reports: ['sales-daily'],
+      keywords: ['Report'],
+      templateId,
+      templateName: 'Robot tests',
+    });
     expect(response.body.webhookUrl).toBe(`${process.env.SIMULATOR_URL}/robot/send?access_token=${token.slice(0, 4)}****`);
     for (const body of [response.raw, (await api('GET', `/robots/${response.body.id}`)).raw, (await api('GET', '/robots?limit=100')).raw]) {
       expect(body).not.toContain(secret);
@@ -108,7 +142,9 @@ describe('robots API', () => {
     expect(enabled.body.enabled).toBe(true);
     expect(enabled.body.disabledReason).toBeUndefined();
 
-    const patched = await api('PATCH', `/robots/${id}`, { body: { name: 'Renamed robot', templateId: otherTemplateId, secret: 'SECnewsecret12345678' } });
+    const patched = await api('PATCH', `/robots/${id}`, {
+      body: { name: 'Renamed robot', templateId: otherTemplateId, secret: 'SECnewsecret12345678' },
+    });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ name: 'Renamed robot', templateId: otherTemplateId, hasSecret: true });
     expect((await api('GET', `/templates/${otherTemplateId}`)).body.robotCount).toBe(1);
@@ -174,10 +210,14 @@ describe('robots API', () => {
     });
 
     it('lists every schema violation', async () => {
-      const response = await api('POST', '/robots', { body: { name: 'x'.repeat(10_000), webhookUrl: 7, secret: 'plain', reports: [], mention: { atMobiles: ['call me'] }, bogus: true } });
+      const response = await api('POST', '/robots', {
+        body: { name: 'x'.repeat(10_000), webhookUrl: 7, secret: 'plain', reports: [], mention: { atMobiles: ['call me'] }, bogus: true },
+      });
       expect(response.status).toBe(400);
       const paths = response.body.error.details.map((d: { path: string }) => d.path);
-      expect(paths).toEqual(expect.arrayContaining(['/name', '/webhookUrl', '/secret', '/reports', '/mention/atMobiles/0', '/bogus', '/templateId']));
+      expect(paths).toEqual(
+        expect.arrayContaining(['/name', '/webhookUrl', '/secret', '/reports', '/mention/atMobiles/0', '/bogus', '/templateId']),
+      );
     });
 
     it('refuses an empty PATCH and unknown ids', async () => {

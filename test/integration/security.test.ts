@@ -22,7 +22,9 @@ describe('auth matrix: every endpoint × (no token, wrong token, publisher, admi
     ['publisher', publisherToken],
     ['admin', adminToken],
   ];
-  const cases = routes.flatMap((route) => callers.map(([caller, token]) => [`${route.method} ${route.path} as ${caller}`, route, caller, token] as const));
+  const cases = routes.flatMap((route) =>
+    callers.map(([caller, token]) => [`${route.method} ${route.path} as ${caller}`, route, caller, token] as const),
+  );
 
   it.each(cases)('%s', async (_label, route, caller, token) => {
     const response = await api(route.method, route.path.replace('{id}', 'some-id'), { token, body: route.body ? {} : undefined });
@@ -42,16 +44,29 @@ describe('auth matrix: every endpoint × (no token, wrong token, publisher, admi
   });
 
   it('refuses a request whose authorizer context came from a header, or that reached a function without its authorizer', async () => {
-    const { handler } = require('../../functions/robots') as { handler: (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }> };
-    const event = (extra: Record<string, unknown>) => ({ version: '2.0', routeKey: 'GET /robots', rawPath: '/robots', headers: {}, requestContext: { http: { method: 'GET', path: '/robots' }, ...extra } });
+    const { handler } = require('../../functions/robots') as {
+      handler: (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
+    };
+    const event = (extra: Record<string, unknown>) => ({
+      version: '2.0',
+      routeKey: 'GET /robots',
+      rawPath: '/robots',
+      headers: {},
+      requestContext: { http: { method: 'GET', path: '/robots' }, ...extra },
+    });
     const forged = { authorizer: { lambda: { grants: 'admin', allowed: true, scope: 'admin' } } };
-    const overridden = await handler({ ...event(forged), headers: { 'sls-offline-authorizer-override': JSON.stringify(forged.authorizer) } }, { awsRequestId: 'test' });
+    const overridden = await handler(
+      { ...event(forged), headers: { 'sls-offline-authorizer-override': JSON.stringify(forged.authorizer) } },
+      { awsRequestId: 'test' },
+    );
     expect(overridden.statusCode).toBe(403);
     expect(JSON.parse(overridden.body).error.message).toMatch(/sls-offline-authorizer-override/);
     const bypassed = await handler(event({}), { awsRequestId: 'test' });
     expect(bypassed.statusCode).toBe(401);
     // the publisher authorizer's verdict does not open an admin route
-    const publisherGrant = await handler(event({ authorizer: { lambda: { grants: 'publisher', allowed: true, scope: 'admin' } } }), { awsRequestId: 'test' });
+    const publisherGrant = await handler(event({ authorizer: { lambda: { grants: 'publisher', allowed: true, scope: 'admin' } } }), {
+      awsRequestId: 'test',
+    });
     expect(publisherGrant.statusCode).toBe(401);
   });
 });
@@ -71,17 +86,42 @@ describe('secrets', () => {
       await simulator.setFaults(failing.token, { rates: { http5xx: 1 } });
       const reportId = `secret-${randomUUID()}`;
       const created = [];
-      for (const [robot, robotSecret] of [[good, secret], [bad, wrongSecret], [failing, secret]] as const) {
-        const response = await api('POST', '/robots', { body: { name: `Secret robot ${randomUUID()}`, webhookUrl: robot.webhookUrl, secret: robotSecret, templateId: template.body.id, reports: [reportId] } });
+      for (const [robot, robotSecret] of [
+        [good, secret],
+        [bad, wrongSecret],
+        [failing, secret],
+      ] as const) {
+        const response = await api('POST', '/robots', {
+          body: {
+            name: `Secret robot ${randomUUID()}`,
+            webhookUrl: robot.webhookUrl,
+            secret: robotSecret,
+            templateId: template.body.id,
+            reports: [reportId],
+          },
+        });
         responses.push(response.raw);
         created.push(response.body.id);
       }
       // a bad webhook URL: the refusal must not echo the token either
-      responses.push((await api('POST', '/robots', { body: { name: 'x', webhookUrl: `http://10.0.0.1/robot/send?access_token=${good.token}`, templateId: template.body.id } })).raw);
+      responses.push(
+        (
+          await api('POST', '/robots', {
+            body: { name: 'x', webhookUrl: `http://10.0.0.1/robot/send?access_token=${good.token}`, templateId: template.body.id },
+          })
+        ).raw,
+      );
       responses.push((await api('PATCH', `/robots/${created[0]}`, { body: { secret: 'not-a-sec' } })).raw);
-      const event = await api('POST', '/events/report-ready', { token: publisherToken, body: { eventId: randomUUID(), reportId, reportName: 'Secrets' } });
+      const event = await api('POST', '/events/report-ready', {
+        token: publisherToken,
+        body: { eventId: randomUUID(), reportId, reportName: 'Secrets' },
+      });
       responses.push(event.raw);
-      await waitFor(async () => (await api('GET', `/push-records?eventId=${event.body.eventId}`)).body.items, (items: { status: string }[]) => items.length === 3 && items.every((i) => ['sent', 'failed'].includes(i.status)), { timeoutMs: 30_000 });
+      await waitFor(
+        async () => (await api('GET', `/push-records?eventId=${event.body.eventId}`)).body.items,
+        (items: { status: string }[]) => items.length === 3 && items.every((i) => ['sent', 'failed'].includes(i.status)),
+        { timeoutMs: 30_000 },
+      );
       const list = await api('GET', `/push-records?eventId=${event.body.eventId}`);
       responses.push(list.raw);
       for (const item of list.body.items) responses.push((await api('GET', `/push-records/${item.id}`)).raw);
@@ -116,9 +156,18 @@ describe('webhook requests', () => {
       const robot = await simulator.registerRobot({ redirectTo: `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/steal` });
       await simulator.setFaults(robot.token, { next: ['redirect'] });
       const reportId = `redirect-${randomUUID()}`;
-      await api('POST', '/robots', { body: { name: `Redirect robot ${randomUUID()}`, webhookUrl: robot.webhookUrl, templateId: template.body.id, reports: [reportId] } });
-      const event = await api('POST', '/events/report-ready', { token: publisherToken, body: { eventId: randomUUID(), reportId, reportName: 'R' } });
-      const [record] = await waitFor(async () => (await api('GET', `/push-records?eventId=${event.body.eventId}`)).body.items, (items: { status: string; errmsg?: string }[]) => items[0]?.status === 'failed', { timeoutMs: 20_000 });
+      await api('POST', '/robots', {
+        body: { name: `Redirect robot ${randomUUID()}`, webhookUrl: robot.webhookUrl, templateId: template.body.id, reports: [reportId] },
+      });
+      const event = await api('POST', '/events/report-ready', {
+        token: publisherToken,
+        body: { eventId: randomUUID(), reportId, reportName: 'R' },
+      });
+      const [record] = await waitFor(
+        async () => (await api('GET', `/push-records?eventId=${event.body.eventId}`)).body.items,
+        (items: { status: string; errmsg?: string }[]) => items[0]?.status === 'failed',
+        { timeoutMs: 20_000 },
+      );
       expect(record.errmsg).toMatch(/redirect .*not followed/);
       expect(hits).toBe(0);
     } finally {

@@ -1,7 +1,12 @@
 import { api } from '../support/api';
 import { simulator } from '../support/simulator';
 
-const markdown = { name: 'Daily sales', msgType: 'markdown', title: '{{reportName}}', text: '## {{reportName}}\nRevenue: **{{data.revenue}}**' };
+const markdown = {
+  name: 'Daily sales',
+  msgType: 'markdown',
+  title: '{{reportName}}',
+  text: '## {{reportName}}\nRevenue: **{{data.revenue}}**',
+};
 
 describe('templates API', () => {
   it('creates, reads, replaces (bumping version) and deletes a template', async () => {
@@ -67,7 +72,9 @@ describe('templates API', () => {
   });
 
   it('previews a sample report event exactly as a push of that event renders it', async () => {
-    const template = await api('POST', '/templates', { body: { name: `Sample ${Date.now()}`, msgType: 'text', text: '{{reportName}}: {{data.total}} / {{total}} {{{url}}}' } });
+    const template = await api('POST', '/templates', {
+      body: { name: `Sample ${Date.now()}`, msgType: 'text', text: '{{reportName}}: {{data.total}} / {{total}} {{{url}}}' },
+    });
     const sample = { reportName: 'Sales', url: 'https://bi.example/r?id=1', data: { total: 42 } };
     const preview = await api('POST', `/templates/${template.body.id}/preview`, { body: { data: sample } });
     expect(preview.body.message).toEqual({ msgtype: 'text', text: { content: 'Sales: 42 / 42 https://bi.example/r?id=1' } });
@@ -89,9 +96,17 @@ describe('templates API', () => {
 
     const { webhookUrl } = await simulator.registerRobot();
     const robot = await api('POST', '/robots', {
-      body: { name: 'Preview robot', webhookUrl, templateId: template.body.id, keywords: ['ALERT'], mention: { atMobiles: ['13800000000'] } },
+      body: {
+        name: 'Preview robot',
+        webhookUrl,
+        templateId: template.body.id,
+        keywords: ['ALERT'],
+        mention: { atMobiles: ['13800000000'] },
+      },
     });
-    const withRobot = await api('POST', `/templates/${template.body.id}/preview`, { body: { data: { revenue: 1 }, robotId: robot.body.id } });
+    const withRobot = await api('POST', `/templates/${template.body.id}/preview`, {
+      body: { data: { revenue: 1 }, robotId: robot.body.id },
+    });
     expect(withRobot.body.message.at).toEqual({ atMobiles: ['13800000000'], atUserIds: [], isAtAll: false });
     expect(withRobot.body.message.markdown.text).toContain('@13800000000');
     expect(withRobot.body.warnings.join('\n')).toMatch(/none of the robot's keywords \(ALERT\)/);
@@ -118,7 +133,8 @@ describe('templates API', () => {
     ];
     it.each(cases)('%s', async (_label, body, status, message) => {
       const before = (await api('GET', '/templates?limit=100')).body.items.length;
-      const response = typeof body === 'string' ? await api('POST', '/templates', { rawBody: body }) : await api('POST', '/templates', { body });
+      const response =
+        typeof body === 'string' ? await api('POST', '/templates', { rawBody: body }) : await api('POST', '/templates', { body });
       expect(response.status).toBe(status);
       expect(response.body.error.message).toMatch(message);
       expect((await api('GET', '/templates?limit=100')).body.items.length).toBe(before);

@@ -14,7 +14,8 @@ import { eventsStore } from '../../lib/store/eventsStore';
 import { toolEvent } from '../../lib/sources/toolEvents';
 
 type Payload = any;
-const fixture = (name: string): Payload => (JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', `${name}.json`), 'utf8')) as { payload: Payload }).payload;
+const fixture = (name: string): Payload =>
+  (JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', `${name}.json`), 'utf8')) as { payload: Payload }).payload;
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const markdownOf = (message: { body: Record<string, any> }) => message.body.markdown as { title: string; text: string };
 
@@ -29,12 +30,20 @@ async function robotWithStarter(starter: string, reportId: string, language: 'zh
   const template = await api('POST', `/template-starters/${starter}`, { body: { language, name: `${starter} ${randomUUID()}` } });
   expect(template.status).toBe(201);
   const registered = await simulator.registerRobot();
-  const robot = await api('POST', '/robots', { body: { name: `${starter} robot ${randomUUID()}`, webhookUrl: registered.webhookUrl, templateId: template.body.id, reports: [reportId] } });
+  const robot = await api('POST', '/robots', {
+    body: {
+      name: `${starter} robot ${randomUUID()}`,
+      webhookUrl: registered.webhookUrl,
+      templateId: template.body.id,
+      reports: [reportId],
+    },
+  });
   expect(robot.status).toBe(201);
   return { ...registered, id: robot.body.id as string };
 }
 
-const post = (source: string, body: unknown, options: { authorization?: string; token?: string } = {}) => api('POST', `/events/${source}`, { token: options.token ?? publisherToken, body, authorization: options.authorization });
+const post = (source: string, body: unknown, options: { authorization?: string; token?: string } = {}) =>
+  api('POST', `/events/${source}`, { token: options.token ?? publisherToken, body, authorization: options.authorization });
 
 describe('tool webhooks', () => {
   it('Alertmanager: firing then resolved are two pushes in order, a retried delivery is one, mentions come from the atMobiles annotation', async () => {
@@ -46,11 +55,19 @@ describe('tool webhooks', () => {
     expect(first.body.eventId).toMatch(/^alertmanager:[\w-]{22}:[0-9a-z]+$/);
     // Alertmanager retries a delivery it thinks failed with the very same body
     expect((await post('alertmanager', firing)).body).toEqual({ ...first.body, duplicate: true });
-    const resolved = { ...firing, status: 'resolved', alerts: firing.alerts.map((alert: Payload) => ({ ...alert, status: 'resolved', endsAt: '2026-12-01T08:30:00.000Z' })) };
+    const resolved = {
+      ...firing,
+      status: 'resolved',
+      alerts: firing.alerts.map((alert: Payload) => ({ ...alert, status: 'resolved', endsAt: '2026-12-01T08:30:00.000Z' })),
+    };
     const second = await post('alertmanager', resolved);
     expect(second.body).toMatchObject({ jobs: 1, duplicate: false });
     expect(second.body.eventId).not.toBe(first.body.eventId);
-    const [fired, cleared] = await waitFor(() => simulator.messages(robot.token), (items) => items.length === 2, { what: 'firing and resolved pushes' });
+    const [fired, cleared] = await waitFor(
+      () => simulator.messages(robot.token),
+      (items) => items.length === 2,
+      { what: 'firing and resolved pushes' },
+    );
     expect(markdownOf(fired).title).toBe('【告警】[FIRING:2] HighRequestLatency');
     expect(markdownOf(fired).text).toContain('🔴 告警触发');
     expect(markdownOf(fired).text).toContain('- instance：api-1:8080');
@@ -75,8 +92,15 @@ describe('tool webhooks', () => {
     const repeat = await publishToolEvent('alertmanager', firing, undefined, now + toolRetryWindowMs + 1000);
     expect(repeat.duplicate).toBe(false);
     expect(repeat.eventId).not.toBe(first.eventId);
-    const messages = await waitFor(() => simulator.messages(robot.token), (items) => items.length === 2, { what: 'the repeated push' });
-    expect(messages.map((message) => markdownOf(message).title)).toEqual(['[Alert] [FIRING:2] HighRequestLatency', '[Alert] [FIRING:2] HighRequestLatency']);
+    const messages = await waitFor(
+      () => simulator.messages(robot.token),
+      (items) => items.length === 2,
+      { what: 'the repeated push' },
+    );
+    expect(messages.map((message) => markdownOf(message).title)).toEqual([
+      '[Alert] [FIRING:2] HighRequestLatency',
+      '[Alert] [FIRING:2] HighRequestLatency',
+    ]);
   });
 
   it('answers 503, which the tools retry, while an earlier delivery of the same notification is still being queued', async () => {
@@ -99,7 +123,11 @@ describe('tool webhooks', () => {
     const published = await post('grafana', payload, { authorization: basic('grafana', publisherToken) });
     expect(published.status).toBe(202);
     expect(published.body.jobs).toBe(1);
-    const [message] = await waitFor(() => simulator.messages(robot.token), (items) => items.length === 1, { what: 'the Grafana push' });
+    const [message] = await waitFor(
+      () => simulator.messages(robot.token),
+      (items) => items.length === 1,
+      { what: 'the Grafana push' },
+    );
     expect(markdownOf(message).title).toBe('[Alert] [FIRING:2] blue');
     expect(markdownOf(message).text).toContain('**Firing**: High memory usage');
     expect(markdownOf(message).text).toContain('> This alert was triggered for zone eu-1');
@@ -113,17 +141,34 @@ describe('tool webhooks', () => {
     const png = Buffer.from(fixture('metabase-alert').data.visualization.split(',')[1], 'base64');
     const boundary = `----superset${randomUUID()}`;
     const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
-    const file = (name: string, type: string, bytes: Buffer) => [Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n`), bytes, Buffer.from('\r\n')];
+    const file = (name: string, type: string, bytes: Buffer) => [
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n`),
+      bytes,
+      Buffer.from('\r\n'),
+    ];
     // as python-requests sends data={...} with files=[...]: dict and list values JSON-encoded, None values left out
     const bytes = Buffer.concat([
-      Buffer.from(field('name', payload.name) + field('header', JSON.stringify(payload.header)) + field('description', payload.description) + field('url', payload.url)),
+      Buffer.from(
+        field('name', payload.name) +
+          field('header', JSON.stringify(payload.header)) +
+          field('description', payload.description) +
+          field('url', payload.url),
+      ),
       ...file('report.csv', 'text/csv', Buffer.from('region,sales\neast,10\n')),
       ...file('screenshot_0.png', 'image/png', png),
       Buffer.from(`--${boundary}--\r\n`),
     ]);
-    const multipart = await api('POST', '/events/superset', { token: publisherToken, bodyBytes: bytes, contentType: `multipart/form-data; boundary=${boundary}` });
+    const multipart = await api('POST', '/events/superset', {
+      token: publisherToken,
+      bodyBytes: bytes,
+      contentType: `multipart/form-data; boundary=${boundary}`,
+    });
     expect(multipart.status).toBe(202);
-    const [plain, withShot] = await waitFor(() => simulator.messages(robot.token), (items) => items.length === 2, { what: 'the Superset pushes' });
+    const [plain, withShot] = await waitFor(
+      () => simulator.messages(robot.token),
+      (items) => items.length === 2,
+      { what: 'the Superset pushes' },
+    );
     expect(markdownOf(plain).text).toBe(`### 📊 ${payload.name}\n\nSales by region, last 7 days\n\n[在 Superset 中查看](${payload.url})`);
     const imageUrl = /!\[screenshot_0\.png\]\((\S+)\)/.exec(markdownOf(withShot).text)?.[1];
     expect(imageUrl).toBeDefined();
@@ -137,7 +182,11 @@ describe('tool webhooks', () => {
     const robot = await robotWithStarter('metabase', `metabase:${alertId}`, 'en');
     const published = await post('metabase', { ...payload, alert_id: alertId });
     expect(published.body.jobs).toBe(1);
-    const [message] = await waitFor(() => simulator.messages(robot.token), (items) => items.length === 1, { what: 'the Metabase push' });
+    const [message] = await waitFor(
+      () => simulator.messages(robot.token),
+      (items) => items.length === 1,
+      { what: 'the Metabase push' },
+    );
     expect(markdownOf(message).text).toContain('Metabase alert triggered (set up by Li Lei), 2 rows');
     expect(markdownOf(message).text).toContain('[Open in Metabase](https://metabase.example.com/question/42)');
     const imageUrl = /!\[Daily orders\.png\]\((\S+)\)/.exec(markdownOf(message).text)?.[1];
@@ -159,23 +208,45 @@ describe('tool webhooks', () => {
     expect(badStatus.body.error.details[0].path).toBe('/alerts/0/status');
     const metabaseReport = await post('metabase', { ...fixture('metabase-alert'), type: 'pulse' });
     expect(metabaseReport.body.error.details).toContainEqual({ path: '/type', message: expect.stringContaining('alert') });
-    const notPng = await post('metabase', { ...fixture('metabase-alert'), data: { ...fixture('metabase-alert').data, visualization: 'data:image/png;base64,SGVsbG8=' } });
+    const notPng = await post('metabase', {
+      ...fixture('metabase-alert'),
+      data: { ...fixture('metabase-alert').data, visualization: 'data:image/png;base64,SGVsbG8=' },
+    });
     expect(notPng.status).toBe(400);
     expect(notPng.body.error.message).toMatch(/image 1/i);
     // the corrected delivery goes through: nothing of the refused ones was kept
     expect((await post('alertmanager', firing)).body).toMatchObject({ jobs: 1, duplicate: false });
-    await waitFor(() => simulator.messages(robot.token), (items) => items.length === 1, { what: 'the corrected push' });
+    await waitFor(
+      () => simulator.messages(robot.token),
+      (items) => items.length === 1,
+      { what: 'the corrected push' },
+    );
   });
 
   it('lists the starters in both languages and creates each with one call', async () => {
     const starters = await api('GET', '/template-starters');
-    expect(starters.body.items.map((starter: Payload) => starter.id)).toEqual(['daily-report', 'kpi-card', 'alert', 'alertmanager', 'grafana', 'superset', 'metabase']);
+    expect(starters.body.items.map((starter: Payload) => starter.id)).toEqual([
+      'daily-report',
+      'kpi-card',
+      'alert',
+      'alertmanager',
+      'grafana',
+      'superset',
+      'metabase',
+    ]);
     for (const starter of starters.body.items) {
       expect(Object.keys(starter.templates)).toEqual(['zh-CN', 'en']);
       // every starter renders its own sample in both languages, within DingTalk's limits
       for (const language of ['zh-CN', 'en']) {
-        const preview = await api('POST', '/template-previews', { body: { template: starter.templates[language], data: starter.samples[language] } });
-        expect({ starter: starter.id, language, status: preview.status, warnings: preview.body.warnings }).toEqual({ starter: starter.id, language, status: 200, warnings: [] });
+        const preview = await api('POST', '/template-previews', {
+          body: { template: starter.templates[language], data: starter.samples[language] },
+        });
+        expect({ starter: starter.id, language, status: preview.status, warnings: preview.body.warnings }).toEqual({
+          starter: starter.id,
+          language,
+          status: 200,
+          warnings: [],
+        });
       }
     }
     const named = `Metabase ${randomUUID()}`;

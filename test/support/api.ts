@@ -34,7 +34,8 @@ function loadRoutes(): RouteEntry[] {
       if (httpApi === undefined) return [];
       const [method, path] = typeof httpApi === 'string' ? httpApi.split(' ') : [httpApi.method, httpApi.path];
       const authorizerName = typeof httpApi === 'string' ? undefined : httpApi.authorizer?.name;
-      const authorizerHandler = authorizerName && document.functions[document.provider.httpApi.authorizers[authorizerName].functionName].handler;
+      const authorizerHandler =
+        authorizerName && document.functions[document.provider.httpApi.authorizers[authorizerName].functionName].handler;
       const parameterNames = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
       const pattern = new RegExp(`^${path.replace(/\{\w+\}/g, '([^/]+)')}$`);
       return [
@@ -44,7 +45,13 @@ function loadRoutes(): RouteEntry[] {
           pattern,
           parameterNames,
           handlerPath: modulePathOf(fn.handler),
-          ...(authorizerHandler && { authorizer: { name: authorizerName, modulePath: modulePathOf(authorizerHandler), exportName: authorizerHandler.slice(authorizerHandler.lastIndexOf('.') + 1) } }),
+          ...(authorizerHandler && {
+            authorizer: {
+              name: authorizerName,
+              modulePath: modulePathOf(authorizerHandler),
+              exportName: authorizerHandler.slice(authorizerHandler.lastIndexOf('.') + 1),
+            },
+          }),
         },
       ];
     }),
@@ -54,11 +61,21 @@ function loadRoutes(): RouteEntry[] {
 type Authorizer = (event: unknown) => Promise<{ isAuthorized: boolean; context?: Record<string, unknown> }>;
 
 /** What API Gateway does before the route's function runs: 401 without the identity source, else the authorizer decides. */
-async function authorizerContext(route: RouteEntry, headers: Record<string, string>): Promise<{ context?: Record<string, unknown>; refusal?: ApiResponse }> {
+async function authorizerContext(
+  route: RouteEntry,
+  headers: Record<string, string>,
+): Promise<{ context?: Record<string, unknown>; refusal?: ApiResponse }> {
   if (!route.authorizer) return {};
-  if (headers.authorization === undefined) return { refusal: { status: 401, body: { message: 'Unauthorized' }, raw: '{"message":"Unauthorized"}' } };
+  if (headers.authorization === undefined)
+    return { refusal: { status: 401, body: { message: 'Unauthorized' }, raw: '{"message":"Unauthorized"}' } };
   const authorize = (require(route.authorizer.modulePath) as Record<string, Authorizer>)[route.authorizer.exportName];
-  const result = await authorize({ version: '2.0', type: 'REQUEST', routeKey: route.routeKey, identitySource: [headers.authorization], headers });
+  const result = await authorize({
+    version: '2.0',
+    type: 'REQUEST',
+    routeKey: route.routeKey,
+    identitySource: [headers.authorization],
+    headers,
+  });
   if (!result.isAuthorized) return { refusal: { status: 403, body: { message: 'Forbidden' }, raw: '{"message":"Forbidden"}' } };
   return { context: result.context };
 }
@@ -95,7 +112,10 @@ export async function api<T = any>(method: string, pathWithQuery: string, option
   const pathParameters = Object.fromEntries(route.parameterNames.map((name, index) => [name, match[index + 1]]));
   const query = new URLSearchParams(queryString);
   const token = options.token === undefined ? adminToken : options.token;
-  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json', ...(token !== null && { authorization: options.authorization ?? `Bearer ${token}` }) };
+  const headers: Record<string, string> = {
+    'content-type': options.contentType ?? 'application/json',
+    ...(token !== null && { authorization: options.authorization ?? `Bearer ${token}` }),
+  };
   const authorized = await authorizerContext(route, headers);
   if (authorized.refusal) return authorized.refusal as ApiResponse<T>;
   const event = {
@@ -107,14 +127,16 @@ export async function api<T = any>(method: string, pathWithQuery: string, option
     queryStringParameters: queryString ? Object.fromEntries(query.entries()) : undefined,
     pathParameters: route.parameterNames.length > 0 ? pathParameters : undefined,
     requestContext: { http: { method, path }, ...(authorized.context && { authorizer: { lambda: authorized.context } }) },
-    body: options.bodyBytes?.toString('base64') ?? options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+    body:
+      options.bodyBytes?.toString('base64') ?? options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     isBase64Encoded: options.bodyBytes !== undefined,
   } as unknown as APIGatewayProxyEventV2;
   const { handler } = require(route.handlerPath) as { handler: Handler };
   const result = await handler(event, { awsRequestId: 'test' } as Context);
   const raw = result.body ?? '';
   const answered = result.headers as Record<string, string> | undefined;
-  if (result.isBase64Encoded) return { status: result.statusCode ?? 200, body: undefined as T, raw, bytes: Buffer.from(raw, 'base64'), headers: answered };
+  if (result.isBase64Encoded)
+    return { status: result.statusCode ?? 200, body: undefined as T, raw, bytes: Buffer.from(raw, 'base64'), headers: answered };
   const isJson = String(answered?.['content-type'] ?? '').includes('json');
   return { status: result.statusCode ?? 200, body: (raw && isJson ? JSON.parse(raw) : raw || undefined) as T, raw, headers: answered };
 }

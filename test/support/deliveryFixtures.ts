@@ -4,7 +4,14 @@ import type { DeliveryRules } from '../../lib/delivery/decidePushStep';
 import type { Robot } from '../../lib/store/robotsStore';
 import type { Template } from '../../lib/store/templatesStore';
 
-export const rules: DeliveryRules = { limit: { messages: 2, windowMs: 10_000, marginMs: 500 }, inlineWaitMs: 3000, retryWindowMs: 24 * 3_600_000, retryBaseSeconds: 5, retryMaxSeconds: 900, throttleCooldownMs: 60_000 };
+export const rules: DeliveryRules = {
+  limit: { messages: 2, windowMs: 10_000, marginMs: 500 },
+  inlineWaitMs: 3000,
+  retryWindowMs: 24 * 3_600_000,
+  retryBaseSeconds: 5,
+  retryMaxSeconds: 900,
+  throttleCooldownMs: 60_000,
+};
 
 export const robotFixture = (fields: Partial<Robot> = {}): Robot => ({
   id: 'robot-1',
@@ -22,17 +29,18 @@ export const robotFixture = (fields: Partial<Robot> = {}): Robot => ({
   ...fields,
 });
 
-export const templateFixture = (fields: Partial<Template> = {}): Template => ({
-  id: 'template-1',
-  name: 'Daily',
-  msgType: 'text',
-  text: 'Report {{reportName}}: {{data.total}}',
-  version: 1,
-  robotCount: 1,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  ...fields,
-} as Template);
+export const templateFixture = (fields: Partial<Template> = {}): Template =>
+  ({
+    id: 'template-1',
+    name: 'Daily',
+    msgType: 'text',
+    text: 'Report {{reportName}}: {{data.total}}',
+    version: 1,
+    robotCount: 1,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...fields,
+  }) as Template;
 
 export const jobFixture = (n = 1, robotId = 'robot-1'): PushJob => ({
   recordId: `record-${robotId}-${n}`,

@@ -9,7 +9,11 @@ import { baseTestEnvironment } from './environment';
 export default async function globalSetup(): Promise<void> {
   // Lambda runs Node 22; the SDK's Node 20 notice is noise here
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const [dynamodb, sqs, simulator] = await Promise.all([startDynamoDbLocal(), startSqsEmulator(), startDingTalkSimulator({ rateLimit: { messages: 20, windowMs: 2000 }, throttleMs: 2000, slowMs: 3000 })]);
+  const [dynamodb, sqs, simulator] = await Promise.all([
+    startDynamoDbLocal(),
+    startSqsEmulator(),
+    startDingTalkSimulator({ rateLimit: { messages: 20, windowMs: 2000 }, throttleMs: 2000, slowMs: 3000 }),
+  ]);
   const secretsDir = mkdtempSync(join(tmpdir(), 'dingpush-test-key-'));
   Object.assign(process.env, baseTestEnvironment, {
     SECRETS_KEY_FILE: ensureSecretsKeyFile(join(secretsDir, 'secrets.key')),

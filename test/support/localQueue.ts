@@ -2,5 +2,9 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 export function localSqsClient(): SQSClient {
-  return new SQSClient({ endpoint: process.env.SQS_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return new SQSClient({
+    endpoint: process.env.SQS_ENDPOINT,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 }

@@ -27,9 +27,26 @@ export interface LocalService {
 }
 
 /** `options.dataDir`: a folder of the caller's, kept after stop (a restart on it sees the same data). */
-const integrationOnly = ['SECRETS_KEY_FILE', 'DYNAMODB_ENDPOINT', 'SQS_ENDPOINT', 'S3_ENDPOINT', 'IMAGES_BUCKET', 'PUBLIC_BASE_URL', 'SIMULATOR_URL', 'TABLE_NAME', 'PUSH_QUEUE_NAME', 'PUSH_DLQ_NAME', 'PUSH_QUEUE_URL', 'PUSH_DLQ_URL', 'DINGTALK_ALLOWED_ORIGINS'];
+const integrationOnly = [
+  'SECRETS_KEY_FILE',
+  'DYNAMODB_ENDPOINT',
+  'SQS_ENDPOINT',
+  'S3_ENDPOINT',
+  'IMAGES_BUCKET',
+  'PUBLIC_BASE_URL',
+  'SIMULATOR_URL',
+  'TABLE_NAME',
+  'PUSH_QUEUE_NAME',
+  'PUSH_DLQ_NAME',
+  'PUSH_QUEUE_URL',
+  'PUSH_DLQ_URL',
+  'DINGTALK_ALLOWED_ORIGINS',
+];
 
-export async function startLocalService(environment: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<LocalService> {
+export async function startLocalService(
+  environment: Record<string, string> = {},
+  options: { dataDir?: string } = {},
+): Promise<LocalService> {
   const [port, simulatorPort] = [await freePort(), await freePort()];
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dingpush-e2e-'));
   const adminToken = 'e2e-admin-token-abcdef';
@@ -40,7 +57,15 @@ export async function startLocalService(environment: Record<string, string> = {}
   for (const name of [...Object.keys(baseTestEnvironment), ...integrationOnly]) delete inherited[name];
   const child: ChildProcess = spawn('npm', ['start'], {
     cwd: join(__dirname, '..', '..'),
-    env: { ...inherited, PORT: String(port), SIMULATOR_PORT: String(simulatorPort), DATA_DIR: dataDir, ADMIN_TOKENS: adminToken, PUBLISHER_TOKENS: publisherToken, ...environment },
+    env: {
+      ...inherited,
+      PORT: String(port),
+      SIMULATOR_PORT: String(simulatorPort),
+      DATA_DIR: dataDir,
+      ADMIN_TOKENS: adminToken,
+      PUBLISHER_TOKENS: publisherToken,
+      ...environment,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -86,9 +111,25 @@ export async function startLocalService(environment: Record<string, string> = {}
   const simulatorUrl = /DingTalk simulator (http:\/\/\S+)/.exec(output)?.[1] as string;
   const apiUrl = `http://localhost:${port}`;
   const call: LocalService['call'] = async (method, path, body, token = adminToken) => {
-    const response = await fetch(`${apiUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
   };
-  return { apiUrl, simulatorUrl, adminToken, publisherToken, output: () => output, pid: child.pid as number, dataDir, stackPid, stop, crash, call };
+  return {
+    apiUrl,
+    simulatorUrl,
+    adminToken,
+    publisherToken,
+    output: () => output,
+    pid: child.pid as number,
+    dataDir,
+    stackPid,
+    stop,
+    crash,
+    call,
+  };
 }

@@ -13,13 +13,20 @@ export interface TestRobotSettings {
 
 export function simulatorAt(url: () => string) {
   async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${url()}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${url()}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     if (!response.ok) throw new Error(`simulator ${method} ${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   }
   return {
     /** Registers a robot (a fresh unique token unless one is given) and returns its token and webhook URL. */
-    async registerRobot(settings: TestRobotSettings = {}, token = `tok${randomBytes(12).toString('hex')}`): Promise<{ token: string; webhookUrl: string }> {
+    async registerRobot(
+      settings: TestRobotSettings = {},
+      token = `tok${randomBytes(12).toString('hex')}`,
+    ): Promise<{ token: string; webhookUrl: string }> {
       const { webhookUrl } = await control<{ webhookUrl: string }>('POST', '/_sim/robots', { token, ...settings });
       return { token, webhookUrl };
     },

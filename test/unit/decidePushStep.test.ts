@@ -13,23 +13,47 @@ const input = (fields: Partial<PushStepInput> = {}): PushStepInput => ({
   sendBy: now + 20_000,
   ...fields,
 });
-const recordWith = (fields: object) => ({ ...newQueuedRecord({ id: 'record-robot-1-1', eventId: 'event-1', reportId: 'sales', reportName: 'Sales', robotId: 'robot-1', robotName: 'Sales', templateId: 'template-1', templateName: 'Daily' }), ...fields });
+const recordWith = (fields: object) => ({
+  ...newQueuedRecord({
+    id: 'record-robot-1-1',
+    eventId: 'event-1',
+    reportId: 'sales',
+    reportName: 'Sales',
+    robotId: 'robot-1',
+    robotName: 'Sales',
+    templateId: 'template-1',
+    templateName: 'Daily',
+  }),
+  ...fields,
+});
 
 describe('decidePushStep', () => {
   it('sends now, rendered with the template, only the fields DingTalk documents, while the window has room', () => {
-    expect(decidePushStep(input(), rules)).toEqual({ kind: 'send', attempt: 1, message: { msgtype: 'text', text: { content: 'Report Sales: 1' } } });
+    expect(decidePushStep(input(), rules)).toEqual({
+      kind: 'send',
+      attempt: 1,
+      message: { msgtype: 'text', text: { content: 'Report Sales: 1' } },
+    });
   });
 
   it('does nothing for a record that is already finished or held unconfirmed', () => {
-    for (const status of ['sent', 'failed', 'skipped', 'unconfirmed'] as const) expect(decidePushStep(input({ record: recordWith({ status }) }), rules)).toEqual({ kind: 'already-finished', status });
+    for (const status of ['sent', 'failed', 'skipped', 'unconfirmed'] as const)
+      expect(decidePushStep(input({ record: recordWith({ status }) }), rules)).toEqual({ kind: 'already-finished', status });
   });
 
   it('finds an attempt a worker started and never recorded (it died mid-send), and only for that record', () => {
     const inFlight = { recordId: 'record-robot-1-1', attempt: 2, at: now - 200_000 };
     const window = { sends: [now - 200_000], cooldownUntil: 0, inFlight };
-    expect(decidePushStep(input({ window, record: recordWith({ attempts: 1 }) }), rules)).toEqual({ kind: 'attempt-lost', attempt: 2, at: now - 200_000 });
+    expect(decidePushStep(input({ window, record: recordWith({ attempts: 1 }) }), rules)).toEqual({
+      kind: 'attempt-lost',
+      attempt: 2,
+      at: now - 200_000,
+    });
     // with no record at all: the first attempt was the one lost
-    expect(decidePushStep(input({ window: { ...window, inFlight: { ...inFlight, attempt: 1 } } }), rules)).toMatchObject({ kind: 'attempt-lost', attempt: 1 });
+    expect(decidePushStep(input({ window: { ...window, inFlight: { ...inFlight, attempt: 1 } } }), rules)).toMatchObject({
+      kind: 'attempt-lost',
+      attempt: 1,
+    });
     // recorded: the attempt ended and the next one is due
     expect(decidePushStep(input({ window, record: recordWith({ attempts: 2 }) }), rules)).toMatchObject({ kind: 'send', attempt: 3 });
     expect(decidePushStep(input({ window, job: jobFixture(2) }), rules)).toMatchObject({ kind: 'send', attempt: 1 });
@@ -37,11 +61,17 @@ describe('decidePushStep', () => {
 
   it('skips a robot that is gone or disabled, saying why', () => {
     expect(decidePushStep(input({ robot: undefined }), rules)).toEqual({ kind: 'skip', reason: expect.stringMatching(/deleted/) });
-    expect(decidePushStep(input({ robot: robotFixture({ enabled: false, disabledReason: 'by hand' }) }), rules)).toEqual({ kind: 'skip', reason: 'The robot is disabled (by hand)' });
+    expect(decidePushStep(input({ robot: robotFixture({ enabled: false, disabledReason: 'by hand' }) }), rules)).toEqual({
+      kind: 'skip',
+      reason: 'The robot is disabled (by hand)',
+    });
   });
 
   it('fails without sending when the template is gone, does not render or the message would be refused', () => {
-    expect(decidePushStep(input({ template: undefined }), rules)).toMatchObject({ kind: 'finish-failed', reason: expect.stringMatching(/template-1 no longer exists/) });
+    expect(decidePushStep(input({ template: undefined }), rules)).toMatchObject({
+      kind: 'finish-failed',
+      reason: expect.stringMatching(/template-1 no longer exists/),
+    });
     const huge = decidePushStep(input({ template: templateFixture({ text: 'x'.repeat(21_000) }) }), rules);
     expect(huge).toMatchObject({ kind: 'finish-failed', reason: expect.stringMatching(/20000/), content: { msgtype: 'text' } });
     const noKeyword = decidePushStep(input({ robot: robotFixture({ keywords: ['ALERT'] }) }), rules);
@@ -71,17 +101,33 @@ describe('decidePushStep', () => {
   });
 
   it('comes back when a cooldown after a 130101 ends', () => {
-    expect(decidePushStep(input({ window: { sends: [], cooldownUntil: now + 30_000 } }), rules)).toEqual({ kind: 'come-back-at', at: now + 30_000, reason: 'cooldown' });
+    expect(decidePushStep(input({ window: { sends: [], cooldownUntil: now + 30_000 } }), rules)).toEqual({
+      kind: 'come-back-at',
+      at: now + 30_000,
+      reason: 'cooldown',
+    });
   });
 });
 
 describe('afterAttempt', () => {
-  const ended = (fields: Partial<EndedAttempt> = {}): EndedAttempt => ({ outcome: 'retryable', errmsg: 'HTTP 502', attempt: 1, acceptedAt: now, onUncertain: 'resend', ...fields });
+  const ended = (fields: Partial<EndedAttempt> = {}): EndedAttempt => ({
+    outcome: 'retryable',
+    errmsg: 'HTTP 502',
+    attempt: 1,
+    acceptedAt: now,
+    onUncertain: 'resend',
+    ...fields,
+  });
   const hour = 3_600_000;
 
   it('is sent on ok, failed for good on a permanent errcode', () => {
     expect(afterAttempt(ended({ outcome: 'ok', errmsg: 'ok' }), now, rules)).toEqual({ kind: 'sent' });
-    expect(afterAttempt(ended({ outcome: 'permanent', errmsg: 'keywords not in content' }), now, rules)).toEqual({ kind: 'failed', reason: 'keywords not in content', deadLetter: false, permanent: true });
+    expect(afterAttempt(ended({ outcome: 'permanent', errmsg: 'keywords not in content' }), now, rules)).toEqual({
+      kind: 'failed',
+      reason: 'keywords not in content',
+      deadLetter: false,
+      permanent: true,
+    });
   });
 
   it('retries with backoff, and after a 130101 not before the cooldown ends', () => {
@@ -89,7 +135,11 @@ describe('afterAttempt', () => {
     expect(retry).toMatchObject({ kind: 'retry-at' });
     expect((retry as { at: number }).at - now).toBeGreaterThanOrEqual(2500);
     expect((retry as { at: number }).at - now).toBeLessThanOrEqual(5000);
-    expect(afterAttempt(ended({ outcome: 'throttled', errmsg: 'send too fast' }), now, rules)).toEqual({ kind: 'retry-at', at: now + 60_000, cooldownUntil: now + 60_000 });
+    expect(afterAttempt(ended({ outcome: 'throttled', errmsg: 'send too fast' }), now, rules)).toEqual({
+      kind: 'retry-at',
+      at: now + 60_000,
+      cooldownUntil: now + 60_000,
+    });
   });
 
   it('resends an uncertain attempt by default, and holds it unconfirmed when the robot says hold', () => {
@@ -120,7 +170,12 @@ describe('afterAttempt', () => {
       verdict = afterAttempt(ended({ attempt: ++attempt, acceptedAt }), clock, rules);
     }
     expect(clock).toBe(acceptedAt + 24 * hour);
-    expect(verdict).toEqual({ kind: 'failed', reason: `Gave up after ${attempt} attempts over the 24 h retry window; last: HTTP 502`, deadLetter: true, permanent: false });
+    expect(verdict).toEqual({
+      kind: 'failed',
+      reason: `Gave up after ${attempt} attempts over the 24 h retry window; last: HTTP 502`,
+      deadLetter: true,
+      permanent: false,
+    });
     expect(attempt).toBeGreaterThan(90);
   });
 });

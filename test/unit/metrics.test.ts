@@ -1,7 +1,11 @@
 import { captureOutput } from '../support/captureOutput';
 import { MetricsBatch } from '../../lib/metrics';
 
-const emfDocuments = (text: string) => text.split('\n').filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line));
+const emfDocuments = (text: string) =>
+  text
+    .split('\n')
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line));
 
 describe('EMF metrics', () => {
   it('writes one Embedded Metric Format document per batch, with the Stage dimension the alarms read', () => {
@@ -19,7 +23,14 @@ describe('EMF metrics', () => {
     const documents = emfDocuments(output.text());
     expect(documents).toHaveLength(1);
     expect(documents[0]._aws.CloudWatchMetrics).toEqual([
-      { Namespace: 'dingpush', Dimensions: [['Stage']], Metrics: [{ Name: 'PushSent', Unit: 'Count' }, { Name: 'DingTalkLatency', Unit: 'Milliseconds' }] },
+      {
+        Namespace: 'dingpush',
+        Dimensions: [['Stage']],
+        Metrics: [
+          { Name: 'PushSent', Unit: 'Count' },
+          { Name: 'DingTalkLatency', Unit: 'Milliseconds' },
+        ],
+      },
     ]);
     expect(documents[0]).toMatchObject({ Stage: 'local', PushSent: [1, 1], DingTalkLatency: 120 });
   });
@@ -51,7 +62,8 @@ describe('the logger', () => {
     }
     const line = output.text();
     expect(line).toContain('failed');
-    for (const secret of ['0123456789abcdef', 'abcDEF123', 'SEC0123456789abcdef0123456789', 'fedcba9876543210']) expect(line).not.toContain(secret);
+    for (const secret of ['0123456789abcdef', 'abcDEF123', 'SEC0123456789abcdef0123456789', 'fedcba9876543210'])
+      expect(line).not.toContain(secret);
     expect(JSON.parse(line.trim())).toMatchObject({ level: 'error', service: 'dingpush', error: { name: 'Error' } });
   });
 });

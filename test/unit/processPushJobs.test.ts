@@ -35,7 +35,13 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
       const outcome = answers[recordId]?.shift() ?? 'ok';
       sent.push({ robotId: robot.id, recordId, at: time });
       const result = outcome === 'uncertain' ? 'uncertain' : 'answered';
-      return { result, outcome, errmsg: outcome === 'ok' ? 'ok' : `answer ${outcome}`, durationMs: 5, ...(outcome === 'throttled' && { errcode: 130101 }) };
+      return {
+        result,
+        outcome,
+        errmsg: outcome === 'ok' ? 'ok' : `answer ${outcome}`,
+        durationMs: 5,
+        ...(outcome === 'throttled' && { errcode: 130101 }),
+      };
     },
     saveContent: async (recordId, content) => void contents.set(recordId, content),
     saveRecord: async (record) => void records.set(record.id, record),
@@ -55,20 +61,34 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
   return { ports, records, windows, sent, contents, cameBack, deadLetters, metrics, robots, now: () => time };
 }
 
-const message = (job: PushJob, extra: Partial<QueueMessage> = {}): QueueMessage => ({ messageId: job.recordId, receiptHandle: `handle-${job.recordId}`, body: JSON.stringify(job), groupId: job.robotId, ...extra });
-const run = (world: ReturnType<typeof fakeWorld>, messages: QueueMessage[]) => processPushJobs(messages, world.ports, rules, world.now() + 20_000);
+const message = (job: PushJob, extra: Partial<QueueMessage> = {}): QueueMessage => ({
+  messageId: job.recordId,
+  receiptHandle: `handle-${job.recordId}`,
+  body: JSON.stringify(job),
+  groupId: job.robotId,
+  ...extra,
+});
+const run = (world: ReturnType<typeof fakeWorld>, messages: QueueMessage[]) =>
+  processPushJobs(messages, world.ports, rules, world.now() + 20_000);
 
 describe('processPushJobs', () => {
   it("sends a robot's jobs in order; a retried one holds back that robot's later jobs and no other robot's", async () => {
     const [a1, a2, a3] = [1, 2, 3].map((n) => jobFixture(n));
     const b1 = jobFixture(1, 'robot-2');
     const world = fakeWorld({ [a2.recordId]: ['retryable'] });
-    const result = await run(world, [a1, a2, a3, b1].map((job) => message(job)));
+    const result = await run(
+      world,
+      [a1, a2, a3, b1].map((job) => message(job)),
+    );
     expect(world.sent.map((send) => send.recordId)).toEqual([a1.recordId, b1.recordId, a2.recordId]);
     expect(result.failedMessageIds).toEqual([a2.recordId, a3.recordId]);
     // both come back together, at the retry's time, in their order
     expect(world.cameBack).toEqual([{ receiptHandles: [`handle-${a2.recordId}`, `handle-${a3.recordId}`], at: expect.any(Number) }]);
-    expect(world.records.get(a2.recordId)).toMatchObject({ status: 'queued', attempts: 1, attemptLog: [expect.objectContaining({ errmsg: 'answer retryable' })] });
+    expect(world.records.get(a2.recordId)).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      attemptLog: [expect.objectContaining({ errmsg: 'answer retryable' })],
+    });
     expect(world.records.get(a3.recordId)).toBeUndefined();
     expect(world.records.get(b1.recordId)).toMatchObject({ status: 'sent', attempts: 1 });
   });
@@ -76,7 +96,10 @@ describe('processPushJobs', () => {
   it('takes each send slot in the window before the POST, and sends a job whose slot is far off back to the queue until then', async () => {
     const jobs = [1, 2, 3].map((n) => jobFixture(n));
     const world = fakeWorld();
-    const result = await run(world, jobs.map((job) => message(job)));
+    const result = await run(
+      world,
+      jobs.map((job) => message(job)),
+    );
     // 2 per 10.5 s in these rules
     expect(world.sent).toHaveLength(2);
     expect(world.windows.get('robot-1')?.sends).toHaveLength(2);
@@ -141,10 +164,24 @@ describe('processPushJobs', () => {
     const job = jobFixture(1);
     const world = fakeWorld({ [job.recordId]: ['retryable'] });
     const accepted = new Date(world.now() - 24 * 3_600_000 - 1).toISOString();
-    world.records.set(job.recordId, { ...({} as PushRecord), id: job.recordId, status: 'queued', attempts: 95, attemptLog: [], robotName: 'Sales', templateName: 'Daily', createdAt: accepted, updatedAt: accepted } as PushRecord);
+    world.records.set(job.recordId, {
+      ...({} as PushRecord),
+      id: job.recordId,
+      status: 'queued',
+      attempts: 95,
+      attemptLog: [],
+      robotName: 'Sales',
+      templateName: 'Daily',
+      createdAt: accepted,
+      updatedAt: accepted,
+    } as PushRecord);
     const result = await run(world, [message(job)]);
     expect(result.failedMessageIds).toEqual([]);
-    expect(world.records.get(job.recordId)).toMatchObject({ status: 'failed', attempts: 96, errmsg: 'Gave up after 96 attempts over the 24 h retry window; last: answer retryable' });
+    expect(world.records.get(job.recordId)).toMatchObject({
+      status: 'failed',
+      attempts: 96,
+      errmsg: 'Gave up after 96 attempts over the 24 h retry window; last: answer retryable',
+    });
     expect(world.deadLetters.map((entry) => JSON.parse(entry.body).recordId)).toEqual([job.recordId]);
   });
 
@@ -153,7 +190,12 @@ describe('processPushJobs', () => {
     const world = fakeWorld({ [job.recordId]: ['uncertain'] });
     await run(world, [message(job)]);
     const retrying = world.records.get(job.recordId)!;
-    expect(retrying).toMatchObject({ status: 'queued', attempts: 1, uncertain: 1, attemptLog: [expect.objectContaining({ result: 'uncertain' })] });
+    expect(retrying).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      uncertain: 1,
+      attemptLog: [expect.objectContaining({ result: 'uncertain' })],
+    });
     expect(Date.parse(retrying.nextAttemptAt!)).toBe(world.cameBack[0].at);
     // what the alarm on the oldest retrying push reads
     expect(world.metrics).toEqual(expect.arrayContaining(['PushUncertain', 'PushRetried', 'RetryingPushAge']));
@@ -182,11 +224,19 @@ describe('processPushJobs', () => {
       const world = fakeWorld();
       world.robots.set('robot-1', robotFixture({ onUncertain: policy }));
       // what the dead worker left: its slot and attempt in the window, no record
-      world.windows.set('robot-1', { sends: [world.now() - 200_000], cooldownUntil: 0, inFlight: { recordId: job.recordId, attempt: 1, at: world.now() - 200_000 } });
+      world.windows.set('robot-1', {
+        sends: [world.now() - 200_000],
+        cooldownUntil: 0,
+        inFlight: { recordId: job.recordId, attempt: 1, at: world.now() - 200_000 },
+      });
       await run(world, [message(job)]);
       expect(world.sent).toEqual([]);
       const record = world.records.get(job.recordId)!;
-      expect(record).toMatchObject({ attempts: 1, uncertain: 1, attemptLog: [expect.objectContaining({ result: 'uncertain', errmsg: expect.stringMatching(/worker stopped/) })] });
+      expect(record).toMatchObject({
+        attempts: 1,
+        uncertain: 1,
+        attemptLog: [expect.objectContaining({ result: 'uncertain', errmsg: expect.stringMatching(/worker stopped/) })],
+      });
       if (policy === 'hold') {
         expect(record.status).toBe('unconfirmed');
         continue;
@@ -247,7 +297,10 @@ describe('processPushJobs', () => {
       throw new Error('DynamoDB is down');
     };
     const jobs = [jobFixture(1), jobFixture(1, 'robot-2')];
-    const result = await run(world, jobs.map((job) => message(job, { receiveCount: 3 })));
+    const result = await run(
+      world,
+      jobs.map((job) => message(job, { receiveCount: 3 })),
+    );
     expect(result.failedMessageIds.sort()).toEqual(jobs.map((job) => job.recordId).sort());
     expect(world.cameBack[0].at).toBe(world.now() + 8000);
   });

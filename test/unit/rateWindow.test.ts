@@ -18,7 +18,11 @@ describe('earliestSlot', () => {
   });
 
   it('never lets any window of windowMs plus margin hold more than N sends, whatever the arrival times (property)', () => {
-    const limit = fc.record({ messages: fc.integer({ min: 1, max: 25 }), windowMs: fc.integer({ min: 100, max: 60_000 }), marginMs: fc.integer({ min: 0, max: 3000 }) });
+    const limit = fc.record({
+      messages: fc.integer({ min: 1, max: 25 }),
+      windowMs: fc.integer({ min: 100, max: 60_000 }),
+      marginMs: fc.integer({ min: 0, max: 3000 }),
+    });
     fc.assert(
       fc.property(limit, fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 120 }), (limit, gaps) => {
         let state: SendWindowState = { sends: [], cooldownUntil: 0 };
@@ -33,7 +37,8 @@ describe('earliestSlot', () => {
           expect(state.sends.length).toBeLessThanOrEqual(limit.messages);
           all.push(slot);
         }
-        for (let i = limit.messages; i < all.length; i++) expect(all[i] - all[i - limit.messages]).toBeGreaterThanOrEqual(limit.windowMs + limit.marginMs);
+        for (let i = limit.messages; i < all.length; i++)
+          expect(all[i] - all[i - limit.messages]).toBeGreaterThanOrEqual(limit.windowMs + limit.marginMs);
       }),
       { numRuns: 300 },
     );

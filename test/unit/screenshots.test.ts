@@ -19,7 +19,13 @@ describe('sniffImageType', () => {
 
 describe('acceptImages', () => {
   it('gives stored images an unguessable id and a URL on the public origin, and passes URL images through', () => {
-    const { images, uploads } = acceptImages([{ name: 'chart', url: 'https://bi.example.com/c.png' }, { contentType: 'image/png', data: png.toString('base64') }], 'https://push.example.com');
+    const { images, uploads } = acceptImages(
+      [
+        { name: 'chart', url: 'https://bi.example.com/c.png' },
+        { contentType: 'image/png', data: png.toString('base64') },
+      ],
+      'https://push.example.com',
+    );
     expect(images[0]).toEqual({ name: 'chart', url: 'https://bi.example.com/c.png' });
     expect(images[1]).toMatchObject({ name: 'image-2.png', contentType: 'image/png', bytes: png.length });
     expect(images[1].url).toBe(`https://push.example.com/images/${images[1].id}`);
@@ -30,7 +36,11 @@ describe('acceptImages', () => {
   });
 
   it('reuses the ids a first attempt gave, position by position', () => {
-    const { images } = acceptImages([{ url: 'https://bi.example.com/c.png' }, { contentType: 'image/gif', data: gif.toString('base64') }], 'http://127.0.0.1:3000', [undefined, 'kept-id-kept-id-kept-id1']);
+    const { images } = acceptImages(
+      [{ url: 'https://bi.example.com/c.png' }, { contentType: 'image/gif', data: gif.toString('base64') }],
+      'http://127.0.0.1:3000',
+      [undefined, 'kept-id-kept-id-kept-id1'],
+    );
     expect(images[1].url).toBe('http://127.0.0.1:3000/images/kept-id-kept-id-kept-id1');
   });
 
@@ -40,10 +50,22 @@ describe('acceptImages', () => {
   });
 
   it.each([
-    ['bytes that are no image', [{ name: 'a.png', contentType: 'image/png', data: Buffer.from('text').toString('base64') }], /image 1 \(a\.png\) is not a PNG, JPEG or GIF/],
-    ['a declared type that is not the bytes', [{ contentType: 'image/gif', data: jpeg.toString('base64') }], /declared image\/gif but its bytes are image\/jpeg/],
+    [
+      'bytes that are no image',
+      [{ name: 'a.png', contentType: 'image/png', data: Buffer.from('text').toString('base64') }],
+      /image 1 \(a\.png\) is not a PNG, JPEG or GIF/,
+    ],
+    [
+      'a declared type that is not the bytes',
+      [{ contentType: 'image/gif', data: jpeg.toString('base64') }],
+      /declared image\/gif but its bytes are image\/jpeg/,
+    ],
     ['data that is not base64', [{ contentType: 'image/png', data: 'not base64!' }], /not base64/],
-    ['more than 5 MB decoded', [{ contentType: 'image/png', data: Buffer.concat([png, Buffer.alloc(5 * 1024 * 1024)]).toString('base64') }], /the limit is 5242880/],
+    [
+      'more than 5 MB decoded',
+      [{ contentType: 'image/png', data: Buffer.concat([png, Buffer.alloc(5 * 1024 * 1024)]).toString('base64') }],
+      /the limit is 5242880/,
+    ],
   ])('refuses %s, naming the image', (_label, images, message) => {
     expect(() => acceptImages(images, 'http://x')).toThrow(message);
   });

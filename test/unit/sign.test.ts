@@ -19,7 +19,9 @@ describe('DingTalk signing', () => {
   });
 
   it('leaves the URL alone without a secret', () => {
-    expect(signedWebhookUrl('https://oapi.dingtalk.com/robot/send?access_token=abc', undefined, 1)).toBe('https://oapi.dingtalk.com/robot/send?access_token=abc');
+    expect(signedWebhookUrl('https://oapi.dingtalk.com/robot/send?access_token=abc', undefined, 1)).toBe(
+      'https://oapi.dingtalk.com/robot/send?access_token=abc',
+    );
   });
 
   it('gives different signatures for different timestamps', () => {

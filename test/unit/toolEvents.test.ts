@@ -3,22 +3,42 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alertsKept, mentionsFrom, rowsKept, toolEvent } from '../../lib/sources/toolEvents';
 
-const fixture = (name: string) => (JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', `${name}.json`), 'utf8')) as { payload: any }).payload;
+const fixture = (name: string) =>
+  (JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', `${name}.json`), 'utf8')) as { payload: any }).payload;
 
 describe('tool events', () => {
   it('names an Alertmanager group as Alertmanager titles it, links its externalURL and lists labels for Mustache', () => {
     const event = toolEvent.alertmanager(fixture('alertmanager-firing') as never);
-    expect(event).toMatchObject({ reportId: 'alertmanager:dingpush', reportName: '[FIRING:2] HighRequestLatency', url: 'http://alertmanager.example.com:9093', mention: { atMobiles: ['13800000000'] } });
+    expect(event).toMatchObject({
+      reportId: 'alertmanager:dingpush',
+      reportName: '[FIRING:2] HighRequestLatency',
+      url: 'http://alertmanager.example.com:9093',
+      mention: { atMobiles: ['13800000000'] },
+    });
     const data = event.data as any;
-    expect(data).toMatchObject({ isFiring: true, isResolved: false, firingCount: 2, resolvedCount: 0, truncatedAlerts: 0, receiver: 'dingpush' });
+    expect(data).toMatchObject({
+      isFiring: true,
+      isResolved: false,
+      firingCount: 2,
+      resolvedCount: 0,
+      truncatedAlerts: 0,
+      receiver: 'dingpush',
+    });
     expect(data.alerts[0].labelList).toContainEqual({ name: 'instance', value: 'api-1:8080' });
-    expect(data.commonLabelList).toEqual([{ name: 'alertname', value: 'HighRequestLatency' }, { name: 'job', value: 'api' }, { name: 'severity', value: 'page' }]);
+    expect(data.commonLabelList).toEqual([
+      { name: 'alertname', value: 'HighRequestLatency' },
+      { name: 'job', value: 'api' },
+      { name: 'severity', value: 'page' },
+    ]);
   });
 
   it('keeps the first alerts of a large group and counts the rest in truncatedAlerts', () => {
     const payload = fixture('alertmanager-firing');
     payload.truncatedAlerts = 3;
-    payload.alerts = Array.from({ length: alertsKept + 5 }, (_, index) => ({ ...payload.alerts[0], labels: { alertname: 'Disk', instance: `host-${index}` } }));
+    payload.alerts = Array.from({ length: alertsKept + 5 }, (_, index) => ({
+      ...payload.alerts[0],
+      labels: { alertname: 'Disk', instance: `host-${index}` },
+    }));
     const data = toolEvent.alertmanager(payload as never).data as any;
     expect(data.alerts).toHaveLength(alertsKept);
     expect(data.truncatedAlerts).toBe(8);
@@ -27,7 +47,14 @@ describe('tool events', () => {
 
   it('titles a Grafana group without group labels by its common labels, and leaves out the empty links', () => {
     const payload = fixture('grafana-firing');
-    const event = toolEvent.grafana({ ...payload, externalURL: 'not a url', alerts: payload.alerts.map((alert: any, index: number) => ({ ...alert, imageURL: index === 0 ? 'https://grafana.example.com/shot.png' : '' })) } as never);
+    const event = toolEvent.grafana({
+      ...payload,
+      externalURL: 'not a url',
+      alerts: payload.alerts.map((alert: any, index: number) => ({
+        ...alert,
+        imageURL: index === 0 ? 'https://grafana.example.com/shot.png' : '',
+      })),
+    } as never);
     expect(event.reportName).toBe('[FIRING:2] blue');
     expect(event.url).toBeUndefined();
     expect(event.images).toEqual([{ name: 'High memory usage.png', url: 'https://grafana.example.com/shot.png' }]);
@@ -35,9 +62,13 @@ describe('tool events', () => {
   });
 
   it('takes mentions from labels and annotations, only as DingTalk accepts them', () => {
-    expect(mentionsFrom([{ atMobiles: '13800000000, 13900000000；not-a-phone' }, { atUserIds: 'u1 u2', isAtAll: 'TRUE' }, undefined])).toEqual({ atMobiles: ['13800000000', '13900000000'], atUserIds: ['u1', 'u2'], isAtAll: true });
+    expect(
+      mentionsFrom([{ atMobiles: '13800000000, 13900000000；not-a-phone' }, { atUserIds: 'u1 u2', isAtAll: 'TRUE' }, undefined]),
+    ).toEqual({ atMobiles: ['13800000000', '13900000000'], atUserIds: ['u1', 'u2'], isAtAll: true });
     expect(mentionsFrom([{ atMobiles: 'call me' }, { isAtAll: 'yes' }])).toBeUndefined();
-    expect(mentionsFrom([{ atMobiles: Array.from({ length: 30 }, (_, i) => `1380000${String(i).padStart(4, '0')}`).join(',') }])?.atMobiles).toHaveLength(20);
+    expect(
+      mentionsFrom([{ atMobiles: Array.from({ length: 30 }, (_, i) => `1380000${String(i).padStart(4, '0')}`).join(',') }])?.atMobiles,
+    ).toHaveLength(20);
   });
 
   it('turns a Metabase visualization into an image, out of the data, and keeps the first rows', () => {
@@ -55,7 +86,11 @@ describe('tool events', () => {
 
   it('names a Superset report by its name and keeps its fields as data', () => {
     const event = toolEvent.superset(fixture('superset-report') as never);
-    expect(event).toMatchObject({ reportId: 'superset:Weekly sales dashboard', reportName: 'Weekly sales dashboard', url: 'https://superset.example.com/superset/dashboard/12/?standalone=0' });
+    expect(event).toMatchObject({
+      reportId: 'superset:Weekly sales dashboard',
+      reportName: 'Weekly sales dashboard',
+      url: 'https://superset.example.com/superset/dashboard/12/?standalone=0',
+    });
     expect((event.data as any).header.dashboard_id).toBe(12);
     expect(event.images).toBeUndefined();
   });

@@ -32,14 +32,22 @@ describe('validation', () => {
 
   it('requires the fields each msgType needs', () => {
     expect(() => validateBody(templateInputSchema, { name: 'x', msgType: 'feedCard' })).toThrow(/\/links is required/);
-    expect(() => validateBody(templateInputSchema, { name: 'x', msgType: 'link', title: 't', text: 'x' })).toThrow(/\/messageUrl is required/);
-    expect(validateBody(templateInputSchema, { name: 'x', msgType: 'text', text: 'hi' })).toEqual({ name: 'x', msgType: 'text', text: 'hi' });
+    expect(() => validateBody(templateInputSchema, { name: 'x', msgType: 'link', title: 't', text: 'x' })).toThrow(
+      /\/messageUrl is required/,
+    );
+    expect(validateBody(templateInputSchema, { name: 'x', msgType: 'text', text: 'hi' })).toEqual({
+      name: 'x',
+      msgType: 'text',
+      text: 'hi',
+    });
   });
 
   it('coerces query strings and refuses out-of-range values', () => {
     expect(validateQuery(listPushRecordsQuerySchema, { limit: '10', status: 'sent' })).toEqual({ limit: 10, status: 'sent' });
     expect(() => validateQuery(listPushRecordsQuerySchema, { limit: '0' })).toThrow(/limit/);
-    expect(() => validateQuery(listPushRecordsQuerySchema, { status: 'lost' })).toThrow(/must be one of: queued, sent, failed, skipped, unconfirmed/);
+    expect(() => validateQuery(listPushRecordsQuerySchema, { status: 'lost' })).toThrow(
+      /must be one of: queued, sent, failed, skipped, unconfirmed/,
+    );
     expect(() => validateQuery(listPushRecordsQuerySchema, { from: 'yesterday' })).toThrow(/from/);
   });
 });

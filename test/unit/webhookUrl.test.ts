@@ -5,8 +5,12 @@ const allowed = ['https://oapi.dingtalk.com', 'http://127.0.0.1:4999'];
 
 describe('webhook URL policy', () => {
   it('accepts DingTalk robot URLs and drops everything but the access token', () => {
-    expect(normalizeWebhookUrl('https://oapi.dingtalk.com/robot/send?access_token=abc123&timestamp=1&sign=x', allowed)).toBe('https://oapi.dingtalk.com/robot/send?access_token=abc123');
-    expect(normalizeWebhookUrl('http://127.0.0.1:4999/robot/send?access_token=abc', allowed)).toBe('http://127.0.0.1:4999/robot/send?access_token=abc');
+    expect(normalizeWebhookUrl('https://oapi.dingtalk.com/robot/send?access_token=abc123&timestamp=1&sign=x', allowed)).toBe(
+      'https://oapi.dingtalk.com/robot/send?access_token=abc123',
+    );
+    expect(normalizeWebhookUrl('http://127.0.0.1:4999/robot/send?access_token=abc', allowed)).toBe(
+      'http://127.0.0.1:4999/robot/send?access_token=abc',
+    );
   });
 
   it.each([
@@ -29,12 +33,17 @@ describe('webhook URL policy', () => {
 
 describe('secret masking', () => {
   it('masks the access token in webhook URLs', () => {
-    expect(maskWebhookUrl('https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789')).toBe('https://oapi.dingtalk.com/robot/send?access_token=abcd****');
-    expect(maskWebhookUrl('https://oapi.dingtalk.com/robot/send?access_token=short')).toBe('https://oapi.dingtalk.com/robot/send?access_token=****');
+    expect(maskWebhookUrl('https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789')).toBe(
+      'https://oapi.dingtalk.com/robot/send?access_token=abcd****',
+    );
+    expect(maskWebhookUrl('https://oapi.dingtalk.com/robot/send?access_token=short')).toBe(
+      'https://oapi.dingtalk.com/robot/send?access_token=****',
+    );
   });
 
   it('redacts tokens, signatures and SEC secrets from any text', () => {
-    const text = 'POST https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789&timestamp=1&sign=abc%2Bdef secret SECabcdef123456 {"access_token":"zzzzyyyyxxxx"}';
+    const text =
+      'POST https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789&timestamp=1&sign=abc%2Bdef secret SECabcdef123456 {"access_token":"zzzzyyyyxxxx"}';
     const redacted = redactSecrets(text);
     expect(redacted).not.toContain('abcdef0123456789');
     expect(redacted).not.toContain('abc%2Bdef');
