@@ -7,8 +7,13 @@ export default tseslint.config(
   { ignores: ['node_modules/**', '.esbuild/**', '.serverless/**', 'coverage/**', '*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
-  // the plain-JavaScript launchers in scripts/ run on Node
+  // the plain-JavaScript launchers in scripts/ run on Node; the .cjs one is loaded by the framework with require()
   { files: ['scripts/**/*.mjs'], languageOptions: { globals: globals.node } },
+  {
+    files: ['scripts/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: globals.node },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   // the console's script runs in the browser, as a classic script
   { files: ['console/**/*.js'], languageOptions: { sourceType: 'script', globals: globals.browser } },
   {

@@ -3,9 +3,8 @@
 const transform = {
   '^.+\\.[tj]s$': ['ts-jest', { diagnostics: true, tsconfig: { isolatedModules: false } }],
 };
-// middy 7 is ESM-only and exports only an `import` condition: map it to its file and let ts-jest compile it to CommonJS
+// middy is ESM-only; let ts-jest compile it to CommonJS (middy's testing docs)
 const transformIgnorePatterns = ['node_modules/(?!(@middy)/)'];
-const moduleNameMapper = { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' };
 
 module.exports = {
   projects: [
@@ -14,7 +13,6 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       transformIgnorePatterns,
-      moduleNameMapper,
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
       setupFiles: ['<rootDir>/test/support/unitEnvironment.ts'],
     },
@@ -23,7 +21,6 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       transformIgnorePatterns,
-      moduleNameMapper,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/globalSetup.ts',
       globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
@@ -34,7 +31,6 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       transformIgnorePatterns,
-      moduleNameMapper,
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
     },
   ],

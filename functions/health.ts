@@ -1,6 +1,4 @@
 // HTTP: GET /health (open)
 import { httpFunction } from './http/httpFunction';
 
-export const handler = httpFunction({
-  'GET /health': { handle: async () => ({ status: 200, body: { status: 'ok' } }) },
-});
+export const handler = httpFunction('health', { getHealth: async () => ({ status: 'ok' }) });

@@ -4,6 +4,4 @@ import { httpFunction } from './http/httpFunction';
 
 const document = buildOpenApiDocument();
 
-export const handler = httpFunction({
-  'GET /openapi.json': { handle: async () => ({ status: 200, body: document }) },
-});
+export const handler = httpFunction('openapi', { getOpenApiDocument: async () => document });

@@ -1,94 +1,161 @@
-// The OpenAPI 3.1 document, built from schemas/ (request bodies and query strings) and the route list.
-import { routes } from '../schemas/routes';
+// The OpenAPI 3.1 document, built from the route table (schemas/routes.ts) and the schemas it names. The
+// committed copy is docs/openapi.json (`npm run openapi` writes it; a test holds it equal to this).
+import { routeList, type RouteDeclaration } from '../schemas/routes';
+import { errorSchema, gatewayUnauthorizedSchema } from '../schemas/responses';
 
-const errorSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message', 'details'],
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        details: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
-      },
-    },
-  },
+const errorDescriptions: Record<number, string> = {
+  400: 'Malformed or invalid input; details name each field',
+  401: "No Authorization header (API Gateway answers this itself, as GatewayUnauthorized) or a token that is not one of the service's",
+  403: "The token's scope does not include this route",
+  404: 'Unknown id',
+  409: 'Conflicts with what is stored; the message says what to change',
+  413: 'The body (or one of its images) is over the limit',
+  422: 'Well-formed, but the template cannot render it as DingTalk would take it',
+  500: 'Something went wrong on our side; nothing was half-done, try again',
+  503: 'An earlier delivery of the same notification is still being queued; the tool retries',
 };
 
-function withoutId(schema: object): object {
-  const { $id: _id, ...rest } = schema as { $id?: string };
-  return rest;
+/** The statuses a route can answer: its shape implies most, the declaration names the rest. */
+function errorStatuses(route: RouteDeclaration): number[] {
+  const hasPathParameters = route.path.includes('{');
+  const statuses = new Set<number>(route.errors ?? []);
+  if (route.body || route.query || hasPathParameters) statuses.add(400);
+  if (route.scope !== 'open') [401, 403].forEach((status) => statuses.add(status));
+  if (hasPathParameters) statuses.add(404);
+  if (route.body) statuses.add(413);
+  // the static routes read nothing that can fail
+  if (!['health', 'openapi', 'console'].includes(route.function)) statuses.add(500);
+  return [...statuses].sort();
 }
 
-export function buildOpenApiDocument() {
-  const components: Record<string, object> = { Error: errorSchema };
-  const paths: Record<string, Record<string, object>> = {};
-  for (const route of routes) {
-    const parameters = [
-      ...[...route.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
-        name: match[1],
-        in: 'path',
-        required: true,
-        schema: { type: 'string' },
-      })),
-      ...Object.entries(route.query?.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
-    ];
-    if (route.body) components[route.body.$id] = withoutId(route.body);
-    const errors = {
-      400: 'Malformed or invalid input',
-      401: 'Missing or unknown token',
-      403: 'Token lacks the scope',
-      404: 'Unknown id',
-      409: 'Conflict',
-      413: 'Body too large',
-      422: 'Well-formed but impossible',
-      ...(route.tryAgainLater && { 503: 'Try again later' }),
-    };
-    paths[route.path] ??= {};
-    paths[route.path][route.method.toLowerCase()] = {
-      summary: route.summary,
-      ...(route.scope === 'open'
-        ? { security: [] }
-        : { security: route.scope === 'publisher' ? [{ bearer: [] }, { basic: [] }] : [{ bearer: [] }], 'x-scope': route.scope }),
-      ...(parameters.length > 0 && { parameters }),
-      ...(route.body && {
-        requestBody: {
-          required: !route.bodyOptional,
-          content: {
-            'application/json': { schema: { $ref: `#/components/schemas/${route.body.$id}` } },
-            ...(route.multipart && { 'multipart/form-data': { schema: route.multipart } }),
-          },
+/**
+ * A schema as the document shows it: embedded schemas with an $id become references to components, and
+ * `maxDepth` (an ajv keyword of ours) becomes an x- extension with words a reader can follow.
+ */
+function documented(schema: unknown, components: Record<string, unknown>, isRoot = false): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => documented(item, components));
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const { $id, maxDepth, ...rest } = schema as Record<string, unknown>;
+  if (typeof $id === 'string' && !isRoot) {
+    if (!components[$id]) components[$id] = documented(schema, components, true);
+    return { $ref: `#/components/schemas/${$id}` };
+  }
+  const converted = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, documented(value, components)]));
+  if (typeof maxDepth === 'number') {
+    converted['x-maxDepth'] = maxDepth;
+    converted.description ??= `Any JSON object nested no deeper than ${maxDepth} levels`;
+  }
+  return converted;
+}
+
+const reference = (schema: { $id: string }, components: Record<string, unknown>) => documented({ ...schema }, components);
+
+function successContent(route: RouteDeclaration, components: Record<string, unknown>) {
+  if (!route.answers) return undefined;
+  if ('mediaTypes' in route.answers) {
+    return Object.fromEntries(route.answers.mediaTypes.map((type) => [type, { schema: { type: 'string', contentMediaType: type } }]));
+  }
+  return { 'application/json': { schema: reference(route.answers, components) } };
+}
+
+function operation(route: RouteDeclaration & { operationId: string }, components: Record<string, unknown>) {
+  const parameters = [
+    ...[...route.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
+      name: match[1],
+      in: 'path',
+      required: true,
+      description: 'The id the service gave it',
+      schema: { type: 'string' },
+    })),
+    ...Object.entries(route.query?.properties ?? {}).map(([name, schema]) => ({
+      name,
+      in: 'query',
+      required: false,
+      schema: documented(schema, components),
+    })),
+  ];
+  const errorContent = (status: number) => ({
+    'application/json': {
+      schema:
+        status === 401
+          ? { oneOf: [reference(errorSchema, components), reference(gatewayUnauthorizedSchema, components)] }
+          : reference(errorSchema, components),
+    },
+  });
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    tags: [route.function],
+    ...(route.scope === 'open'
+      ? { security: [] }
+      : { security: route.scope === 'publisher' ? [{ bearer: [] }, { basic: [] }] : [{ bearer: [] }], 'x-scope': route.scope }),
+    ...(parameters.length > 0 && { parameters }),
+    ...(route.body && {
+      requestBody: {
+        required: !route.bodyOptional,
+        content: {
+          'application/json': { schema: reference(route.body, components) },
+          ...(route.multipart && { 'multipart/form-data': { schema: route.multipart } }),
         },
-      }),
-      responses: {
-        [route.success]: {
-          description: 'Success',
-          ...(route.success !== 204 && {
-            content: {
-              [route.successType ?? 'application/json']: {
-                schema: route.successType ? { type: 'string', contentMediaType: route.successType } : { type: 'object' },
-              },
-            },
-          }),
-        },
-        ...Object.fromEntries(
-          Object.entries(errors).map(([status, description]) => [
-            status,
-            { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-          ]),
-        ),
       },
-    };
+    }),
+    responses: {
+      [route.success]: {
+        description: route.success === 204 ? 'Done; no body' : 'Success',
+        ...(successContent(route, components) && { content: successContent(route, components) }),
+      },
+      ...Object.fromEntries(
+        errorStatuses(route).map((status) => [status, { description: errorDescriptions[status], content: errorContent(status) }]),
+      ),
+    },
+  };
+}
+
+const tagDescriptions: Record<string, string> = {
+  health: 'Liveness',
+  openapi: 'This document',
+  console: 'The admin web console',
+  images: "Report screenshots, as DingTalk's clients fetch them",
+  templates: 'What a push looks like (Mustache over the report data)',
+  robots: 'DingTalk group robots and what they receive',
+  events: "Report events from the BI platform and the tools' webhooks",
+  pushRecords: 'What was sent, to whom, and how it ended',
+};
+
+export function buildOpenApiDocument() {
+  const components: Record<string, unknown> = {};
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routeList) {
+    paths[route.path] ??= {};
+    paths[route.path][route.method.toLowerCase()] = operation(route, components);
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'dingpush', version: '1.0.0', description: 'Push BI report notifications into DingTalk groups through group robots.' },
+    info: {
+      title: 'dingpush',
+      version: '1.0.0',
+      description:
+        'Push BI report notifications into DingTalk groups through group robots. What OpenAPI cannot say (idempotency, order per robot, the delivery guarantee) is in docs/delivery.md and docs/http-api.md.',
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
+    },
+    servers: [
+      { url: 'http://127.0.0.1:3000', description: '`npm start` on its default port' },
+      {
+        url: 'https://{apiId}.execute-api.{region}.amazonaws.com',
+        description: 'A deployed stage (or the custom domain in front of it)',
+        variables: {
+          apiId: { default: 'abcdef1234', description: 'The HTTP API id `serverless deploy` prints' },
+          region: { default: 'us-east-1' },
+        },
+      },
+    ],
+    tags: Object.entries(tagDescriptions).map(([name, description]) => ({ name, description })),
+    security: [{ bearer: [] }],
+    paths,
     components: {
-      schemas: components,
+      schemas: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b))),
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'An admin token, or a publisher token for /events/*' },
         basic: {
           type: 'http',
           scheme: 'basic',
@@ -96,7 +163,5 @@ export function buildOpenApiDocument() {
         },
       },
     },
-    security: [{ bearer: [] }],
-    paths,
   };
 }

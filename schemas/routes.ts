@@ -1,5 +1,6 @@
-// Every HTTP route with what it takes and who may call it: the source of the OpenAPI document.
-// serverless.yml declares the same routes; a test holds the two together.
+// Every HTTP route, declared once, keyed by its operationId: the deploy template's function events
+// (scripts/httpEvents.cjs), each function's dispatch and scope check (functions/http/httpFunction.ts), the
+// OpenAPI document (lib/openapi.ts) and the tests' in-process API Gateway all read this table.
 import { reportReadyEventSchema } from './event';
 import { alertmanagerPayloadSchema, grafanaPayloadSchema, metabasePayloadSchema, supersetPayloadSchema } from './sources';
 import { bulkResendSchema, listPushRecordsQuerySchema, pushStatisticsQuerySchema } from './pushRecord';
@@ -11,23 +12,49 @@ import {
   templateInputSchema,
   templatePreviewSchema,
 } from './template';
+import {
+  bulkResendResultSchema,
+  healthSchema,
+  intakeResultSchema,
+  openApiDocumentSchema,
+  previewSchema,
+  pushRecordPageSchema,
+  pushRecordSchema,
+  pushStatisticsSchema,
+  resendResultSchema,
+  robotPageSchema,
+  robotSchema,
+  starterListSchema,
+  templatePageSchema,
+  templateSchema,
+} from './responses';
 
-export interface RouteDescription {
+/** The Lambda functions that serve HTTP (functions/<name>.ts exports `handler`). */
+export type HttpFunctionName = 'health' | 'openapi' | 'console' | 'images' | 'templates' | 'robots' | 'events' | 'pushRecords';
+
+/** Errors a route answers beyond those its shape implies (see lib/openapi.ts, `errorStatuses`). */
+export type DomainErrorStatus = 404 | 409 | 422 | 503;
+
+interface Schema {
+  $id: string;
+}
+
+export interface RouteDeclaration {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   summary: string;
+  function: HttpFunctionName;
   scope: 'open' | 'admin' | 'publisher';
-  body?: { $id: string };
+  body?: Schema;
   /** The body may be left out (every field has a default). */
   bodyOptional?: boolean;
   /** Also takes the body as multipart/form-data, in this shape (file parts are screenshots). */
   multipart?: object;
-  /** What a success answers when it is not JSON. */
-  successType?: string;
-  query?: { $id: string; properties: Record<string, object> };
-  success: number;
-  /** Answers 503 while an earlier delivery of the same notification is still being queued: the tools retry a 5xx. */
-  tryAgainLater?: true;
+  query?: Schema & { properties: Record<string, object> };
+  success: 200 | 201 | 202 | 204;
+  /** The success body: a schema for JSON, or the media types of what is not JSON. */
+  answers?: Schema | { mediaTypes: readonly string[] };
+  errors?: readonly DomainErrorStatus[];
 }
 
 const screenshotParts = {
@@ -53,170 +80,280 @@ const supersetForm = {
   },
 } as const;
 
-export const routes: RouteDescription[] = [
-  { method: 'GET', path: '/health', summary: 'Liveness check', scope: 'open', success: 200 },
-  { method: 'GET', path: '/openapi.json', summary: 'This document', scope: 'open', success: 200 },
-  { method: 'GET', path: '/', summary: 'The admin web console', scope: 'open', success: 200 },
-  { method: 'GET', path: '/console/app.js', summary: 'The console script', scope: 'open', success: 200 },
-  {
+const templates = { function: 'templates', scope: 'admin' } as const;
+const robots = { function: 'robots', scope: 'admin' } as const;
+const records = { function: 'pushRecords', scope: 'admin' } as const;
+/** The tools retry a 5xx: 503 while an earlier delivery of the same notification is still being queued. */
+const toolWebhook = {
+  method: 'POST',
+  function: 'events',
+  scope: 'publisher',
+  success: 202,
+  answers: intakeResultSchema,
+  errors: [503],
+} as const;
+
+export const routes = {
+  getHealth: {
+    method: 'GET',
+    path: '/health',
+    summary: 'Liveness check',
+    function: 'health',
+    scope: 'open',
+    success: 200,
+    answers: healthSchema,
+  },
+  getOpenApiDocument: {
+    method: 'GET',
+    path: '/openapi.json',
+    summary: 'This document',
+    function: 'openapi',
+    scope: 'open',
+    success: 200,
+    answers: openApiDocumentSchema,
+  },
+  getConsole: {
+    method: 'GET',
+    path: '/',
+    summary: 'The admin web console (it asks for the admin token)',
+    function: 'console',
+    scope: 'open',
+    success: 200,
+    answers: { mediaTypes: ['text/html'] },
+  },
+  getConsoleScript: {
+    method: 'GET',
+    path: '/console/app.js',
+    summary: 'The console script',
+    function: 'console',
+    scope: 'open',
+    success: 200,
+    answers: { mediaTypes: ['text/javascript'] },
+  },
+  getImage: {
     method: 'GET',
     path: '/images/{id}',
     summary: 'A stored report screenshot (the unguessable id grants access)',
+    function: 'images',
     scope: 'open',
     success: 200,
-    successType: 'image/*',
+    answers: { mediaTypes: ['image/png', 'image/jpeg', 'image/gif'] },
   },
-  { method: 'POST', path: '/templates', summary: 'Create a template', scope: 'admin', body: templateInputSchema, success: 201 },
-  {
+  createTemplate: {
+    ...templates,
+    method: 'POST',
+    path: '/templates',
+    summary: 'Create a template',
+    body: templateInputSchema,
+    success: 201,
+    answers: templateSchema,
+    errors: [409, 422],
+  },
+  listTemplates: {
+    ...templates,
     method: 'GET',
     path: '/templates',
     summary: 'List templates (keyword on name)',
-    scope: 'admin',
     query: listTemplatesQuerySchema,
     success: 200,
+    answers: templatePageSchema,
   },
-  { method: 'GET', path: '/templates/{id}', summary: 'Read a template', scope: 'admin', success: 200 },
-  {
+  getTemplate: { ...templates, method: 'GET', path: '/templates/{id}', summary: 'Read a template', success: 200, answers: templateSchema },
+  replaceTemplate: {
+    ...templates,
     method: 'PUT',
     path: '/templates/{id}',
     summary: 'Replace a template (bumps version)',
-    scope: 'admin',
     body: templateInputSchema,
     success: 200,
+    answers: templateSchema,
+    errors: [409, 422],
   },
-  { method: 'DELETE', path: '/templates/{id}', summary: 'Delete a template no robot uses', scope: 'admin', success: 204 },
-  {
+  deleteTemplate: {
+    ...templates,
+    method: 'DELETE',
+    path: '/templates/{id}',
+    summary: 'Delete a template no robot uses',
+    success: 204,
+    errors: [409],
+  },
+  previewTemplate: {
+    ...templates,
     method: 'POST',
     path: '/templates/{id}/preview',
     summary: 'Render sample data into the exact DingTalk body',
-    scope: 'admin',
     body: templatePreviewSchema,
+    bodyOptional: true,
     success: 200,
+    answers: previewSchema,
+    errors: [422],
   },
-  {
+  previewDraftTemplate: {
+    ...templates,
     method: 'POST',
     path: '/template-previews',
     summary: 'Render a template that is not saved yet (live preview)',
-    scope: 'admin',
     body: draftPreviewSchema,
     success: 200,
+    answers: previewSchema,
+    errors: [404, 422],
   },
-  {
+  listTemplateStarters: {
+    ...templates,
     method: 'GET',
     path: '/template-starters',
     summary: "Ready templates for the tools' events (Alertmanager, Grafana, Superset, Metabase), in zh-CN and en",
-    scope: 'admin',
     success: 200,
+    answers: starterListSchema,
   },
-  {
+  createTemplateFromStarter: {
+    ...templates,
     method: 'POST',
     path: '/template-starters/{id}',
     summary: 'Create a template from a starter, in one language (default zh-CN)',
-    scope: 'admin',
     body: createFromStarterSchema,
     bodyOptional: true,
     success: 201,
+    answers: templateSchema,
+    errors: [409],
   },
-  { method: 'POST', path: '/robots', summary: 'Register a robot', scope: 'admin', body: createRobotSchema, success: 201 },
-  {
+  createRobot: {
+    ...robots,
+    method: 'POST',
+    path: '/robots',
+    summary: 'Register a robot',
+    body: createRobotSchema,
+    success: 201,
+    answers: robotSchema,
+    errors: [404, 409],
+  },
+  listRobots: {
+    ...robots,
     method: 'GET',
     path: '/robots',
     summary: 'List robots (keyword on name, enabled)',
-    scope: 'admin',
     query: listRobotsQuerySchema,
     success: 200,
+    answers: robotPageSchema,
   },
-  { method: 'GET', path: '/robots/{id}', summary: 'Read a robot', scope: 'admin', success: 200 },
-  { method: 'PATCH', path: '/robots/{id}', summary: 'Change a robot', scope: 'admin', body: updateRobotSchema, success: 200 },
-  { method: 'DELETE', path: '/robots/{id}', summary: 'Delete a robot', scope: 'admin', success: 204 },
-  { method: 'POST', path: '/robots/{id}/enable', summary: 'Enable a robot', scope: 'admin', success: 200 },
-  { method: 'POST', path: '/robots/{id}/disable', summary: 'Disable a robot', scope: 'admin', success: 200 },
-  {
+  getRobot: { ...robots, method: 'GET', path: '/robots/{id}', summary: 'Read a robot', success: 200, answers: robotSchema },
+  updateRobot: {
+    ...robots,
+    method: 'PATCH',
+    path: '/robots/{id}',
+    summary: 'Change a robot',
+    body: updateRobotSchema,
+    success: 200,
+    answers: robotSchema,
+    errors: [409],
+  },
+  deleteRobot: { ...robots, method: 'DELETE', path: '/robots/{id}', summary: 'Delete a robot', success: 204, errors: [409] },
+  enableRobot: { ...robots, method: 'POST', path: '/robots/{id}/enable', summary: 'Enable a robot', success: 200, answers: robotSchema },
+  disableRobot: { ...robots, method: 'POST', path: '/robots/{id}/disable', summary: 'Disable a robot', success: 200, answers: robotSchema },
+  testRobot: {
+    ...robots,
     method: 'POST',
     path: '/robots/{id}/test',
-    summary: 'Send one test message now',
-    scope: 'admin',
+    summary: 'Send one test message now; answers its record when it is finished, or queued after about 12 s',
     body: testRobotSchema,
     bodyOptional: true,
     success: 200,
+    answers: pushRecordSchema,
+    errors: [422],
   },
-  {
+  publishReportReady: {
     method: 'POST',
     path: '/events/report-ready',
     summary: 'A report is ready: fan out push jobs',
+    function: 'events',
     scope: 'publisher',
     body: reportReadyEventSchema,
     multipart: eventForm,
     success: 202,
+    answers: intakeResultSchema,
+    errors: [409],
   },
-  {
-    method: 'POST',
+  publishAlertmanager: {
+    ...toolWebhook,
     path: '/events/alertmanager',
     summary: "Prometheus Alertmanager's webhook (version 4), fanned out as a report event",
-    scope: 'publisher',
     body: alertmanagerPayloadSchema,
-    success: 202,
-    tryAgainLater: true,
   },
-  {
-    method: 'POST',
+  publishGrafana: {
+    ...toolWebhook,
     path: '/events/grafana',
     summary: "Grafana's webhook contact point, fanned out as a report event",
-    scope: 'publisher',
     body: grafanaPayloadSchema,
-    success: 202,
-    tryAgainLater: true,
   },
-  {
-    method: 'POST',
+  publishSuperset: {
+    ...toolWebhook,
     path: '/events/superset',
     summary: "Apache Superset's alert/report webhook (JSON, or multipart with screenshots)",
-    scope: 'publisher',
     body: supersetPayloadSchema,
     multipart: supersetForm,
-    success: 202,
-    tryAgainLater: true,
   },
-  {
-    method: 'POST',
+  publishMetabase: {
+    ...toolWebhook,
     path: '/events/metabase',
     summary: "Metabase's alert webhook (its PNG chart becomes an image)",
-    scope: 'publisher',
     body: metabasePayloadSchema,
-    success: 202,
-    tryAgainLater: true,
   },
-  {
+  listPushRecords: {
+    ...records,
     method: 'GET',
     path: '/push-records',
     summary: 'List push records, newest first',
-    scope: 'admin',
     query: listPushRecordsQuerySchema,
     success: 200,
+    answers: pushRecordPageSchema,
   },
-  {
+  getPushStatistics: {
+    ...records,
     method: 'GET',
     path: '/push-statistics',
     summary: 'Pushes per day by status (sent, failed, skipped)',
-    scope: 'admin',
     query: pushStatisticsQuerySchema,
     success: 200,
+    answers: pushStatisticsSchema,
   },
-  { method: 'GET', path: '/push-records/{id}', summary: 'A push record with the content sent', scope: 'admin', success: 200 },
-  { method: 'POST', path: '/push-records/{id}/resend', summary: 'Queue the push again as a new record', scope: 'admin', success: 202 },
-  {
+  getPushRecord: {
+    ...records,
+    method: 'GET',
+    path: '/push-records/{id}',
+    summary: 'A push record with the content sent',
+    success: 200,
+    answers: pushRecordSchema,
+  },
+  resendPushRecord: {
+    ...records,
+    method: 'POST',
+    path: '/push-records/{id}/resend',
+    summary: 'Queue the push again as a new record',
+    success: 202,
+    answers: resendResultSchema,
+    errors: [409],
+  },
+  confirmPushRecord: {
+    ...records,
     method: 'POST',
     path: '/push-records/{id}/confirm',
     summary: 'Mark an unconfirmed push delivered (an admin saw it in the group)',
-    scope: 'admin',
     success: 200,
+    answers: pushRecordSchema,
+    errors: [409],
   },
-  {
+  resendPushRecords: {
+    ...records,
     method: 'POST',
     path: '/push-records/resend',
     summary: 'Resend the failed or unconfirmed pushes a filter matches, a page per call',
-    scope: 'admin',
     body: bulkResendSchema,
     success: 202,
+    answers: bulkResendResultSchema,
   },
-];
+} as const satisfies Record<string, RouteDeclaration>;
+
+export type OperationId = keyof typeof routes;
+
+/** The declarations as a list, each with its operationId. */
+export const routeList = Object.entries(routes).map(([operationId, route]) => ({ operationId, ...(route as RouteDeclaration) }));

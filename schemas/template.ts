@@ -46,11 +46,21 @@ export const templateInputSchema = {
   },
   // What each DingTalk msgtype needs (DingTalk's robot/send message bodies).
   allOf: [
-    { if: { properties: { msgType: { const: 'text' } } }, then: { required: ['text'] } },
-    { if: { properties: { msgType: { const: 'markdown' } } }, then: { required: ['title', 'text'] } },
-    { if: { properties: { msgType: { const: 'link' } } }, then: { required: ['title', 'text', 'messageUrl'] } },
-    { if: { properties: { msgType: { const: 'actionCard' } } }, then: { required: ['title', 'text', 'buttons'] } },
-    { if: { properties: { msgType: { const: 'feedCard' } } }, then: { required: ['links'] } },
+    // (`true`: the field is the one declared above; named here so the branch reads on its own)
+    { if: { properties: { msgType: { const: 'text' } } }, then: { required: ['text'], properties: { text: true } } },
+    {
+      if: { properties: { msgType: { const: 'markdown' } } },
+      then: { required: ['title', 'text'], properties: { title: true, text: true } },
+    },
+    {
+      if: { properties: { msgType: { const: 'link' } } },
+      then: { required: ['title', 'text', 'messageUrl'], properties: { title: true, text: true, messageUrl: true } },
+    },
+    {
+      if: { properties: { msgType: { const: 'actionCard' } } },
+      then: { required: ['title', 'text', 'buttons'], properties: { title: true, text: true, buttons: true } },
+    },
+    { if: { properties: { msgType: { const: 'feedCard' } } }, then: { required: ['links'], properties: { links: true } } },
   ],
 } as const;
 

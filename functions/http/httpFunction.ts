@@ -1,11 +1,16 @@
-// The middy stack every HTTP function shares: API Gateway (HTTP API) event in, route call, JSON out.
-// Routes know nothing of event shapes; errors become HTTP responses in errorResponse, registered last.
+// The middy stack every HTTP function shares: API Gateway (HTTP API) event in, the route table's scope and
+// schemas checked, the operation called, JSON out. Operations know nothing of event shapes; errors become
+// HTTP responses in errorResponse, registered last.
 // Not middy's http-json-body-parser and http-error-handler: the first needs a JSON content type, answers
-// 415 for bad JSON and decodes invalid UTF-8 lossily; the second writes a plain-text body, not the error
+// 415 for bad JSON and decodes invalid UTF-8 lossily; the second writes a plain-text body, not the
 // error envelope of the contract, and logs through console.error, around the redacting logger.
+// middy 6, not 7: 7 exports only an `import` condition, which this CommonJS code cannot require under tsx (npm start's worker)
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Scope } from '../../lib/auth/tokens';
+import { routeList, type HttpFunctionName, type OperationId, type RouteDeclaration, type routes } from '../../schemas/routes';
+import { validateBody, validateQuery } from '../../lib/validation/validate';
 import { badRequest, forbidden, payloadTooLarge, unauthorized } from '../../lib/errors';
 import type { AuthorizerContext } from '../authorizer';
 import { config } from '../../lib/config';
@@ -13,37 +18,54 @@ import { errorResponse } from './errorResponse';
 import { header } from './header';
 import { readMultipartForm, type MultipartForm } from './multipartForm';
 
-export interface HttpRequest {
+type Declared = typeof routes;
+type BodyOf<K extends OperationId> = Declared[K] extends { body: infer S extends JSONSchema } ? FromSchema<S> : unknown;
+type QueryOf<K extends OperationId> = Declared[K] extends { query: infer S extends JSONSchema }
+  ? FromSchema<S>
+  : Record<string, string | undefined>;
+/** The operations a function serves, by the route table. */
+type OperationsOf<F extends HttpFunctionName> = { [K in OperationId]: Declared[K]['function'] extends F ? K : never }[OperationId];
+
+export interface HttpRequest<Body = unknown, Query = Record<string, string | undefined>> {
   pathParameters: Record<string, string>;
-  query: Record<string, string | undefined>;
-  body: unknown;
+  /** Checked against the route's query schema, when it has one. */
+  query: Query;
+  /** Checked against the route's body schema, when it has one. */
+  body: Body;
   scope?: Scope;
   /** The origin the request was sent to, when API Gateway says (https://<domain>). */
   origin?: string;
 }
 
-export interface HttpResult {
-  status: number;
-  body?: unknown;
-  /** Raw bytes instead of a JSON body, with their content type and any further headers. */
-  bytes?: { body: Buffer; contentType: string; headers?: Record<string, string> };
+/** A success that is not JSON: raw bytes with their content type and any further headers. */
+export class BinaryBody {
+  constructor(
+    readonly body: Buffer,
+    readonly contentType: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
 }
 
-export interface Route {
-  /** Who may call it; undefined means open. */
-  scope?: Scope;
+/** What serves one operation; the route table gives its method, path, scope, schemas and success status. */
+export interface OperationHandler<K extends OperationId> {
   /** The largest body this route takes (default MAX_REQUEST_BYTES). */
   maxBodyBytes?: number;
   /** Takes multipart/form-data too, shaped by this into the body the route's schema judges. */
   multipart?: (form: MultipartForm) => unknown;
-  handle: (request: HttpRequest) => Promise<HttpResult>;
+  /** Answers the success body (a BinaryBody for bytes; nothing for 204). */
+  handle: (request: HttpRequest<BodyOf<K>, QueryOf<K>>) => Promise<unknown>;
 }
 
-export type Routes = Record<string, Route>;
+type Handlers<F extends HttpFunctionName> = { [K in OperationsOf<F>]: OperationHandler<K> | OperationHandler<K>['handle'] };
+
+interface BoundRoute {
+  declaration: RouteDeclaration;
+  handler: OperationHandler<OperationId>;
+}
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-async function parseBody(event: APIGatewayProxyEventV2, route: Route): Promise<unknown> {
+async function parseBody(event: APIGatewayProxyEventV2, route: OperationHandler<OperationId>): Promise<unknown> {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   const limit = route.maxBodyBytes ?? config.maxRequestBytes;
@@ -98,9 +120,22 @@ function originOf(event: APIGatewayProxyEventV2): string | undefined {
   return domain && domain.includes('.') ? `https://${domain}` : undefined;
 }
 
-export function httpFunction(routes: Routes) {
+/** The Lambda handler of one HTTP function: every operation the route table gives it, and no other. */
+export function httpFunction<F extends HttpFunctionName>(name: F, handlers: Handlers<F>) {
+  const bound = new Map<string, BoundRoute>(
+    routeList
+      .filter((route) => route.function === name)
+      .map((route) => {
+        const handler = handlers[route.operationId as OperationsOf<F>] as
+          OperationHandler<OperationId> | OperationHandler<OperationId>['handle'];
+        return [
+          `${route.method} ${route.path}`,
+          { declaration: route, handler: typeof handler === 'function' ? { handle: handler } : handler },
+        ];
+      }),
+  );
   const core = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    const route = routes[routeKeyOf(event)];
+    const route = bound.get(routeKeyOf(event));
     if (!route) {
       return {
         statusCode: 404,
@@ -108,29 +143,32 @@ export function httpFunction(routes: Routes) {
         body: JSON.stringify({ error: { code: 'NotFound', message: `No route ${routeKeyOf(event)}`, details: [] } }),
       };
     }
-    const scope = route.scope ? grantedScope(event, route.scope) : undefined;
-    const request: HttpRequest = {
-      pathParameters: Object.fromEntries(
-        Object.entries(event.pathParameters ?? {}).map(([name, value]) => [name, decodePathParameter(name, value ?? '')]),
-      ),
-      query: { ...(event.queryStringParameters ?? {}) },
-      body: await parseBody(event, route),
+    const { declaration, handler } = route;
+    const scope = declaration.scope === 'open' ? undefined : grantedScope(event, declaration.scope);
+    const pathParameters = Object.fromEntries(
+      Object.entries(event.pathParameters ?? {}).map(([name, value]) => [name, decodePathParameter(name, value ?? '')]),
+    );
+    const query = { ...(event.queryStringParameters ?? {}) };
+    const body = await parseBody(event, handler);
+    const result = await handler.handle({
+      pathParameters,
+      query: declaration.query ? validateQuery(declaration.query, query) : query,
+      body: declaration.body ? validateBody(declaration.body, body ?? (declaration.bodyOptional ? {} : undefined)) : body,
       scope,
       origin: originOf(event),
-    };
-    const result = await route.handle(request);
-    if (result.bytes) {
+    });
+    if (result instanceof BinaryBody) {
       return {
-        statusCode: result.status,
-        headers: { ...result.bytes.headers, 'content-type': result.bytes.contentType },
-        body: result.bytes.body.toString('base64'),
+        statusCode: declaration.success,
+        headers: { ...result.headers, 'content-type': result.contentType },
+        body: result.body.toString('base64'),
         isBase64Encoded: true,
       };
     }
     return {
-      statusCode: result.status,
+      statusCode: declaration.success,
       headers: { 'content-type': 'application/json' },
-      body: result.body === undefined ? '' : JSON.stringify(result.body),
+      body: result === undefined ? '' : JSON.stringify(result),
     };
   };
   return middy(core).use({ onError: errorResponse });

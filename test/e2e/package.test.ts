@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { routeList } from '../../schemas/routes';
 
 const root = join(__dirname, '..', '..');
 let outputDir: string;
@@ -98,14 +99,29 @@ describe('serverless package', () => {
       expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBeLessThanOrEqual(300);
     }
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties);
-    const open = routes
-      .filter((route) => route.AuthorizationType === undefined || route.AuthorizationType === 'NONE')
-      .map((route) => route.RouteKey);
-    expect(open.sort()).toEqual(['GET /', 'GET /console/app.js', 'GET /health', 'GET /images/{id}', 'GET /openapi.json']);
-    expect(routes.find((route) => route.RouteKey === 'POST /events/report-ready')!.AuthorizerId).toEqual({
-      Ref: 'HttpApiAuthorizerPublisher',
-    });
-    expect(routes.find((route) => route.RouteKey === 'GET /robots')!.AuthorizerId).toEqual({ Ref: 'HttpApiAuthorizerAdmin' });
+    // exactly the route table's routes, each to its function, behind the authorizer of its scope
+    const capitalized = (name: string) => name[0].toUpperCase() + name.slice(1);
+    const declared = Object.fromEntries(
+      routeList.map((route) => [
+        `${route.method} ${route.path}`,
+        {
+          target: `HttpApiIntegration${capitalized(route.function)}`,
+          authorizer: route.scope === 'open' ? undefined : `HttpApiAuthorizer${capitalized(route.scope)}`,
+        },
+      ]),
+    );
+    const packaged = Object.fromEntries(
+      routes.map((route) => [
+        route.RouteKey,
+        {
+          target: route.Target['Fn::Join'][1][1].Ref,
+          authorizer: route.AuthorizationType === 'CUSTOM' ? route.AuthorizerId.Ref : undefined,
+        },
+      ]),
+    );
+    expect(packaged).toEqual(declared);
+    expect(Object.keys(packaged)).toHaveLength(routeList.length);
+    expect(packaged['GET /robots'].authorizer).toBe('HttpApiAuthorizerAdmin');
     // CT.LAMBDA.PR.2 cannot read Fn::Join: every API permission names this API as its source here
     for (const [, permission] of ofType('AWS::Lambda::Permission').filter(([name]) => name.endsWith('HttpApi'))) {
       expect(JSON.stringify(permission.Properties.SourceArn)).toContain('{"Ref":"HttpApi"},"/*"');

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { api } from '../support/api';
-import { routes } from '../../schemas/routes';
+import { routeList as routes } from '../../schemas/routes';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 40);
 const dynamodb = new DynamoDBClient({

@@ -8,7 +8,7 @@ import { adminToken, publisherToken } from '../support/environment';
 import { simulator } from '../support/simulator';
 import { waitFor } from '../support/waitFor';
 import { startWorker } from '../support/worker';
-import { routes } from '../../schemas/routes';
+import { routeList as routes } from '../../schemas/routes';
 
 // the secrets test reads the service's log lines: let info lines through (modules load lazily, after this)
 process.env.LOG_LEVEL = 'info';

@@ -1,8 +1,10 @@
-// Calls the HTTP functions in-process the way API Gateway (HTTP API) does: routes, handlers and the
-// routes' Lambda authorizers are read from serverless.yml, so a route missing there is missing here too.
+// Calls the HTTP functions in-process the way API Gateway (HTTP API) does, with the routes, handlers and
+// authorizers of the route table (the deploy template's events come from the same table; the package test
+// checks them), and holds every answer to the OpenAPI document.
 import { join } from 'node:path';
-import { loadServerlessYml } from '../../scripts/local-resources';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { routeList } from '../../schemas/routes';
+import { assertDocumentedResponse } from './contract';
 import { adminToken } from './environment';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -10,53 +12,25 @@ type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIG
 interface RouteEntry {
   routeKey: string;
   method: string;
+  path: string;
   pattern: RegExp;
   parameterNames: string[];
   handlerPath: string;
-  /** The route's authorizer function: its name in serverless.yml, module and export. */
-  authorizer?: { name: string; modulePath: string; exportName: string };
-}
-
-type HttpApiEvent = string | { method: string; path: string; authorizer?: { name: string } };
-
-interface ServerlessDocument {
-  provider: { httpApi: { authorizers: Record<string, { functionName: string }> } };
-  functions: Record<string, { handler: string; events?: { httpApi?: HttpApiEvent }[] }>;
+  /** The authorizer of the route's scope: functions/authorizer.ts's export of that name. */
+  authorizer?: 'admin' | 'publisher';
 }
 
 const root = join(__dirname, '..', '..');
-const modulePathOf = (handler: string) => join(root, handler.slice(0, handler.lastIndexOf('.')));
 
-function loadRoutes(): RouteEntry[] {
-  const document = loadServerlessYml<ServerlessDocument>();
-  return Object.values(document.functions).flatMap((fn) =>
-    (fn.events ?? []).flatMap(({ httpApi }) => {
-      if (httpApi === undefined) return [];
-      const [method, path] = typeof httpApi === 'string' ? httpApi.split(' ') : [httpApi.method, httpApi.path];
-      const authorizerName = typeof httpApi === 'string' ? undefined : httpApi.authorizer?.name;
-      const authorizerHandler =
-        authorizerName && document.functions[document.provider.httpApi.authorizers[authorizerName].functionName].handler;
-      const parameterNames = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
-      const pattern = new RegExp(`^${path.replace(/\{\w+\}/g, '([^/]+)')}$`);
-      return [
-        {
-          routeKey: `${method} ${path}`,
-          method,
-          pattern,
-          parameterNames,
-          handlerPath: modulePathOf(fn.handler),
-          ...(authorizerHandler && {
-            authorizer: {
-              name: authorizerName,
-              modulePath: modulePathOf(authorizerHandler),
-              exportName: authorizerHandler.slice(authorizerHandler.lastIndexOf('.') + 1),
-            },
-          }),
-        },
-      ];
-    }),
-  );
-}
+const routes: RouteEntry[] = routeList.map((route) => ({
+  routeKey: `${route.method} ${route.path}`,
+  method: route.method,
+  path: route.path,
+  pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, '([^/]+)')}$`),
+  parameterNames: [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]),
+  handlerPath: join(root, 'functions', route.function),
+  ...(route.scope !== 'open' && { authorizer: route.scope }),
+}));
 
 type Authorizer = (event: unknown) => Promise<{ isAuthorized: boolean; context?: Record<string, unknown> }>;
 
@@ -68,7 +42,7 @@ async function authorizerContext(
   if (!route.authorizer) return {};
   if (headers.authorization === undefined)
     return { refusal: { status: 401, body: { message: 'Unauthorized' }, raw: '{"message":"Unauthorized"}' } };
-  const authorize = (require(route.authorizer.modulePath) as Record<string, Authorizer>)[route.authorizer.exportName];
+  const authorize = (require(join(root, 'functions', 'authorizer')) as Record<string, Authorizer>)[route.authorizer];
   const result = await authorize({
     version: '2.0',
     type: 'REQUEST',
@@ -79,8 +53,6 @@ async function authorizerContext(
   if (!result.isAuthorized) return { refusal: { status: 403, body: { message: 'Forbidden' }, raw: '{"message":"Forbidden"}' } };
   return { context: result.context };
 }
-
-const routes = loadRoutes();
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -117,7 +89,10 @@ export async function api<T = any>(method: string, pathWithQuery: string, option
     ...(token !== null && { authorization: options.authorization ?? `Bearer ${token}` }),
   };
   const authorized = await authorizerContext(route, headers);
-  if (authorized.refusal) return authorized.refusal as ApiResponse<T>;
+  if (authorized.refusal) {
+    assertDocumentedResponse(method, route.path, authorized.refusal.status, 'application/json', authorized.refusal.body);
+    return authorized.refusal as ApiResponse<T>;
+  }
   const event = {
     version: '2.0',
     routeKey: route.routeKey,
@@ -135,12 +110,14 @@ export async function api<T = any>(method: string, pathWithQuery: string, option
   const result = await handler(event, { awsRequestId: 'test' } as Context);
   const raw = result.body ?? '';
   const answered = result.headers as Record<string, string> | undefined;
-  if (result.isBase64Encoded)
-    return { status: result.statusCode ?? 200, body: undefined as T, raw, bytes: Buffer.from(raw, 'base64'), headers: answered };
-  const isJson = String(answered?.['content-type'] ?? '').includes('json');
-  return { status: result.statusCode ?? 200, body: (raw && isJson ? JSON.parse(raw) : raw || undefined) as T, raw, headers: answered };
+  const status = result.statusCode ?? 200;
+  const contentType = answered?.['content-type'];
+  if (result.isBase64Encoded) {
+    assertDocumentedResponse(method, route.path, status, contentType, undefined);
+    return { status, body: undefined as T, raw, bytes: Buffer.from(raw, 'base64'), headers: answered };
+  }
+  const isJson = String(contentType ?? '').includes('json');
+  const body = (raw && isJson ? JSON.parse(raw) : raw || undefined) as T;
+  assertDocumentedResponse(method, route.path, status, contentType, body);
+  return { status, body, raw, headers: answered };
 }
-
-export const routeKeys = routes.map((route) => route.routeKey);
-/** Each route's authorizer in serverless.yml ('open' without one). */
-export const routeAuthorizers = Object.fromEntries(routes.map((route) => [route.routeKey, route.authorizer?.name ?? 'open']));

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exitWithin, freePort, isStartLocal } from '../../scripts/local-stack';
+import { assertDocumentedResponse, documentedRoute } from './contract';
 import { baseTestEnvironment } from './environment';
 
 export interface LocalService {
@@ -117,7 +118,10 @@ export async function startLocalService(
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
+    const answer = text ? JSON.parse(text) : undefined;
+    const route = documentedRoute(method, path.split('?')[0]);
+    if (route) assertDocumentedResponse(method, route, response.status, response.headers.get('content-type') ?? undefined, answer);
+    return { status: response.status, body: answer, text };
   };
   return {
     apiUrl,

@@ -1,0 +1,359 @@
+// What each route answers: the OpenAPI document's response schemas, which the integration tests hold every
+// answer to (test/support/contract.ts). additionalProperties is false wherever the service controls the
+// shape, so a field a handler starts to send without documenting it fails a test.
+import { mentionSchema } from './common';
+import { pushStatuses } from './pushRecord';
+import { templateInputSchema } from './template';
+
+const text = { type: 'string' } as const;
+const time = { type: 'string', format: 'date-time' } as const;
+const count = { type: 'integer', minimum: 0 } as const;
+const nextCursor = { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page' } as const;
+
+export const errorSchema = {
+  $id: 'Error',
+  type: 'object',
+  additionalProperties: false,
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['code', 'message', 'details'],
+      properties: {
+        code: {
+          type: 'string',
+          enum: [
+            'BadRequest',
+            'ValidationFailed',
+            'Unauthorized',
+            'Forbidden',
+            'NotFound',
+            'Conflict',
+            'EventIdReused',
+            'PayloadTooLarge',
+            'Unprocessable',
+            'TryAgainLater',
+            'Internal',
+          ],
+        },
+        message: { type: 'string', description: 'What was wrong and what to do, in English' },
+        details: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['path', 'message'],
+            properties: { path: { type: 'string', description: 'JSON Pointer into the request' }, message: text },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+/** What API Gateway answers itself when a request has no Authorization header: the function never runs. */
+export const gatewayUnauthorizedSchema = {
+  $id: 'GatewayUnauthorized',
+  type: 'object',
+  additionalProperties: false,
+  required: ['message'],
+  properties: { message: { const: 'Unauthorized' } },
+} as const;
+
+export const healthSchema = {
+  $id: 'Health',
+  type: 'object',
+  additionalProperties: false,
+  required: ['status'],
+  properties: { status: { const: 'ok' } },
+} as const;
+
+export const openApiDocumentSchema = {
+  $id: 'OpenApiDocument',
+  type: 'object',
+  required: ['openapi', 'info', 'paths'],
+  properties: { openapi: { const: '3.1.0' }, info: { type: 'object' }, paths: { type: 'object' } },
+} as const;
+
+const { $id: _templateInputId, allOf: _perMsgType, ...templateInput } = templateInputSchema;
+
+export const templateSchema = {
+  $id: 'Template',
+  ...templateInput,
+  required: [...templateInput.required, 'id', 'version', 'robotCount', 'createdAt', 'updatedAt'],
+  properties: {
+    ...templateInput.properties,
+    id: text,
+    version: { type: 'integer', minimum: 1, description: 'Goes up by one on every replace' },
+    robotCount: { ...count, description: 'Robots that use it; a template in use cannot be deleted' },
+    createdAt: time,
+    updatedAt: time,
+  },
+} as const;
+
+export const templatePageSchema = {
+  $id: 'TemplatePage',
+  type: 'object',
+  additionalProperties: false,
+  required: ['items', 'nextCursor'],
+  properties: { items: { type: 'array', items: templateSchema }, nextCursor },
+} as const;
+
+/** A DingTalk robot message body as sent (DingTalk's robot send API; one object per msgtype). */
+export const dingTalkMessageSchema = {
+  $id: 'DingTalkMessage',
+  type: 'object',
+  required: ['msgtype'],
+  properties: {
+    msgtype: { type: 'string', enum: ['text', 'markdown', 'link', 'actionCard', 'feedCard'] },
+    at: { type: 'object' },
+  },
+} as const;
+
+export const previewSchema = {
+  $id: 'Preview',
+  type: 'object',
+  additionalProperties: false,
+  required: ['message', 'bytes', 'warnings'],
+  properties: {
+    message: dingTalkMessageSchema,
+    bytes: { ...count, description: 'UTF-8 bytes of the body DingTalk would get (its limit is 20,000)' },
+    warnings: { type: 'array', items: text, description: 'What DingTalk would refuse or show wrongly, in English' },
+  },
+} as const;
+
+export const starterListSchema = {
+  $id: 'StarterList',
+  type: 'object',
+  additionalProperties: false,
+  required: ['items'],
+  properties: {
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'reportId', 'templates', 'samples'],
+        properties: {
+          id: text,
+          source: { type: 'string', enum: ['alertmanager', 'grafana', 'superset', 'metabase'] },
+          reportId: { ...text, description: 'The reportId its events carry: subscribe a robot to it' },
+          templates: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['zh-CN', 'en'],
+            properties: { 'zh-CN': templateInput, en: templateInput },
+          },
+          samples: {
+            type: 'object',
+            description: 'An event as it arrives, per language: the console previews the starter with it',
+            required: ['zh-CN', 'en'],
+            properties: { 'zh-CN': { type: 'object' }, en: { type: 'object' } },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export const robotSchema = {
+  $id: 'Robot',
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'id',
+    'name',
+    'webhookUrl',
+    'hasSecret',
+    'templateId',
+    'reports',
+    'keywords',
+    'enabled',
+    'onUncertain',
+    'consecutiveFailures',
+    'version',
+    'createdAt',
+    'updatedAt',
+  ],
+  properties: {
+    id: text,
+    name: text,
+    webhookUrl: { ...text, description: 'Masked: the access token shows its first characters only' },
+    hasSecret: { type: 'boolean', description: 'Whether a signing secret is set (the secret itself is never shown)' },
+    templateId: text,
+    templateName: text,
+    reports: { type: 'array', items: text },
+    keywords: { type: 'array', items: text },
+    mention: mentionSchema,
+    enabled: { type: 'boolean' },
+    onUncertain: { type: 'string', enum: ['resend', 'hold'] },
+    disabledReason: text,
+    disabledAutomatically: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['failures', 'errmsg'],
+      description: 'Set when the service disabled the robot after failures in a row',
+      properties: { failures: count, errcode: { type: 'integer' }, errmsg: text },
+    },
+    consecutiveFailures: count,
+    version: { type: 'integer', minimum: 1 },
+    createdAt: time,
+    updatedAt: time,
+  },
+} as const;
+
+export const robotPageSchema = {
+  $id: 'RobotPage',
+  type: 'object',
+  additionalProperties: false,
+  required: ['items', 'nextCursor'],
+  properties: { items: { type: 'array', items: robotSchema }, nextCursor },
+} as const;
+
+export const intakeResultSchema = {
+  $id: 'IntakeResult',
+  type: 'object',
+  additionalProperties: false,
+  required: ['eventId', 'jobs', 'duplicate'],
+  properties: {
+    eventId: text,
+    jobs: { ...count, description: 'Push jobs queued: one per enabled robot subscribed to the report' },
+    duplicate: { type: 'boolean', description: 'The same event was accepted before; nothing new was queued' },
+  },
+} as const;
+
+const recordSummaryProperties = {
+  id: text,
+  eventId: text,
+  reportId: text,
+  reportName: text,
+  robotId: text,
+  robotName: text,
+  templateId: text,
+  templateName: text,
+  status: { type: 'string', enum: pushStatuses },
+  attempts: count,
+  uncertain: { ...count, description: 'Attempts that ended without a known outcome: the group may show the push that many times more' },
+  nextAttemptAt: { ...time, description: 'While a failed attempt waits to be retried' },
+  resentAs: { ...text, description: 'The record a resend created from this one' },
+  resendOf: text,
+  errcode: { type: 'integer' },
+  errmsg: text,
+  createdAt: time,
+  updatedAt: time,
+  sentAt: time,
+  confirmedAt: { ...time, description: 'When an admin marked an unconfirmed push delivered' },
+} as const;
+const recordSummaryRequired = [
+  'id',
+  'eventId',
+  'reportId',
+  'reportName',
+  'robotId',
+  'robotName',
+  'templateId',
+  'templateName',
+  'status',
+  'attempts',
+  'createdAt',
+  'updatedAt',
+] as const;
+
+export const pushRecordSummarySchema = {
+  $id: 'PushRecordSummary',
+  type: 'object',
+  additionalProperties: false,
+  required: recordSummaryRequired,
+  properties: recordSummaryProperties,
+} as const;
+
+export const pushRecordPageSchema = {
+  $id: 'PushRecordPage',
+  type: 'object',
+  additionalProperties: false,
+  required: ['items', 'nextCursor'],
+  properties: { items: { type: 'array', items: pushRecordSummarySchema }, nextCursor },
+} as const;
+
+export const pushRecordSchema = {
+  $id: 'PushRecord',
+  type: 'object',
+  additionalProperties: false,
+  required: [...recordSummaryRequired, 'content', 'contentBytes', 'template', 'response', 'attemptLog'],
+  properties: {
+    ...recordSummaryProperties,
+    content: { anyOf: [dingTalkMessageSchema, { type: 'null' }], description: 'The exact body sent (null while none was rendered)' },
+    contentBytes: { type: ['integer', 'null'], minimum: 0 },
+    template: {
+      type: ['object', 'null'],
+      description: 'The template as it was when the push was rendered',
+      required: ['id', 'name', 'version', 'msgType'],
+      properties: { id: text, name: text, version: { type: 'integer' }, msgType: text },
+    },
+    response: { description: "DingTalk's last answer, as it came" },
+    attemptLog: {
+      type: 'array',
+      description: 'The first 3 and the latest 17 attempts',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['at', 'result', 'errmsg', 'durationMs'],
+        properties: {
+          at: time,
+          result: {
+            type: 'string',
+            enum: ['not-sent', 'answered', 'uncertain'],
+            description: 'not-sent: safe to send again; answered: the status and errcode say what happened; uncertain: may be in the group',
+          },
+          httpStatus: { type: 'integer' },
+          errcode: { type: 'integer' },
+          errmsg: text,
+          durationMs: count,
+        },
+      },
+    },
+    attemptsOmitted: { ...count, description: 'Attempts left out of the middle of attemptLog' },
+  },
+} as const;
+
+export const resendResultSchema = {
+  $id: 'ResendResult',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'resendOf', 'status'],
+  properties: { id: text, resendOf: text, status: { const: 'queued' } },
+} as const;
+
+export const bulkResendResultSchema = {
+  $id: 'BulkResendResult',
+  type: 'object',
+  additionalProperties: false,
+  required: ['resent', 'nextCursor'],
+  properties: {
+    resent: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, required: ['id', 'resendOf'], properties: { id: text, resendOf: text } },
+    },
+    nextCursor,
+  },
+} as const;
+
+export const pushStatisticsSchema = {
+  $id: 'PushStatistics',
+  type: 'object',
+  additionalProperties: false,
+  required: ['days'],
+  properties: {
+    days: {
+      type: 'array',
+      description: 'Oldest first, one per UTC day',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['date', 'sent', 'failed', 'skipped'],
+        properties: { date: { type: 'string', format: 'date' }, sent: count, failed: count, skipped: count },
+      },
+    },
+  },
+} as const;
