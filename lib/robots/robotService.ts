@@ -2,11 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateRobotInput, ListRobotsQuery, UpdateRobotInput } from '../../schemas/robot';
 import { notFound } from '../errors';
-import { maskWebhookUrl } from '../redact';
 import { robotsStore, type Robot } from '../store/robotsStore';
 import { templatesStore } from '../store/templatesStore';
 import { normalizeWebhookUrl } from './webhookUrl';
-import { isSealed } from '../secrets/secretBox';
 
 /** A robot as the API shows it: no secret, the access token masked. */
 export type RobotView = Omit<Robot, 'secret' | 'webhookUrl' | 'webhookUrlMasked'> & {
@@ -19,7 +17,8 @@ export function toRobotView(robot: Robot, templateName?: string): RobotView {
   const { secret, webhookUrl, webhookUrlMasked, ...rest } = robot;
   return {
     ...rest,
-    webhookUrl: isSealed(webhookUrl) ? (webhookUrlMasked ?? '') : maskWebhookUrl(webhookUrl),
+    // every robot the store answers carries the mask; the sealed URL itself never leaves
+    webhookUrl: webhookUrlMasked ?? '',
     hasSecret: Boolean(secret),
     ...(templateName && { templateName }),
   };

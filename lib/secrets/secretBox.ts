@@ -1,7 +1,6 @@
 // Credentials sealed at rest: webhook URLs (their access token) and signing secrets are stored encrypted
 // with AES-256-GCM. The key is a data key from KMS in AWS (envelope encryption: the KMS-encrypted data key
 // travels with each value; SECRETS_KMS_KEY_ID) or, locally, a key file in DATA_DIR (SECRETS_KEY_FILE).
-// Values stored before this are plain and still open; they are sealed when next written.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -72,9 +71,9 @@ export async function seal(plain: string): Promise<string> {
   return `${prefix}${key.reference}:${iv.toString('base64url')}:${sealed.toString('base64url')}`;
 }
 
-/** The plain value; a value stored before sealing existed is returned as it is. */
 export async function open(value: string): Promise<string> {
-  if (!isSealed(value)) return value;
+  // a plain credential at rest is a bug (every write seals), not a shape to read
+  if (!isSealed(value)) throw new Error('A stored credential is not sealed; nothing was sent with it');
   const [reference, iv, sealed] = value.slice(prefix.length).split(':');
   const data = Buffer.from(sealed, 'base64url');
   const decipher = createDecipheriv('aes-256-gcm', await keyForOpening(reference), Buffer.from(iv, 'base64url'));

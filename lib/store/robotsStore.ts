@@ -145,7 +145,9 @@ const unknownTemplate = (templateId: string) =>
   ]);
 
 export const robotsStore = {
+  /** Stores a new robot; answers it as stored (credentials sealed, the URL's mask beside them). */
   async create(robot: Robot): Promise<Robot> {
+    const stored = await sealed(robot);
     try {
       await dynamodb.send(
         new TransactWriteCommand({
@@ -158,7 +160,7 @@ export const robotsStore = {
               },
             },
             templateUsage.increment(robot.templateId),
-            { Put: { TableName: tableName, Item: toItem(await sealed(robot)), ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Put: { TableName: tableName, Item: toItem(stored), ConditionExpression: 'attribute_not_exists(pk)' } },
             nameUsedPut('robot', robot.name, robot.id),
             ...subscriptionPuts(robot),
           ],
@@ -171,7 +173,7 @@ export const robotsStore = {
       if (failed.includes(1)) throw unknownTemplate(robot.templateId);
       throw error;
     }
-    return robot;
+    return stored;
   },
 
   async get(id: string): Promise<Robot | undefined> {
@@ -205,8 +207,12 @@ export const robotsStore = {
     return { items: page.items.map(robotFromItem), nextCursor: page.nextCursor };
   },
 
-  /** Saves `next` over `previous` (optimistic on version), moving name claim, template count and subscriptions. */
+  /**
+   * Saves `next` over `previous` (optimistic on version), moving name claim, template count and subscriptions;
+   * answers it as stored.
+   */
   async replace(previous: Robot, next: Robot): Promise<Robot> {
+    const stored = await sealed(next);
     const renamed = previous.name.toLowerCase() !== next.name.toLowerCase();
     const templateChanged = previous.templateId !== next.templateId;
     const droppedReports = previous.reports.filter((reportId) => !next.reports.includes(reportId));
@@ -214,7 +220,7 @@ export const robotsStore = {
       {
         Put: {
           TableName: tableName,
-          Item: toItem(await sealed(next)),
+          Item: toItem(stored),
           ConditionExpression: 'attribute_exists(pk) AND version = :version',
           ExpressionAttributeValues: { ':version': previous.version },
         },
@@ -246,7 +252,7 @@ export const robotsStore = {
       if (templateChanged && failed.includes(renamed ? 4 : 1)) throw unknownTemplate(next.templateId);
       throw error;
     }
-    return next;
+    return stored;
   },
 
   async delete(id: string): Promise<void> {

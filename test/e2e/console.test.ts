@@ -96,8 +96,12 @@ const words = {
 
 /** Focus and Enter: every control the tasks use works from the keyboard, and shows where the focus is. */
 async function press(control: Locator): Promise<void> {
-  await control.focus();
-  const outline = await control.evaluate((element) => (globalThis as any).getComputedStyle(element).outlineStyle as string);
+  // focus and read the ring on one element in one task: as two calls, a list redrawn in between (a load
+  // finishing) made the second read a fresh, unfocused copy of the control, which has no ring
+  const outline = await control.evaluate((element) => {
+    (element as any).focus();
+    return (globalThis as any).getComputedStyle(element).outlineStyle as string;
+  });
   expect(outline).not.toBe('none');
   await control.press('Enter');
 }

@@ -22,8 +22,8 @@ describe('secretBox', () => {
     expect(await seal(sealed)).toBe(sealed);
   });
 
-  it('opens a value stored before sealing as it is', async () => {
-    expect(await open(url)).toBe(url);
+  it('refuses to open a value that was never sealed, without echoing it', async () => {
+    await expect(open(url)).rejects.toThrow(/^A stored credential is not sealed; nothing was sent with it$/);
   });
 
   it('refuses a sealed value that was tampered with', async () => {
