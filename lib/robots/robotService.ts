@@ -1,8 +1,8 @@
 // Robot use cases. Responses go through toRobotView: the secret and the full access token never leave.
 import { randomUUID } from 'node:crypto';
 import type { CreateRobotInput, ListRobotsQuery, UpdateRobotInput } from '../../schemas/robot';
-import { notFound } from '../errors';
-import { robotsStore, type Robot } from '../store/robotsStore';
+import { conflict, notFound, validationFailed } from '../errors';
+import { robotsStore, type Robot, type RobotRefusal, type RobotWrite } from '../store/robotsStore';
 import { templatesStore } from '../store/templatesStore';
 import { normalizeWebhookUrl } from './webhookUrl';
 
@@ -24,6 +24,24 @@ export function toRobotView(robot: Robot, templateName?: string): RobotView {
   };
 }
 
+const refusals: Record<RobotRefusal, (robot: Robot) => Error> = {
+  'name-taken': (robot) =>
+    conflict(`A robot named "${robot.name}" already exists; choose another name`, [
+      { path: '/name', message: 'is already used by another robot' },
+    ]),
+  'unknown-template': (robot) =>
+    validationFailed(`No template with id ${robot.templateId}; create the template first`, [
+      { path: '/templateId', message: 'does not name an existing template' },
+    ]),
+  changed: () => conflict('The robot changed while you edited it; load it again and retry'),
+};
+
+/** The robot as stored, or the store's refusal as the error that explains it. */
+function storedOrThrow(write: RobotWrite, robot: Robot): Robot {
+  if ('refused' in write) throw refusals[write.refused](robot);
+  return write.stored;
+}
+
 async function withTemplateNames(robots: Robot[]): Promise<RobotView[]> {
   const templates = await templatesStore.getMany(robots.map((robot) => robot.templateId));
   return robots.map((robot) => toRobotView(robot, templates.get(robot.templateId)?.name));
@@ -32,7 +50,7 @@ async function withTemplateNames(robots: Robot[]): Promise<RobotView[]> {
 export async function createRobot(input: CreateRobotInput): Promise<RobotView> {
   const webhookUrl = normalizeWebhookUrl(input.webhookUrl);
   const now = new Date().toISOString();
-  const robot = await robotsStore.create({
+  const robot: Robot = {
     id: randomUUID(),
     name: input.name,
     webhookUrl,
@@ -47,8 +65,8 @@ export async function createRobot(input: CreateRobotInput): Promise<RobotView> {
     version: 1,
     createdAt: now,
     updatedAt: now,
-  });
-  return (await withTemplateNames([robot]))[0];
+  };
+  return (await withTemplateNames([storedOrThrow(await robotsStore.create(robot), robot)]))[0];
 }
 
 export async function loadRobot(id: string): Promise<Robot> {
@@ -79,7 +97,7 @@ export async function updateRobot(id: string, input: UpdateRobotInput): Promise<
   if (secret === null) delete next.secret;
   else if (secret !== undefined) next.secret = secret;
   if (changes.enabled === true) clearDisabledState(next);
-  return (await withTemplateNames([await robotsStore.replace(previous, next)]))[0];
+  return (await withTemplateNames([storedOrThrow(await robotsStore.replace(previous, next), next)]))[0];
 }
 
 /** Enabling a robot forgets why it was disabled and its failure streak. */
@@ -104,9 +122,9 @@ export async function setRobotEnabled(
     if (automatically) next.disabledAutomatically = automatically;
     else delete next.disabledAutomatically;
   }
-  return (await withTemplateNames([await robotsStore.replace(previous, next)]))[0];
+  return (await withTemplateNames([storedOrThrow(await robotsStore.replace(previous, next), next)]))[0];
 }
 
 export async function deleteRobot(id: string): Promise<void> {
-  await robotsStore.delete(id);
+  if (!(await robotsStore.delete(await loadRobot(id)))) throw conflict('The robot changed while it was being deleted; try again');
 }

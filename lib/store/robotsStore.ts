@@ -1,12 +1,11 @@
 // Robots in DynamoDB, with their name claims, template usage counts and per-report subscription items,
 // all changed together in one transaction so fan-out never sees a half-saved robot.
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
-import { conflict, notFound, validationFailed } from '../errors';
 import type { AtSettings } from '../dingtalk/messages';
 import {
   batchGetById,
-  cancelledConditions,
+  checked,
   indexNames,
   isConditionFailure,
   keys,
@@ -15,6 +14,7 @@ import {
   queryPage,
   queryPages,
   tableName,
+  transactWrite,
   type Page,
 } from './table';
 import { namesChanged } from './namesStore';
@@ -137,43 +137,29 @@ function subscriptionDeletes(robot: Robot, reportIds: string[]) {
   return reportIds.map((reportId) => ({ Delete: { TableName: tableName, Key: keys.subscription(reportId, robot.id) } }));
 }
 
-const nameTaken = (name: string) =>
-  conflict(`A robot named "${name}" already exists; choose another name`, [{ path: '/name', message: 'is already used by another robot' }]);
-const unknownTemplate = (templateId: string) =>
-  validationFailed(`No template with id ${templateId}; create the template first`, [
-    { path: '/templateId', message: 'does not name an existing template' },
-  ]);
+/** Why the store did not write: another robot has the name, the template is gone, or the robot changed since it was read. */
+export type RobotRefusal = 'name-taken' | 'unknown-template' | 'changed';
+export type RobotWrite = { stored: Robot } | { refused: RobotRefusal };
+
+const nameClaim = (robot: Robot) =>
+  checked('name-taken', {
+    Put: { TableName: tableName, Item: { ...keys.robotName(robot.name), id: robot.id }, ConditionExpression: 'attribute_not_exists(pk)' },
+  });
 
 export const robotsStore = {
   /** Stores a new robot; answers it as stored (credentials sealed, the URL's mask beside them). */
-  async create(robot: Robot): Promise<Robot> {
+  async create(robot: Robot): Promise<RobotWrite> {
     const stored = await sealed(robot);
-    try {
-      await dynamodb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: tableName,
-                Item: { ...keys.robotName(robot.name), id: robot.id },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            templateUsage.increment(robot.templateId),
-            { Put: { TableName: tableName, Item: toItem(stored), ConditionExpression: 'attribute_not_exists(pk)' } },
-            nameUsedPut('robot', robot.name, robot.id),
-            ...subscriptionPuts(robot),
-          ],
-        }),
-      );
-      namesChanged('robot');
-    } catch (error) {
-      const failed = cancelledConditions(error);
-      if (failed.includes(0)) throw nameTaken(robot.name);
-      if (failed.includes(1)) throw unknownTemplate(robot.templateId);
-      throw error;
-    }
-    return stored;
+    const [refused] = await transactWrite<RobotRefusal>([
+      nameClaim(robot),
+      checked('unknown-template', templateUsage.increment(robot.templateId)),
+      { Put: { TableName: tableName, Item: toItem(stored), ConditionExpression: 'attribute_not_exists(pk)' } },
+      nameUsedPut('robot', robot.name, robot.id),
+      ...subscriptionPuts(robot),
+    ]);
+    if (refused) return { refused };
+    namesChanged('robot');
+    return { stored };
   },
 
   async get(id: string): Promise<Robot | undefined> {
@@ -211,75 +197,54 @@ export const robotsStore = {
    * Saves `next` over `previous` (optimistic on version), moving name claim, template count and subscriptions;
    * answers it as stored.
    */
-  async replace(previous: Robot, next: Robot): Promise<Robot> {
+  async replace(previous: Robot, next: Robot): Promise<RobotWrite> {
     const stored = await sealed(next);
     const renamed = previous.name.toLowerCase() !== next.name.toLowerCase();
     const templateChanged = previous.templateId !== next.templateId;
     const droppedReports = previous.reports.filter((reportId) => !next.reports.includes(reportId));
-    const parts = [
-      {
+    const [refused] = await transactWrite<RobotRefusal>([
+      checked('changed', {
         Put: {
           TableName: tableName,
           Item: toItem(stored),
           ConditionExpression: 'attribute_exists(pk) AND version = :version',
           ExpressionAttributeValues: { ':version': previous.version },
         },
-      },
+      }),
       ...(renamed
         ? [
-            {
-              Put: {
-                TableName: tableName,
-                Item: { ...keys.robotName(next.name), id: next.id },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
+            nameClaim(next),
             { Delete: { TableName: tableName, Key: keys.robotName(previous.name) } },
             nameUsedPut('robot', next.name, next.id),
           ]
         : []),
-      ...(templateChanged ? [templateUsage.increment(next.templateId), templateUsage.decrement(previous.templateId)] : []),
+      ...(templateChanged
+        ? [checked('unknown-template', templateUsage.increment(next.templateId)), templateUsage.decrement(previous.templateId)]
+        : []),
       ...subscriptionDeletes(previous, droppedReports),
       ...subscriptionPuts(next),
-    ];
-    try {
-      await dynamodb.send(new TransactWriteCommand({ TransactItems: parts }));
-      if (renamed) namesChanged('robot');
-    } catch (error) {
-      const failed = cancelledConditions(error);
-      if (failed.includes(0)) throw conflict('The robot changed while you edited it; load it again and retry');
-      if (renamed && failed.includes(1)) throw nameTaken(next.name);
-      if (templateChanged && failed.includes(renamed ? 4 : 1)) throw unknownTemplate(next.templateId);
-      throw error;
-    }
-    return stored;
+    ]);
+    if (refused) return { refused };
+    if (renamed) namesChanged('robot');
+    return { stored };
   },
 
-  async delete(id: string): Promise<void> {
-    const robot = await this.get(id);
-    if (!robot) throw notFound(`No robot with id ${id}`);
-    try {
-      await dynamodb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: tableName,
-                Key: keys.robot(id),
-                ConditionExpression: 'version = :version',
-                ExpressionAttributeValues: { ':version': robot.version },
-              },
-            },
-            { Delete: { TableName: tableName, Key: keys.robotName(robot.name) } },
-            templateUsage.decrement(robot.templateId),
-            ...subscriptionDeletes(robot, robot.reports),
-          ],
-        }),
-      );
-    } catch (error) {
-      if (cancelledConditions(error).includes(0)) throw conflict('The robot changed while it was being deleted; try again');
-      throw error;
-    }
+  /** Deletes the robot if it is still at `robot.version`; false when it changed since it was read. */
+  async delete(robot: Robot): Promise<boolean> {
+    const refused = await transactWrite([
+      checked('changed', {
+        Delete: {
+          TableName: tableName,
+          Key: keys.robot(robot.id),
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: { ':version': robot.version },
+        },
+      }),
+      { Delete: { TableName: tableName, Key: keys.robotName(robot.name) } },
+      templateUsage.decrement(robot.templateId),
+      ...subscriptionDeletes(robot, robot.reports),
+    ]);
+    return refused.length === 0;
   },
 
   /**

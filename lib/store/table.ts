@@ -16,7 +16,16 @@
 // so every record filter is a Query on the narrowest index, never a Scan; keys that many records share
 // are write-sharded (recordIndexes.ts). The content (up to 20 KB) is a separate item, so the indexes copy
 // only the small summary.
-import { BatchGetCommand, BatchWriteCommand, QueryCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
 import { config } from '../config';
 import { badRequest } from '../errors';
@@ -152,11 +161,31 @@ export async function* queryPages(input: Omit<QueryCommandInput, 'TableName' | '
   } while (startKey);
 }
 
-/** Which parts of a TransactWrite failed their condition, by index; empty when the failure was something else. */
-export function cancelledConditions(error: unknown): number[] {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return [];
-  const reasons = (error as unknown as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** A transaction part whose failed condition the caller wants to know about, by name. */
+export const checked = <Label extends string>(label: Label, part: TransactItem) => ({ label, part });
+
+/**
+ * Writes the parts in one transaction. Answers the labels of the checked parts whose condition failed
+ * (empty: it was written); any other failure is thrown.
+ */
+export async function transactWrite<Label extends string>(
+  parts: (TransactItem | { label: Label; part: TransactItem })[],
+): Promise<Label[]> {
+  const labels = parts.map((part) => ('label' in part ? part.label : undefined));
+  try {
+    await dynamodb.send(new TransactWriteCommand({ TransactItems: parts.map((part) => ('label' in part ? part.part : part)) }));
+    return [];
+  } catch (error) {
+    // by name: a second copy of the SDK (a bundle's) would fail an instanceof
+    if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') throw error;
+    const failed = ((error as TransactionCanceledException).CancellationReasons ?? []).flatMap((reason, index) =>
+      reason.Code === 'ConditionalCheckFailed' && labels[index] !== undefined ? [labels[index]] : [],
+    );
+    if (failed.length === 0) throw error;
+    return failed;
+  }
 }
 
 export function isConditionFailure(error: unknown): boolean {

@@ -1,10 +1,20 @@
 // Templates in DynamoDB: unique names through claim items, a robot count that guards deletion, versions.
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { TemplateInput } from '../../schemas/template';
 import { dynamodb } from '../aws/clients';
-import { conflict, notFound } from '../errors';
 import { namesChanged } from './namesStore';
-import { batchGetById, cancelledConditions, indexNames, keys, listPartitions, nameUsedPut, queryPage, tableName, type Page } from './table';
+import {
+  batchGetById,
+  checked,
+  indexNames,
+  keys,
+  listPartitions,
+  nameUsedPut,
+  queryPage,
+  tableName,
+  transactWrite,
+  type Page,
+} from './table';
 
 export interface Template extends TemplateInput {
   id: string;
@@ -45,35 +55,29 @@ function toItem(template: Template) {
   };
 }
 
-const nameTaken = (name: string) =>
-  conflict(`A template named "${name}" already exists; choose another name`, [
-    { path: '/name', message: 'is already used by another template' },
-  ]);
+/** Why the store did not write: another template has the name, or the template changed since it was read. */
+export type TemplateRefusal = 'name-taken' | 'changed';
+export type TemplateWrite = { stored: Template } | { refused: TemplateRefusal };
+
+const nameClaim = (template: Template) =>
+  checked('name-taken', {
+    Put: {
+      TableName: tableName,
+      Item: { ...keys.templateName(template.name), id: template.id },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  });
 
 export const templatesStore = {
-  async create(template: Template): Promise<Template> {
-    try {
-      await dynamodb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: tableName,
-                Item: { ...keys.templateName(template.name), id: template.id },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            { Put: { TableName: tableName, Item: toItem(template), ConditionExpression: 'attribute_not_exists(pk)' } },
-            nameUsedPut('template', template.name, template.id),
-          ],
-        }),
-      );
-      namesChanged('template');
-    } catch (error) {
-      if (cancelledConditions(error).includes(0)) throw nameTaken(template.name);
-      throw error;
-    }
-    return template;
+  async create(template: Template): Promise<TemplateWrite> {
+    const [refused] = await transactWrite<TemplateRefusal>([
+      nameClaim(template),
+      { Put: { TableName: tableName, Item: toItem(template), ConditionExpression: 'attribute_not_exists(pk)' } },
+      nameUsedPut('template', template.name, template.id),
+    ]);
+    if (refused) return { refused };
+    namesChanged('template');
+    return { stored: template };
   },
 
   async get(id: string): Promise<Template | undefined> {
@@ -101,74 +105,45 @@ export const templatesStore = {
   },
 
   /** Replaces the template if it is still at `previous.version`; moves the name claim when the name changes. */
-  async replace(previous: Template, next: Template): Promise<Template> {
+  async replace(previous: Template, next: Template): Promise<TemplateWrite> {
     const renamed = previous.name.toLowerCase() !== next.name.toLowerCase();
-    const claims = renamed
-      ? [
-          {
-            Put: {
-              TableName: tableName,
-              Item: { ...keys.templateName(next.name), id: next.id },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          { Delete: { TableName: tableName, Key: keys.templateName(previous.name) } },
-          nameUsedPut('template', next.name, next.id),
-        ]
-      : [];
-    try {
-      await dynamodb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: tableName,
-                Item: toItem(next),
-                ConditionExpression: 'attribute_exists(pk) AND version = :version',
-                ExpressionAttributeValues: { ':version': previous.version },
-              },
-            },
-            ...claims,
-          ],
-        }),
-      );
-      if (renamed) namesChanged('template');
-    } catch (error) {
-      const failed = cancelledConditions(error);
-      if (failed.includes(1)) throw nameTaken(next.name);
-      if (failed.includes(0)) throw conflict('The template changed while you edited it; load it again and retry');
-      throw error;
-    }
-    return next;
+    const refused = await transactWrite<TemplateRefusal>([
+      checked('changed', {
+        Put: {
+          TableName: tableName,
+          Item: toItem(next),
+          ConditionExpression: 'attribute_exists(pk) AND version = :version',
+          ExpressionAttributeValues: { ':version': previous.version },
+        },
+      }),
+      ...(renamed
+        ? [
+            nameClaim(next),
+            { Delete: { TableName: tableName, Key: keys.templateName(previous.name) } },
+            nameUsedPut('template', next.name, next.id),
+          ]
+        : []),
+    ]);
+    // a taken name says more than a lost race
+    if (refused.length > 0) return { refused: refused.includes('name-taken') ? 'name-taken' : 'changed' };
+    if (renamed) namesChanged('template');
+    return { stored: next };
   },
 
-  async delete(id: string): Promise<void> {
-    const template = await this.get(id);
-    if (!template) throw notFound(`No template with id ${id}`);
-    try {
-      await dynamodb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: tableName,
-                Key: keys.template(id),
-                ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(robotCount) OR robotCount = :zero)',
-                ExpressionAttributeValues: { ':zero': 0 },
-              },
-            },
-            { Delete: { TableName: tableName, Key: keys.templateName(template.name) } },
-          ],
-        }),
-      );
-    } catch (error) {
-      if (cancelledConditions(error).includes(0)) {
-        const current = await this.get(id);
-        if (!current) throw notFound(`No template with id ${id}`);
-        throw conflict(`Template "${current.name}" is used by ${current.robotCount} robot(s); point them at another template first`);
-      }
-      throw error;
-    }
+  /** Deletes the template unless robots use it: false when one does (or did when the delete ran). */
+  async delete(template: Template): Promise<boolean> {
+    const refused = await transactWrite([
+      checked('in-use', {
+        Delete: {
+          TableName: tableName,
+          Key: keys.template(template.id),
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(robotCount) OR robotCount = :zero)',
+          ExpressionAttributeValues: { ':zero': 0 },
+        },
+      }),
+      { Delete: { TableName: tableName, Key: keys.templateName(template.name) } },
+    ]);
+    return refused.length === 0;
   },
 };
 

@@ -8,11 +8,11 @@ import type {
   TemplatePreviewInput,
 } from '../../schemas/template';
 import { maxMessageBytes, type DingTalkMessage } from '../dingtalk/messages';
-import { notFound, validationFailed, type ErrorDetail } from '../errors';
+import { conflict, notFound, validationFailed, type ErrorDetail } from '../errors';
 import { mustacheSyntaxError } from '../render/boundedMustache';
 import { checkMessage, renderMessage, type ReportView } from '../render/renderMessage';
 import { robotsStore } from '../store/robotsStore';
-import { templatesStore, type Template } from '../store/templatesStore';
+import { templatesStore, type Template, type TemplateRefusal, type TemplateWrite } from '../store/templatesStore';
 import { starters } from './starters';
 
 /** Every Mustache source field of a template, with the JSON path an error should point at. */
@@ -64,7 +64,8 @@ function normalize(input: TemplateInput): TemplateInput {
 export async function createTemplate(input: TemplateInput): Promise<Template> {
   assertValidMustache(input);
   const now = new Date().toISOString();
-  return templatesStore.create({ ...normalize(input), id: randomUUID(), version: 1, robotCount: 0, createdAt: now, updatedAt: now });
+  const template = { ...normalize(input), id: randomUUID(), version: 1, robotCount: 0, createdAt: now, updatedAt: now };
+  return storedOrThrow(await templatesStore.create(template), template);
 }
 
 /** Starters' templates are created like any other: a name already taken is a 409 naming it. */
@@ -89,18 +90,35 @@ export async function listTemplates(query: ListTemplatesQuery) {
 export async function replaceTemplate(id: string, input: TemplateInput): Promise<Template> {
   assertValidMustache(input);
   const previous = await getTemplate(id);
-  return templatesStore.replace(previous, {
+  const next = {
     ...normalize(input),
     id,
     version: previous.version + 1,
     robotCount: previous.robotCount,
     createdAt: previous.createdAt,
     updatedAt: new Date().toISOString(),
-  });
+  };
+  return storedOrThrow(await templatesStore.replace(previous, next), next);
 }
 
 export async function deleteTemplate(id: string): Promise<void> {
-  await templatesStore.delete(id);
+  if (await templatesStore.delete(await getTemplate(id))) return;
+  const current = await getTemplate(id);
+  throw conflict(`Template "${current.name}" is used by ${current.robotCount} robot(s); point them at another template first`);
+}
+
+const refusals: Record<TemplateRefusal, (template: Template) => Error> = {
+  'name-taken': (template) =>
+    conflict(`A template named "${template.name}" already exists; choose another name`, [
+      { path: '/name', message: 'is already used by another template' },
+    ]),
+  changed: () => conflict('The template changed while you edited it; load it again and retry'),
+};
+
+/** The template as stored, or the store's refusal as the error that explains it. */
+function storedOrThrow(write: TemplateWrite, template: Template): Template {
+  if ('refused' in write) throw refusals[write.refused](template);
+  return write.stored;
 }
 
 export interface Preview {
