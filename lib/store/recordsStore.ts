@@ -19,7 +19,7 @@ import {
   type IndexKey,
   type PartitionQuery,
 } from './recordIndexes';
-import { batchPutAll, indexNames, isConditionFailure, keys, queryPages, tableName, type Page } from './table';
+import { batchPutAll, indexNames, isConditionFailure, keys, queryPages, storedAs, tableName, type Page } from './table';
 
 export interface AttemptLogEntry {
   at: string;
@@ -103,9 +103,18 @@ export function isTerminal(status: PushStatus): boolean {
 }
 
 export function fromRecordItem(item: Record<string, unknown>): PushRecord {
-  const record = Object.fromEntries(
-    Object.entries(item).filter(([name]) => !keyAttributes.includes(name) || name === 'id'),
-  ) as unknown as PushRecord;
+  const fields = Object.keys(item).filter((name) => !keyAttributes.includes(name) || name === 'id');
+  const record = storedAs<PushRecord>('push record', item, fields, [
+    'id',
+    'eventId',
+    'robotId',
+    'templateId',
+    'status',
+    'attempts',
+    'createdAt',
+    'updatedAt',
+    'expiresAt',
+  ]);
   record.attemptLog ??= [];
   return record;
 }

@@ -13,6 +13,7 @@ import {
   nameUsedPut,
   queryPage,
   queryPages,
+  storedAs,
   tableName,
   transactWrite,
   type Page,
@@ -91,7 +92,18 @@ const robotFields = [
 ] as const;
 
 export function robotFromItem(item: Record<string, unknown>): Robot {
-  const robot = Object.fromEntries(robotFields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as Robot;
+  const robot = storedAs<Robot>('robot', item, robotFields, [
+    'id',
+    'name',
+    'webhookUrl',
+    'templateId',
+    'reports',
+    'keywords',
+    'enabled',
+    'version',
+    'createdAt',
+    'updatedAt',
+  ]);
   robot.consecutiveFailures ??= 0;
   robot.onUncertain ??= 'resend';
   return robot;

@@ -192,6 +192,21 @@ export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
+/**
+ * A stored item as the type it holds: the named fields only (no keys or index attributes), checked for
+ * the required ones, so a damaged item fails here, naming itself, not later as an undefined deep inside.
+ */
+export function storedAs<T>(
+  kind: string,
+  item: Record<string, unknown>,
+  fields: readonly string[],
+  required: readonly (keyof T & string)[],
+): T {
+  const missing = required.filter((field) => item[field] === undefined || item[field] === null);
+  if (missing.length > 0) throw new Error(`The stored ${kind} ${String(item.pk)} lacks ${missing.join(', ')}`);
+  return Object.fromEntries(fields.filter((field) => item[field] !== undefined).map((field) => [field, item[field]])) as T;
+}
+
 /** Remembers that a robot or template was called `name`, so records pushed under it stay findable. */
 export function nameUsedPut(kind: 'robot' | 'template', name: string, id: string) {
   return { Put: { TableName: tableName, Item: { ...keys.nameUsed(kind, name, id), id, nameLower: name.toLowerCase() } } };

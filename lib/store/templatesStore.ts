@@ -11,6 +11,7 @@ import {
   listPartitions,
   nameUsedPut,
   queryPage,
+  storedAs,
   tableName,
   transactWrite,
   type Page,
@@ -42,7 +43,7 @@ const templateFields = [
 ] as const;
 
 export function templateFromItem(item: Record<string, unknown>): Template {
-  return Object.fromEntries(templateFields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as unknown as Template;
+  return storedAs<Template>('template', item, templateFields, ['id', 'name', 'msgType', 'version', 'robotCount', 'createdAt', 'updatedAt']);
 }
 
 function toItem(template: Template) {
