@@ -8,7 +8,7 @@ import { checkMessage, renderMessage } from '../render/renderMessage';
 import { isTerminal, type PushRecord } from '../store/recordsStore';
 import type { Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
-import { retryDelaySeconds } from './backoff';
+import { retryDelaySeconds } from '../backoff';
 import { earliestSlot, type SendWindowLimit, type SendWindowState } from './sendWindow';
 
 export interface DeliveryRules {

@@ -2,6 +2,7 @@
 // a robot's jobs in order and to no one else; within the batch each robot's jobs run one after another and
 // different robots in parallel. Decisions come from decidePushStep; this module only carries them out.
 import { fanOutJobSchema, pushJobSchema, type FanOutJob, type PushJob } from '../../schemas/pushJob';
+import { backoff } from '../backoff';
 import { forEachConcurrently } from '../concurrency';
 import type { DeliveryAttempt } from '../dingtalk/client';
 import type { DingTalkMessage } from '../dingtalk/messages';
@@ -89,8 +90,7 @@ function parse(message: QueueMessage): Parsed {
 }
 
 /** Infrastructure failed (DynamoDB, SQS): the message comes back after a pause that grows with each receive. */
-const infrastructureRetryAt = (message: QueueMessage, now: number) =>
-  now + Math.min(60, 2 ** Math.min(6, message.receiveCount ?? 1)) * 1000;
+const infrastructureRetryAt = (message: QueueMessage, now: number) => now + backoff((message.receiveCount ?? 1) + 1, 1, 60) * 1000;
 
 export async function processPushJobs(
   messages: QueueMessage[],

@@ -12,6 +12,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { pushJobVersion, type FanOutJob, type PushJob } from '../../schemas/pushJob';
 import { sqs } from '../aws/clients';
+import { backoff } from '../backoff';
+import { sleep } from '../concurrency';
 import { config } from '../config';
 
 const queueUrls = new Map<string, Promise<string>>();
@@ -64,7 +66,7 @@ export async function enqueuePushJobs<Job extends PushJob | FanOutJob>(
     let entries = jobs.slice(start, start + 10).map((job, index) => entryOf(job, index, deduplicateBy(job)));
     for (let retry = 0; entries.length > 0; retry++) {
       if (retry >= maxSendRetries) throw new Error(`SQS refused ${entries.length} push job(s) ${maxSendRetries} times`);
-      if (retry > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** retry));
+      if (retry > 0) await sleep(backoff(retry + 1, 50, 1000));
       const result = await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries }));
       const failedIds = new Set((result.Failed ?? []).map((failure) => failure.Id));
       entries = entries.filter((entry) => failedIds.has(entry.Id));

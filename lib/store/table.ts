@@ -27,6 +27,8 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
+import { backoff } from '../backoff';
+import { sleep } from '../concurrency';
 import { config } from '../config';
 import { badRequest } from '../errors';
 
@@ -144,7 +146,7 @@ export async function batchPutAll(items: Record<string, unknown>[]): Promise<voi
       [tableName]: items.slice(start, start + 25).map((item) => ({ PutRequest: { Item: item } })),
     };
     for (let retry = 0; request && Object.keys(request).length > 0; retry++) {
-      if (retry > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** retry)));
+      if (retry > 0) await sleep(backoff(retry + 1, 25, 1000));
       const result = await dynamodb.send(new BatchWriteCommand({ RequestItems: request }));
       request = result.UnprocessedItems as typeof request;
     }

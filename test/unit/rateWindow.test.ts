@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { earliestSlot, withSend, type SendWindowState } from '../../lib/delivery/sendWindow';
 import { classifyErrcode, classifyHttpStatus } from '../../lib/dingtalk/errcodes';
-import { retryDelaySeconds } from '../../lib/delivery/backoff';
+import { backoff, retryDelaySeconds } from '../../lib/backoff';
 
 const window = { messages: 3, windowMs: 1000, marginMs: 100 };
 
@@ -92,5 +92,12 @@ describe('retry backoff', () => {
     expect(retryDelaySeconds(30, 5, 900, 0, lowest)).toBe(450);
     expect(retryDelaySeconds(200, 5, 900)).toBeLessThanOrEqual(900);
     expect(retryDelaySeconds(1, 1, 900, 600)).toBe(600);
+  });
+
+  it('is one formula for every retry: base × 2^(n-1), capped', () => {
+    expect([1, 2, 3, 4].map((retry) => backoff(retry, 25, 1000))).toEqual([25, 50, 100, 200]);
+    expect(backoff(10, 25, 1000)).toBe(1000);
+    expect(backoff(0, 50, 1000)).toBe(50);
+    expect(backoff(500, 1, 60)).toBe(60);
   });
 });
