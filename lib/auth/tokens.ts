@@ -3,13 +3,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { config } from '../config';
+import { containerCaches, type TokenDigests } from '../containerCache';
 
 export type Scope = 'admin' | 'publisher';
-
-interface TokenDigests {
-  admin: Buffer[];
-  publisher: Buffer[];
-}
 
 const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 const parseList = (value: string | undefined) =>
@@ -18,27 +14,21 @@ const parseList = (value: string | undefined) =>
     .map((token) => token.trim())
     .filter(Boolean);
 
-/** Parameters are re-read after this long, so a rotated token takes effect without a deploy. */
-const parameterCacheMs = 5 * 60_000;
-let cached: { digests: TokenDigests; loadedAt: number } | undefined;
-let ssm: SSMClient | undefined;
-
 async function loadDigests(): Promise<TokenDigests> {
   const names = [config.adminTokensParameter, config.publisherTokensParameter].filter((name): name is string => Boolean(name));
   // Environment tokens win: that is how local runs and tests are set up.
   if (config.adminTokens.length > 0 || names.length === 0) {
     return { admin: config.adminTokens.map(digest), publisher: config.publisherTokens.map(digest) };
   }
-  if (cached && Date.now() - cached.loadedAt < parameterCacheMs) return cached.digests;
-  ssm ??= new SSMClient({ region: config.region });
-  const result = await ssm.send(new GetParametersCommand({ Names: names, WithDecryption: true }));
-  const value = (name: string | undefined) => result.Parameters?.find((parameter) => parameter.Name === name)?.Value;
-  const digests = {
-    admin: parseList(value(config.adminTokensParameter)).map(digest),
-    publisher: parseList(value(config.publisherTokensParameter)).map(digest),
-  };
-  cached = { digests, loadedAt: Date.now() };
-  return digests;
+  return containerCaches.tokenDigests.get('tokens', async () => {
+    const ssm = await containerCaches.awsClients.ssm.get('ssm', async () => new SSMClient({ region: config.region }));
+    const result = await ssm.send(new GetParametersCommand({ Names: names, WithDecryption: true }));
+    const value = (name: string | undefined) => result.Parameters?.find((parameter) => parameter.Name === name)?.Value;
+    return {
+      admin: parseList(value(config.adminTokensParameter)).map(digest),
+      publisher: parseList(value(config.publisherTokensParameter)).map(digest),
+    };
+  });
 }
 
 function matchesAny(candidate: Buffer, digests: Buffer[]): boolean {

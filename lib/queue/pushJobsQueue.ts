@@ -15,18 +15,10 @@ import { sqs } from '../aws/clients';
 import { backoff } from '../backoff';
 import { sleep } from '../concurrency';
 import { config } from '../config';
+import { containerCaches } from '../containerCache';
 
-const queueUrls = new Map<string, Promise<string>>();
-
-export function queueUrl(name: string): Promise<string> {
-  let url = queueUrls.get(name);
-  if (!url) {
-    url = sqs.send(new GetQueueUrlCommand({ QueueName: name })).then((result) => result.QueueUrl as string);
-    url.catch(() => queueUrls.delete(name));
-    queueUrls.set(name, url);
-  }
-  return url;
-}
+export const queueUrl = (name: string) =>
+  containerCaches.queueUrls.get(name, async () => (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl as string);
 
 /** A push job's group is its robot; a fan-out page gets a group of its own, so it never waits behind a robot. */
 export function messageGroupOf(job: PushJob | FanOutJob): string {

@@ -5,24 +5,13 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { config } from '../config';
+import { containerCaches, type DataKey } from '../containerCache';
 
 const prefix = 'sealed:v1:';
 
 export const isSealed = (value: string) => value.startsWith(prefix);
 
-interface DataKey {
-  plain: Buffer;
-  /** How the key is named in a sealed value: `local`, or `kms.` and the KMS-encrypted key. */
-  reference: string;
-}
-
-let kms: KMSClient | undefined;
-const kmsClient = () => (kms ??= new KMSClient({ region: config.region }));
-
-/** The key new values are sealed with: the local key file's, or one data key per container from KMS. */
-let sealingKey: Promise<DataKey> | undefined;
-/** Data keys already opened, by their reference. */
-const openedKeys = new Map<string, Promise<Buffer>>();
+const kms = () => containerCaches.awsClients.kms.get('kms', async () => new KMSClient({ region: config.region }));
 
 function localKey(): Buffer {
   if (!config.secretsKeyFile)
@@ -32,34 +21,31 @@ function localKey(): Buffer {
   return key;
 }
 
+/** The key new values are sealed with: the local key file's, or one data key per container from KMS. */
 function keyForSealing(): Promise<DataKey> {
-  sealingKey ??= (async () => {
+  return containerCaches.sealingKey.get('sealing', async () => {
     // a key file wins: serverless-offline hands the functions serverless.yml's KMS key reference too
     if (config.secretsKeyFile || !config.secretsKmsKeyId) return { plain: localKey(), reference: 'local' };
-    const { Plaintext, CiphertextBlob } = await kmsClient().send(
-      new GenerateDataKeyCommand({ KeyId: config.secretsKmsKeyId, KeySpec: 'AES_256' }),
-    );
-    const reference = `kms.${Buffer.from(CiphertextBlob as Uint8Array).toString('base64url')}`;
-    openedKeys.set(reference, Promise.resolve(Buffer.from(Plaintext as Uint8Array)));
-    return { plain: Buffer.from(Plaintext as Uint8Array), reference };
-  })();
-  sealingKey.catch(() => (sealingKey = undefined));
-  return sealingKey;
+    const { Plaintext, CiphertextBlob } = await (
+      await kms()
+    ).send(new GenerateDataKeyCommand({ KeyId: config.secretsKmsKeyId, KeySpec: 'AES_256' }));
+    const key = {
+      plain: Buffer.from(Plaintext as Uint8Array),
+      reference: `kms.${Buffer.from(CiphertextBlob as Uint8Array).toString('base64url')}`,
+    };
+    containerCaches.dataKeys.set(key.reference, key.plain);
+    return key;
+  });
 }
 
 function keyForOpening(reference: string): Promise<Buffer> {
-  let key = openedKeys.get(reference);
-  if (!key) {
-    key =
-      reference === 'local'
-        ? Promise.resolve(localKey())
-        : kmsClient()
-            .send(new DecryptCommand({ CiphertextBlob: Buffer.from(reference.slice('kms.'.length), 'base64url') }))
-            .then(({ Plaintext }) => Buffer.from(Plaintext as Uint8Array));
-    key.catch(() => openedKeys.delete(reference));
-    openedKeys.set(reference, key);
-  }
-  return key;
+  return containerCaches.dataKeys.get(reference, async () => {
+    if (reference === 'local') return localKey();
+    const { Plaintext } = await (
+      await kms()
+    ).send(new DecryptCommand({ CiphertextBlob: Buffer.from(reference.slice('kms.'.length), 'base64url') }));
+    return Buffer.from(Plaintext as Uint8Array);
+  });
 }
 
 export async function seal(plain: string): Promise<string> {

@@ -1,0 +1,66 @@
+// Everything a Lambda container (or an npm start process) keeps between invocations is here, so a reader
+// sees each piece of state that outlives a request, how long it lives, and why keeping it is safe:
+//
+// cache         key                  kept for     why that is safe
+// tokenDigests  'tokens'             5 minutes    a token rotated in SSM takes effect within 5 minutes, no deploy
+// awsClients    'kms' | 'ssm'        container    clients hold no data; made on first use, so only the functions that need them pay
+// sealingKey    'sealing'            container    one KMS data key seals this container's writes; each value names its key
+// dataKeys      key reference        container    a reference always names the same key
+// usedNames     'robot'|'template'   5 seconds    a name another container adds is found by keyword 5 s later; own writes forget it
+// queueUrls     queue name           container    a queue's URL never changes
+//
+// A load that fails is not kept: the next call loads again.
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+
+export class ContainerCache<Key, Value> {
+  private readonly entries = new Map<Key, { value: Promise<Value>; loadedAt: number }>();
+
+  constructor(private readonly keepForMs: number) {}
+
+  get(key: Key, load: () => Promise<Value>, now = Date.now()): Promise<Value> {
+    const entry = this.entries.get(key);
+    if (entry && now - entry.loadedAt < this.keepForMs) return entry.value;
+    const value = load();
+    this.entries.set(key, { value, loadedAt: now });
+    value.catch(() => this.entries.get(key)?.value === value && this.entries.delete(key));
+    return value;
+  }
+
+  /** Keeps a value learnt some other way (a data key KMS answered with its reference). */
+  set(key: Key, value: Value, now = Date.now()): void {
+    this.entries.set(key, { value: Promise.resolve(value), loadedAt: now });
+  }
+
+  forget(key: Key): void {
+    this.entries.delete(key);
+  }
+}
+
+export interface TokenDigests {
+  admin: Buffer[];
+  publisher: Buffer[];
+}
+
+export interface DataKey {
+  plain: Buffer;
+  /** How the key is named in a sealed value: `local`, or `kms.` and the KMS-encrypted key. */
+  reference: string;
+}
+
+export interface UsedName {
+  id: string;
+  nameLower: string;
+}
+
+export const containerCaches = {
+  tokenDigests: new ContainerCache<'tokens', TokenDigests>(5 * 60_000),
+  awsClients: {
+    kms: new ContainerCache<'kms', KMSClient>(Infinity),
+    ssm: new ContainerCache<'ssm', SSMClient>(Infinity),
+  },
+  sealingKey: new ContainerCache<'sealing', DataKey>(Infinity),
+  dataKeys: new ContainerCache<string, Buffer>(Infinity),
+  usedNames: new ContainerCache<'robot' | 'template', UsedName[]>(5000),
+  queueUrls: new ContainerCache<string, string>(Infinity),
+};
