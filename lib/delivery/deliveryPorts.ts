@@ -38,8 +38,8 @@ export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
       }),
     saveContent: (recordId, content, template) => recordsStore.putContent(recordId, content, template),
     saveRecord: (record) => recordsStore.put(record),
-    closeRecord: async (record, status, reason, extra) => {
-      await recordsStore.close(record, status, reason, extra);
+    closeRecord: async (record, status, reason, extra, now) => {
+      await recordsStore.close(record, status, reason, extra, now);
     },
     ensureQueued: (record) => recordsStore.ensureQueued(record),
     comeBackAt,

@@ -55,6 +55,7 @@ export interface DeliveryPorts {
     status: 'skipped' | 'failed',
     reason: string,
     extra: { content?: DingTalkMessage; template?: TemplateSnapshot },
+    now: number,
   ): Promise<void>;
   /** A job that waits on the queue shows as queued meanwhile (an existing record is left as it is). */
   ensureQueued(record: PushRecord): Promise<void>;
@@ -188,7 +189,7 @@ async function deliver(
   const template = robot && inputs.templates.get(robot.templateId);
   const window = inputs.windows.get(job.robotId) ?? emptyWindow;
   const previous = inputs.records.get(job.recordId);
-  const record = previous ?? recordOf(job, robot, template);
+  const record = previous ?? recordOf(job, ports.now(), robot, template);
   const remember = (ended: PushRecord) => inputs.records.set(ended.id, ended);
   const step = decidePushStep({ job, record: previous, robot, template, window, now: ports.now(), sendBy }, rules);
   const context = { recordId: job.recordId, robotId: job.robotId, correlationId: job.correlationId, step: step.kind };
@@ -207,15 +208,21 @@ async function deliver(
       return settle(lost, step.attempt);
     }
     case 'skip':
-      await ports.closeRecord(record, 'skipped', step.reason, {});
+      await ports.closeRecord(record, 'skipped', step.reason, {}, ports.now());
       remember({ ...record, status: 'skipped' });
       ports.metric('PushSkipped', 1);
       return {};
     case 'finish-failed':
-      await ports.closeRecord(record, 'failed', step.reason, {
-        ...(step.content && { content: step.content }),
-        ...(template && { template: snapshot(template) }),
-      });
+      await ports.closeRecord(
+        record,
+        'failed',
+        step.reason,
+        {
+          ...(step.content && { content: step.content }),
+          ...(template && { template: snapshot(template) }),
+        },
+        ports.now(),
+      );
       remember({ ...record, status: 'failed' });
       ports.metric('PushFailed', 1);
       return {};
@@ -335,7 +342,7 @@ function snapshot(template: Template): TemplateSnapshot {
 }
 
 /** The record a job writes if it is the first to: named after the robot and template it is sent with. */
-function recordOf(job: PushJob, robot?: Robot, template?: Template): PushRecord {
+function recordOf(job: PushJob, now: number, robot?: Robot, template?: Template): PushRecord {
   return newQueuedRecord(
     {
       id: job.recordId,
@@ -347,7 +354,7 @@ function recordOf(job: PushJob, robot?: Robot, template?: Template): PushRecord 
       templateId: robot?.templateId ?? job.templateId ?? '',
       templateName: template?.name ?? '',
     },
-    job.queuedAt ? new Date(job.queuedAt) : new Date(),
+    new Date(job.queuedAt ?? now),
   );
 }
 

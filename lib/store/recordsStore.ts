@@ -300,8 +300,8 @@ export const recordsStore = {
     status: 'skipped' | 'failed',
     errmsg: string,
     extra: { content?: DingTalkMessage; template?: TemplateSnapshot } = {},
+    now = Date.now(),
   ): Promise<boolean> {
-    const now = Date.now();
     const created = createIfAbsent(record);
     const closed = await conditionalUpdate({
       Key: keys.record(record.id),

@@ -45,7 +45,8 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
     },
     saveContent: async (recordId, content) => void contents.set(recordId, content),
     saveRecord: async (record) => void records.set(record.id, record),
-    closeRecord: async (record, status, reason) => void records.set(record.id, { ...record, status, errmsg: reason }),
+    closeRecord: async (record, status, reason, _extra, now) =>
+      void records.set(record.id, { ...record, status, errmsg: reason, updatedAt: new Date(now).toISOString() }),
     ensureQueued: async (record) => void (records.has(record.id) || records.set(record.id, record)),
     comeBackAt: async (receiptHandles, at) => void cameBack.push({ receiptHandles, at }),
     deadLetter: async ({ body }, reason) => void deadLetters.push({ body, reason }),
@@ -107,6 +108,14 @@ describe('processPushJobs', () => {
     expect(world.cameBack[0].at).toBe(world.now() + 10_500 - 2000);
     expect(world.records.get(jobs[2].recordId)).toMatchObject({ status: 'queued', attempts: 0 });
     expect(world.metrics).toContain('PushThrottled');
+  });
+
+  it('builds and ends records on the ports clock, never the wall clock', async () => {
+    const world = fakeWorld();
+    const job = jobFixture(1, 'robot-gone');
+    await run(world, [message(job)]);
+    const at = new Date(world.now()).toISOString();
+    expect(world.records.get(job.recordId)).toMatchObject({ status: 'skipped', createdAt: at, updatedAt: at });
   });
 
   it('waits inline for a slot that is close, then sends on it', async () => {
