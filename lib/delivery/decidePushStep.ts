@@ -9,7 +9,8 @@ import { isTerminal, type PushRecord } from '../store/recordsStore';
 import type { Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
 import { retryDelaySeconds } from '../backoff';
-import { earliestSlot, type SendWindowLimit, type SendWindowState } from './sendWindow';
+import type { SendWindowState } from '../store/sendWindowStore';
+import { earliestSlot, type SendWindowLimit } from './sendWindow';
 
 export interface DeliveryRules {
   limit: SendWindowLimit;

@@ -21,7 +21,8 @@ import type { Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
 import { validateBody } from '../validation/validate';
 import { afterAttempt, decidePushStep, type DeliveryRules } from './decidePushStep';
-import { earliestSlot, emptyWindow, lateToleranceMs, withSend, type SendWindowState } from './sendWindow';
+import type { SendWindowState } from '../store/sendWindowStore';
+import { earliestSlot, emptyWindow, lateToleranceMs, withSend } from './sendWindow';
 
 export interface QueueMessage {
   messageId: string;

@@ -1,28 +1,13 @@
 // A robot's sliding send window: the times of its recent sends and, after a 130101, a cooldown. Pure maths;
 // the item is stored by sendWindowStore and read and written only by the holder of the robot's message group.
 
+import type { SendWindowState } from '../store/sendWindowStore';
+
 export interface SendWindowLimit {
   messages: number;
   windowMs: number;
   /** Extra spacing per window: DingTalk counts arrivals on its own clock. */
   marginMs: number;
-}
-
-export interface SendWindowState {
-  /** The latest sends (ms since epoch), at most `messages` of them, oldest first. */
-  sends: number[];
-  cooldownUntil: number;
-  /**
-   * The attempt last started, written with its slot before the POST. A record that has not counted it yet
-   * means the worker died between sending and recording: that attempt's outcome is unknown.
-   */
-  inFlight?: InFlightAttempt;
-}
-
-export interface InFlightAttempt {
-  recordId: string;
-  attempt: number;
-  at: number;
 }
 
 export const emptyWindow: SendWindowState = { sends: [], cooldownUntil: 0 };

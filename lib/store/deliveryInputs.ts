@@ -1,7 +1,7 @@
 // What a worker batch reads before it sends, in one consistent BatchGetItem: its robots, their send windows,
 // the records of its jobs (finished already?) and the templates its jobs were queued with.
 import { sendWindowOf } from './sendWindowStore';
-import type { SendWindowState } from '../delivery/sendWindow';
+import type { SendWindowState } from './sendWindowStore';
 import { fromRecordItem, type PushRecord } from './recordsStore';
 import { robotFromItem, type Robot } from './robotsStore';
 import { batchGetItems, keys } from './table';

@@ -3,8 +3,25 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
 import { config } from '../config';
-import type { InFlightAttempt, SendWindowState } from '../delivery/sendWindow';
 import { keys, tableName } from './table';
+
+/** A robot's send window as stored (lib/delivery/sendWindow.ts does its maths). */
+export interface SendWindowState {
+  /** The latest sends (ms since epoch), at most `messages` of them, oldest first. */
+  sends: number[];
+  cooldownUntil: number;
+  /**
+   * The attempt last started, written with its slot before the POST. A record that has not counted it yet
+   * means the worker died between sending and recording: that attempt's outcome is unknown.
+   */
+  inFlight?: InFlightAttempt;
+}
+
+export interface InFlightAttempt {
+  recordId: string;
+  attempt: number;
+  at: number;
+}
 
 export function sendWindowOf(item: Record<string, unknown> | undefined): SendWindowState {
   const sends = Array.isArray(item?.sends) ? item.sends.filter((at): at is number => typeof at === 'number') : [];

@@ -4,7 +4,7 @@ import type { PushJob } from '../../schemas/pushJob';
 import type { DeliveryAttempt } from '../../lib/dingtalk/client';
 import type { DingTalkMessage } from '../../lib/dingtalk/messages';
 import { processPushJobs, type DeliveryPorts, type QueueMessage } from '../../lib/delivery/processPushJobs';
-import type { SendWindowState } from '../../lib/delivery/sendWindow';
+import type { SendWindowState } from '../../lib/store/sendWindowStore';
 import type { PushRecord } from '../../lib/store/recordsStore';
 import { jobFixture, robotFixture, rules, templateFixture } from '../support/deliveryFixtures';
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { earliestSlot, withSend, type SendWindowState } from '../../lib/delivery/sendWindow';
+import { earliestSlot, withSend } from '../../lib/delivery/sendWindow';
+import type { SendWindowState } from '../../lib/store/sendWindowStore';
 import { classifyErrcode, classifyHttpStatus } from '../../lib/dingtalk/errcodes';
 import { backoff, retryDelaySeconds } from '../../lib/backoff';
 
