@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startDingTalkSimulator, type DingTalkSimulator } from './dingtalk-simulator';
 import { ensureLocalResources } from './local-resources';
+import { hasOldLayout } from './migrate-data-dir';
 import {
   ensureSecretsKeyFile,
   exitWithin,
@@ -47,9 +48,16 @@ const say = (line: string) => console.log(`[dingpush] ${line}`);
 function dataDirectories(): { dynamodb?: string; queue?: string; lock?: string; secretsKey?: string } {
   if (process.env.DATA_DIR === 'memory') return {};
   const dataDir = resolve(process.env.DATA_DIR ?? join(root, '.data'));
-  // earlier versions kept DynamoDB Local's file in DATA_DIR itself
-  const dynamodb = existsSync(join(dataDir, 'shared-local-instance.db')) ? dataDir : join(dataDir, 'dynamodb');
-  return { dynamodb, queue: join(dataDir, 'queue'), lock: join(dataDir, 'npm-start.pid'), secretsKey: join(dataDir, 'secrets.key') };
+  if (hasOldLayout(dataDir))
+    throw new Error(
+      `${dataDir} is in the layout of dingpush 0.1: run \`npm run migrate:data-dir\` once (with the same DATA_DIR), then npm start`,
+    );
+  return {
+    dynamodb: join(dataDir, 'dynamodb'),
+    queue: join(dataDir, 'queue'),
+    lock: join(dataDir, 'npm-start.pid'),
+    secretsKey: join(dataDir, 'secrets.key'),
+  };
 }
 
 /** One stack per DATA_DIR: two would write the same emulator files. A lock left by a crashed stack is taken over. */
