@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.esbuild/**', '.serverless/**', 'coverage/**', '*.js'] },
+  { ignores: ['node_modules/**', '.esbuild/**', '.local-build/**', '.serverless/**', 'coverage/**', '*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // the plain-JavaScript launchers in scripts/ run on Node; the .cjs one is loaded by the framework with require()

@@ -6,20 +6,23 @@ import { readFileSync } from 'node:fs';
 const clockTicksPerSecond = 100;
 
 /** What each process of the local stack is, from its command line. */
-function roleOf(commandLine: string): string {
+export function roleOf(commandLine: string): string {
   if (commandLine.includes('DynamoDBLocal.jar')) return 'DynamoDB Local (JVM)';
-  if (commandLine.includes('fauxqs')) return 'fauxqs (SQS)';
+  if (commandLine.includes('fauxqs') || commandLine.includes('queue-emulator')) return 'fauxqs (SQS)';
   if (commandLine.includes('serverless.js offline')) return 'serverless-offline (API functions)';
   if (commandLine.includes('local-worker-main')) return 'worker + sweeper';
   if (commandLine.includes('start-local')) return 'npm start (simulator, log relay)';
   if (commandLine.includes('esbuild')) return 'esbuild';
+  if (commandLine.includes('orphan-reaper')) return 'orphan reaper';
+  if (commandLine.startsWith('npm')) return 'npm';
+  if (commandLine.startsWith('sh -c')) return 'npm\'s shell';
   if (commandLine.includes('dingtalk-simulator')) return 'DingTalk simulator';
   if (commandLine.includes('bench/run')) return 'benchmark process (intake, worker, poller)';
   return 'other';
 }
 
 /** The process and all its descendants (serverless-offline runs in a session of its own, so not by group). */
-function processTree(root: number): number[] {
+export function processTree(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const line of execFileSync('ps', ['-eo', 'pid=,ppid=']).toString().split('\n')) {
     const [pid, parent] = line.trim().split(/\s+/).map(Number);

@@ -8,6 +8,7 @@ import { loadBenchmark } from './load';
 import { partitionHeatBenchmark } from './partitionHeat';
 import { rateLimitBenchmark } from './rateLimit';
 import { recordQueriesBenchmark } from './recordQueries';
+import { startMemoryBenchmark } from './startMemory';
 import { timeToGroupBenchmark } from './timeToGroup';
 
 // Lambda runs Node 22; the SDK's notice about Node 20 is noise here
@@ -23,6 +24,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   'partition-heat': partitionHeatBenchmark,
   'cold-start': coldStartBenchmark,
   load: loadBenchmark,
+  'start-memory': startMemoryBenchmark,
 };
 
 async function main() {

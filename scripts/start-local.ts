@@ -23,6 +23,7 @@ import {
   type RunningService,
 } from './local-stack';
 
+// run from .local-build/ (scripts/build-local.mjs), one folder below the project like scripts/
 const root = join(__dirname, '..');
 const stage = 'dev';
 const names = {
@@ -72,9 +73,9 @@ function lockDataDir(lock: string): () => void {
   return () => rmSync(lock, { force: true });
 }
 
-/** The reaper (scripts/orphan-reaper-main.mjs): told of every child, it stops them if this process dies first. */
+/** The reaper (scripts/orphan-reaper.sh): told of every child, it stops them if this process dies first. */
 function startReaper(): { watch: (child: ChildProcess) => void } {
-  const reaper = spawn(process.execPath, [join(__dirname, 'orphan-reaper-main.mjs')], {
+  const reaper = spawn('/bin/sh', [join(root, 'scripts', 'orphan-reaper.sh')], {
     stdio: ['pipe', 'ignore', 'ignore'],
     detached: true,
   });
@@ -270,7 +271,8 @@ async function startLocalWorker(
   watch: (child: ChildProcess) => void,
   onUnexpectedExit: () => void,
 ): Promise<RunningService> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'local-worker-main.ts')], {
+  // built beside this file by scripts/build-local.mjs
+  const child = spawn(process.execPath, [join(__dirname, 'local-worker-main.js')], {
     cwd: root,
     env: environment,
     stdio: ['ignore', 'pipe', 'pipe'],
