@@ -10,12 +10,15 @@ const root = [process.env.LAMBDA_TASK_ROOT, process.cwd(), join(__dirname, '..')
   .filter((directory): directory is string => Boolean(directory))
   .map((directory) => join(directory, 'console'))
   .find((directory) => existsSync(join(directory, 'index.html'))) as string;
-const assets: Record<string, { file: string; type: string }> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/console/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+const assets: Record<string, { files: string[]; type: string }> = {
+  '/': { files: ['index.html'], type: 'text/html; charset=utf-8' },
+  // the words first: app.js reads them (two classic scripts, one request)
+  '/console/app.js': { files: ['words.js', 'app.js'], type: 'text/javascript; charset=utf-8' },
 };
 // read once per container; the files are part of the deployment package
-const bodies = new Map(Object.entries(assets).map(([path, asset]) => [path, readFileSync(join(root, asset.file), 'utf8')]));
+const bodies = new Map(
+  Object.entries(assets).map(([path, asset]) => [path, asset.files.map((file) => readFileSync(join(root, file), 'utf8')).join('\n')]),
+);
 
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const imageOrigin = config.publicBaseUrl ? ` ${new URL(config.publicBaseUrl).origin}` : '';

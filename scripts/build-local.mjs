@@ -12,5 +12,8 @@ await build({
   format: 'cjs',
   packages: 'external',
   keepNames: true,
+  // in one bundle every module is the main one: the simulator's and the migration's own command-line entry
+  // points (`if (require.main === module)`) must not run inside npm start
+  define: { 'require.main': 'undefined' },
   logLevel: 'warning',
 });

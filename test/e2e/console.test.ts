@@ -312,7 +312,27 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
       (width) => width === 360,
       { what: 'the pushed screenshot loaded in the record view' },
     );
+    // both the group's view and the exact JSON read whole: at 1280 px side by side, on a phone one above the other
+    const layout = () =>
+      dialog.evaluate((element) => {
+        const [seen, body] = [...element.querySelectorAll('.split > section')] as any[];
+        const json = body.querySelector('pre');
+        return {
+          seenWidth: seen.getBoundingClientRect().width,
+          jsonOverflows: json.scrollWidth > json.clientWidth + 1,
+          dialogOverflows:
+            element.scrollWidth > element.clientWidth + 1 || element.getBoundingClientRect().right > (globalThis as any).innerWidth + 1,
+          stacked: body.getBoundingClientRect().top >= seen.getBoundingClientRect().bottom,
+        };
+      });
+    expect(await layout()).toMatchObject({ jsonOverflows: false, dialogOverflows: false, stacked: false });
+    expect((await layout()).seenWidth).toBeGreaterThan(400);
     await page.screenshot({ path: join(docs, `console-record-${suffix}.png`) });
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await layout()).toMatchObject({ jsonOverflows: false, dialogOverflows: false, stacked: true });
+    expect((await layout()).seenWidth).toBeGreaterThan(300);
+    await page.screenshot({ path: join(docs, `console-record-phone-${suffix}.png`) });
+    await page.setViewportSize({ width: 1280, height: 900 });
     await press(dialog.locator('#record-close'));
 
     // a time range with nothing in it says so, in the language
