@@ -145,13 +145,13 @@ async function resendRecords(originals: PushRecord[], mode: 'always' | 'once'): 
     });
   }
   await recordsStore.putMany(prepared.map(({ record }) => record));
-  const claimed: typeof prepared = [];
+  const marked: typeof prepared = [];
   for (const entry of prepared) {
-    if (await recordsStore.markResent(entry.record.resendOf!, entry.record.id, mode)) claimed.push(entry);
+    if (await recordsStore.markResent(entry.record.resendOf!, entry.record.id, mode)) marked.push(entry);
     else await recordsStore.close(entry.record, 'skipped', `Record ${entry.record.resendOf} was resent by another call at the same time`);
   }
-  await enqueuePushJobs(claimed.map(({ job }) => job));
-  return claimed.map(({ record }) => ({ id: record.id, resendOf: record.resendOf! }));
+  await enqueuePushJobs(marked.map(({ job }) => job));
+  return marked.map(({ record }) => ({ id: record.id, resendOf: record.resendOf! }));
 }
 
 /** An admin saw an unconfirmed push in the group: it ends sent. */
