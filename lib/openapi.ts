@@ -82,6 +82,7 @@ function operation(route: RouteDeclaration & { operationId: string }, components
           : reference(errorSchema, components),
     },
   });
+  const content = successContent(route, components);
   return {
     operationId: route.operationId,
     summary: route.summary,
@@ -102,7 +103,7 @@ function operation(route: RouteDeclaration & { operationId: string }, components
     responses: {
       [route.success]: {
         description: route.success === 204 ? 'Done; no body' : 'Success',
-        ...(successContent(route, components) && { content: successContent(route, components) }),
+        ...(content && { content }),
       },
       ...Object.fromEntries(
         errorStatuses(route).map((status) => [status, { description: errorDescriptions[status], content: errorContent(status) }]),

@@ -1,14 +1,8 @@
-// A tool's webhook (Alertmanager, Grafana, Superset, Metabase) published as a report event: checked
-// against the tool's schema, mapped, given an eventId, and fanned out on the same path as /events/report-ready.
+// A tool's webhook (Alertmanager, Grafana, Superset, Metabase) published as a report event, once its route
+// has checked it against the tool's schema: mapped, given an eventId, and fanned out on the same path as /events/report-ready.
 import { createHash } from 'node:crypto';
 import { reportReadyEventSchema, type ReportReadyEvent } from '../../schemas/event';
-import {
-  alertmanagerPayloadSchema,
-  grafanaPayloadSchema,
-  metabasePayloadSchema,
-  supersetPayloadSchema,
-  type ToolSource,
-} from '../../schemas/sources';
+import type { ToolSource } from '../../schemas/sources';
 import { canonicalJson } from '../canonicalJson';
 import { DomainError, tryAgainLater } from '../errors';
 import { publishReportReady, type IntakeResult } from '../events/publishReportReady';
@@ -23,23 +17,16 @@ import { toolEvent } from './toolEvents';
  */
 export const toolRetryWindowMs = 10 * 60_000;
 
-const payloadSchemas = {
-  alertmanager: alertmanagerPayloadSchema,
-  grafana: grafanaPayloadSchema,
-  superset: supersetPayloadSchema,
-  metabase: metabasePayloadSchema,
-} as const;
-
 /** What tells one notification from another: the tool and a hash of its payload, however its keys were ordered. */
 export const deliveryFingerprint = (source: ToolSource, payload: unknown) =>
   `${source}:${createHash('sha256').update(canonicalJson(payload)).digest('base64url').slice(0, 22)}`;
 
-export async function publishToolEvent(source: ToolSource, body: unknown, origin?: string, now = Date.now()): Promise<IntakeResult> {
-  const payload = validateBody<never>(payloadSchemas[source], body);
+/** `payload` was checked against the tool's schema by its route (schemas/routes.ts) before it got here. */
+export async function publishToolEvent(source: ToolSource, payload: unknown, origin?: string, now = Date.now()): Promise<IntakeResult> {
   // the mapped event meets the same schema as a published one (checked before anything is written), so no job
   // can carry what a worker refuses
   const event = validateBody<Omit<ReportReadyEvent, 'eventId'>>(reportReadyEventSchema, {
-    ...toolEvent[source](payload),
+    ...toolEvent[source](payload as never),
     eventId: `${source}:pending`,
   });
   const eventId = await eventsStore.eventIdForDelivery(deliveryFingerprint(source, payload), now, toolRetryWindowMs);

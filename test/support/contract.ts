@@ -50,7 +50,7 @@ export function assertDocumentedResponse(
     return;
   }
   const mediaType = (contentType ?? '').split(';')[0].trim();
-  const media = documented.content[mediaType] ?? (mediaType.startsWith('image/') && documented.content[mediaType]);
+  const media = documented.content[mediaType];
   if (!media)
     throw new Error(
       `${method} ${path} answered ${status} as ${mediaType}; the document lists ${Object.keys(documented.content).join(', ')}`,
