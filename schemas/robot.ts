@@ -11,11 +11,28 @@ import {
   reportIdSchema,
 } from './common';
 
+const webhookUrlSchema = { type: 'string', minLength: 1, maxLength: 2000 } as const;
+// DingTalk signing secrets start with SEC (its robot security settings, "加签").
+const secretSchema = { type: 'string', pattern: '^SEC[A-Za-z0-9]{8,200}$' } as const;
+
+/** Most extra webhooks a robot may carry for its group: each adds DingTalk's 20 a minute. */
+export const maxPoolWebhooks = 10;
+
 const robotProperties = {
   name: nameSchema,
-  webhookUrl: { type: 'string', minLength: 1, maxLength: 2000 },
-  // DingTalk signing secrets start with SEC (its robot security settings, "加签").
-  secret: { type: 'string', pattern: '^SEC[A-Za-z0-9]{8,200}$' },
+  webhookUrl: webhookUrlSchema,
+  secret: secretSchema,
+  // more robots added to the same group: the robot's pushes leave, in order, through whichever has a free slot
+  pool: {
+    type: 'array',
+    maxItems: maxPoolWebhooks,
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['webhookUrl'],
+      properties: { webhookUrl: webhookUrlSchema, secret: secretSchema },
+    },
+  },
   templateId: idSchema,
   reports: {
     type: 'array',

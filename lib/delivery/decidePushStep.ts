@@ -10,7 +10,8 @@ import type { Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
 import { retryDelaySeconds } from '../backoff';
 import type { SendWindowState } from '../store/sendWindowStore';
-import { earliestSlot, type SendWindowLimit } from './sendWindow';
+import { robotWebhooks } from '../robots/webhookUrl';
+import { nextWebhookSlot, type SendWindowLimit } from './sendWindow';
 
 export interface DeliveryRules {
   limit: SendWindowLimit;
@@ -42,8 +43,9 @@ export type PushStep =
   | { kind: 'skip'; reason: string }
   | { kind: 'finish-failed'; reason: string; content?: DingTalkMessage }
   | { kind: 'come-back-at'; at: number; reason: 'rate-limit' | 'cooldown' | 'retry-later' }
-  | { kind: 'wait-inline'; slotAt: number; message: DingTalkMessage; attempt: number }
-  | { kind: 'send'; message: DingTalkMessage; attempt: number };
+  /** `webhook`: which of the robot's webhooks sends it (its key: lib/robots/webhookUrl.ts). */
+  | { kind: 'wait-inline'; slotAt: number; message: DingTalkMessage; attempt: number; webhook: string }
+  | { kind: 'send'; message: DingTalkMessage; attempt: number; webhook: string };
 
 export function decidePushStep(input: PushStepInput, rules: DeliveryRules): PushStep {
   const { job, record, robot, template, window, now } = input;
@@ -69,10 +71,16 @@ export function decidePushStep(input: PushStepInput, rules: DeliveryRules): Push
   const problems = checkMessage(message, robot).problems;
   if (problems.length > 0) return { kind: 'finish-failed', reason: problems.join(' '), content: message };
 
-  if (window.cooldownUntil > now) return { kind: 'come-back-at', at: window.cooldownUntil, reason: 'cooldown' };
-  const slotAt = earliestSlot(window.sends, now, rules.limit);
-  if (slotAt <= now) return { kind: 'send', message, attempt };
-  if (slotAt - now <= rules.inlineWaitMs && slotAt <= input.sendBy) return { kind: 'wait-inline', slotAt, message, attempt };
+  const next = nextWebhookSlot(
+    window,
+    robotWebhooks(robot).map(({ key }) => key),
+    now,
+    rules.limit,
+  );
+  const slotAt = next.at;
+  if (next.cooling) return { kind: 'come-back-at', at: slotAt, reason: 'cooldown' };
+  if (slotAt <= now) return { kind: 'send', message, attempt, webhook: next.webhook };
+  if (slotAt - now <= rules.inlineWaitMs && slotAt <= input.sendBy) return { kind: 'wait-inline', slotAt, message, attempt, webhook: next.webhook };
   // back up to two seconds early (SQS counts whole seconds, rounded up), then the rest is waited for inline
   return { kind: 'come-back-at', at: Math.max(now + 1000, slotAt - Math.min(rules.inlineWaitMs, 2000)), reason: 'rate-limit' };
 }

@@ -6,6 +6,7 @@ import { log } from '../log';
 import { continueFanOut } from '../events/publishReportReady';
 import { comeBackAt, sendToDeadLetterQueue } from '../queue/pushJobsQueue';
 import { setRobotEnabled } from '../robots/robotService';
+import { robotWebhooks } from '../robots/webhookUrl';
 import { readDeliveryInputs } from '../store/deliveryInputs';
 import { recordsStore } from '../store/recordsStore';
 import { open } from '../secrets/secretBox';
@@ -30,12 +31,15 @@ export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
     readRobot: (id) => robotsStore.get(id),
     putWindow: (robotId, window) => sendWindowStore.put(robotId, window),
     // the worker is the one place the credentials are opened
-    send: async (message, robot) =>
-      sendToDingTalk(message, {
-        webhookUrl: await open(robot.webhookUrl),
-        secret: robot.secret && (await open(robot.secret)),
+    send: async (message, robot, key) => {
+      const webhook = robotWebhooks(robot).find((candidate) => candidate.key === key);
+      if (!webhook) throw new Error(`robot ${robot.id} has no webhook ${key}`);
+      return sendToDingTalk(message, {
+        webhookUrl: await open(webhook.webhookUrl),
+        secret: webhook.secret && (await open(webhook.secret)),
         timeoutMs: config.dingtalkTimeoutMs,
-      }),
+      });
+    },
     saveContent: (recordId, content, template) => recordsStore.putContent(recordId, content, template),
     saveRecord: (record) => recordsStore.put(record),
     closeRecord: async (record, status, reason, extra, now) => {

@@ -22,7 +22,8 @@ import type { Template } from '../store/templatesStore';
 import { validateBody } from '../validation/validate';
 import { afterAttempt, decidePushStep, type DeliveryRules } from './decidePushStep';
 import type { SendWindowState } from '../store/sendWindowStore';
-import { earliestSlot, emptyWindow, lateToleranceMs, withSend } from './sendWindow';
+import { earliestSlot, emptyWindow, lateToleranceMs, nextWebhookSlot, webhookWindow, withSend, withWebhookWindow } from './sendWindow';
+import { ownWebhookKey, robotWebhooks } from '../robots/webhookUrl';
 
 export interface QueueMessage {
   messageId: string;
@@ -45,7 +46,8 @@ export interface DeliveryPorts {
   readInputs(jobs: PushJob[]): Promise<DeliveryInputs>;
   readRobot(id: string): Promise<Robot | undefined>;
   putWindow(robotId: string, window: SendWindowState): Promise<void>;
-  send(message: DingTalkMessage, robot: Robot): Promise<DeliveryAttempt>;
+  /** Sends through one of the robot's webhooks (its key: lib/robots/webhookUrl.ts). */
+  send(message: DingTalkMessage, robot: Robot, webhook: string): Promise<DeliveryAttempt>;
   /** Writes the exact body about to be sent, and its template, before the POST. */
   saveContent(recordId: string, content: DingTalkMessage, template: TemplateSnapshot): Promise<void>;
   /** Writes a record after an attempt ended (or was found lost). */
@@ -250,21 +252,23 @@ async function deliver(
     await ports.putWindow(job.robotId, state);
     inputs.windows.set(job.robotId, state);
   };
+  const webhook = step.webhook;
+  const webhookSends = webhookWindow(window, webhook);
   const startedAttempt = (at: number) => ({
-    ...withSend(window, at, rules.limit),
+    ...withWebhookWindow(window, webhook, withSend(webhookSends, at, rules.limit)),
     inFlight: { recordId: job.recordId, attempt: step.attempt, at },
   });
   taken = startedAttempt(slotAt);
   await Promise.all([keepWindow(taken), ports.saveContent(job.recordId, step.message, snapshot(template as Template))]);
   await ports.sleep(slotAt - ports.now());
   while (ports.now() - slotAt > lateToleranceMs(rules.limit)) {
-    slotAt = earliestSlot(window.sends, ports.now(), rules.limit);
+    slotAt = earliestSlot(webhookSends.sends, ports.now(), rules.limit);
     taken = startedAttempt(slotAt);
     await keepWindow(taken);
     await ports.sleep(slotAt - ports.now());
   }
 
-  const result = await ports.send(step.message, sendingRobot);
+  const result = await ports.send(step.message, sendingRobot, webhook);
   // DingTalk counted the message on arrival, which was before its answer: an answer later than the other
   // half of the margin moves the send to the answer's time, so the next sends keep their distance from it
   if (ports.now() - slotAt > lateToleranceMs(rules.limit)) {
@@ -281,13 +285,18 @@ async function deliver(
     httpStatus: result.httpStatus,
     durationMs: result.durationMs,
   });
-  return settle(result, step.attempt, taken);
+  return settle(result, step.attempt, { window: taken, webhook });
 
   /** Records how an attempt ended (one sent now, or one found lost) and says when the job comes back, if it does. */
-  async function settle(result: DeliveryAttempt, attempt: number, sentWith?: SendWindowState): Promise<{ comeBackAt?: number }> {
+  async function settle(
+    result: DeliveryAttempt,
+    attempt: number,
+    sentWith?: { window: SendWindowState; webhook: string },
+  ): Promise<{ comeBackAt?: number }> {
     const now = ports.now();
-    const entry = logEntry(result, now);
-    const attempted: PushRecord = { ...record, attempts: attempt };
+    const sentThrough = sentWith && robot && webhookShown(robot, sentWith.webhook);
+    const entry = { ...logEntry(result, now), ...(sentThrough && { webhook: sentThrough }) };
+    const attempted: PushRecord = { ...record, attempts: attempt, ...(sentThrough && { webhook: sentThrough }) };
     const answered = { entry, errcode: result.errcode, errmsg: entry.errmsg, response: result.response };
     const acceptedAt = Date.parse(record.createdAt);
     const verdict = afterAttempt(
@@ -322,15 +331,22 @@ async function deliver(
         await save(finishedRecord(attempted, { status: 'failed', ...answered, errmsg: verdict.reason }, now));
         ports.metric('PushFailed', 1);
         return {};
-      case 'retry-at':
+      case 'retry-at': {
+        let retryAt = verdict.at;
         if (verdict.cooldownUntil !== undefined && sentWith) {
-          await keepWindow({ ...sentWith, cooldownUntil: verdict.cooldownUntil });
+          const cooling = { ...webhookWindow(sentWith.window, sentWith.webhook), cooldownUntil: verdict.cooldownUntil };
+          const cooled = withWebhookWindow(sentWith.window, sentWith.webhook, cooling);
+          await keepWindow(cooled);
+          // another webhook of the robot's pool may have a slot before this one's cooldown ends
+          const otherSlot = nextWebhookSlot(cooled, webhookKeys(robot), now, rules.limit).at;
+          retryAt = Math.min(retryAt, Math.max(now + 1000, otherSlot));
         }
-        await save(retryingRecord(attempted, entry, verdict.at));
+        await save(retryingRecord(attempted, entry, retryAt));
         ports.metric(verdict.cooldownUntil === undefined ? 'PushRetried' : 'PushThrottled', 1);
         // how long the push has been retrying: an alarm in AWS watches the oldest
         ports.metric('RetryingPushAge', now - acceptedAt, 'Milliseconds');
-        return { comeBackAt: verdict.at };
+        return { comeBackAt: retryAt };
+      }
     }
   }
 }
@@ -357,6 +373,17 @@ function recordOf(job: PushJob, now: number, robot?: Robot, template?: Template)
     },
     new Date(job.queuedAt ?? now),
   );
+}
+
+const webhookKeys = (robot: Robot | undefined) => (robot ? robotWebhooks(robot).map(({ key }) => key) : [ownWebhookKey]);
+
+/** Which webhook sent an attempt, as a record shows it: masked, numbered when the robot has a pool. */
+function webhookShown(robot: Robot, key: string): string | undefined {
+  const webhooks = robotWebhooks(robot);
+  const index = webhooks.findIndex((webhook) => webhook.key === key);
+  const masked = webhooks[index]?.webhookUrlMasked;
+  if (!masked) return undefined;
+  return webhooks.length > 1 ? `#${index + 1} ${masked}` : masked;
 }
 
 function logEntry(result: DeliveryAttempt, now: number): AttemptLogEntry {

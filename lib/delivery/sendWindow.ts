@@ -1,7 +1,8 @@
 // A robot's sliding send window: the times of its recent sends and, after a 130101, a cooldown. Pure maths;
 // the item is stored by sendWindowStore and read and written only by the holder of the robot's message group.
 
-import type { SendWindowState } from '../store/sendWindowStore';
+import { ownWebhookKey } from '../robots/webhookUrl';
+import type { SendWindowState, WebhookWindow } from '../store/sendWindowStore';
 
 export interface SendWindowLimit {
   messages: number;
@@ -21,8 +22,38 @@ export function earliestSlot(sends: number[], now: number, limit: SendWindowLimi
 }
 
 /** The window with a send at `at` added: only the latest `messages` sends decide the next slot, so the item stays that short. */
-export function withSend(window: SendWindowState, at: number, limit: SendWindowLimit): SendWindowState {
+export function withSend<Window extends WebhookWindow>(window: Window, at: number, limit: SendWindowLimit): Window {
   return { ...window, sends: [...window.sends, at].sort((a, b) => a - b).slice(-limit.messages) };
+}
+
+/** The window of one of the robot's webhooks (lib/robots/webhookUrl.ts names them). */
+export function webhookWindow(state: SendWindowState, key: string): WebhookWindow {
+  return key === ownWebhookKey ? state : (state.pool?.[key] ?? emptyWindow);
+}
+
+/** The robot's state with one webhook's window replaced. */
+export function withWebhookWindow(state: SendWindowState, key: string, window: WebhookWindow): SendWindowState {
+  const { sends, cooldownUntil } = window;
+  return key === ownWebhookKey ? { ...state, sends, cooldownUntil } : { ...state, pool: { ...state.pool, [key]: { sends, cooldownUntil } } };
+}
+
+/**
+ * The webhook to send through next: the one whose next slot (after any cooldown) is earliest, the first
+ * listed on a tie. Each webhook is its own robot to DingTalk, with its own 20 a minute.
+ */
+export function nextWebhookSlot(
+  state: SendWindowState,
+  webhookKeys: string[],
+  now: number,
+  limit: SendWindowLimit,
+): { webhook: string; at: number; cooling: boolean } {
+  let next = { webhook: ownWebhookKey, at: Infinity, cooling: false };
+  for (const webhook of webhookKeys) {
+    const window = webhookWindow(state, webhook);
+    const at = earliestSlot(window.sends, Math.max(now, window.cooldownUntil), limit);
+    if (at < next.at) next = { webhook, at, cooling: window.cooldownUntil > now };
+  }
+  return next;
 }
 
 /**

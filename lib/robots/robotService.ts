@@ -4,22 +4,24 @@ import type { CreateRobotInput, ListRobotsQuery, UpdateRobotInput } from '../../
 import { conflict, notFound, validationFailed } from '../errors';
 import { robotsStore, type Robot, type RobotRefusal, type RobotWrite } from '../store/robotsStore';
 import { templatesStore } from '../store/templatesStore';
-import { normalizeWebhookUrl } from './webhookUrl';
+import { checkDistinctWebhooks, normalizeWebhookUrl, poolWebhookOf } from './webhookUrl';
 
 /** A robot as the API shows it: no secret, the access token masked. */
-export type RobotView = Omit<Robot, 'secret' | 'webhookUrl' | 'webhookUrlMasked'> & {
+export type RobotView = Omit<Robot, 'secret' | 'webhookUrl' | 'webhookUrlMasked' | 'pool'> & {
   webhookUrl: string;
   hasSecret: boolean;
+  pool?: { webhookUrl: string; hasSecret: boolean }[];
   templateName?: string;
 };
 
 export function toRobotView(robot: Robot, templateName?: string): RobotView {
-  const { secret, webhookUrl, webhookUrlMasked, ...rest } = robot;
+  const { secret, webhookUrl, webhookUrlMasked, pool, ...rest } = robot;
   return {
     ...rest,
     // every robot the store answers carries the mask; the sealed URL itself never leaves
     webhookUrl: webhookUrlMasked ?? '',
     hasSecret: Boolean(secret),
+    ...(pool?.length && { pool: pool.map((webhook) => ({ webhookUrl: webhook.webhookUrlMasked ?? '', hasSecret: Boolean(webhook.secret) })) }),
     ...(templateName && { templateName }),
   };
 }
@@ -49,12 +51,15 @@ async function withTemplateNames(robots: Robot[]): Promise<RobotView[]> {
 
 export async function createRobot(input: CreateRobotInput): Promise<RobotView> {
   const webhookUrl = normalizeWebhookUrl(input.webhookUrl);
+  const pool = (input.pool ?? []).map(poolWebhookOf);
+  checkDistinctWebhooks(webhookUrl, pool);
   const now = new Date().toISOString();
   const robot: Robot = {
     id: randomUUID(),
     name: input.name,
     webhookUrl,
     ...(input.secret && { secret: input.secret }),
+    ...(pool.length > 0 && { pool }),
     templateId: input.templateId,
     reports: input.reports ?? ['*'],
     keywords: input.keywords ?? [],
@@ -86,7 +91,7 @@ export async function listRobots(query: ListRobotsQuery) {
 
 export async function updateRobot(id: string, input: UpdateRobotInput): Promise<RobotView> {
   const previous = await loadRobot(id);
-  const { secret, webhookUrl, ...changes } = input;
+  const { secret, webhookUrl, pool, ...changes } = input;
   const next: Robot = {
     ...previous,
     ...changes,
@@ -96,6 +101,12 @@ export async function updateRobot(id: string, input: UpdateRobotInput): Promise<
   };
   if (secret === null) delete next.secret;
   else if (secret !== undefined) next.secret = secret;
+  // a pool is replaced whole (its stored URLs are sealed and shown masked): [] removes it
+  if (pool) {
+    next.pool = pool.map(poolWebhookOf);
+    checkDistinctWebhooks(webhookUrl === undefined ? undefined : next.webhookUrl, next.pool);
+    if (next.pool.length === 0) delete next.pool;
+  }
   if (changes.enabled === true) clearDisabledState(next);
   return (await withTemplateNames([storedOrThrow(await robotsStore.replace(previous, next), next)]))[0];
 }

@@ -29,6 +29,8 @@ export interface AttemptLogEntry {
   errcode?: number;
   errmsg: string;
   durationMs: number;
+  /** Which of the robot's webhooks the attempt went through, masked. */
+  webhook?: string;
 }
 
 export interface TemplateSnapshot {
@@ -58,6 +60,8 @@ export interface PushRecord {
   attemptsOmitted?: number;
   /** The record a resend created from this one. */
   resentAs?: string;
+  /** Which of the robot's webhooks the latest attempt went through, masked (numbered from #1 when it has a pool). */
+  webhook?: string;
   errcode?: number;
   errmsg?: string;
   createdAt: string;

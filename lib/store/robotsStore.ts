@@ -32,6 +32,8 @@ export interface Robot {
   webhookUrlMasked?: string;
   /** Sealed like webhookUrl. */
   secret?: string;
+  /** More webhooks of robots in the same group, credentials sealed like the first's. */
+  pool?: PoolWebhook[];
   templateId: string;
   reports: string[];
   keywords: string[];
@@ -48,7 +50,14 @@ export interface Robot {
   updatedAt: string;
 }
 
-/** What fan-out needs of a subscribed robot, kept on the subscription item so intake reads one partition. */
+export interface PoolWebhook {
+  /** Stable across edits of the pool, so each webhook keeps its own send window: a digest of its URL. */
+  key: string;
+  webhookUrl: string;
+  webhookUrlMasked?: string;
+  secret?: string;
+}
+
 /** A report's subscribers live in its own partition and in "*" (robots that take every report). */
 const subscriptionPartitions = (reportId: string) => (reportId === '*' ? ['*'] : [reportId, '*']);
 
@@ -77,6 +86,7 @@ const robotFields = [
   'webhookUrl',
   'webhookUrlMasked',
   'secret',
+  'pool',
   'templateId',
   'reports',
   'keywords',
@@ -109,15 +119,19 @@ export function robotFromItem(item: Record<string, unknown>): Robot {
   return robot;
 }
 
-/** The robot as stored: its credentials sealed (values read from the table already are), its URL's mask beside them. */
-async function sealed(robot: Robot): Promise<Robot> {
-  const webhookUrlMasked = isSealed(robot.webhookUrl) ? robot.webhookUrlMasked : maskWebhookUrl(robot.webhookUrl);
+/** A webhook as stored: its credentials sealed (values read from the table already are), its URL's mask beside them. */
+async function sealedWebhook<T extends { webhookUrl: string; webhookUrlMasked?: string; secret?: string }>(webhook: T): Promise<T> {
+  const webhookUrlMasked = isSealed(webhook.webhookUrl) ? webhook.webhookUrlMasked : maskWebhookUrl(webhook.webhookUrl);
   return {
-    ...robot,
-    webhookUrl: await seal(robot.webhookUrl),
+    ...webhook,
+    webhookUrl: await seal(webhook.webhookUrl),
     ...(webhookUrlMasked && { webhookUrlMasked }),
-    ...(robot.secret && { secret: await seal(robot.secret) }),
+    ...(webhook.secret && { secret: await seal(webhook.secret) }),
   };
+}
+
+async function sealed({ pool, ...robot }: Robot): Promise<Robot> {
+  return { ...(await sealedWebhook(robot)), ...(pool?.length ? { pool: await Promise.all(pool.map(sealedWebhook)) } : {}) };
 }
 
 function toItem(robot: Robot) {

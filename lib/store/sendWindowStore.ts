@@ -5,11 +5,15 @@ import { dynamodb } from '../aws/clients';
 import { config } from '../config';
 import { keys, tableName } from './table';
 
-/** A robot's send window as stored (lib/delivery/sendWindow.ts does its maths). */
-export interface SendWindowState {
-  /** The latest sends (ms since epoch), at most `messages` of them, oldest first. */
+/** One webhook's window: the latest sends (ms since epoch, at most `messages` of them, oldest first) and a 130101's cooldown. */
+export interface WebhookWindow {
   sends: number[];
   cooldownUntil: number;
+}
+
+/** A robot's send window as stored (lib/delivery/sendWindow.ts does its maths): its own webhook's, and its pool's by key. */
+export interface SendWindowState extends WebhookWindow {
+  pool?: Record<string, WebhookWindow>;
   /**
    * The attempt last started, written with its slot before the POST. A record that has not counted it yet
    * means the worker died between sending and recording: that attempt's outcome is unknown.
@@ -23,13 +27,20 @@ export interface InFlightAttempt {
   at: number;
 }
 
+function webhookWindowOf(item: Record<string, unknown> | undefined): WebhookWindow {
+  return {
+    sends: Array.isArray(item?.sends) ? item.sends.filter((at): at is number => typeof at === 'number') : [],
+    cooldownUntil: typeof item?.cooldownUntil === 'number' ? item.cooldownUntil : 0,
+  };
+}
+
 export function sendWindowOf(item: Record<string, unknown> | undefined): SendWindowState {
-  const sends = Array.isArray(item?.sends) ? item.sends.filter((at): at is number => typeof at === 'number') : [];
   const inFlight = item?.inFlight as Partial<InFlightAttempt> | undefined;
   const started = typeof inFlight?.recordId === 'string' && typeof inFlight.attempt === 'number' && typeof inFlight.at === 'number';
+  const pool = item?.pool && typeof item.pool === 'object' ? Object.entries(item.pool as Record<string, Record<string, unknown>>) : [];
   return {
-    sends,
-    cooldownUntil: typeof item?.cooldownUntil === 'number' ? item.cooldownUntil : 0,
+    ...webhookWindowOf(item),
+    ...(pool.length > 0 && { pool: Object.fromEntries(pool.map(([key, window]) => [key, webhookWindowOf(window)])) }),
     ...(started && { inFlight: { recordId: inFlight.recordId!, attempt: inFlight.attempt!, at: inFlight.at! } }),
   };
 }
@@ -37,7 +48,8 @@ export function sendWindowOf(item: Record<string, unknown> | undefined): SendWin
 export const sendWindowStore = {
   async put(robotId: string, window: SendWindowState): Promise<void> {
     // kept a day past its last use: a robot that has not sent for that long has an empty window anyway
-    const expiresAt = Math.floor(Math.max(Date.now(), window.cooldownUntil) / 1000) + 86_400;
+    const cooldowns = [window, ...Object.values(window.pool ?? {})].map((webhook) => webhook.cooldownUntil);
+    const expiresAt = Math.floor(Math.max(Date.now(), ...cooldowns) / 1000) + 86_400;
     await dynamodb.send(
       new PutCommand({
         TableName: tableName,
@@ -45,6 +57,7 @@ export const sendWindowStore = {
           ...keys.rateLimit(robotId),
           sends: window.sends,
           cooldownUntil: window.cooldownUntil,
+          ...(window.pool && { pool: window.pool }),
           ...(window.inFlight && { inFlight: window.inFlight }),
           expiresAt,
         },

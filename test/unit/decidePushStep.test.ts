@@ -33,6 +33,7 @@ describe('decidePushStep', () => {
       kind: 'send',
       attempt: 1,
       message: { msgtype: 'text', text: { content: 'Report Sales: 1' } },
+      webhook: 'own',
     });
   });
 
@@ -98,6 +99,39 @@ describe('decidePushStep', () => {
   it('does not wait inline past the end of the batch', () => {
     const step = decidePushStep(input({ window: { sends: [now - 8000, now - 7000], cooldownUntil: 0 }, sendBy: now + 1000 }), rules);
     expect(step).toMatchObject({ kind: 'come-back-at', reason: 'rate-limit' });
+  });
+
+  describe('a robot with a pool of webhooks', () => {
+    const pool = ['a', 'b'].map((key) => ({ key, webhookUrl: `https://oapi.dingtalk.com/robot/send?access_token=${key}` }));
+    const robot = robotFixture({ pool });
+    const full = { sends: [now - 1000, now - 500], cooldownUntil: 0 };
+
+    it('sends through the first webhook with a free slot, its own first', () => {
+      expect(decidePushStep(input({ robot }), rules)).toMatchObject({ kind: 'send', webhook: 'own' });
+      expect(decidePushStep(input({ robot, window: { ...full } }), rules)).toMatchObject({ kind: 'send', webhook: 'a' });
+      expect(decidePushStep(input({ robot, window: { ...full, pool: { a: full } } }), rules)).toMatchObject({ kind: 'send', webhook: 'b' });
+    });
+
+    it('waits for the earliest slot of all its webhooks when every one is full', () => {
+      const older = { sends: [now - 8000, now - 7000], cooldownUntil: 0 };
+      const step = decidePushStep(input({ robot, window: { ...full, pool: { a: full, b: older } } }), rules);
+      expect(step).toMatchObject({ kind: 'wait-inline', slotAt: now + 2500, webhook: 'b' });
+    });
+
+    it('leaves a webhook out while DingTalk throttles it, and comes back when the first cooldown ends if all are', () => {
+      const cooling = (until: number) => ({ sends: [], cooldownUntil: until });
+      expect(decidePushStep(input({ robot, window: { ...cooling(now + 30_000), pool: { a: cooling(now + 10_000) } } }), rules)).toMatchObject({
+        kind: 'send',
+        webhook: 'b',
+      });
+      const all = { ...cooling(now + 30_000), pool: { a: cooling(now + 10_000), b: cooling(now + 20_000) } };
+      expect(decidePushStep(input({ robot, window: all }), rules)).toEqual({ kind: 'come-back-at', at: now + 10_000, reason: 'cooldown' });
+    });
+
+    it('forgets the window of a webhook no longer in the pool', () => {
+      const step = decidePushStep(input({ robot: robotFixture(), window: { ...full, pool: { a: { sends: [], cooldownUntil: 0 } } } }), rules);
+      expect(step).toMatchObject({ kind: 'come-back-at', reason: 'rate-limit' });
+    });
   });
 
   it('comes back when a cooldown after a 130101 ends', () => {

@@ -14,7 +14,7 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
   let time = 1_000_000;
   const records = new Map<string, PushRecord>();
   const windows = new Map<string, SendWindowState>();
-  const sent: { robotId: string; recordId: string; at: number }[] = [];
+  const sent: { robotId: string; recordId: string; at: number; webhook: string }[] = [];
   const cameBack: { receiptHandles: string[]; at: number }[] = [];
   const deadLetters: { body: string; reason: string }[] = [];
   const metrics: string[] = [];
@@ -29,11 +29,11 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
     }),
     readRobot: async (id) => robots.get(id),
     putWindow: async (robotId, window) => void windows.set(robotId, window),
-    send: async (message: DingTalkMessage, robot) => {
+    send: async (message: DingTalkMessage, robot, webhook) => {
       // the fixtures' jobs render as "Report Sales: <n>" for record-<robot>-<n>
       const recordId = `record-${robot.id}-${message.msgtype === 'text' ? message.text.content.split(': ')[1] : '?'}`;
       const outcome = answers[recordId]?.shift() ?? 'ok';
-      sent.push({ robotId: robot.id, recordId, at: time });
+      sent.push({ robotId: robot.id, recordId, at: time, webhook });
       const result = outcome === 'uncertain' ? 'uncertain' : 'answered';
       return {
         result,
@@ -125,7 +125,7 @@ describe('processPushJobs', () => {
     const job = jobFixture(1);
     const result = await run(world, [message(job)]);
     expect(result.failedMessageIds).toEqual([]);
-    expect(world.sent).toEqual([{ robotId: 'robot-1', recordId: job.recordId, at: start - 9000 + 10_500 }]);
+    expect(world.sent).toEqual([{ robotId: 'robot-1', recordId: job.recordId, at: start - 9000 + 10_500, webhook: 'own' }]);
   });
 
   it('writes a later send time when writing the window made the send late, so no send starts after the time counted for it', async () => {
@@ -149,8 +149,8 @@ describe('processPushJobs', () => {
     const world = fakeWorld();
     const send = world.ports.send;
     // DingTalk (or the way there) takes a second to answer: the message arrived at some moment within it
-    world.ports.send = async (message, robot) => {
-      const answer = await send(message, robot);
+    world.ports.send = async (message, robot, webhook) => {
+      const answer = await send(message, robot, webhook);
       await world.ports.sleep(1000);
       return answer;
     };
@@ -167,6 +167,44 @@ describe('processPushJobs', () => {
     expect(world.windows.get('robot-1')?.cooldownUntil).toBe(start + 60_000);
     expect(world.cameBack[0].at).toBeGreaterThanOrEqual(start + 60_000);
     expect(world.records.get(job.recordId)).toMatchObject({ status: 'queued', attempts: 1 });
+  });
+
+  it("spreads a robot's jobs over its pool's webhooks in order, each within its own window, and names each on its record", async () => {
+    const jobs = [1, 2, 3, 4, 5, 6].map((n) => jobFixture(n));
+    const world = fakeWorld({ [jobs[2].recordId]: ['throttled'] });
+    const masked = (token: string) => `https://oapi.dingtalk.com/robot/send?access_token=${token}****`;
+    world.robots.set(
+      'robot-1',
+      robotFixture({
+        webhookUrlMasked: masked('own1'),
+        pool: ['a', 'b'].map((key) => ({ key, webhookUrl: `sealed-${key}`, webhookUrlMasked: masked(key) })),
+      }),
+    );
+    const start = world.now();
+    await run(world, jobs.map((job) => message(job)));
+    // 2 per window each: the own webhook's two, then a's (its first throttled: a cools down, the job waits
+    // and the later jobs behind it)
+    expect(world.sent.map(({ recordId, webhook }) => [recordId, webhook])).toEqual([
+      [jobs[0].recordId, 'own'],
+      [jobs[1].recordId, 'own'],
+      [jobs[2].recordId, 'a'],
+    ]);
+    expect(world.sent.every(({ at }) => at === start)).toBe(true);
+    expect(world.records.get(jobs[1].recordId)).toMatchObject({ status: 'sent', webhook: `#1 ${masked('own1')}` });
+    expect(world.records.get(jobs[2].recordId)).toMatchObject({ status: 'queued', webhook: `#2 ${masked('a')}` });
+    const window = world.windows.get('robot-1');
+    expect(window?.pool?.a.cooldownUntil).toBe(start + 60_000);
+    expect(window?.cooldownUntil).toBe(0);
+
+    // back after its retry's time: b has room, a is cooling, own is full for a while yet
+    world.cameBack.length = 0;
+    await world.ports.sleep(1000);
+    await run(world, jobs.slice(2).map((job) => message(job)));
+    expect(world.sent.slice(3).map(({ recordId, webhook }) => [recordId, webhook])).toEqual([
+      [jobs[2].recordId, 'b'],
+      [jobs[3].recordId, 'b'],
+    ]);
+    expect(world.records.get(jobs[2].recordId)?.attemptLog.map((entry) => entry.webhook)).toEqual([`#2 ${masked('a')}`, `#3 ${masked('b')}`]);
   });
 
   it('fails a push whose retry window has closed and parks its job in the dead-letter queue', async () => {
