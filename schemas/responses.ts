@@ -183,7 +183,7 @@ export const robotSchema = {
     hasSecret: { type: 'boolean', description: 'Whether a signing secret is set (the secret itself is never shown)' },
     pool: {
       type: 'array',
-      description: "More webhooks for the same group, each with its own 20 a minute; masked like webhookUrl",
+      description: 'More webhooks for the same group, each with its own 20 a minute; masked like webhookUrl',
       items: {
         type: 'object',
         additionalProperties: false,
@@ -247,7 +247,10 @@ const recordSummaryProperties = {
   uncertain: { ...count, description: 'Attempts that ended without a known outcome: the group may show the push that many times more' },
   nextAttemptAt: { ...time, description: 'While a failed attempt waits to be retried' },
   resentAs: { ...text, description: 'The record a resend created from this one' },
-  webhook: { ...text, description: "Which of the robot's webhooks the latest attempt went through, masked; numbered from #1 when the robot has a pool" },
+  webhook: {
+    ...text,
+    description: "Which of the robot's webhooks the latest attempt went through, masked; numbered from #1 when the robot has a pool",
+  },
   resendOf: text,
   errcode: { type: 'integer' },
   errmsg: text,

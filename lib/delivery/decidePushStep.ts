@@ -80,7 +80,8 @@ export function decidePushStep(input: PushStepInput, rules: DeliveryRules): Push
   const slotAt = next.at;
   if (next.cooling) return { kind: 'come-back-at', at: slotAt, reason: 'cooldown' };
   if (slotAt <= now) return { kind: 'send', message, attempt, webhook: next.webhook };
-  if (slotAt - now <= rules.inlineWaitMs && slotAt <= input.sendBy) return { kind: 'wait-inline', slotAt, message, attempt, webhook: next.webhook };
+  if (slotAt - now <= rules.inlineWaitMs && slotAt <= input.sendBy)
+    return { kind: 'wait-inline', slotAt, message, attempt, webhook: next.webhook };
   // back up to two seconds early (SQS counts whole seconds, rounded up), then the rest is waited for inline
   return { kind: 'come-back-at', at: Math.max(now + 1000, slotAt - Math.min(rules.inlineWaitMs, 2000)), reason: 'rate-limit' };
 }

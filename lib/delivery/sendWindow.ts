@@ -34,7 +34,9 @@ export function webhookWindow(state: SendWindowState, key: string): WebhookWindo
 /** The robot's state with one webhook's window replaced. */
 export function withWebhookWindow(state: SendWindowState, key: string, window: WebhookWindow): SendWindowState {
   const { sends, cooldownUntil } = window;
-  return key === ownWebhookKey ? { ...state, sends, cooldownUntil } : { ...state, pool: { ...state.pool, [key]: { sends, cooldownUntil } } };
+  return key === ownWebhookKey
+    ? { ...state, sends, cooldownUntil }
+    : { ...state, pool: { ...state.pool, [key]: { sends, cooldownUntil } } };
 }
 
 /**

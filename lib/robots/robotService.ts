@@ -21,7 +21,9 @@ export function toRobotView(robot: Robot, templateName?: string): RobotView {
     // every robot the store answers carries the mask; the sealed URL itself never leaves
     webhookUrl: webhookUrlMasked ?? '',
     hasSecret: Boolean(secret),
-    ...(pool?.length && { pool: pool.map((webhook) => ({ webhookUrl: webhook.webhookUrlMasked ?? '', hasSecret: Boolean(webhook.secret) })) }),
+    ...(pool?.length && {
+      pool: pool.map((webhook) => ({ webhookUrl: webhook.webhookUrlMasked ?? '', hasSecret: Boolean(webhook.secret) })),
+    }),
     ...(templateName && { templateName }),
   };
 }

@@ -38,7 +38,11 @@ export const ownWebhookKey = 'own';
 /** A pool webhook as the robot stores it: its URL normalized (a 400 names `/pool/<index>/webhookUrl`) and keyed. */
 export function poolWebhookOf(input: { webhookUrl: string; secret?: string }, index: number): PoolWebhook {
   const webhookUrl = normalizeWebhookUrl(input.webhookUrl, config.allowedWebhookOrigins, `/pool/${index}/webhookUrl`);
-  return { key: createHash('sha256').update(webhookUrl).digest('hex').slice(0, 16), webhookUrl, ...(input.secret && { secret: input.secret }) };
+  return {
+    key: createHash('sha256').update(webhookUrl).digest('hex').slice(0, 16),
+    webhookUrl,
+    ...(input.secret && { secret: input.secret }),
+  };
 }
 
 /** Refuses a webhook named twice in one request: DingTalk would count both as one robot's 20 a minute. */
@@ -54,5 +58,8 @@ export function checkDistinctWebhooks(webhookUrl: string | undefined, pool: Pool
 
 /** A robot's webhooks, its own first: the order a tie between free slots is broken in. */
 export function robotWebhooks(robot: Robot): { key: string; webhookUrl: string; webhookUrlMasked?: string; secret?: string }[] {
-  return [{ key: ownWebhookKey, webhookUrl: robot.webhookUrl, webhookUrlMasked: robot.webhookUrlMasked, secret: robot.secret }, ...(robot.pool ?? [])];
+  return [
+    { key: ownWebhookKey, webhookUrl: robot.webhookUrl, webhookUrlMasked: robot.webhookUrlMasked, secret: robot.secret },
+    ...(robot.pool ?? []),
+  ];
 }

@@ -1,4 +1,5 @@
 import { api } from '../support/api';
+import { allItems } from '../support/tableItems';
 import { publisherToken } from '../support/environment';
 import { simulator } from '../support/simulator';
 import { startWorker } from '../support/worker';
@@ -17,28 +18,6 @@ async function newRobot(overrides: Record<string, unknown> = {}) {
   const { webhookUrl, token } = await simulator.registerRobot();
   const response = await api('POST', '/robots', { body: { name: `Robot ${token.slice(-8)}`, webhookUrl, templateId, ...overrides } });
   return { response, token, webhookUrl };
-}
-
-/** Every item of this file's table, as stored. */
-async function allItems(): Promise<Record<string, unknown>[]> {
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const { DynamoDBDocumentClient, ScanCommand } = await import('@aws-sdk/lib-dynamodb');
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: process.env.DYNAMODB_ENDPOINT,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: process.env.TABLE_NAME, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  client.destroy();
-  return items;
 }
 
 describe('credentials at rest', () => {

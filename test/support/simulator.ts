@@ -36,6 +36,12 @@ export function simulatorAt(url: () => string) {
     async messages(token: string): Promise<ReceivedMessage[]> {
       return (await control<{ items: ReceivedMessage[] }>('GET', `/_sim/messages?access_token=${token}`)).items;
     },
+    /** Messages to any of these robots (a group's pool), in the order the simulator took them. */
+    async messagesToAny(tokens: string[]): Promise<ReceivedMessage[]> {
+      return (await control<{ items: ReceivedMessage[] }>('GET', '/_sim/messages')).items.filter((message) =>
+        tokens.includes(message.token),
+      );
+    },
     async requests(token: string): Promise<RequestLogEntry[]> {
       return (await control<{ items: RequestLogEntry[] }>('GET', `/_sim/requests?access_token=${token}`)).items;
     },

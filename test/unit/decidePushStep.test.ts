@@ -120,7 +120,9 @@ describe('decidePushStep', () => {
 
     it('leaves a webhook out while DingTalk throttles it, and comes back when the first cooldown ends if all are', () => {
       const cooling = (until: number) => ({ sends: [], cooldownUntil: until });
-      expect(decidePushStep(input({ robot, window: { ...cooling(now + 30_000), pool: { a: cooling(now + 10_000) } } }), rules)).toMatchObject({
+      expect(
+        decidePushStep(input({ robot, window: { ...cooling(now + 30_000), pool: { a: cooling(now + 10_000) } } }), rules),
+      ).toMatchObject({
         kind: 'send',
         webhook: 'b',
       });
@@ -129,7 +131,10 @@ describe('decidePushStep', () => {
     });
 
     it('forgets the window of a webhook no longer in the pool', () => {
-      const step = decidePushStep(input({ robot: robotFixture(), window: { ...full, pool: { a: { sends: [], cooldownUntil: 0 } } } }), rules);
+      const step = decidePushStep(
+        input({ robot: robotFixture(), window: { ...full, pool: { a: { sends: [], cooldownUntil: 0 } } } }),
+        rules,
+      );
       expect(step).toMatchObject({ kind: 'come-back-at', reason: 'rate-limit' });
     });
   });

@@ -181,7 +181,10 @@ describe('processPushJobs', () => {
       }),
     );
     const start = world.now();
-    await run(world, jobs.map((job) => message(job)));
+    await run(
+      world,
+      jobs.map((job) => message(job)),
+    );
     // 2 per window each: the own webhook's two, then a's (its first throttled: a cools down, the job waits
     // and the later jobs behind it)
     expect(world.sent.map(({ recordId, webhook }) => [recordId, webhook])).toEqual([
@@ -199,12 +202,18 @@ describe('processPushJobs', () => {
     // back after its retry's time: b has room, a is cooling, own is full for a while yet
     world.cameBack.length = 0;
     await world.ports.sleep(1000);
-    await run(world, jobs.slice(2).map((job) => message(job)));
+    await run(
+      world,
+      jobs.slice(2).map((job) => message(job)),
+    );
     expect(world.sent.slice(3).map(({ recordId, webhook }) => [recordId, webhook])).toEqual([
       [jobs[2].recordId, 'b'],
       [jobs[3].recordId, 'b'],
     ]);
-    expect(world.records.get(jobs[2].recordId)?.attemptLog.map((entry) => entry.webhook)).toEqual([`#2 ${masked('a')}`, `#3 ${masked('b')}`]);
+    expect(world.records.get(jobs[2].recordId)?.attemptLog.map((entry) => entry.webhook)).toEqual([
+      `#2 ${masked('a')}`,
+      `#3 ${masked('b')}`,
+    ]);
   });
 
   it('fails a push whose retry window has closed and parks its job in the dead-letter queue', async () => {
