@@ -3,6 +3,7 @@
 // shape, so a field a handler starts to send without documenting it fails a test.
 import { mentionSchema } from './common';
 import { pushStatuses } from './pushRecord';
+import { robotProperties } from './robot';
 import { templateInputSchema } from './template';
 
 const text = { type: 'string' } as const;
@@ -197,6 +198,8 @@ export const robotSchema = {
     keywords: { type: 'array', items: text },
     mention: mentionSchema,
     enabled: { type: 'boolean' },
+    digest: robotProperties.digest,
+    quietHours: robotProperties.quietHours,
     onUncertain: { type: 'string', enum: ['resend', 'hold'] },
     disabledReason: text,
     disabledAutomatically: {

@@ -15,10 +15,13 @@ const webhookUrlSchema = { type: 'string', minLength: 1, maxLength: 2000 } as co
 // DingTalk signing secrets start with SEC (its robot security settings, "加签").
 const secretSchema = { type: 'string', pattern: '^SEC[A-Za-z0-9]{8,200}$' } as const;
 
+const clockTime = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM, 24-hour clock' } as const;
+export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
 /** Most extra webhooks a robot may carry for its group: each adds DingTalk's 20 a minute. */
 export const maxPoolWebhooks = 10;
 
-const robotProperties = {
+export const robotProperties = {
   name: nameSchema,
   webhookUrl: webhookUrlSchema,
   secret: secretSchema,
@@ -49,6 +52,36 @@ const robotProperties = {
   },
   mention: mentionSchema,
   enabled: { type: 'boolean' },
+  // pushes waiting for the robot merged into one message (lib/delivery/digestPlan.ts says when)
+  digest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['enabled'],
+    properties: {
+      enabled: { type: 'boolean' },
+      // more than this many waiting merge even when the window has room (the worker sees up to 10 at a time)
+      after: { type: 'integer', minimum: 1, maximum: 9 },
+    },
+  },
+  // pushes inside these hours wait until they end (an urgent event goes at once); from == to is the whole day
+  quietHours: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['from', 'to', 'timeZone'],
+    properties: {
+      from: clockTime,
+      to: clockTime,
+      timeZone: { type: 'string', minLength: 1, maxLength: 64, description: 'An IANA time zone, such as Asia/Shanghai' },
+      days: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 7,
+        uniqueItems: true,
+        description: 'The days the quiet hours start on; every day when absent',
+        items: { type: 'string', enum: weekdays },
+      },
+    },
+  },
   // what happens to a push whose attempt may have reached the group unanswered: sent again (it may show
   // twice) or held as unconfirmed for an admin to resend or mark delivered
   onUncertain: { type: 'string', enum: ['resend', 'hold'] },
@@ -71,8 +104,9 @@ export const updateRobotSchema = {
   minProperties: 1,
   properties: {
     ...robotProperties,
-    // null removes the signing secret
+    // null removes the signing secret, the quiet hours
     secret: { anyOf: [robotProperties.secret, { type: 'null' }] },
+    quietHours: { anyOf: [robotProperties.quietHours, { type: 'null' }] },
   },
 } as const;
 

@@ -32,6 +32,13 @@ export const templateInputSchema = {
       },
     },
     btnOrientation: { type: 'string', enum: ['0', '1'] },
+    // what a push adds to a digest, when the robot merges waiting pushes: Mustache over {count, robotName}
+    // (title) and one push's {title, link, reportName, n} (line); defaults in lib/render/digest.ts
+    digest: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { title: shortText, line: shortText },
+    },
     links: {
       type: 'array',
       minItems: 1,

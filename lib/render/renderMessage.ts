@@ -100,7 +100,7 @@ function mergedMentions(robot: AtSettings | undefined, event: AtSettings | undef
   };
 }
 
-function atSettings(mention: AtSettings | undefined): AtSettings | undefined {
+export function atSettings(mention: AtSettings | undefined): AtSettings | undefined {
   if (!mention) return undefined;
   const { atMobiles = [], atUserIds = [], isAtAll = false } = mention;
   if (atMobiles.length === 0 && atUserIds.length === 0 && !isAtAll) return undefined;
@@ -108,7 +108,7 @@ function atSettings(mention: AtSettings | undefined): AtSettings | undefined {
 }
 
 /** A mention only fires when "@<mobile>" (or "@<userId>") is in the text too; add the missing ones at the end. */
-function withMentions(text: string, mention: AtSettings | undefined): string {
+export function withMentions(text: string, mention: AtSettings | undefined): string {
   const handles = [...(mention?.atMobiles ?? []), ...(mention?.atUserIds ?? [])].map((id) => `@${id}`);
   const missing = handles.filter((handle) => !text.includes(handle));
   return missing.length === 0 ? text : `${text}\n\n${missing.join(' ')}`;

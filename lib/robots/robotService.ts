@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateRobotInput, ListRobotsQuery, UpdateRobotInput } from '../../schemas/robot';
 import { conflict, notFound, validationFailed } from '../errors';
-import { robotsStore, type Robot, type RobotRefusal, type RobotWrite } from '../store/robotsStore';
+import { isKnownTimeZone } from '../delivery/quietHours';
+import { robotsStore, type QuietHours, type Robot, type RobotRefusal, type RobotWrite } from '../store/robotsStore';
 import { templatesStore } from '../store/templatesStore';
 import { checkDistinctWebhooks, normalizeWebhookUrl, poolWebhookOf } from './webhookUrl';
 
@@ -67,6 +68,8 @@ export async function createRobot(input: CreateRobotInput): Promise<RobotView> {
     keywords: input.keywords ?? [],
     ...(input.mention && { mention: input.mention }),
     enabled: input.enabled ?? true,
+    ...(input.digest && { digest: input.digest }),
+    ...(input.quietHours && { quietHours: checkedQuietHours(input.quietHours) }),
     onUncertain: input.onUncertain ?? 'resend',
     consecutiveFailures: 0,
     version: 1,
@@ -93,7 +96,7 @@ export async function listRobots(query: ListRobotsQuery) {
 
 export async function updateRobot(id: string, input: UpdateRobotInput): Promise<RobotView> {
   const previous = await loadRobot(id);
-  const { secret, webhookUrl, pool, ...changes } = input;
+  const { secret, webhookUrl, pool, quietHours, ...changes } = input;
   const next: Robot = {
     ...previous,
     ...changes,
@@ -103,6 +106,8 @@ export async function updateRobot(id: string, input: UpdateRobotInput): Promise<
   };
   if (secret === null) delete next.secret;
   else if (secret !== undefined) next.secret = secret;
+  if (quietHours === null) delete next.quietHours;
+  else if (quietHours !== undefined) next.quietHours = checkedQuietHours(quietHours);
   // a pool is replaced whole (its stored URLs are sealed and shown masked): [] removes it
   if (pool) {
     next.pool = pool.map(poolWebhookOf);
@@ -111,6 +116,16 @@ export async function updateRobot(id: string, input: UpdateRobotInput): Promise<
   }
   if (changes.enabled === true) clearDisabledState(next);
   return (await withTemplateNames([storedOrThrow(await robotsStore.replace(previous, next), next)]))[0];
+}
+
+/** Quiet hours in a time zone this runtime knows (the schema checked the rest). */
+function checkedQuietHours(quietHours: QuietHours): QuietHours {
+  if (!isKnownTimeZone(quietHours.timeZone)) {
+    throw validationFailed(`quietHours.timeZone "${quietHours.timeZone}" is not an IANA time zone such as Asia/Shanghai`, [
+      { path: '/quietHours/timeZone', message: 'is not a known IANA time zone' },
+    ]);
+  }
+  return quietHours;
 }
 
 /** Enabling a robot forgets why it was disabled and its failure streak. */

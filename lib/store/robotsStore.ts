@@ -1,6 +1,7 @@
 // Robots in DynamoDB, with their name claims, template usage counts and per-report subscription items,
 // all changed together in one transaction so fan-out never sees a half-saved robot.
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { weekdays } from '../../schemas/robot';
 import { dynamodb } from '../aws/clients';
 import type { AtSettings } from '../dingtalk/messages';
 import {
@@ -39,6 +40,9 @@ export interface Robot {
   keywords: string[];
   mention?: AtSettings;
   enabled: boolean;
+  /** Waiting pushes merged into one message: when on, and past how many. */
+  digest?: { enabled: boolean; after?: number };
+  quietHours?: QuietHours;
   /** A push whose attempt ended uncertain is sent again (`resend`) or left `unconfirmed` for an admin (`hold`). */
   onUncertain: 'resend' | 'hold';
   disabledReason?: string;
@@ -48,6 +52,14 @@ export interface Robot {
   version: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/** Hours the robot sends nothing but urgent pushes; the rest wait until they end. */
+export interface QuietHours {
+  from: string;
+  to: string;
+  timeZone: string;
+  days?: (typeof weekdays)[number][];
 }
 
 export interface PoolWebhook {
@@ -92,6 +104,8 @@ const robotFields = [
   'keywords',
   'mention',
   'enabled',
+  'digest',
+  'quietHours',
   'onUncertain',
   'disabledReason',
   'disabledAutomatically',

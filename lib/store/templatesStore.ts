@@ -36,6 +36,7 @@ const templateFields = [
   'buttons',
   'btnOrientation',
   'links',
+  'digest',
   'version',
   'robotCount',
   'createdAt',

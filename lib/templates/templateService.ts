@@ -26,6 +26,8 @@ function sourceFields(input: TemplateInput): [string, string][] {
       [`/buttons/${i}/title`, b.title],
       [`/buttons/${i}/url`, b.url],
     ]),
+    ['/digest/title', input.digest?.title],
+    ['/digest/line', input.digest?.line],
     ...(input.links ?? []).flatMap((l, i) => [
       [`/links/${i}/title`, l.title],
       [`/links/${i}/messageUrl`, l.messageUrl],
@@ -46,6 +48,10 @@ function assertValidMustache(input: TemplateInput): void {
 
 /** Keeps only the fields that belong to the template's msgType, so a stored template says exactly what it renders. */
 function normalize(input: TemplateInput): TemplateInput {
+  return { ...byMsgType(input), ...(input.digest && { digest: input.digest }) };
+}
+
+function byMsgType(input: TemplateInput): TemplateInput {
   const { name, msgType, title, text, messageUrl, picUrl, buttons, btnOrientation, links } = input;
   switch (msgType) {
     case 'text':
