@@ -250,6 +250,8 @@ const recordSummaryProperties = {
   uncertain: { ...count, description: 'Attempts that ended without a known outcome: the group may show the push that many times more' },
   nextAttemptAt: { ...time, description: 'While a failed attempt waits to be retried' },
   resentAs: { ...text, description: 'The record a resend created from this one' },
+  digestId: { ...text, description: 'The digest this push was last sent in: its record holds the exact message the group got' },
+  members: { type: 'array', items: text, description: "A digest's record: the pushes it carries, in order" },
   webhook: {
     ...text,
     description: "Which of the robot's webhooks the latest attempt went through, masked; numbered from #1 when the robot has a pool",
@@ -328,6 +330,7 @@ export const pushRecordSchema = {
           errmsg: text,
           durationMs: count,
           webhook: { ...text, description: 'Which webhook the attempt went through, masked' },
+          digestId: { ...text, description: 'The attempt sent this push in that digest' },
         },
       },
     },

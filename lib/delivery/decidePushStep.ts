@@ -39,10 +39,12 @@ export interface PushStepInput {
 export type PushStep =
   | { kind: 'already-finished'; status: PushRecord['status'] }
   /** The robot's window says this record's attempt started and the record never counted it: a worker died mid-send. */
-  | { kind: 'attempt-lost'; attempt: number; at: number }
+  | { kind: 'attempt-lost'; attempt: number; at: number; digestId?: string }
   | { kind: 'skip'; reason: string }
   | { kind: 'finish-failed'; reason: string; content?: DingTalkMessage }
-  | { kind: 'come-back-at'; at: number; reason: 'rate-limit' | 'cooldown' | 'retry-later' }
+  | { kind: 'come-back-at'; at: number; reason: 'retry-later' }
+  /** No slot yet: the job comes back at `at`; rendered already, for a digest that may take it sooner. */
+  | { kind: 'wait-for-slot'; at: number; reason: 'rate-limit' | 'cooldown'; message: DingTalkMessage; attempt: number }
   /** `webhook`: which of the robot's webhooks sends it (its key: lib/robots/webhookUrl.ts). */
   | { kind: 'wait-inline'; slotAt: number; message: DingTalkMessage; attempt: number; webhook: string }
   | { kind: 'send'; message: DingTalkMessage; attempt: number; webhook: string };
@@ -53,6 +55,9 @@ export function decidePushStep(input: PushStepInput, rules: DeliveryRules): Push
   const started = window.inFlight;
   if (started?.recordId === job.recordId && started.attempt > (record?.attempts ?? 0))
     return { kind: 'attempt-lost', attempt: started.attempt, at: started.at };
+  // a digest it was in went out and the worker stopped before recording it on its members
+  if (started?.members?.includes(job.recordId) && record?.digestId !== started.recordId)
+    return { kind: 'attempt-lost', attempt: (record?.attempts ?? 0) + 1, at: started.at, digestId: started.recordId };
   if (!robot) return { kind: 'skip', reason: 'The robot was deleted after the event was published' };
   if (!robot.enabled) return { kind: 'skip', reason: `The robot is disabled${robot.disabledReason ? ` (${robot.disabledReason})` : ''}` };
   if (!template) return { kind: 'finish-failed', reason: `The robot's template ${robot.templateId} no longer exists` };
@@ -71,6 +76,17 @@ export function decidePushStep(input: PushStepInput, rules: DeliveryRules): Push
   const problems = checkMessage(message, robot).problems;
   if (problems.length > 0) return { kind: 'finish-failed', reason: problems.join(' '), content: message };
 
+  const slot = slotStep(window, robot, now, input.sendBy, rules);
+  return { ...slot, message, attempt };
+}
+
+export type SlotStep =
+  | { kind: 'send'; webhook: string }
+  | { kind: 'wait-inline'; slotAt: number; webhook: string }
+  | { kind: 'wait-for-slot'; at: number; reason: 'rate-limit' | 'cooldown' };
+
+/** When the robot's next message (a push or a digest) can go, and through which of its webhooks. */
+export function slotStep(window: SendWindowState, robot: Robot, now: number, sendBy: number, rules: DeliveryRules): SlotStep {
   const next = nextWebhookSlot(
     window,
     robotWebhooks(robot).map(({ key }) => key),
@@ -78,12 +94,11 @@ export function decidePushStep(input: PushStepInput, rules: DeliveryRules): Push
     rules.limit,
   );
   const slotAt = next.at;
-  if (next.cooling) return { kind: 'come-back-at', at: slotAt, reason: 'cooldown' };
-  if (slotAt <= now) return { kind: 'send', message, attempt, webhook: next.webhook };
-  if (slotAt - now <= rules.inlineWaitMs && slotAt <= input.sendBy)
-    return { kind: 'wait-inline', slotAt, message, attempt, webhook: next.webhook };
+  if (next.cooling) return { kind: 'wait-for-slot', at: slotAt, reason: 'cooldown' };
+  if (slotAt <= now) return { kind: 'send', webhook: next.webhook };
+  if (slotAt - now <= rules.inlineWaitMs && slotAt <= sendBy) return { kind: 'wait-inline', slotAt, webhook: next.webhook };
   // back up to two seconds early (SQS counts whole seconds, rounded up), then the rest is waited for inline
-  return { kind: 'come-back-at', at: Math.max(now + 1000, slotAt - Math.min(rules.inlineWaitMs, 2000)), reason: 'rate-limit' };
+  return { kind: 'wait-for-slot', at: Math.max(now + 1000, slotAt - Math.min(rules.inlineWaitMs, 2000)), reason: 'rate-limit' };
 }
 
 export type AttemptVerdict =

@@ -20,8 +20,11 @@ import {
 import type { Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
 import { validateBody } from '../validation/validate';
-import { afterAttempt, decidePushStep, type DeliveryRules } from './decidePushStep';
-import type { SendWindowState } from '../store/sendWindowStore';
+import { randomUUID } from 'node:crypto';
+import { renderDigest } from '../render/digest';
+import { afterAttempt, decidePushStep, slotStep, type DeliveryRules } from './decidePushStep';
+import { digestPlan, type DigestPlan } from './digestPlan';
+import type { InFlightAttempt, SendWindowState } from '../store/sendWindowStore';
 import { earliestSlot, emptyWindow, lateToleranceMs, nextWebhookSlot, webhookWindow, withSend, withWebhookWindow } from './sendWindow';
 import { ownWebhookKey, robotWebhooks } from '../robots/webhookUrl';
 
@@ -162,11 +165,30 @@ export async function processPushJobs(
   }
 
   await forEachConcurrently([...groups.values()], groupsInFlight, async (group) => {
-    for (const [index, { message, job }] of group.entries()) {
+    let index = 0;
+    while (index < group.length) {
+      const { message, job } = group[index];
       try {
-        const outcome = await deliver(job, inputs, ports, rules, sendBy);
-        // the rest of the robot's jobs wait behind this one, in order
+        const digest = digestPlan(
+          group.slice(index).map((entry) => entry.job),
+          inputs,
+          ports.now(),
+          sendBy,
+          rules,
+        );
+        const outcome = digest
+          ? await deliverDigest(digest, inputs, ports, rules, sendBy)
+          : await deliver(
+              job,
+              group.slice(index + 1).map((entry) => entry.job),
+              inputs,
+              ports,
+              rules,
+              sendBy,
+            );
+        // the rest of the robot's jobs wait behind this one (or this digest), in order
         if (outcome.comeBackAt !== undefined) return comeBack(group.slice(index), outcome.comeBackAt);
+        index += outcome.handled ?? 1;
       } catch (error) {
         log.warn("push job hit an infrastructure error; it and the robot's later jobs come back", {
           messageId: message.messageId,
@@ -180,14 +202,21 @@ export async function processPushJobs(
   return { failedMessageIds };
 }
 
-/** Carries out one job's step; says when the job comes back if it is not finished. */
+interface Delivered {
+  comeBackAt?: number;
+  /** How many of the group's jobs this took (a digest's members); 1 when absent. */
+  handled?: number;
+}
+
+/** Carries out one job's step; says when the job comes back if it is not finished. `following`: the robot's jobs behind it. */
 async function deliver(
   job: PushJob,
+  following: PushJob[],
   inputs: DeliveryInputs,
   ports: DeliveryPorts,
   rules: DeliveryRules,
   sendBy: number,
-): Promise<{ comeBackAt?: number }> {
+): Promise<Delivered> {
   const robot = inputs.robots.get(job.robotId);
   const template = robot && inputs.templates.get(robot.templateId);
   const window = inputs.windows.get(job.robotId) ?? emptyWindow;
@@ -202,13 +231,28 @@ async function deliver(
       return {};
     case 'attempt-lost': {
       log.warn('a worker stopped after starting an attempt and before recording it: the attempt is uncertain', context);
+      // a lost digest's members shared its one attempt: they end it together (those in this batch)
+      const sameDigest = (next: PushJob) =>
+        Boolean(step.digestId) &&
+        Boolean(window.inFlight?.members?.includes(next.recordId)) &&
+        inputs.records.get(next.recordId)?.digestId !== step.digestId;
+      const carried = [job, ...following.filter(sameDigest)].map((lostJob) => ({
+        job: lostJob,
+        record: {
+          ...(inputs.records.get(lostJob.recordId) ?? recordOf(lostJob, ports.now(), robot, template)),
+          ...(step.digestId && { digestId: step.digestId }),
+        },
+      }));
+      if (step.digestId && robot) await closeLostDigest(step.digestId, job, robot, ports);
       const lost = {
         result: 'uncertain',
         outcome: 'uncertain',
-        errmsg: 'The worker stopped after sending and before it recorded the answer: the group may show it',
+        errmsg: step.digestId
+          ? `The worker stopped after sending digest ${step.digestId} and before it recorded the answer: the group may show it`
+          : 'The worker stopped after sending and before it recorded the answer: the group may show it',
         durationMs: 0,
       } as const;
-      return settle(lost, step.attempt);
+      return settleAttempt(carried, lost, inputs, ports, rules);
     }
     case 'skip':
       await ports.closeRecord(record, 'skipped', step.reason, {}, ports.now());
@@ -230,6 +274,7 @@ async function deliver(
       ports.metric('PushFailed', 1);
       return {};
     case 'come-back-at':
+    case 'wait-for-slot':
       // a job that returns to wait again has its record already
       if (!previous) {
         await ports.ensureQueued(record);
@@ -241,25 +286,44 @@ async function deliver(
     case 'send':
       break;
   }
-  const sendingRobot = robot as Robot;
-  // The slot, and this attempt as started, are written into the window before the POST: a worker that dies
-  // after sending must neither leave the window short nor let its attempt pass unnoticed. The body is
-  // written beside it. A write slow enough to make the send late writes a later time (the first was never used).
-  let slotAt = step.kind === 'wait-inline' ? step.slotAt : ports.now();
-  let taken: SendWindowState;
-  /** The robot's window as stored, and as the batch's later jobs for the robot see it. */
-  const keepWindow = async (state: SendWindowState) => {
-    await ports.putWindow(job.robotId, state);
-    inputs.windows.set(job.robotId, state);
-  };
-  const webhook = step.webhook;
+  const slotAt = step.kind === 'wait-inline' ? step.slotAt : ports.now();
+  const inFlight = { recordId: job.recordId, attempt: step.attempt };
+  const beforeSend = ports.saveContent(job.recordId, step.message, snapshot(template as Template));
+  const sent = await sendInSlot(step.message, robot as Robot, step.webhook, slotAt, inFlight, beforeSend, inputs, ports, rules);
+  log.info('dingtalk answered', { ...context, attempt: step.attempt, ...answerFields(sent.result) });
+  return settleAttempt([{ job, record }], sent.result, inputs, ports, rules, { window: sent.window, webhook: step.webhook });
+}
+
+/**
+ * Takes the slot and sends. The slot, and this attempt as started, are written into the window before the
+ * POST: a worker that dies after sending must neither leave the window short nor let its attempt pass
+ * unnoticed. `beforeSend` (the body's write) runs beside it. A write slow enough to make the send late
+ * writes a later time (the first was never used).
+ */
+async function sendInSlot(
+  message: DingTalkMessage,
+  robot: Robot,
+  webhook: string,
+  slotAt: number,
+  inFlight: Omit<InFlightAttempt, 'at'>,
+  beforeSend: Promise<void>,
+  inputs: DeliveryInputs,
+  ports: DeliveryPorts,
+  rules: DeliveryRules,
+): Promise<{ result: DeliveryAttempt; window: SendWindowState }> {
+  const window = inputs.windows.get(robot.id) ?? emptyWindow;
   const webhookSends = webhookWindow(window, webhook);
   const startedAttempt = (at: number) => ({
     ...withWebhookWindow(window, webhook, withSend(webhookSends, at, rules.limit)),
-    inFlight: { recordId: job.recordId, attempt: step.attempt, at },
+    inFlight: { ...inFlight, at },
   });
-  taken = startedAttempt(slotAt);
-  await Promise.all([keepWindow(taken), ports.saveContent(job.recordId, step.message, snapshot(template as Template))]);
+  /** The robot's window as stored, and as the batch's later jobs for the robot see it. */
+  const keepWindow = async (state: SendWindowState) => {
+    await ports.putWindow(robot.id, state);
+    inputs.windows.set(robot.id, state);
+  };
+  let taken = startedAttempt(slotAt);
+  await Promise.all([keepWindow(taken), beforeSend]);
   await ports.sleep(slotAt - ports.now());
   while (ports.now() - slotAt > lateToleranceMs(rules.limit)) {
     slotAt = earliestSlot(webhookSends.sends, ports.now(), rules.limit);
@@ -267,8 +331,7 @@ async function deliver(
     await keepWindow(taken);
     await ports.sleep(slotAt - ports.now());
   }
-
-  const result = await ports.send(step.message, sendingRobot, webhook);
+  const result = await ports.send(message, robot, webhook);
   // DingTalk counted the message on arrival, which was before its answer: an answer later than the other
   // half of the margin moves the send to the answer's time, so the next sends keep their distance from it
   if (ports.now() - slotAt > lateToleranceMs(rules.limit)) {
@@ -276,80 +339,172 @@ async function deliver(
     await keepWindow(taken);
   }
   ports.metric('DingTalkLatency', result.durationMs, 'Milliseconds');
-  log.info('dingtalk answered', {
-    ...context,
-    attempt: step.attempt,
-    result: result.result,
-    outcome: result.outcome,
-    errcode: result.errcode,
-    httpStatus: result.httpStatus,
-    durationMs: result.durationMs,
-  });
-  return settle(result, step.attempt, { window: taken, webhook });
+  return { result, window: taken };
+}
 
-  /** Records how an attempt ended (one sent now, or one found lost) and says when the job comes back, if it does. */
-  async function settle(
-    result: DeliveryAttempt,
-    attempt: number,
-    sentWith?: { window: SendWindowState; webhook: string },
-  ): Promise<{ comeBackAt?: number }> {
-    const now = ports.now();
-    const sentThrough = sentWith && robot && webhookShown(robot, sentWith.webhook);
-    const entry = { ...logEntry(result, now), ...(sentThrough && { webhook: sentThrough }) };
-    const attempted: PushRecord = { ...record, attempts: attempt, ...(sentThrough && { webhook: sentThrough }) };
-    const answered = { entry, errcode: result.errcode, errmsg: entry.errmsg, response: result.response };
-    const acceptedAt = Date.parse(record.createdAt);
-    const verdict = afterAttempt(
-      { outcome: result.outcome, errmsg: entry.errmsg, attempt, acceptedAt, onUncertain: robot?.onUncertain ?? 'resend' },
-      now,
-      rules,
+/** Sends the first digest of a run of waiting pushes (as many as fit in one message) in one slot. */
+async function deliverDigest(
+  plan: DigestPlan,
+  inputs: DeliveryInputs,
+  ports: DeliveryPorts,
+  rules: DeliveryRules,
+  sendBy: number,
+): Promise<Delivered> {
+  const { robot, template } = plan;
+  const now = ports.now();
+  const rendered = renderDigest(
+    plan.members.map(({ job, message }) => ({ message, reportName: job.report.reportName })),
+    template.digest,
+    robot,
+  );
+  const members = plan.members.slice(0, rendered.count);
+  const slot = slotStep(inputs.windows.get(robot.id) ?? emptyWindow, robot, now, sendBy, rules);
+  if (slot.kind === 'wait-for-slot') {
+    // the members wait on the queue, each with its record showing it queued
+    const unrecorded = members.filter(({ job }) => !inputs.records.has(job.recordId));
+    await Promise.all(unrecorded.map(({ job }) => ports.ensureQueued(recordOf(job, now, robot, template))));
+    for (const { job } of unrecorded) inputs.records.set(job.recordId, recordOf(job, now, robot, template));
+    ports.metric('PushThrottled', members.length);
+    return { comeBackAt: slot.at };
+  }
+  const digest: PushRecord = {
+    ...newQueuedRecord(
+      {
+        id: `digest-${randomUUID()}`,
+        eventId: `digest-${members[0].job.recordId}`,
+        reportId: 'digest',
+        reportName: rendered.message.msgtype === 'markdown' ? rendered.message.markdown.title : 'digest',
+        robotId: robot.id,
+        robotName: robot.name,
+        templateId: template.id,
+        templateName: template.name,
+      },
+      new Date(now),
+    ),
+    members: members.map(({ job }) => job.recordId),
+  };
+  const inFlight = { recordId: digest.id, attempt: 1, members: digest.members };
+  const beforeSend = Promise.all([ports.saveContent(digest.id, rendered.message, snapshot(template)), ports.ensureQueued(digest)]).then(
+    () => undefined,
+  );
+  const slotAt = slot.kind === 'wait-inline' ? slot.slotAt : now;
+  const sent = await sendInSlot(rendered.message, robot, slot.webhook, slotAt, inFlight, beforeSend, inputs, ports, rules);
+  log.info('dingtalk answered a digest', { robotId: robot.id, digestId: digest.id, members: members.length, ...answerFields(sent.result) });
+  ports.metric('DigestSent', 1);
+  const records = members.map(({ job }) => ({ job, record: inputs.records.get(job.recordId) ?? recordOf(job, now, robot, template) }));
+  const settled = await settleAttempt(records, sent.result, inputs, ports, rules, { window: sent.window, webhook: slot.webhook }, digest);
+  return { ...settled, handled: members.length };
+}
+
+/**
+ * Records how an attempt ended, on every push it carried (one, or a digest's members), and says when they
+ * come back, if they do. A digest's own record ends sent, or failed when its members go on without it.
+ */
+async function settleAttempt(
+  carried: { job: PushJob; record: PushRecord }[],
+  result: DeliveryAttempt,
+  inputs: DeliveryInputs,
+  ports: DeliveryPorts,
+  rules: DeliveryRules,
+  sentWith?: { window: SendWindowState; webhook: string },
+  digest?: PushRecord,
+): Promise<Delivered> {
+  const now = ports.now();
+  const robot = inputs.robots.get(carried[0].job.robotId);
+  const sentThrough = sentWith && robot && webhookShown(robot, sentWith.webhook);
+  const through = { ...(sentThrough && { webhook: sentThrough }), ...(digest && { digestId: digest.id }) };
+  const entry = { ...logEntry(result, now), ...through };
+  const attempt = Math.max(...carried.map(({ record }) => record.attempts)) + 1;
+  const acceptedAt = Math.min(...carried.map(({ record }) => Date.parse(record.createdAt)));
+  const answered = { entry, errcode: result.errcode, errmsg: entry.errmsg, response: result.response };
+  const verdict = afterAttempt(
+    { outcome: result.outcome, errmsg: entry.errmsg, attempt, acceptedAt, onUncertain: robot?.onUncertain ?? 'resend' },
+    now,
+    rules,
+  );
+  const count = carried.length;
+  const saveAll = async (ended: (attempted: PushRecord) => PushRecord) => {
+    const records = carried.map(({ record }) => ended({ ...record, attempts: record.attempts + 1, ...through }));
+    await Promise.all(records.map((record) => ports.saveRecord(record)));
+    for (const record of records) inputs.records.set(record.id, record);
+  };
+  if (result.result === 'uncertain') ports.metric('PushUncertain', count);
+  if (digest) {
+    const delivered = verdict.kind === 'sent';
+    const errmsg = delivered ? undefined : `${entry.errmsg}; its ${count} pushes went on without it (see each one's record)`;
+    await ports.saveRecord(
+      finishedRecord({ ...digest, attempts: 1, ...through }, { ...answered, status: delivered ? 'sent' : 'failed', errmsg }, now),
     );
-    const save = async (ended: PushRecord) => {
-      await ports.saveRecord(ended);
-      remember(ended);
-    };
-    if (result.result === 'uncertain') ports.metric('PushUncertain', 1);
-    switch (verdict.kind) {
-      case 'sent':
-        await save(finishedRecord(attempted, { status: 'sent', ...answered }, now));
-        if (robot && robot.consecutiveFailures > 0) await ports.clearFailureStreak(robot.id);
-        ports.metric('PushSent', 1);
-        return {};
-      case 'unconfirmed':
-        await save(finishedRecord(attempted, { status: 'unconfirmed', ...answered }, now));
-        ports.metric('PushUnconfirmed', 1);
-        return {};
-      case 'failed':
-        // the robot's streak (and a disable) first: whoever sees the failed record sees the robot's state with it
-        if (verdict.permanent && robot) {
-          await ports.countPermanentFailure(robot.id, { errcode: entry.errcode, errmsg: entry.errmsg });
-          const updated = await ports.readRobot(robot.id);
-          if (updated) inputs.robots.set(updated.id, updated);
-        }
-        // the job is in the DLQ by the time its record shows the failure
-        if (verdict.deadLetter) await ports.deadLetter(parkedJob(job), verdict.reason);
-        await save(finishedRecord(attempted, { status: 'failed', ...answered, errmsg: verdict.reason }, now));
-        ports.metric('PushFailed', 1);
-        return {};
-      case 'retry-at': {
-        let retryAt = verdict.at;
-        if (verdict.cooldownUntil !== undefined && sentWith) {
-          const cooling = { ...webhookWindow(sentWith.window, sentWith.webhook), cooldownUntil: verdict.cooldownUntil };
-          const cooled = withWebhookWindow(sentWith.window, sentWith.webhook, cooling);
-          await keepWindow(cooled);
-          // another webhook of the robot's pool may have a slot before this one's cooldown ends
-          const otherSlot = nextWebhookSlot(cooled, webhookKeys(robot), now, rules.limit).at;
-          retryAt = Math.min(retryAt, Math.max(now + 1000, otherSlot));
-        }
-        await save(retryingRecord(attempted, entry, retryAt));
-        ports.metric(verdict.cooldownUntil === undefined ? 'PushRetried' : 'PushThrottled', 1);
-        // how long the push has been retrying: an alarm in AWS watches the oldest
-        ports.metric('RetryingPushAge', now - acceptedAt, 'Milliseconds');
-        return { comeBackAt: retryAt };
+  }
+  switch (verdict.kind) {
+    case 'sent':
+      await saveAll((attempted) => finishedRecord(attempted, { status: 'sent', ...answered }, now));
+      if (robot && robot.consecutiveFailures > 0) await ports.clearFailureStreak(robot.id);
+      ports.metric('PushSent', count);
+      return {};
+    case 'unconfirmed':
+      await saveAll((attempted) => finishedRecord(attempted, { status: 'unconfirmed', ...answered }, now));
+      ports.metric('PushUnconfirmed', count);
+      return {};
+    case 'failed':
+      // the robot's streak (and a disable) first: whoever sees the failed record sees the robot's state with it
+      if (verdict.permanent && robot) {
+        await ports.countPermanentFailure(robot.id, { errcode: entry.errcode, errmsg: entry.errmsg });
+        const updated = await ports.readRobot(robot.id);
+        if (updated) inputs.robots.set(updated.id, updated);
       }
+      // the jobs are in the DLQ by the time their records show the failure
+      if (verdict.deadLetter) for (const { job } of carried) await ports.deadLetter(parkedJob(job), verdict.reason);
+      await saveAll((attempted) => finishedRecord(attempted, { status: 'failed', ...answered, errmsg: verdict.reason }, now));
+      ports.metric('PushFailed', count);
+      return {};
+    case 'retry-at': {
+      let retryAt = verdict.at;
+      if (verdict.cooldownUntil !== undefined && sentWith) {
+        const cooling = { ...webhookWindow(sentWith.window, sentWith.webhook), cooldownUntil: verdict.cooldownUntil };
+        const cooled = withWebhookWindow(sentWith.window, sentWith.webhook, cooling);
+        await ports.putWindow(carried[0].job.robotId, cooled);
+        inputs.windows.set(carried[0].job.robotId, cooled);
+        // another webhook of the robot's pool may have a slot before this one's cooldown ends
+        const otherSlot = nextWebhookSlot(cooled, webhookKeys(robot), now, rules.limit).at;
+        retryAt = Math.min(retryAt, Math.max(now + 1000, otherSlot));
+      }
+      await saveAll((attempted) => retryingRecord(attempted, entry, retryAt));
+      ports.metric(verdict.cooldownUntil === undefined ? 'PushRetried' : 'PushThrottled', count);
+      // how long the push has been retrying: an alarm in AWS watches the oldest
+      ports.metric('RetryingPushAge', now - acceptedAt, 'Milliseconds');
+      return { comeBackAt: retryAt };
     }
   }
 }
+
+/** A digest whose worker stopped mid-send: its record ends failed, saying the group may show it. */
+async function closeLostDigest(digestId: string, job: PushJob, robot: Robot, ports: DeliveryPorts): Promise<void> {
+  const stub = newQueuedRecord(
+    {
+      id: digestId,
+      eventId: `digest-${job.recordId}`,
+      reportId: 'digest',
+      reportName: 'digest',
+      robotId: robot.id,
+      robotName: robot.name,
+      templateId: robot.templateId,
+      templateName: '',
+    },
+    new Date(ports.now()),
+  );
+  const reason =
+    'The worker stopped after sending this digest and before it recorded the answer: the group may show it; its pushes went on';
+  await ports.closeRecord({ ...stub, uncertain: 1 }, 'failed', reason, {}, ports.now());
+}
+
+const answerFields = (result: DeliveryAttempt) => ({
+  result: result.result,
+  outcome: result.outcome,
+  errcode: result.errcode,
+  httpStatus: result.httpStatus,
+  durationMs: result.durationMs,
+});
 
 const parkedJob = (job: PushJob) => ({ body: JSON.stringify(job), groupId: job.robotId, deduplicationId: job.recordId });
 

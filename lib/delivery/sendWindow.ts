@@ -1,7 +1,8 @@
 // A robot's sliding send window: the times of its recent sends and, after a 130101, a cooldown. Pure maths;
 // the item is stored by sendWindowStore and read and written only by the holder of the robot's message group.
 
-import { ownWebhookKey } from '../robots/webhookUrl';
+import { ownWebhookKey, robotWebhooks } from '../robots/webhookUrl';
+import type { Robot } from '../store/robotsStore';
 import type { SendWindowState, WebhookWindow } from '../store/sendWindowStore';
 
 export interface SendWindowLimit {
@@ -37,6 +38,15 @@ export function withWebhookWindow(state: SendWindowState, key: string, window: W
   return key === ownWebhookKey
     ? { ...state, sends, cooldownUntil }
     : { ...state, pool: { ...state.pool, [key]: { sends, cooldownUntil } } };
+}
+
+/** How many messages the robot's webhooks could send right now, together, without waiting. */
+export function freeSlots(state: SendWindowState, robot: Robot, now: number, limit: SendWindowLimit): number {
+  const span = limit.windowMs + limit.marginMs;
+  return robotWebhooks(robot)
+    .map(({ key }) => webhookWindow(state, key))
+    .filter((window) => window.cooldownUntil <= now)
+    .reduce((free, window) => free + Math.max(0, limit.messages - window.sends.filter((at) => at > now - span).length), 0);
 }
 
 /**

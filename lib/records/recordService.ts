@@ -75,6 +75,7 @@ export async function getPushRecord(id: string) {
 export async function resendPushRecord(id: string) {
   const original = await recordsStore.get(id);
   if (!original) throw notFound(`No push record with id ${id}`);
+  if (original.members) throw digestRefusal(original);
   const [resent] = await resendRecords([original], 'always');
   if (!resent) throw conflict('The report data of this push is no longer kept (past retention); it cannot be resent');
   return { id: resent.id, resendOf: original.id, status: 'queued' as const };
@@ -96,7 +97,8 @@ export async function resendPushRecords(input: BulkResendInput) {
     { status: input.status, robotId: input.robotId, templateId: input.templateId, from, to },
     { limit: bulkResendPage, cursor: input.cursor },
   );
-  const resent = await resendRecords(page.items.filter((record) => !record.resentAs).reverse(), 'once');
+  // a digest's failed record is not resent: its pushes went on without it, each with its own record
+  const resent = await resendRecords(page.items.filter((record) => !record.resentAs && !record.members).reverse(), 'once');
   return { resent, nextCursor: page.nextCursor };
 }
 
@@ -154,10 +156,16 @@ async function resendRecords(originals: PushRecord[], mode: 'always' | 'once'): 
   return marked.map(({ record }) => ({ id: record.id, resendOf: record.resendOf! }));
 }
 
+const digestRefusal = (record: PushRecord) =>
+  conflict(
+    `Push record ${record.id} is a digest, one message for ${record.members?.length} pushes; resend or confirm those pushes instead`,
+  );
+
 /** An admin saw an unconfirmed push in the group: it ends sent. */
 export async function confirmPushRecord(id: string) {
   const record = await recordsStore.get(id);
   if (!record || record.expiresAt * 1000 <= Date.now()) throw notFound(`No push record with id ${id}`);
+  if (record.members) throw digestRefusal(record);
   if ((await recordsStore.confirm(id, Date.now())) === 'not-unconfirmed') {
     throw conflict(`Push record ${id} is ${record.status}, not unconfirmed; only an unconfirmed push can be marked delivered`);
   }

@@ -31,6 +31,8 @@ export interface AttemptLogEntry {
   durationMs: number;
   /** Which of the robot's webhooks the attempt went through, masked. */
   webhook?: string;
+  /** The attempt sent this push in a digest. */
+  digestId?: string;
 }
 
 export interface TemplateSnapshot {
@@ -60,6 +62,10 @@ export interface PushRecord {
   attemptsOmitted?: number;
   /** The record a resend created from this one. */
   resentAs?: string;
+  /** The digest this push was last sent in (its record: the exact message the group got). */
+  digestId?: string;
+  /** A digest's record: the pushes it carries, in order. */
+  members?: string[];
   /** Which of the robot's webhooks the latest attempt went through, masked (numbered from #1 when it has a pool). */
   webhook?: string;
   errcode?: number;
@@ -346,7 +352,8 @@ export const recordsStore = {
         const pages = queryPages({
           IndexName: indexNames.recordsByStatus,
           KeyConditionExpression: 'statusKey = :partition AND listSk BETWEEN :first AND :last',
-          FilterExpression: 'expiresAt > :now',
+          // a digest's record is a message, not a push: its members are counted
+          FilterExpression: 'expiresAt > :now AND attribute_not_exists(members)',
           ProjectionExpression: 'listSk',
           ExpressionAttributeValues: { ':partition': partition, ':first': days[0], ':last': `${days[days.length - 1]}\uffff`, ':now': now },
         });
@@ -361,7 +368,7 @@ export const recordsStore = {
       const pages = queryPages({
         IndexName: indexNames.byList,
         KeyConditionExpression: 'listPk = :partition AND begins_with(listSk, :day)',
-        FilterExpression: 'expiresAt > :now AND #status = :status',
+        FilterExpression: 'expiresAt > :now AND #status = :status AND attribute_not_exists(members)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':partition': partition, ':day': day, ':now': now, ':status': status },
         Select: 'COUNT',

@@ -25,6 +25,8 @@ export interface InFlightAttempt {
   recordId: string;
   attempt: number;
   at: number;
+  /** For a digest: the records of the pushes it carries. */
+  members?: string[];
 }
 
 function webhookWindowOf(item: Record<string, unknown> | undefined): WebhookWindow {
@@ -41,7 +43,14 @@ export function sendWindowOf(item: Record<string, unknown> | undefined): SendWin
   return {
     ...webhookWindowOf(item),
     ...(pool.length > 0 && { pool: Object.fromEntries(pool.map(([key, window]) => [key, webhookWindowOf(window)])) }),
-    ...(started && { inFlight: { recordId: inFlight.recordId!, attempt: inFlight.attempt!, at: inFlight.at! } }),
+    ...(started && {
+      inFlight: {
+        recordId: inFlight.recordId!,
+        attempt: inFlight.attempt!,
+        at: inFlight.at!,
+        ...(Array.isArray(inFlight.members) && { members: inFlight.members.filter((id): id is string => typeof id === 'string') }),
+      },
+    }),
   };
 }
 

@@ -93,12 +93,12 @@ describe('decidePushStep', () => {
     expect(soon).toMatchObject({ kind: 'wait-inline', slotAt: now + 2500, attempt: 1 });
     const later = decidePushStep(input({ window: { sends: [now - 1000, now - 500], cooldownUntil: 0 } }), rules);
     // the slot is at now + 9500: back two seconds early, the rest waited for inline
-    expect(later).toEqual({ kind: 'come-back-at', at: now + 7500, reason: 'rate-limit' });
+    expect(later).toMatchObject({ kind: 'wait-for-slot', at: now + 7500, reason: 'rate-limit', attempt: 1 });
   });
 
   it('does not wait inline past the end of the batch', () => {
     const step = decidePushStep(input({ window: { sends: [now - 8000, now - 7000], cooldownUntil: 0 }, sendBy: now + 1000 }), rules);
-    expect(step).toMatchObject({ kind: 'come-back-at', reason: 'rate-limit' });
+    expect(step).toMatchObject({ kind: 'wait-for-slot', reason: 'rate-limit' });
   });
 
   describe('a robot with a pool of webhooks', () => {
@@ -127,7 +127,7 @@ describe('decidePushStep', () => {
         webhook: 'b',
       });
       const all = { ...cooling(now + 30_000), pool: { a: cooling(now + 10_000), b: cooling(now + 20_000) } };
-      expect(decidePushStep(input({ robot, window: all }), rules)).toEqual({ kind: 'come-back-at', at: now + 10_000, reason: 'cooldown' });
+      expect(decidePushStep(input({ robot, window: all }), rules)).toMatchObject({ kind: 'wait-for-slot', at: now + 10_000, reason: 'cooldown' });
     });
 
     it('forgets the window of a webhook no longer in the pool', () => {
@@ -135,13 +135,13 @@ describe('decidePushStep', () => {
         input({ robot: robotFixture(), window: { ...full, pool: { a: { sends: [], cooldownUntil: 0 } } } }),
         rules,
       );
-      expect(step).toMatchObject({ kind: 'come-back-at', reason: 'rate-limit' });
+      expect(step).toMatchObject({ kind: 'wait-for-slot', reason: 'rate-limit' });
     });
   });
 
   it('comes back when a cooldown after a 130101 ends', () => {
-    expect(decidePushStep(input({ window: { sends: [], cooldownUntil: now + 30_000 } }), rules)).toEqual({
-      kind: 'come-back-at',
+    expect(decidePushStep(input({ window: { sends: [], cooldownUntil: now + 30_000 } }), rules)).toMatchObject({
+      kind: 'wait-for-slot',
       at: now + 30_000,
       reason: 'cooldown',
     });

@@ -5,7 +5,18 @@ import type { DeliveryAttempt } from '../../lib/dingtalk/client';
 import type { DingTalkMessage } from '../../lib/dingtalk/messages';
 import { processPushJobs, type DeliveryPorts, type QueueMessage } from '../../lib/delivery/processPushJobs';
 import type { SendWindowState } from '../../lib/store/sendWindowStore';
-import type { PushRecord } from '../../lib/store/recordsStore';
+import { newQueuedRecord, type PushRecord } from '../../lib/store/recordsStore';
+
+const jobFixtureRecord = (id: string) => ({
+  id,
+  eventId: `event-${id}`,
+  reportId: 'digest',
+  reportName: 'digest',
+  robotId: 'robot-1',
+  robotName: 'Sales',
+  templateId: 'template-1',
+  templateName: 'Daily',
+});
 import { jobFixture, robotFixture, rules, templateFixture } from '../support/deliveryFixtures';
 
 type Answer = DeliveryAttempt['outcome'];
@@ -19,6 +30,7 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
   const deadLetters: { body: string; reason: string }[] = [];
   const metrics: string[] = [];
   const contents = new Map<string, DingTalkMessage>();
+  const messages: DingTalkMessage[] = [];
   const robots = new Map([robotFixture(), robotFixture({ id: 'robot-2', name: 'Ops' })].map((robot) => [robot.id, robot]));
   const ports: DeliveryPorts = {
     readInputs: async (jobs: PushJob[]) => ({
@@ -31,9 +43,11 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
     putWindow: async (robotId, window) => void windows.set(robotId, window),
     send: async (message: DingTalkMessage, robot, webhook) => {
       // the fixtures' jobs render as "Report Sales: <n>" for record-<robot>-<n>
-      const recordId = `record-${robot.id}-${message.msgtype === 'text' ? message.text.content.split(': ')[1] : '?'}`;
+      // and a digest (markdown) as record-<robot>-digest
+      const recordId = `record-${robot.id}-${message.msgtype === 'text' ? message.text.content.split(': ')[1] : 'digest'}`;
       const outcome = answers[recordId]?.shift() ?? 'ok';
       sent.push({ robotId: robot.id, recordId, at: time, webhook });
+      messages.push(message);
       const result = outcome === 'uncertain' ? 'uncertain' : 'answered';
       return {
         result,
@@ -59,7 +73,7 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
       time += Math.max(0, ms);
     },
   };
-  return { ports, records, windows, sent, contents, cameBack, deadLetters, metrics, robots, now: () => time };
+  return { ports, records, windows, sent, messages, contents, cameBack, deadLetters, metrics, robots, now: () => time };
 }
 
 const message = (job: PushJob, extra: Partial<QueueMessage> = {}): QueueMessage => ({
@@ -359,5 +373,113 @@ describe('processPushJobs', () => {
     );
     expect(result.failedMessageIds.sort()).toEqual(jobs.map((job) => job.recordId).sort());
     expect(world.cameBack[0].at).toBe(world.now() + 8000);
+  });
+
+  describe('digests', () => {
+    const digestWorld = (answers: Record<string, Answer[]> = {}, after = 5) => {
+      const world = fakeWorld(answers);
+      world.robots.set('robot-1', robotFixture({ digest: { enabled: true, after } }));
+      return world;
+    };
+    const digestRecords = (world: ReturnType<typeof fakeWorld>) => [...world.records.values()].filter((record) => record.members);
+
+    it('merges the waiting pushes, in order, into one message in one slot; each record ends sent with the digest that carried it', async () => {
+      const jobs = [1, 2, 3, 4, 5, 6].map((n) => jobFixture(n));
+      const world = digestWorld();
+      await run(
+        world,
+        jobs.map((job) => message(job)),
+      );
+      expect(world.sent).toHaveLength(1);
+      const [digest] = world.messages;
+      expect(digest).toMatchObject({ msgtype: 'markdown', markdown: { title: '6 条推送 · 6 pushes' } });
+      expect(digest.msgtype === 'markdown' && digest.markdown.text).toBe([1, 2, 3, 4, 5, 6].map((n) => `- Report Sales: ${n}`).join('\n'));
+      const [record] = digestRecords(world);
+      expect(record).toMatchObject({ status: 'sent', members: jobs.map((job) => job.recordId), reportId: 'digest' });
+      expect(world.contents.get(record.id)).toEqual(digest);
+      for (const job of jobs) expect(world.records.get(job.recordId)).toMatchObject({ status: 'sent', digestId: record.id, attempts: 1 });
+      expect(world.windows.get('robot-1')?.sends).toHaveLength(1);
+    });
+
+    it('sends alone while the window has room for each, and merges once more wait than it has', async () => {
+      const world = digestWorld();
+      await run(
+        world,
+        [jobFixture(1), jobFixture(2)].map((job) => message(job)),
+      );
+      expect(world.messages.map((sent) => sent.msgtype)).toEqual(['text', 'text']);
+      expect(digestRecords(world)).toEqual([]);
+
+      // the window (2 per 10.5 s) is full: three waiting are merged, and wait for the slot together
+      const waiting = [3, 4, 5].map((n) => jobFixture(n));
+      await run(
+        world,
+        waiting.map((job) => message(job)),
+      );
+      expect(world.sent).toHaveLength(2);
+      expect(world.cameBack).toEqual([{ receiptHandles: waiting.map((job) => `handle-${job.recordId}`), at: expect.any(Number) }]);
+      for (const job of waiting) expect(world.records.get(job.recordId)).toMatchObject({ status: 'queued' });
+      await world.ports.sleep(world.cameBack[0].at - world.now());
+      await run(
+        world,
+        waiting.map((job) => message(job)),
+      );
+      expect(world.messages[2]).toMatchObject({ msgtype: 'markdown', markdown: { title: '3 条推送 · 3 pushes' } });
+      for (const job of waiting)
+        expect(world.records.get(job.recordId)).toMatchObject({ status: 'sent', digestId: digestRecords(world)[0].id });
+    });
+
+    it('after a failed digest its pushes come back together and the next digest carries them; the failed one says so', async () => {
+      const jobs = [1, 2, 3].map((n) => jobFixture(n));
+      const world = digestWorld({ 'record-robot-1-digest': ['retryable'] }, 2);
+      await run(
+        world,
+        jobs.map((job) => message(job)),
+      );
+      const [failed] = digestRecords(world);
+      expect(failed).toMatchObject({ status: 'failed', members: jobs.map((job) => job.recordId) });
+      expect(failed.errmsg).toContain('its 3 pushes went on without it');
+      for (const job of jobs) {
+        const record = world.records.get(job.recordId);
+        expect(record).toMatchObject({ status: 'queued', attempts: 1, digestId: failed.id });
+        expect(record?.attemptLog).toEqual([expect.objectContaining({ digestId: failed.id, errmsg: 'answer retryable' })]);
+      }
+      await world.ports.sleep(world.cameBack[0].at - world.now());
+      await run(
+        world,
+        jobs.map((job) => message(job)),
+      );
+      const sent = digestRecords(world).find((record) => record.status === 'sent');
+      for (const job of jobs) expect(world.records.get(job.recordId)).toMatchObject({ status: 'sent', attempts: 2, digestId: sent?.id });
+    });
+
+    it('a digest whose worker died after the POST: its pushes are uncertain (the group may show them) and go again; its record says so', async () => {
+      const jobs = [1, 2, 3].map((n) => jobFixture(n));
+      const world = digestWorld({}, 2);
+      const start = world.now();
+      const lostDigest = 'digest-lost';
+      world.windows.set('robot-1', {
+        sends: [start - 60_000],
+        cooldownUntil: 0,
+        inFlight: { recordId: lostDigest, attempt: 1, at: start - 60_000, members: jobs.map((job) => job.recordId) },
+      });
+      world.records.set(lostDigest, { ...newQueuedRecord({ ...jobFixtureRecord(lostDigest) }), members: jobs.map((job) => job.recordId) });
+      await run(
+        world,
+        jobs.map((job) => message(job)),
+      );
+      expect(world.records.get(lostDigest)).toMatchObject({ status: 'failed' });
+      for (const job of jobs)
+        expect(world.records.get(job.recordId)).toMatchObject({ status: 'queued', uncertain: 1, attempts: 1, digestId: lostDigest });
+      expect(world.sent).toEqual([]);
+      // sent again, together, in a new digest
+      await world.ports.sleep(world.cameBack[0].at - world.now());
+      await run(
+        world,
+        jobs.map((job) => message(job)),
+      );
+      expect(world.sent).toHaveLength(1);
+      for (const job of jobs) expect(world.records.get(job.recordId)).toMatchObject({ status: 'sent', uncertain: 1, attempts: 2 });
+    });
   });
 });
