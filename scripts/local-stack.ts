@@ -226,8 +226,8 @@ export interface PollerOptions {
 /**
  * Long-polls the queue and hands batches to the worker, deleting what succeeded: what Lambda's SQS event
  * source does in AWS (serverless-offline has no SQS event source that works with fauxqs's queue URLs).
- * On a FIFO queue fauxqs hands out one message per group per receive and none while one is in flight,
- * so concurrent loops never hold the same robot.
+ * On a FIFO queue a receive takes up to 10 of a group, in order, and none of a group while one is in flight
+ * (scripts/queue-emulator-main.mjs makes fauxqs do this as SQS does), so concurrent loops never hold the same robot.
  */
 export function startQueuePoller(options: PollerOptions): { stop: () => Promise<void> } {
   const sqs = options.client ?? new SQSClient({ endpoint: options.sqsEndpoint, region: options.region ?? 'us-east-1', credentials });
