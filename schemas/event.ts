@@ -56,6 +56,8 @@ export const reportReadyEventSchema = {
     images: { type: 'array', maxItems: maxImagesPerEvent, items: imageInputSchema },
     /** Added to the robot's own mentions (an alert's `atMobiles` annotation, for one). */
     mention: mentionSchema,
+    /** Sent at once, even inside a robot's quiet hours (a firing critical alert, say). */
+    urgent: { type: 'boolean' },
     robotIds: {
       type: 'array',
       minItems: 1,

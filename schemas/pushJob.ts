@@ -64,3 +64,13 @@ export const fanOutJobSchema = {
 } as const;
 
 export type FanOutJob = FromSchema<typeof fanOutJobSchema>;
+
+/** A robot's quiet hours ended: its held pushes go out, in its message group, ahead of anything queued later. */
+export const releaseJobSchema = {
+  $id: 'ReleaseJob',
+  type: 'object',
+  required: ['kind', 'robotId'],
+  properties: { v: pushJobSchema.properties.v, kind: { const: 'release' }, robotId: { type: 'string', minLength: 1, maxLength: 128 } },
+} as const;
+
+export type ReleaseJob = FromSchema<typeof releaseJobSchema>;

@@ -2,7 +2,8 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { cursorQuerySchema, idSchema, keywordQuerySchema, limitQuerySchema } from './common';
 
-export const pushStatuses = ['queued', 'sent', 'failed', 'skipped', 'unconfirmed'] as const;
+// held: waiting for the robot's quiet hours to end
+export const pushStatuses = ['queued', 'held', 'sent', 'failed', 'skipped', 'unconfirmed'] as const;
 export type PushStatus = (typeof pushStatuses)[number];
 
 export const listPushRecordsQuerySchema = {

@@ -11,6 +11,7 @@ import type { Template } from '../store/templatesStore';
 import { retryDelaySeconds } from '../backoff';
 import type { SendWindowState } from '../store/sendWindowStore';
 import { robotWebhooks } from '../robots/webhookUrl';
+import { quietUntil } from './quietHours';
 import { nextWebhookSlot, type SendWindowLimit } from './sendWindow';
 
 export interface DeliveryRules {
@@ -34,6 +35,8 @@ export interface PushStepInput {
   now: number;
   /** A send must start by then for the batch to end within the function's timeout. */
   sendBy: number;
+  /** The push was held for quiet hours and is being released now. */
+  releasing?: boolean;
 }
 
 export type PushStep =
@@ -41,6 +44,8 @@ export type PushStep =
   /** The robot's window says this record's attempt started and the record never counted it: a worker died mid-send. */
   | { kind: 'attempt-lost'; attempt: number; at: number; digestId?: string }
   | { kind: 'skip'; reason: string }
+  /** Inside the robot's quiet hours, or behind pushes held for them: held until `until`. */
+  | { kind: 'hold'; until: number }
   | { kind: 'finish-failed'; reason: string; content?: DingTalkMessage }
   | { kind: 'come-back-at'; at: number; reason: 'retry-later' }
   /** No slot yet: the job comes back at `at`; rendered already, for a digest that may take it sooner. */
@@ -61,6 +66,12 @@ export function decidePushStep(input: PushStepInput, rules: DeliveryRules): Push
   if (!robot) return { kind: 'skip', reason: 'The robot was deleted after the event was published' };
   if (!robot.enabled) return { kind: 'skip', reason: `The robot is disabled${robot.disabledReason ? ` (${robot.disabledReason})` : ''}` };
   if (!template) return { kind: 'finish-failed', reason: `The robot's template ${robot.templateId} no longer exists` };
+  if (!job.report.urgent) {
+    const quietEnd = robot.quietHours && quietUntil(robot.quietHours, now);
+    if (quietEnd) return { kind: 'hold', until: quietEnd };
+    // pushes held earlier go out first: a later one joins them until they are released
+    if (window.heldUntil !== undefined && !input.releasing) return { kind: 'hold', until: window.heldUntil };
+  }
   // back early (the worker stopped before moving the message, or the queue returned it): wait for the retry's time
   const retryAt = record?.nextAttemptAt ? Date.parse(record.nextAttemptAt) : 0;
   if (retryAt > now + 1000) return { kind: 'come-back-at', at: retryAt, reason: 'retry-later' };

@@ -4,7 +4,9 @@ import { sleep } from '../concurrency';
 import { sendToDingTalk } from '../dingtalk/client';
 import { log } from '../log';
 import { continueFanOut } from '../events/publishReportReady';
-import { comeBackAt, sendToDeadLetterQueue } from '../queue/pushJobsQueue';
+import type { PushJob } from '../../schemas/pushJob';
+import { comeBackAt, enqueuePushJobs, sendToDeadLetterQueue } from '../queue/pushJobsQueue';
+import { eventsStore } from '../store/eventsStore';
 import { setRobotEnabled } from '../robots/robotService';
 import { robotWebhooks } from '../robots/webhookUrl';
 import { readDeliveryInputs } from '../store/deliveryInputs';
@@ -45,6 +47,11 @@ export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
     closeRecord: async (record, status, reason, extra, now) => {
       await recordsStore.close(record, status, reason, extra, now);
     },
+    holdRecord: async (record, until, now) => {
+      await recordsStore.hold(record, until, now);
+    },
+    readHeld,
+    requestRelease: (robotId) => enqueuePushJobs([{ kind: 'release', robotId }]),
     ensureQueued: (record) => recordsStore.ensureQueued(record),
     comeBackAt,
     deadLetter: ({ body, groupId, deduplicationId }, reason) => sendToDeadLetterQueue(body, reason, groupId, deduplicationId),
@@ -57,6 +64,28 @@ export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
     now: Date.now,
     sleep,
   };
+}
+
+async function readHeld(robotId: string, limit: number): Promise<PushJob[]> {
+  const reportOf = eventsStore.reportsReadOnce();
+  const jobs: PushJob[] = [];
+  for (const record of await recordsStore.held(robotId, limit)) {
+    const report = await reportOf(record.eventId);
+    if (!report) {
+      await recordsStore.close(record, 'failed', 'The report data of this held push is no longer kept (past retention); it cannot be sent');
+      continue;
+    }
+    jobs.push({
+      recordId: record.id,
+      robotId,
+      robotName: record.robotName,
+      templateId: record.templateId,
+      queuedAt: record.createdAt,
+      correlationId: record.eventId,
+      report,
+    });
+  }
+  return jobs;
 }
 
 async function countPermanentFailure(robotId: string, failure: { errcode?: number; errmsg: string }): Promise<void> {

@@ -33,6 +33,7 @@ export function digestPlan(
   now: number,
   sendBy: number,
   rules: DeliveryRules,
+  releasing = false,
 ): DigestPlan | undefined {
   const robot = inputs.robots.get(jobs[0].robotId);
   if (!robot?.digest?.enabled) return undefined;
@@ -41,7 +42,7 @@ export function digestPlan(
   const members: DigestPlan['members'] = [];
   for (const job of jobs) {
     const record = inputs.records.get(job.recordId);
-    const step = decidePushStep({ job, record, robot, template, window, now, sendBy }, rules);
+    const step = decidePushStep({ job, record, robot, template, window, now, sendBy, releasing }, rules);
     if (step.kind !== 'send' && step.kind !== 'wait-inline' && step.kind !== 'wait-for-slot') break;
     members.push({ job, record, message: step.message });
   }

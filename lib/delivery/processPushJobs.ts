@@ -1,7 +1,7 @@
 // A batch of queued messages → delivered pushes. The queue's message groups (one per robot) hand this batch
 // a robot's jobs in order and to no one else; within the batch each robot's jobs run one after another and
 // different robots in parallel. Decisions come from decidePushStep; this module only carries them out.
-import { fanOutJobSchema, pushJobSchema, type FanOutJob, type PushJob } from '../../schemas/pushJob';
+import { fanOutJobSchema, pushJobSchema, releaseJobSchema, type FanOutJob, type PushJob, type ReleaseJob } from '../../schemas/pushJob';
 import { backoff } from '../backoff';
 import { forEachConcurrently } from '../concurrency';
 import type { DeliveryAttempt } from '../dingtalk/client';
@@ -25,6 +25,7 @@ import { renderDigest } from '../render/digest';
 import { afterAttempt, decidePushStep, slotStep, type DeliveryRules } from './decidePushStep';
 import { digestPlan, type DigestPlan } from './digestPlan';
 import type { InFlightAttempt, SendWindowState } from '../store/sendWindowStore';
+import { quietUntil } from './quietHours';
 import { earliestSlot, emptyWindow, lateToleranceMs, nextWebhookSlot, webhookWindow, withSend, withWebhookWindow } from './sendWindow';
 import { ownWebhookKey, robotWebhooks } from '../robots/webhookUrl';
 
@@ -46,7 +47,8 @@ export interface BatchResult {
 
 /** What the batch needs from the world; processPushJobs is unit-tested with fakes of these. */
 export interface DeliveryPorts {
-  readInputs(jobs: PushJob[]): Promise<DeliveryInputs>;
+  /** The jobs' robots, templates, windows and records; `robotId`'s too when `jobs` holds none of its. */
+  readInputs(jobs: PushJob[], robotId?: string): Promise<DeliveryInputs>;
   readRobot(id: string): Promise<Robot | undefined>;
   putWindow(robotId: string, window: SendWindowState): Promise<void>;
   /** Sends through one of the robot's webhooks (its key: lib/robots/webhookUrl.ts). */
@@ -63,6 +65,12 @@ export interface DeliveryPorts {
     extra: { content?: DingTalkMessage; template?: TemplateSnapshot },
     now: number,
   ): Promise<void>;
+  /** Holds a push for the robot's quiet hours (its record shows held until they end). */
+  holdRecord(record: PushRecord, until: number, now: number): Promise<void>;
+  /** A robot's held pushes as jobs, oldest first; those whose report is no longer kept are closed failed. */
+  readHeld(robotId: string, limit: number): Promise<PushJob[]>;
+  /** Queues a release of the robot's held pushes in its message group. */
+  requestRelease(robotId: string): Promise<void>;
   /** A job that waits on the queue shows as queued meanwhile (an existing record is left as it is). */
   ensureQueued(record: PushRecord): Promise<void>;
   comeBackAt(receiptHandles: string[], at: number): Promise<void>;
@@ -77,7 +85,13 @@ export interface DeliveryPorts {
 }
 
 type Parsed =
-  { message: QueueMessage; job: PushJob } | { message: QueueMessage; fanOut: FanOutJob } | { message: QueueMessage; poison: string };
+  | { message: QueueMessage; job: PushJob }
+  | { message: QueueMessage; release: ReleaseJob }
+  | { message: QueueMessage; fanOut: FanOutJob }
+  | { message: QueueMessage; poison: string };
+
+/** What a robot's message group holds: its pushes, and releases of the pushes its quiet hours held. */
+type GroupEntry = { message: QueueMessage; job: PushJob } | { message: QueueMessage; release: ReleaseJob };
 
 const groupsInFlight = 10;
 
@@ -88,6 +102,10 @@ function parse(message: QueueMessage): Parsed {
     if (body?.kind === 'fanOut') {
       const { kind, report, from } = validateBody<FanOutJob>(fanOutJobSchema, body);
       return { message, fanOut: { kind, report, from } };
+    }
+    if (body?.kind === 'release') {
+      const { kind, robotId } = validateBody<ReleaseJob>(releaseJobSchema, body);
+      return { message, release: { kind, robotId } };
     }
     const { recordId, robotId, correlationId, queuedAt, robotName, templateId, report } = validateBody<PushJob>(pushJobSchema, body);
     return { message, job: { recordId, robotId, correlationId, queuedAt, robotName, templateId, report } };
@@ -107,7 +125,7 @@ export async function processPushJobs(
 ): Promise<BatchResult> {
   const failedMessageIds: string[] = [];
   const parsed = messages.map(parse);
-  const groups = new Map<string, { message: QueueMessage; job: PushJob }[]>();
+  const groups = new Map<string, GroupEntry[]>();
   const fanOuts: { message: QueueMessage; fanOut: FanOutJob }[] = [];
   for (const entry of parsed) {
     if (entry.message.sentAt) ports.metric('QueueAge', ports.now() - entry.message.sentAt, 'Milliseconds');
@@ -124,7 +142,7 @@ export async function processPushJobs(
     } else if ('fanOut' in entry) {
       fanOuts.push(entry);
     } else {
-      const groupId = entry.message.groupId ?? entry.job.robotId;
+      const groupId = entry.message.groupId ?? ('job' in entry ? entry.job.robotId : entry.release.robotId);
       groups.set(groupId, [...(groups.get(groupId) ?? []), entry]);
     }
   }
@@ -157,7 +175,7 @@ export async function processPushJobs(
   if (allJobs.length === 0) return { failedMessageIds };
   let inputs: DeliveryInputs;
   try {
-    inputs = await ports.readInputs(allJobs.map(({ job }) => job));
+    inputs = await ports.readInputs(allJobs.flatMap((entry) => ('job' in entry ? [entry.job] : [])));
   } catch (error) {
     log.warn("could not read the batch's robots and records; its jobs come back", { error });
     await comeBack(allJobs, infrastructureRetryAt(allJobs[0].message, ports.now()));
@@ -167,32 +185,24 @@ export async function processPushJobs(
   await forEachConcurrently([...groups.values()], groupsInFlight, async (group) => {
     let index = 0;
     while (index < group.length) {
-      const { message, job } = group[index];
+      const entry = group[index];
+      const { message } = entry;
       try {
-        const digest = digestPlan(
-          group.slice(index).map((entry) => entry.job),
-          inputs,
-          ports.now(),
-          sendBy,
-          rules,
-        );
-        const outcome = digest
-          ? await deliverDigest(digest, inputs, ports, rules, sendBy)
-          : await deliver(
-              job,
-              group.slice(index + 1).map((entry) => entry.job),
-              inputs,
-              ports,
-              rules,
-              sendBy,
-            );
+        let outcome: Delivered;
+        if ('release' in entry) outcome = await release(entry.release.robotId, inputs, ports, rules, sendBy);
+        else {
+          // the run of pushes up to the next release: a digest never reaches past one
+          const next = group.slice(index).findIndex((later) => 'release' in later);
+          const jobs = group.slice(index, next < 0 ? undefined : index + next).flatMap((later) => ('job' in later ? [later.job] : []));
+          outcome = await deliverNext(jobs, inputs, ports, rules, sendBy);
+        }
         // the rest of the robot's jobs wait behind this one (or this digest), in order
         if (outcome.comeBackAt !== undefined) return comeBack(group.slice(index), outcome.comeBackAt);
         index += outcome.handled ?? 1;
       } catch (error) {
         log.warn("push job hit an infrastructure error; it and the robot's later jobs come back", {
           messageId: message.messageId,
-          recordId: job.recordId,
+          ...('job' in entry ? { recordId: entry.job.recordId } : { release: entry.release.robotId }),
           error,
         });
         return comeBack(group.slice(index), infrastructureRetryAt(message, ports.now()));
@@ -201,6 +211,64 @@ export async function processPushJobs(
   });
   return { failedMessageIds };
 }
+
+/** The first of `jobs` (one robot's, in order) delivered alone, or a digest of the first few. */
+async function deliverNext(
+  jobs: PushJob[],
+  inputs: DeliveryInputs,
+  ports: DeliveryPorts,
+  rules: DeliveryRules,
+  sendBy: number,
+  releasing = false,
+): Promise<Delivered> {
+  const digest = digestPlan(jobs, inputs, ports.now(), sendBy, rules, releasing);
+  return digest
+    ? deliverDigest(digest, inputs, ports, rules, sendBy)
+    : deliver(jobs[0], jobs.slice(1), inputs, ports, rules, sendBy, releasing);
+}
+
+/**
+ * A robot's quiet hours ended: its held pushes go out now, oldest first (as digests when it takes them),
+ * ahead of the pushes queued behind this release in its group. If they cannot all go now, the release
+ * comes back when they can, and everything behind it waits.
+ */
+async function release(
+  robotId: string,
+  inputs: DeliveryInputs,
+  ports: DeliveryPorts,
+  rules: DeliveryRules,
+  sendBy: number,
+): Promise<Delivered> {
+  for (;;) {
+    const held = await ports.readHeld(robotId, releasePage);
+    const read = await ports.readInputs(held, robotId);
+    for (const [id, robot] of read.robots) inputs.robots.set(id, robot);
+    for (const [id, template] of read.templates) inputs.templates.set(id, template);
+    for (const [id, record] of read.records) inputs.records.set(id, record);
+    // the window as this batch left it, if it sent for the robot already
+    if (!inputs.windows.has(robotId)) inputs.windows.set(robotId, read.windows.get(robotId) ?? emptyWindow);
+    const robot = inputs.robots.get(robotId);
+    const window = inputs.windows.get(robotId) ?? emptyWindow;
+    const quietEnd = robot?.quietHours && quietUntil(robot.quietHours, ports.now());
+    if (held.length === 0 || quietEnd) {
+      // nothing held (any more): later pushes stop joining; or quiet again: they join until the new end
+      const { heldUntil: _released, ...rest } = window;
+      const next = held.length === 0 ? rest : { ...window, heldUntil: quietEnd as number };
+      await ports.putWindow(robotId, next);
+      inputs.windows.set(robotId, next);
+      return {};
+    }
+    let index = 0;
+    while (index < held.length) {
+      const outcome = await deliverNext(held.slice(index), inputs, ports, rules, sendBy, true);
+      if (outcome.comeBackAt !== undefined) return outcome;
+      index += outcome.handled ?? 1;
+    }
+  }
+}
+
+/** Held pushes a release reads at a time: a digest's worth, as a batch would hand them. */
+const releasePage = 10;
 
 interface Delivered {
   comeBackAt?: number;
@@ -216,6 +284,7 @@ async function deliver(
   ports: DeliveryPorts,
   rules: DeliveryRules,
   sendBy: number,
+  releasing = false,
 ): Promise<Delivered> {
   const robot = inputs.robots.get(job.robotId);
   const template = robot && inputs.templates.get(robot.templateId);
@@ -223,7 +292,7 @@ async function deliver(
   const previous = inputs.records.get(job.recordId);
   const record = previous ?? recordOf(job, ports.now(), robot, template);
   const remember = (ended: PushRecord) => inputs.records.set(ended.id, ended);
-  const step = decidePushStep({ job, record: previous, robot, template, window, now: ports.now(), sendBy }, rules);
+  const step = decidePushStep({ job, record: previous, robot, template, window, now: ports.now(), sendBy, releasing }, rules);
   const context = { recordId: job.recordId, robotId: job.robotId, correlationId: job.correlationId, step: step.kind };
 
   switch (step.kind) {
@@ -253,6 +322,19 @@ async function deliver(
         durationMs: 0,
       } as const;
       return settleAttempt(carried, lost, inputs, ports, rules);
+    }
+    case 'hold': {
+      await ports.holdRecord(record, step.until, ports.now());
+      remember({ ...record, status: 'held', heldUntil: new Date(step.until).toISOString() });
+      if ((window.heldUntil ?? 0) < step.until) {
+        const holding = { ...window, heldUntil: step.until };
+        await ports.putWindow(job.robotId, holding);
+        inputs.windows.set(job.robotId, holding);
+      }
+      // joined pushes whose release is due: ask for it (the sweeper asks too, after quiet hours end)
+      if (step.until <= ports.now()) await ports.requestRelease(job.robotId);
+      ports.metric('PushHeld', 1);
+      return {};
     }
     case 'skip':
       await ports.closeRecord(record, 'skipped', step.reason, {}, ports.now());

@@ -38,3 +38,10 @@ export async function requeueUnfinishedRecords(untouchedForMs = 0): Promise<numb
   } while (cursor);
   return count;
 }
+
+/** Robots whose quiet hours ended with pushes held: a release each, in its message group (a minute's repeats are dropped by the queue). */
+export async function releaseHeldPushes(now = Date.now()): Promise<number> {
+  const robotIds = await recordsStore.robotsWithHeldDue(now);
+  await enqueuePushJobs(robotIds.map((robotId) => ({ kind: 'release' as const, robotId })));
+  return robotIds.length;
+}

@@ -10,7 +10,7 @@ import {
   SendMessageCommand,
   type SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
-import { pushJobVersion, type FanOutJob, type PushJob } from '../../schemas/pushJob';
+import { pushJobVersion, type FanOutJob, type PushJob, type ReleaseJob } from '../../schemas/pushJob';
 import { sqs } from '../aws/clients';
 import { backoff } from '../backoff';
 import { sleep } from '../concurrency';
@@ -20,21 +20,26 @@ import { containerCaches } from '../containerCache';
 export const queueUrl = (name: string) =>
   containerCaches.queueUrls.get(name, async () => (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl as string);
 
-/** A push job's group is its robot; a fan-out page gets a group of its own, so it never waits behind a robot. */
-export function messageGroupOf(job: PushJob | FanOutJob): string {
-  return 'kind' in job ? `fanout-${deduplicationIdOf(job)}` : job.robotId;
+type QueuedJob = PushJob | FanOutJob | ReleaseJob;
+
+/** A push job's group is its robot, and a release's; a fan-out page gets a group of its own, so it never waits behind a robot. */
+export function messageGroupOf(job: QueuedJob): string {
+  if (!('kind' in job)) return job.robotId;
+  return job.kind === 'release' ? job.robotId : `fanout-${deduplicationIdOf(job)}`;
 }
 
-/** The record id for a push (one record, one message); for a fan-out page its event and position. */
-export function deduplicationIdOf(job: PushJob | FanOutJob): string {
+/** The record id for a push (one record, one message); for a fan-out page its event and position; a release per robot and minute. */
+export function deduplicationIdOf(job: QueuedJob): string {
   if (!('kind' in job)) return job.recordId;
+  if (job.kind === 'release') return `release-${job.robotId}-${Math.floor(Date.now() / 60_000)}`.slice(0, 128);
+  const { report, from } = job as FanOutJob;
   return createHash('sha256')
-    .update(`${job.report.eventId}\n${JSON.stringify(job.from)}`)
+    .update(`${report.eventId}\n${JSON.stringify(from)}`)
     .digest('base64url')
     .slice(0, 64);
 }
 
-function entryOf(job: PushJob | FanOutJob, index: number, deduplicationId: string): SendMessageBatchRequestEntry {
+function entryOf(job: QueuedJob, index: number, deduplicationId: string): SendMessageBatchRequestEntry {
   return {
     Id: String(index),
     MessageBody: JSON.stringify({ v: pushJobVersion, ...job }),
@@ -49,7 +54,7 @@ const maxSendRetries = 5;
  * Sends jobs ten to a request; entries SQS refused are sent again, and the call fails only if they keep
  * failing. `deduplicateBy` replaces the record id where a job is meant as a second message for its record.
  */
-export async function enqueuePushJobs<Job extends PushJob | FanOutJob>(
+export async function enqueuePushJobs<Job extends QueuedJob>(
   jobs: Job[],
   deduplicateBy: (job: Job) => string = deduplicationIdOf,
 ): Promise<void> {

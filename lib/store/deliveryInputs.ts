@@ -20,8 +20,11 @@ export interface DeliveryInputs {
  * each robot's group writes them. A robot disabled or a template edited while a send is in flight is the
  * one race left, and it is the same as a send that started a moment earlier.
  */
-export async function readDeliveryInputs(jobs: { robotId: string; recordId: string; templateId?: string }[]): Promise<DeliveryInputs> {
-  const robotIds = [...new Set(jobs.map((job) => job.robotId))];
+export async function readDeliveryInputs(
+  jobs: { robotId: string; recordId: string; templateId?: string }[],
+  robotId?: string,
+): Promise<DeliveryInputs> {
+  const robotIds = [...new Set([...jobs.map((job) => job.robotId), ...(robotId ? [robotId] : [])])];
   const recordIds = [...new Set(jobs.map((job) => job.recordId))];
   const templateIds = [...new Set(jobs.flatMap((job) => (job.templateId ? [job.templateId] : [])))];
   const items = await batchGetItems(

@@ -25,7 +25,7 @@ export interface IndexKey {
 }
 
 /** Statuses an admin filters by: the status index holds only these (sent records are read by time). */
-export const statusesIndexed: readonly PushStatus[] = ['queued', 'failed', 'skipped', 'unconfirmed'];
+export const statusesIndexed: readonly PushStatus[] = ['queued', 'held', 'failed', 'skipped', 'unconfirmed'];
 
 export function shardOf(recordId: string): number {
   return createHash('sha256').update(recordId).digest().readUInt32BE(0) % recordShards;

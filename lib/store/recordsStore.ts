@@ -56,6 +56,8 @@ export interface PushRecord {
   attempts: number;
   /** How many attempts ended without a known outcome: the group may show this push that many times more. */
   uncertain?: number;
+  /** While held for the robot's quiet hours: when they end. */
+  heldUntil?: string;
   /** While a failed attempt waits to be retried: when the next one is due. */
   nextAttemptAt?: string;
   /** Attempts left out of the middle of attemptLog, which keeps the first and the latest. */
@@ -197,8 +199,8 @@ export function retryingRecord(attempted: PushRecord, entry: AttemptLogEntry, ne
   };
 }
 
-/** What a job that sends nothing may close: no record yet, or one still queued. */
-const unfinished = 'attribute_not_exists(pk) OR #status = :queued';
+/** What a job that sends nothing may close: no record yet, or one still queued (or held for quiet hours). */
+const unfinished = 'attribute_not_exists(pk) OR #status = :queued OR #status = :held';
 
 /**
  * `SET` clauses that write a record's identity only where it is not there yet, so the first write of a
@@ -281,6 +283,46 @@ export const recordsStore = {
     await dynamodb.send(new PutCommand({ TableName: tableName, Item: toItem(record) }));
   },
 
+  /** Holds a push for the robot's quiet hours, creating its record if need be; a finished one is left alone. */
+  async hold(record: PushRecord, until: number, now: number): Promise<boolean> {
+    const created = createIfAbsent(record);
+    return conditionalUpdate({
+      Key: keys.record(record.id),
+      UpdateExpression: `SET #status = :status, statusKey = :statusKey, heldUntil = :until, updatedAt = :updatedAt, attempts = if_not_exists(attempts, :zero), ${created.clauses.join(', ')}`,
+      ConditionExpression: unfinished,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':status': 'held',
+        ':statusKey': recordIndexAttributes({ ...record, status: 'held' }).statusKey,
+        ':until': new Date(until).toISOString(),
+        ':updatedAt': new Date(now).toISOString(),
+        ':queued': 'queued',
+        ':held': 'held',
+        ':zero': 0,
+        ...created.values,
+      },
+    });
+  },
+
+  /** A robot's held pushes, oldest first, at most `limit` (few: only quiet hours hold any). */
+  async held(robotId: string, limit: number): Promise<PushRecord[]> {
+    const items = await heldItems({ FilterExpression: 'robotId = :robotId', ExpressionAttributeValues: { ':robotId': robotId } });
+    return items
+      .sort((a, b) => (String(a.listSk) < String(b.listSk) ? -1 : 1))
+      .slice(0, limit)
+      .map(fromRecordItem);
+  },
+
+  /** The robots with held pushes whose quiet hours ended by `now`. */
+  async robotsWithHeldDue(now: number): Promise<string[]> {
+    const items = await heldItems({
+      FilterExpression: 'heldUntil <= :now',
+      ExpressionAttributeValues: { ':now': new Date(now).toISOString() },
+      ProjectionExpression: 'robotId',
+    });
+    return [...new Set(items.map((item) => String(item.robotId)))];
+  },
+
   /** An admin saw an unconfirmed push in the group: it becomes sent. */
   async confirm(id: string, now: number): Promise<'confirmed' | 'not-unconfirmed'> {
     const at = new Date(now).toISOString();
@@ -324,6 +366,7 @@ export const recordsStore = {
         ':errmsg': errmsg,
         ':updatedAt': new Date(now).toISOString(),
         ':queued': 'queued',
+        ':held': 'held',
         ':zero': 0,
         ...created.values,
       },
@@ -395,6 +438,26 @@ export const recordsStore = {
     return { items: page.map(fromRecordItem), nextCursor };
   },
 };
+
+/** Every held record's item (the status index's held shards) that passes `filter`. */
+async function heldItems(filter: {
+  FilterExpression: string;
+  ExpressionAttributeValues: Record<string, unknown>;
+  ProjectionExpression?: string;
+}): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  await forEachConcurrently(recordIndexKeys.status('held').partitions, 8, async (partition) => {
+    const pages = queryPages({
+      IndexName: indexNames.recordsByStatus,
+      KeyConditionExpression: 'statusKey = :partition',
+      ...filter,
+      ...(filter.ProjectionExpression && { ProjectionExpression: `${filter.ProjectionExpression}, listSk` }),
+      ExpressionAttributeValues: { ...filter.ExpressionAttributeValues, ':partition': partition },
+    });
+    for await (const page of pages) items.push(...(page.Items ?? []));
+  });
+  return items;
+}
 
 export interface RecordFilter {
   keyword?: string;

@@ -14,6 +14,8 @@ export interface WebhookWindow {
 /** A robot's send window as stored (lib/delivery/sendWindow.ts does its maths): its own webhook's, and its pool's by key. */
 export interface SendWindowState extends WebhookWindow {
   pool?: Record<string, WebhookWindow>;
+  /** The robot has pushes held for its quiet hours, to be released after this (ms): later pushes join them. */
+  heldUntil?: number;
   /**
    * The attempt last started, written with its slot before the POST. A record that has not counted it yet
    * means the worker died between sending and recording: that attempt's outcome is unknown.
@@ -43,6 +45,7 @@ export function sendWindowOf(item: Record<string, unknown> | undefined): SendWin
   return {
     ...webhookWindowOf(item),
     ...(pool.length > 0 && { pool: Object.fromEntries(pool.map(([key, window]) => [key, webhookWindowOf(window)])) }),
+    ...(typeof item?.heldUntil === 'number' && { heldUntil: item.heldUntil }),
     ...(started && {
       inFlight: {
         recordId: inFlight.recordId!,
@@ -58,7 +61,7 @@ export const sendWindowStore = {
   async put(robotId: string, window: SendWindowState): Promise<void> {
     // kept a day past its last use: a robot that has not sent for that long has an empty window anyway
     const cooldowns = [window, ...Object.values(window.pool ?? {})].map((webhook) => webhook.cooldownUntil);
-    const expiresAt = Math.floor(Math.max(Date.now(), ...cooldowns) / 1000) + 86_400;
+    const expiresAt = Math.floor(Math.max(Date.now(), window.heldUntil ?? 0, ...cooldowns) / 1000) + 86_400;
     await dynamodb.send(
       new PutCommand({
         TableName: tableName,
@@ -67,6 +70,7 @@ export const sendWindowStore = {
           sends: window.sends,
           cooldownUntil: window.cooldownUntil,
           ...(window.pool && { pool: window.pool }),
+          ...(window.heldUntil !== undefined && { heldUntil: window.heldUntil }),
           ...(window.inFlight && { inFlight: window.inFlight }),
           expiresAt,
         },

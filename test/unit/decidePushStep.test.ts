@@ -127,7 +127,11 @@ describe('decidePushStep', () => {
         webhook: 'b',
       });
       const all = { ...cooling(now + 30_000), pool: { a: cooling(now + 10_000), b: cooling(now + 20_000) } };
-      expect(decidePushStep(input({ robot, window: all }), rules)).toMatchObject({ kind: 'wait-for-slot', at: now + 10_000, reason: 'cooldown' });
+      expect(decidePushStep(input({ robot, window: all }), rules)).toMatchObject({
+        kind: 'wait-for-slot',
+        at: now + 10_000,
+        reason: 'cooldown',
+      });
     });
 
     it('forgets the window of a webhook no longer in the pool', () => {

@@ -29,6 +29,8 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
   const cameBack: { receiptHandles: string[]; at: number }[] = [];
   const deadLetters: { body: string; reason: string }[] = [];
   const metrics: string[] = [];
+  const releases: string[] = [];
+  const heldJobs = new Map<string, PushJob>();
   const contents = new Map<string, DingTalkMessage>();
   const messages: DingTalkMessage[] = [];
   const robots = new Map([robotFixture(), robotFixture({ id: 'robot-2', name: 'Ops' })].map((robot) => [robot.id, robot]));
@@ -61,6 +63,11 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
     saveRecord: async (record) => void records.set(record.id, record),
     closeRecord: async (record, status, reason, _extra, now) =>
       void records.set(record.id, { ...record, status, errmsg: reason, updatedAt: new Date(now).toISOString() }),
+    holdRecord: async (record, until) =>
+      void records.set(record.id, { ...(records.get(record.id) ?? record), status: 'held', heldUntil: new Date(until).toISOString() }),
+    readHeld: async (robotId, limit) =>
+      [...heldJobs.values()].filter((job) => job.robotId === robotId && records.get(job.recordId)?.status === 'held').slice(0, limit),
+    requestRelease: async (robotId) => void releases.push(robotId),
     ensureQueued: async (record) => void (records.has(record.id) || records.set(record.id, record)),
     comeBackAt: async (receiptHandles, at) => void cameBack.push({ receiptHandles, at }),
     deadLetter: async ({ body }, reason) => void deadLetters.push({ body, reason }),
@@ -73,7 +80,7 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
       time += Math.max(0, ms);
     },
   };
-  return { ports, records, windows, sent, messages, contents, cameBack, deadLetters, metrics, robots, now: () => time };
+  return { ports, records, windows, sent, messages, contents, cameBack, deadLetters, metrics, robots, releases, heldJobs, now: () => time };
 }
 
 const message = (job: PushJob, extra: Partial<QueueMessage> = {}): QueueMessage => ({
@@ -480,6 +487,78 @@ describe('processPushJobs', () => {
       );
       expect(world.sent).toHaveLength(1);
       for (const job of jobs) expect(world.records.get(job.recordId)).toMatchObject({ status: 'sent', uncertain: 1, attempts: 2 });
+    });
+  });
+
+  describe('quiet hours', () => {
+    // the fake clock starts at 1,000,000 ms: 00:16:40 UTC on 1 January 1970, inside 00:00-01:00 UTC
+    const quietHours = { from: '00:00', to: '01:00', timeZone: 'UTC' };
+    const quietEnd = 3_600_000;
+    const releaseMessage = (robotId = 'robot-1'): QueueMessage => ({
+      messageId: `release-${robotId}`,
+      receiptHandle: `handle-release-${robotId}`,
+      body: JSON.stringify({ kind: 'release', robotId }),
+      groupId: robotId,
+    });
+
+    it('holds pushes inside the hours and sends an urgent one at once; after them the held go first, in order, as one digest', async () => {
+      const world = fakeWorld();
+      world.robots.set('robot-1', robotFixture({ quietHours, digest: { enabled: true } }));
+      const quiet = [1, 2, 3].map((n) => jobFixture(n));
+      for (const job of quiet) world.heldJobs.set(job.recordId, job);
+      const urgent = { ...jobFixture(4), report: { ...jobFixture(4).report, urgent: true } };
+      await run(
+        world,
+        [...quiet, urgent].map((job) => message(job)),
+      );
+      expect(world.sent.map(({ recordId }) => recordId)).toEqual([urgent.recordId]);
+      for (const job of quiet)
+        expect(world.records.get(job.recordId)).toMatchObject({ status: 'held', heldUntil: new Date(quietEnd).toISOString() });
+      expect(world.windows.get('robot-1')?.heldUntil).toBe(quietEnd);
+      expect(world.cameBack).toEqual([]);
+
+      // after the hours: a push queued behind the release waits for the held ones
+      await world.ports.sleep(quietEnd - world.now());
+      const later = jobFixture(5);
+      await run(world, [releaseMessage(), message(later)]);
+      expect(world.messages.slice(1)).toEqual([
+        {
+          msgtype: 'markdown',
+          markdown: { title: '3 条推送 · 3 pushes', text: '- Report Sales: 1\n- Report Sales: 2\n- Report Sales: 3' },
+        },
+        { msgtype: 'text', text: { content: 'Report Sales: 5' } },
+      ]);
+      for (const job of quiet) expect(world.records.get(job.recordId)).toMatchObject({ status: 'sent' });
+      expect(world.windows.get('robot-1')?.heldUntil).toBeUndefined();
+    });
+
+    it('a push after the hours joins the held ones until they are released, and asks for the release', async () => {
+      const world = fakeWorld();
+      world.robots.set('robot-1', robotFixture({ quietHours }));
+      const held = jobFixture(1);
+      world.heldJobs.set(held.recordId, held);
+      await run(world, [message(held)]);
+      await world.ports.sleep(quietEnd - world.now());
+      const after = jobFixture(2);
+      world.heldJobs.set(after.recordId, after);
+      await run(world, [message(after)]);
+      expect(world.sent).toEqual([]);
+      expect(world.records.get(after.recordId)).toMatchObject({ status: 'held' });
+      expect(world.releases).toEqual(['robot-1']);
+      await run(world, [releaseMessage()]);
+      expect(world.sent.map(({ recordId }) => recordId)).toEqual([held.recordId, after.recordId]);
+    });
+
+    it('a release that finds the robot quiet again leaves its pushes held until the new end', async () => {
+      const world = fakeWorld();
+      world.robots.set('robot-1', robotFixture({ quietHours }));
+      const held = jobFixture(1);
+      world.heldJobs.set(held.recordId, held);
+      await run(world, [message(held)]);
+      await run(world, [releaseMessage()]);
+      expect(world.sent).toEqual([]);
+      expect(world.records.get(held.recordId)).toMatchObject({ status: 'held' });
+      expect(world.windows.get('robot-1')?.heldUntil).toBe(quietEnd);
     });
   });
 });

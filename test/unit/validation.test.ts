@@ -46,7 +46,7 @@ describe('validation', () => {
     expect(validateQuery(listPushRecordsQuerySchema, { limit: '10', status: 'sent' })).toEqual({ limit: 10, status: 'sent' });
     expect(() => validateQuery(listPushRecordsQuerySchema, { limit: '0' })).toThrow(/limit/);
     expect(() => validateQuery(listPushRecordsQuerySchema, { status: 'lost' })).toThrow(
-      /must be one of: queued, sent, failed, skipped, unconfirmed/,
+      /must be one of: queued, held, sent, failed, skipped, unconfirmed/,
     );
     expect(() => validateQuery(listPushRecordsQuerySchema, { from: 'yesterday' })).toThrow(/from/);
   });
