@@ -249,6 +249,7 @@ const recordSummaryProperties = {
   attempts: count,
   uncertain: { ...count, description: 'Attempts that ended without a known outcome: the group may show the push that many times more' },
   nextAttemptAt: { ...time, description: 'While a failed attempt waits to be retried' },
+  heldUntil: { ...time, description: "While held for the robot's quiet hours: when they end (it goes out soon after)" },
   resentAs: { ...text, description: 'The record a resend created from this one' },
   digestId: { ...text, description: 'The digest this push was last sent in: its record holds the exact message the group got' },
   members: { type: 'array', items: text, description: "A digest's record: the pushes it carries, in order" },
