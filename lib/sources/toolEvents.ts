@@ -17,6 +17,8 @@ export type ToolEvent = Omit<ReportReadyEvent, 'eventId' | 'robotIds'>;
 export const alertsKept = 20;
 /** Table rows kept from a Metabase alert; `rowCount` tells how many there were. */
 export const rowsKept = 50;
+/** A firing alert with one of these `severity` labels is urgent: it goes out inside a robot's quiet hours too. */
+export const urgentSeverities = ['critical', 'page'];
 
 type Labels = Record<string, string> | undefined;
 type Alert = { status: 'firing' | 'resolved'; labels: Labels; annotations?: Labels; imageURL?: string };
@@ -74,6 +76,7 @@ function alertGroupEvent<P extends AlertGroup>(source: 'alertmanager' | 'grafana
   ]);
   const url = httpUrl(payload.externalURL);
   const firingCount = payload.alerts.filter((alert) => alert.status === 'firing').length;
+  const urgent = payload.alerts.some((alert) => alert.status === 'firing' && urgentSeverities.includes(alert.labels?.severity ?? ''));
   const data = {
     ...payload,
     alerts: kept.map((alert) => ({
@@ -107,6 +110,7 @@ function alertGroupEvent<P extends AlertGroup>(source: 'alertmanager' | 'grafana
     data,
     ...(images.length > 0 && { images }),
     ...(mention && { mention }),
+    ...(urgent && { urgent }),
   };
 }
 

@@ -32,6 +32,18 @@ describe('tool events', () => {
     ]);
   });
 
+  it('makes a group urgent while one of its alerts fires with severity critical or page, not once they are resolved', () => {
+    const payload = fixture('alertmanager-firing');
+    expect(toolEvent.alertmanager(payload as never).urgent).toBe(true);
+    const warning = {
+      ...payload,
+      alerts: payload.alerts.map((alert: any) => ({ ...alert, labels: { ...alert.labels, severity: 'warning' } })),
+    };
+    expect(toolEvent.alertmanager(warning as never)).not.toHaveProperty('urgent');
+    const resolved = { ...payload, status: 'resolved', alerts: payload.alerts.map((alert: any) => ({ ...alert, status: 'resolved' })) };
+    expect(toolEvent.alertmanager(resolved as never)).not.toHaveProperty('urgent');
+  });
+
   it('keeps the first alerts of a large group and counts the rest in truncatedAlerts', () => {
     const payload = fixture('alertmanager-firing');
     payload.truncatedAlerts = 3;
