@@ -266,6 +266,17 @@ async function openRobotForm(robot) {
   $('robot-reports').value = (robot?.reports ?? ['*']).join(', ');
   $('robot-keywords').value = (robot?.keywords ?? []).join(', ');
   $('robot-uncertain').value = robot?.onUncertain ?? 'resend';
+  $('robot-pool').value = '';
+  $('robot-pool').placeholder = (robot?.pool ?? []).map((webhook) => webhook.webhookUrl).join('\n');
+  $('robot-digest').checked = Boolean(robot?.digest?.enabled);
+  $('robot-digest-after').value = robot?.digest?.after ?? '';
+  show($('robot-digest-sample'));
+  const quiet = robot?.quietHours;
+  $('robot-quiet').checked = Boolean(quiet);
+  $('robot-quiet-from').value = quiet?.from ?? '22:00';
+  $('robot-quiet-to').value = quiet?.to ?? '08:00';
+  $('robot-quiet-zone').value = quiet?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  for (const box of $('robot-quiet-days').querySelectorAll('input')) box.checked = !quiet?.days || quiet.days.includes(box.value);
   if (robot) $('robot-template').value = robot.templateId;
   $('robot-disabled').hidden = !robot || robot.enabled;
   $('robot-disabled-text').textContent = robot ? disabledText(robot) : '';
@@ -306,6 +317,7 @@ $('robot-form').addEventListener('submit', async (event) => {
   };
   if ($('robot-webhook').value || !state.editingRobot) body.webhookUrl = $('robot-webhook').value;
   if ($('robot-secret').value) body.secret = $('robot-secret').value;
+  Object.assign(body, groupSettingsFromForm());
   try {
     if (state.editingRobot) await api('PATCH', `/robots/${state.editingRobot.id}`, body);
     else await api('POST', '/robots', body);
@@ -314,6 +326,42 @@ $('robot-form').addEventListener('submit', async (event) => {
     await loadRobots();
   } catch (error) {
     $('robot-errors').textContent = describeError(error);
+  }
+});
+
+/** Pool, digest and quiet hours as the API takes them. An empty pool box keeps the pool; "-" removes it. */
+function groupSettingsFromForm() {
+  const settings = {};
+  const poolText = $('robot-pool').value.trim();
+  if (poolText === '-') settings.pool = [];
+  else if (poolText)
+    settings.pool = poolText.split('\n').flatMap((line) => {
+      const [webhookUrl, secret] = line.trim().split(/\s+/);
+      return webhookUrl ? [{ webhookUrl, ...(secret && { secret }) }] : [];
+    });
+  const after = $('robot-digest-after').value;
+  settings.digest = { enabled: $('robot-digest').checked, ...(after && { after: Number(after) }) };
+  const days = [...$('robot-quiet-days').querySelectorAll('input:checked')].map((box) => box.value);
+  if ($('robot-quiet').checked)
+    settings.quietHours = {
+      from: $('robot-quiet-from').value,
+      to: $('robot-quiet-to').value,
+      timeZone: $('robot-quiet-zone').value.trim(),
+      ...(days.length < 7 && { days }),
+    };
+  else if (state.editingRobot?.quietHours) settings.quietHours = null;
+  return settings;
+}
+
+$('robot-digest-preview').addEventListener('click', async () => {
+  try {
+    const preview = await api('POST', `/templates/${$('robot-template').value}/preview`, {
+      digest: true,
+      ...(state.editingRobot && { robotId: state.editingRobot.id }),
+    });
+    show($('robot-digest-sample'), h('div', { class: 'phone' }, h('div', { class: 'bubble' }, renderDingTalk(preview.digest.message))));
+  } catch (error) {
+    show($('robot-digest-sample'), h('p', { class: 'errors' }, describeError(error)));
   }
 });
 
@@ -699,8 +747,17 @@ $('record-rows').addEventListener('click', async (event) => {
   const button = event.target.closest('button');
   if (!button) return;
   recordBeforeDialog = button.closest('tr').dataset.id;
+  await showRecord(recordBeforeDialog);
+});
+// a digest's members and a member's digest open in the same dialog
+$('record-detail').addEventListener('click', (event) => {
+  const button = event.target.closest('button[data-record]');
+  if (button) showRecord(button.dataset.record);
+});
+
+async function showRecord(id) {
   try {
-    const record = await api('GET', `/push-records/${recordBeforeDialog}`);
+    const record = await api('GET', `/push-records/${id}`);
     state.openRecord = record;
     const template = record.template
       ? `${record.template.name} v${record.template.version} (${record.template.msgType})`
@@ -721,6 +778,29 @@ $('record-rows').addEventListener('click', async (event) => {
       failed && h('p', { class: 'explain', id: 'record-explain' }, explainAnswer(record.errcode, record.errmsg)),
       uncertain && h('p', { class: 'explain', id: 'record-uncertain' }, uncertain),
       record.status === 'queued' && record.nextAttemptAt && h('p', {}, t('record.nextAttempt', { time: formatTime(record.nextAttemptAt) })),
+      record.status === 'held' &&
+        record.heldUntil &&
+        h('p', { class: 'explain' }, t('record.held', { time: formatTime(record.heldUntil) })),
+      record.members &&
+        h(
+          'p',
+          { id: 'record-members' },
+          t('record.digestOf', { count: formatNumber(record.members.length) }),
+          ' ',
+          record.members.map((member, index) => [
+            index > 0 && ' ',
+            h('button', { type: 'button', class: 'link', 'data-record': member }, `#${index + 1}`),
+          ]),
+        ),
+      record.digestId &&
+        h(
+          'p',
+          { id: 'record-digest' },
+          t('record.inDigest'),
+          ' ',
+          h('button', { type: 'button', class: 'link', 'data-record': record.digestId }, t('record.openDigest')),
+        ),
+      record.webhook && h('p', { class: 'muted' }, t('record.webhook', { webhook: record.webhook })),
       h(
         'div',
         { class: 'split' },
@@ -779,11 +859,13 @@ $('record-rows').addEventListener('click', async (event) => {
       record.attemptsOmitted > 0 && h('p', { class: 'muted' }, t('record.omitted', { count: formatNumber(record.attemptsOmitted) })),
     );
     $('record-confirm').hidden = record.status !== 'unconfirmed';
-    $('record-dialog').showModal();
+    // a digest is resent through its pushes
+    $('record-resend').hidden = Boolean(record.members);
+    if (!$('record-dialog').open) $('record-dialog').showModal();
   } catch (error) {
     $('record-errors').textContent = describeError(error);
   }
-});
+}
 /** Found by its record, since the list may have been drawn anew meanwhile; always with its ring, which the browser's own restore sometimes leaves off. */
 function focusRecordRow() {
   const button =

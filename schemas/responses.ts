@@ -121,6 +121,13 @@ export const previewSchema = {
     message: dingTalkMessageSchema,
     bytes: { ...count, description: 'UTF-8 bytes of the body DingTalk would get (its limit is 20,000)' },
     warnings: { type: 'array', items: text, description: 'What DingTalk would refuse or show wrongly, in English' },
+    digest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['message', 'bytes'],
+      description: 'Asked for with digest: true: three pushes of this event as the robot would merge them',
+      properties: { message: dingTalkMessageSchema, bytes: count },
+    },
   },
 } as const;
 

@@ -81,6 +81,8 @@ export const templatePreviewSchema = {
   properties: {
     data: reportDataSchema,
     robotId: { type: 'string', minLength: 1, maxLength: 128 },
+    // also render three pushes of this event merged into the digest a robot would send
+    digest: { type: 'boolean' },
   },
 } as const;
 

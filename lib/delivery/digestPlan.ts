@@ -25,7 +25,7 @@ export interface DigestPlan {
  * next job goes alone. Merged: the run of jobs at the front that are ready to send (rendered, allowed, only
  * waiting for a slot), when it is 2 or more and longer than the robot's `after`, longer than the free
  * slots of its webhooks right now, or its first has waited more than half a window (the robot is behind:
- * a storm, an outage or quiet hours left a backlog larger than the batch shows).
+ * a storm or an outage left a backlog larger than the batch shows), and always when quiet hours held them.
  */
 export function digestPlan(
   jobs: PushJob[],
@@ -49,7 +49,9 @@ export function digestPlan(
   if (!template || members.length < 2) return undefined;
   const first = members[0];
   const waitedMs = now - Date.parse(first.record?.createdAt ?? first.job.queuedAt ?? new Date(now).toISOString());
+  // pushes held for quiet hours go out merged, as the hours' summary
   const behind =
+    releasing ||
     members.length > (robot.digest.after ?? defaultDigestAfter) ||
     members.length > freeSlots(window, robot, now, rules.limit) ||
     waitedMs > rules.limit.windowMs / 2;

@@ -515,7 +515,11 @@ async function settleAttempt(
     const delivered = verdict.kind === 'sent';
     const errmsg = delivered ? undefined : `${entry.errmsg}; its ${count} pushes went on without it (see each one's record)`;
     await ports.saveRecord(
-      finishedRecord({ ...digest, attempts: 1, ...through }, { ...answered, status: delivered ? 'sent' : 'failed', errmsg }, now),
+      finishedRecord(
+        { ...digest, attempts: 1, ...(sentThrough && { webhook: sentThrough }) },
+        { ...answered, status: delivered ? 'sent' : 'failed', errmsg },
+        now,
+      ),
     );
   }
   switch (verdict.kind) {

@@ -77,7 +77,12 @@ export function renderDigest(
     const keywords = robot.keywords ?? [];
     const heading = title(count);
     if (keywords.length > 0 && !keywords.some((keyword) => `${heading}\n${text}`.includes(keyword))) text += `\n\n${keywords[0]}`;
-    return { msgtype: 'markdown', markdown: { title: heading, text: withMentions(text, mention) }, ...(at && { at }) };
+    // DingTalk shows a markdown title only in the chat list: the text repeats it as its heading
+    return {
+      msgtype: 'markdown',
+      markdown: { title: heading, text: withMentions(`#### ${heading}\n\n${text}`, mention) },
+      ...(at && { at }),
+    };
   };
   // the largest count that fits, found by halving: messages grow with each line
   let low = 1;

@@ -7,11 +7,12 @@ import type {
   TemplateInput,
   TemplatePreviewInput,
 } from '../../schemas/template';
-import { maxMessageBytes, type DingTalkMessage } from '../dingtalk/messages';
+import { maxMessageBytes, messageBytes, type DingTalkMessage } from '../dingtalk/messages';
+import { renderDigest } from '../render/digest';
 import { conflict, notFound, validationFailed, type ErrorDetail } from '../errors';
 import { mustacheSyntaxError } from '../render/boundedMustache';
 import { checkMessage, renderMessage, type ReportView } from '../render/renderMessage';
-import { robotsStore } from '../store/robotsStore';
+import { robotsStore, type Robot } from '../store/robotsStore';
 import { templatesStore, type Template, type TemplateRefusal, type TemplateWrite } from '../store/templatesStore';
 import { starters } from './starters';
 
@@ -131,6 +132,7 @@ export interface Preview {
   message: DingTalkMessage;
   bytes: number;
   warnings: string[];
+  digest?: { message: DingTalkMessage; bytes: number };
 }
 
 /** Renders sample data exactly as the worker would; warnings instead of errors, so an admin can see the problem. */
@@ -191,5 +193,12 @@ async function preview(template: TemplateInput, input: TemplatePreviewInput): Pr
       }
     }
   }
-  return { message, bytes: check.bytes, warnings };
+  return { message, bytes: check.bytes, warnings, ...(input.digest && { digest: digestPreview(template, report, robot) }) };
+}
+
+/** Three pushes of the sample event, merged as a robot with digests on would send them. */
+function digestPreview(template: TemplateInput, report: ReportView, robot: Robot | undefined): Preview['digest'] {
+  const members = [1, 2, 3].map(() => ({ message: renderMessage(template, report, robot ?? {}), reportName: report.reportName ?? '' }));
+  const { message } = renderDigest(members, template.digest, robot ?? { name: 'robot' });
+  return { message, bytes: messageBytes(message) };
 }

@@ -409,6 +409,86 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     expect(records.items.map((item: { status: string }) => item.status).sort()).toEqual(['sent', 'sent', 'unconfirmed']);
   });
 
+  it('sets a pool, digests and quiet hours in the robot form with a digest preview; a digest lists its pushes, each opens its digest', async () => {
+    const template = (await api('GET', `/templates?keyword=${encodeURIComponent(`${say.kpiStarter} ${suffix}`)}`)).items[0];
+    const simulator = simulatorAt(() => service.simulatorUrl);
+    const own = await simulator.registerRobot({}, `digest${suffix}0123456789`);
+    const extra = await simulator.registerRobot({}, `pool${suffix}0123456789`);
+    const name = language === 'zh-CN' ? `汇总群 ${suffix}` : `Digest group ${suffix}`;
+    await press(page.getByRole('button', { name: say.robots, exact: true }));
+    await press(page.locator('#robot-new'));
+    await page.locator('#robot-name').fill(name);
+    await page.locator('#robot-template').selectOption(template.id);
+    await page.locator('#robot-webhook').fill(own.webhookUrl);
+    await page.locator('#robot-reports').fill(`${reportId}-digest`);
+    await page.locator('#robot-pool').fill(extra.webhookUrl);
+    await page.locator('#robot-digest').press('Space');
+    await page.locator('#robot-digest-after').fill('1');
+    await page.locator('#robot-quiet').press('Space');
+    await page.locator('#robot-quiet-from').fill('22:00');
+    await page.locator('#robot-quiet-to').fill('07:30');
+    await page.locator('#robot-quiet-zone').fill('Asia/Shanghai');
+    // from the keyboard, as every control here
+    for (const day of ['sat', 'sun']) await page.locator(`#robot-quiet-days input[value="${day}"]`).press('Space');
+    await press(page.locator('#robot-digest-preview'));
+    // three pushes of the template's sample, merged: one line each
+    await page.locator('#robot-digest-sample', { hasText: '3 条推送 · 3 pushes' }).waitFor();
+    expect(await page.locator('#robot-digest-sample').textContent()).toMatch(/(•.*){3}/s);
+    await expectAccessible(page, 'robot form with group settings');
+    await page.screenshot({ path: join(docs, `console-robot-digest-${suffix}.png`) });
+    await press(page.locator('#robot-form').getByRole('button', { name: say.save }));
+    await page.locator('#robot-rows tr', { hasText: name }).waitFor();
+    const robot = (await api('GET', `/robots?keyword=${encodeURIComponent(name)}`)).items[0];
+    expect(robot).toMatchObject({
+      pool: [{ webhookUrl: `${service.simulatorUrl}/robot/send?access_token=pool****`, hasSecret: false }],
+      digest: { enabled: true, after: 1 },
+      quietHours: { from: '22:00', to: '07:30', timeZone: 'Asia/Shanghai', days: ['mon', 'tue', 'wed', 'thu', 'fri'] },
+    });
+    // out of its quiet hours for this test; the first push meets a 5xx and waits for its retry, the next two queue behind it
+    await api('PATCH', `/robots/${robot.id}`, { quietHours: null });
+    await simulator.setFaults(own.token, { next: ['http5xx'] });
+    for (const n of [1, 2, 3])
+      await api(
+        'POST',
+        '/events/report-ready',
+        { eventId: `digest-${suffix}-${n}`, reportId: `${reportId}-digest`, reportName: say.gmv, data: { value: String(n) } },
+        service.publisherToken,
+      );
+    const records = await waitFor(
+      () => api('GET', `/push-records?robotId=${robot.id}`),
+      (listed) =>
+        listed.items.filter((item: { digestId?: string; status: string }) => item.digestId && item.status === 'sent').length === 3,
+      { timeoutMs: 60_000, what: 'three pushes sent in one digest' },
+    );
+    const digest = records.items.find((item: { members?: string[] }) => item.members);
+    expect(digest.members).toHaveLength(3);
+
+    await press(page.getByRole('button', { name: say.records, exact: true }));
+    await recordsDrawn(page);
+    await page.locator('#record-from').fill('');
+    await page.locator('#record-to').fill('');
+    await page.locator('#record-robot').selectOption({ label: name });
+    await page.locator('#record-status').selectOption('');
+    await press(page.locator('#record-filters button[type="submit"]'));
+    await recordsDrawn(page);
+    const dialog = page.locator('#record-dialog');
+    await press(page.locator(`#record-rows tr[data-id="${digest.id}"] button`));
+    const members = dialog.locator('#record-members button');
+    await waitFor(
+      () => members.count(),
+      (count) => count === 3,
+      { what: "the digest's three pushes" },
+    );
+    expect(await dialog.locator('#record-resend').isHidden()).toBe(true);
+    await expectAccessible(page, 'digest record');
+    await page.screenshot({ path: join(docs, `console-digest-${suffix}.png`) });
+    await press(members.first());
+    await dialog.locator('#record-digest button').waitFor();
+    await press(dialog.locator('#record-digest button'));
+    await dialog.locator('#record-members').waitFor();
+    await press(dialog.locator('#record-close'));
+  });
+
   it('brings back 50 failed pushes with one "Resend all shown"', async () => {
     const template = (await api('GET', `/templates?keyword=${encodeURIComponent(`${say.kpiStarter} ${suffix}`)}`)).items[0];
     const { webhookUrl } = await simulatorAt(() => service.simulatorUrl).registerRobot({}, `bulk${suffix}0123456789`);

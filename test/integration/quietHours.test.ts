@@ -75,7 +75,10 @@ it('holds pushes in quiet hours, sends an urgent one at once, and releases the h
     );
     const bodies = (await simulator.messages(registered.token)).map((message) => message.body);
     expect(bodies.slice(1)).toEqual([
-      { msgtype: 'markdown', markdown: { title: '4 条推送 · 4 pushes', text: '- Push 1\n- Push 2\n- Push 3\n- Push 5' } },
+      {
+        msgtype: 'markdown',
+        markdown: { title: '4 条推送 · 4 pushes', text: '#### 4 条推送 · 4 pushes\n\n- Push 1\n- Push 2\n- Push 3\n- Push 5' },
+      },
     ]);
   } finally {
     await worker.stop();

@@ -36,7 +36,10 @@ describe('renderDigest', () => {
       robot,
     );
     expect(count).toBe(2);
-    expect(message).toEqual({ msgtype: 'markdown', markdown: { title: 'Ops: 2 reports', text: '1. A (Sales)\n2. B (Sales)' } });
+    expect(message).toEqual({
+      msgtype: 'markdown',
+      markdown: { title: 'Ops: 2 reports', text: '#### Ops: 2 reports\n\n1. A (Sales)\n2. B (Sales)' },
+    });
   });
 
   it('adds a robot keyword the lines lack, and mentions everyone its pushes mentioned (bounded), in the text as DingTalk needs', () => {

@@ -400,9 +400,12 @@ describe('processPushJobs', () => {
       expect(world.sent).toHaveLength(1);
       const [digest] = world.messages;
       expect(digest).toMatchObject({ msgtype: 'markdown', markdown: { title: '6 条推送 · 6 pushes' } });
-      expect(digest.msgtype === 'markdown' && digest.markdown.text).toBe([1, 2, 3, 4, 5, 6].map((n) => `- Report Sales: ${n}`).join('\n'));
+      expect(digest.msgtype === 'markdown' && digest.markdown.text).toBe(
+        `#### 6 条推送 · 6 pushes\n\n${[1, 2, 3, 4, 5, 6].map((n) => `- Report Sales: ${n}`).join('\n')}`,
+      );
       const [record] = digestRecords(world);
       expect(record).toMatchObject({ status: 'sent', members: jobs.map((job) => job.recordId), reportId: 'digest' });
+      expect(record).not.toHaveProperty('digestId');
       expect(world.contents.get(record.id)).toEqual(digest);
       for (const job of jobs) expect(world.records.get(job.recordId)).toMatchObject({ status: 'sent', digestId: record.id, attempts: 1 });
       expect(world.windows.get('robot-1')?.sends).toHaveLength(1);
@@ -524,7 +527,10 @@ describe('processPushJobs', () => {
       expect(world.messages.slice(1)).toEqual([
         {
           msgtype: 'markdown',
-          markdown: { title: '3 条推送 · 3 pushes', text: '- Report Sales: 1\n- Report Sales: 2\n- Report Sales: 3' },
+          markdown: {
+            title: '3 条推送 · 3 pushes',
+            text: '#### 3 条推送 · 3 pushes\n\n- Report Sales: 1\n- Report Sales: 2\n- Report Sales: 3',
+          },
         },
         { msgtype: 'text', text: { content: 'Report Sales: 5' } },
       ]);
