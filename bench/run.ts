@@ -1,6 +1,7 @@
 // `npm run bench [name...]`: runs the benchmarks (all when none is named), each printing a table and
 // writing bench/results/<name>.json. Not part of `npm test`.
 import { spawnSync } from 'node:child_process';
+import { busyGroupsBenchmark } from './busyGroups';
 import { coldStartBenchmark } from './coldStart';
 import { costPerPushBenchmark } from './costPerPush';
 import { fanOutBenchmark } from './fanOut';
@@ -20,6 +21,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   'time-to-group': timeToGroupBenchmark,
   'fan-out': fanOutBenchmark,
   'rate-limit': rateLimitBenchmark,
+  'busy-groups': busyGroupsBenchmark,
   'record-queries': recordQueriesBenchmark,
   'partition-heat': partitionHeatBenchmark,
   'cold-start': coldStartBenchmark,

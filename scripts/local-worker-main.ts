@@ -36,10 +36,11 @@ const poller = startQueuePoller({
   onError: (error) => console.error(`worker poller: ${(error as Error).message}`),
 });
 
-// what EventBridge's schedule does in AWS: the sweeper, every minute here
+// what EventBridge's schedule does in AWS: the sweeper, every minute (SWEEP_INTERVAL_SECONDS)
+const sweepEveryMs = Math.max(1, Number(process.env.SWEEP_INTERVAL_SECONDS) || 60) * 1000;
 const sweep = setInterval(() => {
   sweeper.handler({}, context('sweeper')).catch((error) => console.error(`sweeper: ${(error as Error).message}`));
-}, 60_000);
+}, sweepEveryMs);
 
 const shutdown = async () => {
   clearInterval(sweep);

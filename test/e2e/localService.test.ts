@@ -3,12 +3,14 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { listeningPorts, processTree } from '../support/listeningPorts';
 import { startLocalService, type LocalService } from '../support/localService';
+import { simulatorAt } from '../support/simulator';
 import { waitFor } from '../support/waitFor';
 
 let service: LocalService;
 
 beforeAll(async () => {
-  service = await startLocalService();
+  // the sweeper every 5 s: quiet hours that end within the test are released soon after
+  service = await startLocalService({ SWEEP_INTERVAL_SECONDS: '5' });
 }, 200_000);
 
 afterAll(async () => {
@@ -201,4 +203,47 @@ describe('npm start', () => {
     }
     expect([...kinds].sort()).toEqual(['api', 'database', 'queue', 'simulator']);
   });
+
+  it('holds pushes in a short quiet window, sends an urgent one at once, and the rest when it ends, in order, as one digest', async () => {
+    // quiet from this minute to the next whole minute at least 20 s away (UTC)
+    const end = new Date(Math.ceil((Date.now() + 20_000) / 60_000) * 60_000);
+    const clock = (at: Date) => at.toISOString().slice(11, 16);
+    const template = await service.call('POST', '/templates', { name: 'Quiet window', msgType: 'text', text: 'Quiet {{data.n}}' });
+    const token = 'e2equiet0123456789';
+    const robot = await service.call('POST', '/robots', {
+      name: 'Quiet window robot',
+      webhookUrl: `${service.simulatorUrl}/robot/send?access_token=${token}`,
+      templateId: template.body.id,
+      reports: ['e2e-quiet'],
+      digest: { enabled: true },
+      quietHours: { from: clock(new Date()), to: clock(end), timeZone: 'UTC' },
+    });
+    expect(robot.status).toBe(201);
+    const publish = (n: number, urgent = false) =>
+      service.call(
+        'POST',
+        '/events/report-ready',
+        { eventId: `e2e-quiet-${n}`, reportId: 'e2e-quiet', reportName: 'Quiet', data: { n }, ...(urgent && { urgent }) },
+        service.publisherToken,
+      );
+    for (const n of [1, 2, 3]) expect((await publish(n)).status).toBe(202);
+    expect((await publish(4, true)).status).toBe(202);
+    const simulator = simulatorAt(() => service.simulatorUrl);
+    const urgentFirst = await waitFor(
+      () => simulator.messages(token),
+      (messages) => messages.length >= 1,
+      { timeoutMs: 20_000, what: 'the urgent push' },
+    );
+    expect(urgentFirst.map((message) => message.body)).toEqual([{ msgtype: 'text', text: { content: 'Quiet 4' } }]);
+    const all = await waitFor(
+      () => simulator.messages(token),
+      (messages) => messages.length === 2,
+      { timeoutMs: 120_000, intervalMs: 1000, what: 'the held pushes after the quiet window' },
+    );
+    expect(all[1].body).toEqual({
+      msgtype: 'markdown',
+      markdown: { title: '3 条推送 · 3 pushes', text: '#### 3 条推送 · 3 pushes\n\n- Quiet 1\n- Quiet 2\n- Quiet 3' },
+    });
+    expect(all[1].at).toBeGreaterThanOrEqual(end.getTime());
+  }, 150_000);
 });
