@@ -11,6 +11,7 @@ const limit = { messages: 20, windowMs: 2000 };
 const stormPushes = Number(process.env.BENCH_STORM_PUSHES ?? 100);
 const poolPushes = Number(process.env.BENCH_POOL_PUSHES ?? 60);
 const outageWindows = Number(process.env.BENCH_OUTAGE_WINDOWS ?? 10);
+const warmupPushes = Number(process.env.BENCH_WARMUP_PUSHES ?? 200);
 
 interface Arrival {
   token: string;
@@ -98,7 +99,13 @@ export async function busyGroupsBenchmark(): Promise<void> {
       return count;
     };
     const windows = (ms: number) => round(ms / limit.windowMs, 2);
-    const described = async (label: string, tokens: string[], count: number, published: { first: number; last: number }, from: number) => {
+    const described = async (
+      label: string,
+      tokens: string[],
+      count: number,
+      published: { first: number; last: number },
+      from = published.last,
+    ) => {
       const arrivals = await shownIn(tokens, count);
       const lastAt = Math.max(...arrivals.map((arrival) => arrival.at));
       const shown = arrivals.flatMap(pushesIn);
@@ -107,36 +114,30 @@ export async function busyGroupsBenchmark(): Promise<void> {
         'publish ms': published.last - published.first,
         messages: arrivals.length,
         digests: arrivals.filter((arrival) => arrival.body.msgtype === 'markdown').length,
-        'last in, windows after': windows(lastAt - from),
+        'last in, windows after the first publish': windows(lastAt - published.first),
+        'windows after the last publish (or recovery)': windows(lastAt - from),
         'in order': shown.join('\n') === Array.from({ length: count }, (_, n) => `Push ${n}`).join('\n') ? 'yes' : 'no',
         'errcode 130101': await throttled(tokens),
       };
     };
 
+    // DynamoDB Local (a JVM) serves its first thousands of requests slowly: warm it up, so the storms publish fast
+    const warmup = await robotWith(1, {});
+    await publish(warmup.name, warmupPushes);
+    await shownIn(warmup.tokens, Math.min(warmupPushes, limit.messages));
+
     // DingTalk's own ideal for single messages: 20 per window, the last leaves (N/20 - 1) windows after the first
     const singleIdeal = Math.ceil(stormPushes / limit.messages) - 1;
     const single = await robotWith(1, {});
     const singlePublished = await publish(single.name, stormPushes);
-    const singleRow = await described(
-      `storm: ${stormPushes} pushes, single messages`,
-      single.tokens,
-      stormPushes,
-      singlePublished,
-      singlePublished.last,
-    );
+    const singleRow = await described(`storm: ${stormPushes} pushes, single messages`, single.tokens, stormPushes, singlePublished);
     const merged = await robotWith(1, { digest: { enabled: true } });
     const mergedPublished = await publish(merged.name, stormPushes);
-    const mergedRow = await described(
-      `storm: ${stormPushes} pushes, digests on`,
-      merged.tokens,
-      stormPushes,
-      mergedPublished,
-      mergedPublished.last,
-    );
+    const mergedRow = await described(`storm: ${stormPushes} pushes, digests on`, merged.tokens, stormPushes, mergedPublished);
 
     const pool = await robotWith(3, {});
     const poolPublished = await publish(pool.name, poolPushes);
-    const poolRow = await described(`pool of 3: ${poolPushes} pushes`, pool.tokens, poolPushes, poolPublished, poolPublished.last);
+    const poolRow = await described(`pool of 3: ${poolPushes} pushes`, pool.tokens, poolPushes, poolPublished);
     const perWebhook = await Promise.all(
       pool.tokens.map(async (token) => (await control('GET', `/_sim/messages?access_token=${token}`)).items.length),
     );
@@ -156,7 +157,7 @@ export async function busyGroupsBenchmark(): Promise<void> {
     );
 
     const rows = [
-      { ...singleRow, target: `DingTalk's ideal: ${singleIdeal} windows after the last publish` },
+      { ...singleRow, target: `DingTalk's ideal: ${singleIdeal} windows after the first publish` },
       { ...mergedRow, target: '≤ 2 windows after the last publish, zero 130101' },
       { ...poolRow, target: `≤ 1 window (20 × 3 fit one), zero 130101; per webhook ${perWebhook.join(' / ')}` },
       { ...outageRow, target: '≤ 2 windows after recovery (counted from recovery)' },
