@@ -5,7 +5,7 @@
 // - an outage of 10 windows with 100 pushes waiting, digests on: how soon after recovery the backlog is in.
 // Each prints when the group had every push against the windows it took, its messages, 130101s and order.
 import { machine, printTable, round, writeResult } from './support';
-import { startPipeline, type Pipeline } from './pipeline';
+import { startPipeline } from './pipeline';
 
 const limit = { messages: 20, windowMs: 2000 };
 const stormPushes = Number(process.env.BENCH_STORM_PUSHES ?? 100);
