@@ -10,7 +10,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Scope } from '../../lib/auth/tokens';
 import { routeList, type HttpFunctionName, type OperationId, type RouteDeclaration, type routes } from '../../schemas/routes';
-import { validateBody, validateQuery } from '../../lib/validation/validate';
+import { refuseProtoKeys, validateBody, validateQuery } from '../../lib/validation/validate';
 import { badRequest, forbidden, payloadTooLarge, unauthorized } from '../../lib/errors';
 import type { AuthorizerContext } from '../authorizer';
 import { config } from '../../lib/config';
@@ -81,11 +81,14 @@ async function parseBody(event: APIGatewayProxyEventV2, route: OperationHandler<
   } catch {
     throw badRequest('The request body is not valid UTF-8');
   }
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (error) {
     throw badRequest(`The request body is not valid JSON: ${(error as Error).message}`);
   }
+  refuseProtoKeys(body);
+  return body;
 }
 
 function decodePathParameter(name: string, value: string): string {

@@ -1,5 +1,6 @@
 // Bodies sent as multipart/form-data: read once into fields and files, then shaped into the JSON body the
 // route's schema judges (images as base64), so one schema and one check judge both forms.
+import { refuseProtoKeys } from '../../lib/validation/validate';
 import busboy from 'busboy';
 import { badRequest, payloadTooLarge } from '../../lib/errors';
 import { maxImageBytes, sniffImageType } from '../../lib/images/screenshots';
@@ -98,6 +99,7 @@ function jsonObject(text: string, part: string): Record<string, unknown> {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw badRequest(`The "${part}" part must hold a JSON object`, [{ path: `/${part}`, message: 'is not an object' }]);
+  refuseProtoKeys(value, `/${part}`);
   return value as Record<string, unknown>;
 }
 

@@ -1,7 +1,7 @@
 // One ajv instance for the service: schemas compiled once per cold start, every violation reported.
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { validationFailed, type ErrorDetail } from '../errors';
+import { badRequest, validationFailed, type ErrorDetail } from '../errors';
 
 // strictRequired off: the per-msgType if/then blocks name fields declared in the parent schema
 const bodyValidator = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
@@ -96,4 +96,24 @@ export function validateBody<T>(schema: object, body: unknown): T {
 
 export function validateQuery<T>(schema: object, query: Record<string, string | undefined>): T {
   return check<T>(queryValidator, schema, { ...query }, 'query string');
+}
+
+/**
+ * Refuses a `__proto__` key anywhere in parsed JSON: JSON.parse keeps it as an own key, but every object
+ * built from it by assignment (the DynamoDB marshaller's, for one) sets a prototype instead, and the value
+ * would vanish or break the write.
+ */
+export function refuseProtoKeys(value: unknown, path = ''): void {
+  // a loop, not recursion: a body nested 50,000 deep must reach the depth check, not overflow the stack
+  const pending: [unknown, string][] = [[value, path]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, at] = next;
+    if (typeof node !== 'object' || node === null) continue;
+    for (const [key, child] of Object.entries(node)) {
+      const childPath = `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (key === '__proto__')
+        throw badRequest(`The key "__proto__" at ${childPath} is not accepted`, [{ path: childPath, message: 'is not an accepted key' }]);
+      pending.push([child, childPath]);
+    }
+  }
 }

@@ -192,6 +192,24 @@ describe('afterAttempt', () => {
     expect(afterAttempt(ended({ onUncertain: 'hold' }), now, rules)).toMatchObject({ kind: 'retry-at' });
   });
 
+  it('a push in a 10-minute outage is tried at least once a rate window, and a day-long one about 130 times, not every window', () => {
+    const acceptedAt = now;
+    const realRules = { ...rules, limit: { messages: 20, windowMs: 60_000, marginMs: 3000 } };
+    let clock = acceptedAt;
+    let attempt = 0;
+    const gaps: { at: number; gap: number }[] = [];
+    let verdict = afterAttempt(ended({ attempt: ++attempt, acceptedAt }), clock, realRules);
+    while (verdict.kind === 'retry-at') {
+      gaps.push({ at: clock - acceptedAt, gap: verdict.at - clock });
+      clock = verdict.at;
+      verdict = afterAttempt(ended({ attempt: ++attempt, acceptedAt }), clock, realRules);
+    }
+    expect(Math.max(...gaps.filter(({ at }) => at <= 10 * 60_000).map(({ gap }) => gap))).toBeLessThanOrEqual(60_000);
+    expect(Math.max(...gaps.map(({ gap }) => gap))).toBeLessThanOrEqual(15 * 60_000);
+    // well under the queue's redrive of 1,000 receives
+    expect(attempt).toBeLessThan(250);
+  });
+
   it('a push failing for 23 hours (a fake clock) is still retried, at most 15 minutes apart, and fails once 24 hours have passed', () => {
     const acceptedAt = now;
     let clock = acceptedAt;
