@@ -155,7 +155,7 @@ export function afterAttempt(ended: EndedAttempt, now: number, rules: DeliveryRu
       }
       const cooldownUntil = ended.outcome === 'throttled' ? now + rules.throttleCooldownMs : undefined;
       // a young push probes at least once a rate window, so a robot back from a short outage is found
-      // within one; the pause grows to a tenth of the push's age, up to the cap (about 130 receives in 24 h)
+      // within one; the pause grows to a tenth of the push's age, up to the cap (about 170 receives in 24 h)
       const probeSeconds = Math.max(rules.limit.windowMs, (now - ended.acceptedAt) / 10) / 1000;
       const delaySeconds = retryDelaySeconds(
         ended.attempt,
