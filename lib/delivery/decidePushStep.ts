@@ -69,8 +69,10 @@ export function decidePushStep(input: PushStepInput, rules: DeliveryRules): Push
   if (!job.report.urgent) {
     const quietEnd = robot.quietHours && quietUntil(robot.quietHours, now);
     if (quietEnd) return { kind: 'hold', until: quietEnd };
-    // pushes held earlier go out first: a later one joins them until they are released
-    if (window.heldUntil !== undefined && !input.releasing) return { kind: 'hold', until: window.heldUntil };
+    // pushes held earlier go out first: a later one joins them until they are released (at once if the
+    // robot has no quiet hours any more)
+    if (window.heldUntil !== undefined && !input.releasing)
+      return { kind: 'hold', until: robot.quietHours ? window.heldUntil : Math.min(window.heldUntil, now) };
   }
   // back early (the worker stopped before moving the message, or the queue returned it): wait for the retry's time
   const retryAt = record?.nextAttemptAt ? Date.parse(record.nextAttemptAt) : 0;

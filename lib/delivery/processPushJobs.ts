@@ -240,13 +240,16 @@ async function release(
   sendBy: number,
 ): Promise<Delivered> {
   for (;;) {
-    const held = await ports.readHeld(robotId, releasePage);
-    const read = await ports.readInputs(held, robotId);
+    if (ports.now() > sendBy) return { comeBackAt: ports.now() + 1000 };
+    const listed = await ports.readHeld(robotId, releasePage);
+    const read = await ports.readInputs(listed, robotId);
     for (const [id, robot] of read.robots) inputs.robots.set(id, robot);
     for (const [id, template] of read.templates) inputs.templates.set(id, template);
     for (const [id, record] of read.records) inputs.records.set(id, record);
     // the window as this batch left it, if it sent for the robot already
     if (!inputs.windows.has(robotId)) inputs.windows.set(robotId, read.windows.get(robotId) ?? emptyWindow);
+    // the status index is read eventually consistent: a push it still lists may be sent already
+    const held = listed.filter((job) => inputs.records.get(job.recordId)?.status === 'held');
     const robot = inputs.robots.get(robotId);
     const window = inputs.windows.get(robotId) ?? emptyWindow;
     const quietEnd = robot?.quietHours && quietUntil(robot.quietHours, ports.now());

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { CreateRobotInput, ListRobotsQuery, UpdateRobotInput } from '../../schemas/robot';
 import { conflict, notFound, validationFailed } from '../errors';
 import { isKnownTimeZone } from '../delivery/quietHours';
+import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { robotsStore, type QuietHours, type Robot, type RobotRefusal, type RobotWrite } from '../store/robotsStore';
 import { templatesStore } from '../store/templatesStore';
 import { checkDistinctWebhooks, normalizeWebhookUrl, poolWebhookOf } from './webhookUrl';
@@ -115,7 +116,11 @@ export async function updateRobot(id: string, input: UpdateRobotInput): Promise<
     if (next.pool.length === 0) delete next.pool;
   }
   if (changes.enabled === true) clearDisabledState(next);
-  return (await withTemplateNames([storedOrThrow(await robotsStore.replace(previous, next), next)]))[0];
+  const saved = storedOrThrow(await robotsStore.replace(previous, next), next);
+  // quiet hours removed or moved: what they held may be due now (a release while still quiet leaves it held)
+  if (previous.quietHours && JSON.stringify(previous.quietHours) !== JSON.stringify(next.quietHours))
+    await enqueuePushJobs([{ kind: 'release', robotId: id }]);
+  return (await withTemplateNames([saved]))[0];
 }
 
 /** Quiet hours in a time zone this runtime knows (the schema checked the rest). */

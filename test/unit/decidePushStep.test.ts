@@ -143,6 +143,16 @@ describe('decidePushStep', () => {
     });
   });
 
+  it('holds a push behind held ones until their release: their end while the robot has quiet hours, now once it has none', () => {
+    const window = { sends: [], cooldownUntil: 0, heldUntil: now + 3_600_000 };
+    const quietHours = { from: '12:00', to: '13:00', timeZone: 'UTC' };
+    expect(decidePushStep(input({ window, robot: robotFixture({ quietHours }) }), rules)).toEqual({ kind: 'hold', until: now + 3_600_000 });
+    expect(decidePushStep(input({ window }), rules)).toEqual({ kind: 'hold', until: now });
+    expect(decidePushStep(input({ window, releasing: true }), rules)).toMatchObject({ kind: 'send' });
+    const urgent = { ...jobFixture(), report: { ...jobFixture().report, urgent: true } };
+    expect(decidePushStep(input({ window, job: urgent }), rules)).toMatchObject({ kind: 'send' });
+  });
+
   it('comes back when a cooldown after a 130101 ends', () => {
     expect(decidePushStep(input({ window: { sends: [], cooldownUntil: now + 30_000 } }), rules)).toMatchObject({
       kind: 'wait-for-slot',

@@ -555,6 +555,22 @@ describe('processPushJobs', () => {
       expect(world.sent.map(({ recordId }) => recordId)).toEqual([held.recordId, after.recordId]);
     });
 
+    it('a release that the status index tells of a push already sent (it lags) sends nothing and clears the hold', async () => {
+      const world = fakeWorld();
+      world.robots.set('robot-1', robotFixture({ quietHours }));
+      const held = jobFixture(1);
+      world.heldJobs.set(held.recordId, held);
+      await run(world, [message(held)]);
+      await world.ports.sleep(quietEnd - world.now());
+      await run(world, [releaseMessage()]);
+      expect(world.sent).toHaveLength(1);
+      // the index still lists it
+      world.ports.readHeld = async () => [held];
+      await run(world, [releaseMessage()]);
+      expect(world.sent).toHaveLength(1);
+      expect(world.windows.get('robot-1')?.heldUntil).toBeUndefined();
+    });
+
     it('a release that finds the robot quiet again leaves its pushes held until the new end', async () => {
       const world = fakeWorld();
       world.robots.set('robot-1', robotFixture({ quietHours }));
