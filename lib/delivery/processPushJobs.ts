@@ -187,6 +187,9 @@ export async function processPushJobs(
     while (index < group.length) {
       const entry = group[index];
       const { message } = entry;
+      // a batch holds up to 10 of a robot's jobs: those not started by the end of the invocation's budget go
+      // back now, so no holder outlives its messages' visibility (or Lambda's timeout) and meets the next one
+      if (ports.now() > sendBy) return comeBack(group.slice(index), ports.now());
       try {
         let outcome: Delivered;
         if ('release' in entry) outcome = await release(entry.release.robotId, inputs, ports, rules, sendBy);

@@ -3,6 +3,13 @@
 export const adminToken = 'test-admin-token-0123456789';
 export const publisherToken = 'test-publisher-token-0123456789';
 
+/**
+ * The test queues' visibility timeout: short, so a crashed attempt comes back within a test. The test
+ * worker's invocations get a budget inside it (test/support/worker.ts), as Lambda's 30 s timeout sits
+ * inside the deployed 180 s: a holder never outlives its messages' visibility and meets the next holder.
+ */
+export const testVisibilitySeconds = 8;
+
 export const baseTestEnvironment: Record<string, string> = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'local',

@@ -1,6 +1,7 @@
 // Each integration test file gets its own table and queues, so files running in parallel never meet.
 import { randomBytes } from 'node:crypto';
 import { ensureLocalResources } from '../../scripts/local-resources';
+import { testVisibilitySeconds } from './environment';
 
 const suffix = `${process.env.JEST_WORKER_ID ?? '0'}-${randomBytes(4).toString('hex')}`;
 process.env.TABLE_NAME = `dingpush-test-${suffix}`;
@@ -17,7 +18,7 @@ beforeAll(async () => {
     pushDeadLetterQueueName: process.env.PUSH_DLQ_NAME as string,
     imagesBucket: process.env.IMAGES_BUCKET as string,
     // short enough that a crashed attempt comes back within a test; the redrive only catches crash loops
-    queueOverrides: { VisibilityTimeout: 4, maxReceiveCount: 200 },
+    queueOverrides: { VisibilityTimeout: testVisibilitySeconds, maxReceiveCount: 200 },
   });
   process.env.PUSH_QUEUE_URL = urls.pushQueueUrl;
   process.env.PUSH_DLQ_URL = urls.deadLetterQueueUrl;

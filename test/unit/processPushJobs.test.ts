@@ -237,6 +237,25 @@ describe('processPushJobs', () => {
     ]);
   });
 
+  it("past the invocation's budget, a robot's jobs not started go back at once: no holder outlives its messages' visibility", async () => {
+    const jobs = [1, 2, 3].map((n) => jobFixture(n));
+    const world = fakeWorld();
+    const send = world.ports.send;
+    // DingTalk takes 25 s to answer the first: past the batch's 20 s budget
+    world.ports.send = async (message, robot, webhook) => {
+      const answer = await send(message, robot, webhook);
+      await world.ports.sleep(25_000);
+      return answer;
+    };
+    const result = await run(
+      world,
+      jobs.map((job) => message(job)),
+    );
+    expect(world.sent.map(({ recordId }) => recordId)).toEqual([jobs[0].recordId]);
+    expect(world.cameBack).toEqual([{ receiptHandles: jobs.slice(1).map((job) => `handle-${job.recordId}`), at: world.now() }]);
+    expect(result.failedMessageIds).toEqual(jobs.slice(1).map((job) => job.recordId));
+  });
+
   it('fails a push whose retry window has closed and parks its job in the dead-letter queue', async () => {
     const job = jobFixture(1);
     const world = fakeWorld({ [job.recordId]: ['retryable'] });
