@@ -8,7 +8,7 @@ export const publisherToken = 'test-publisher-token-0123456789';
  * worker's invocations get a budget inside it (test/support/worker.ts), as Lambda's 30 s timeout sits
  * inside the deployed 180 s: a holder never outlives its messages' visibility and meets the next holder.
  */
-export const testVisibilitySeconds = 8;
+export const testVisibilitySeconds = 12;
 
 export const baseTestEnvironment: Record<string, string> = {
   AWS_REGION: 'us-east-1',
