@@ -10,7 +10,6 @@ import type { Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
 import { retryDelaySeconds } from '../backoff';
 import type { SendWindowState } from '../store/sendWindowStore';
-import { robotWebhooks } from '../robots/webhookUrl';
 import { quietUntil } from './quietHours';
 import { nextWebhookSlot, type SendWindowLimit } from './sendWindow';
 
@@ -100,12 +99,7 @@ export type SlotStep =
 
 /** When the robot's next message (a push or a digest) can go, and through which of its webhooks. */
 export function slotStep(window: SendWindowState, robot: Robot, now: number, sendBy: number, rules: DeliveryRules): SlotStep {
-  const next = nextWebhookSlot(
-    window,
-    robotWebhooks(robot).map(({ key }) => key),
-    now,
-    rules.limit,
-  );
+  const next = nextWebhookSlot(window, robot, now, rules.limit);
   const slotAt = next.at;
   if (next.cooling) return { kind: 'wait-for-slot', at: slotAt, reason: 'cooldown' };
   if (slotAt <= now) return { kind: 'send', webhook: next.webhook };

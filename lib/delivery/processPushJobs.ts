@@ -27,7 +27,7 @@ import { digestPlan, type DigestPlan } from './digestPlan';
 import type { InFlightAttempt, SendWindowState } from '../store/sendWindowStore';
 import { quietUntil } from './quietHours';
 import { earliestSlot, emptyWindow, lateToleranceMs, nextWebhookSlot, webhookWindow, withSend, withWebhookWindow } from './sendWindow';
-import { ownWebhookKey, robotWebhooks } from '../robots/webhookUrl';
+import { robotWebhooks } from '../robots/webhookUrl';
 
 export interface QueueMessage {
   messageId: string;
@@ -449,26 +449,15 @@ async function deliverDigest(
   const slot = slotStep(inputs.windows.get(robot.id) ?? emptyWindow, robot, now, sendBy, rules);
   if (slot.kind === 'wait-for-slot') {
     // the members wait on the queue, each with its record showing it queued
-    const unrecorded = members.filter(({ job }) => !inputs.records.has(job.recordId));
-    await Promise.all(unrecorded.map(({ job }) => ports.ensureQueued(recordOf(job, now, robot, template))));
-    for (const { job } of unrecorded) inputs.records.set(job.recordId, recordOf(job, now, robot, template));
+    const unrecorded = members.filter(({ job }) => !inputs.records.has(job.recordId)).map(({ job }) => recordOf(job, now, robot, template));
+    await Promise.all(unrecorded.map((record) => ports.ensureQueued(record)));
+    for (const record of unrecorded) inputs.records.set(record.id, record);
     ports.metric('PushThrottled', members.length);
     return { comeBackAt: slot.at };
   }
+  const title = rendered.message.msgtype === 'markdown' ? rendered.message.markdown.title : 'digest';
   const digest: PushRecord = {
-    ...newQueuedRecord(
-      {
-        id: `digest-${randomUUID()}`,
-        eventId: `digest-${members[0].job.recordId}`,
-        reportId: 'digest',
-        reportName: rendered.message.msgtype === 'markdown' ? rendered.message.markdown.title : 'digest',
-        robotId: robot.id,
-        robotName: robot.name,
-        templateId: template.id,
-        templateName: template.name,
-      },
-      new Date(now),
-    ),
+    ...digestRecordOf(`digest-${randomUUID()}`, members[0].job.recordId, robot, template, title, now),
     members: members.map(({ job }) => job.recordId),
   };
   const inFlight = { recordId: digest.id, attempt: 1, members: digest.members };
@@ -558,8 +547,7 @@ async function settleAttempt(
         await ports.putWindow(carried[0].job.robotId, cooled);
         inputs.windows.set(carried[0].job.robotId, cooled);
         // another webhook of the robot's pool may have a slot before this one's cooldown ends
-        const otherSlot = nextWebhookSlot(cooled, webhookKeys(robot), now, rules.limit).at;
-        retryAt = Math.min(retryAt, Math.max(now + 1000, otherSlot));
+        if (robot) retryAt = Math.min(retryAt, Math.max(now + 1000, nextWebhookSlot(cooled, robot, now, rules.limit).at));
       }
       await saveAll((attempted) => retryingRecord(attempted, entry, retryAt));
       ports.metric(verdict.cooldownUntil === undefined ? 'PushRetried' : 'PushThrottled', count);
@@ -570,21 +558,33 @@ async function settleAttempt(
   }
 }
 
-/** A digest whose worker stopped mid-send: its record ends failed, saying the group may show it. */
-async function closeLostDigest(digestId: string, job: PushJob, robot: Robot, ports: DeliveryPorts): Promise<void> {
-  const stub = newQueuedRecord(
+/** A digest's record as first written (queued); its event id names its first member, as no event is its own. */
+function digestRecordOf(
+  id: string,
+  firstMemberId: string,
+  robot: Robot,
+  template: { id: string; name: string },
+  reportName: string,
+  now: number,
+): PushRecord {
+  return newQueuedRecord(
     {
-      id: digestId,
-      eventId: `digest-${job.recordId}`,
+      id,
+      eventId: `digest-${firstMemberId}`,
       reportId: 'digest',
-      reportName: 'digest',
+      reportName,
       robotId: robot.id,
       robotName: robot.name,
-      templateId: robot.templateId,
-      templateName: '',
+      templateId: template.id,
+      templateName: template.name,
     },
-    new Date(ports.now()),
+    new Date(now),
   );
+}
+
+/** A digest whose worker stopped mid-send: its record ends failed, saying the group may show it. */
+async function closeLostDigest(digestId: string, job: PushJob, robot: Robot, ports: DeliveryPorts): Promise<void> {
+  const stub = digestRecordOf(digestId, job.recordId, robot, { id: robot.templateId, name: '' }, 'digest', ports.now());
   const reason =
     'The worker stopped after sending this digest and before it recorded the answer: the group may show it; its pushes went on';
   await ports.closeRecord({ ...stub, uncertain: 1 }, 'failed', reason, {}, ports.now());
@@ -621,8 +621,6 @@ function recordOf(job: PushJob, now: number, robot?: Robot, template?: Template)
     new Date(job.queuedAt ?? now),
   );
 }
-
-const webhookKeys = (robot: Robot | undefined) => (robot ? robotWebhooks(robot).map(({ key }) => key) : [ownWebhookKey]);
 
 /** Which webhook sent an attempt, as a record shows it: masked, numbered when the robot has a pool. */
 function webhookShown(robot: Robot, key: string): string | undefined {

@@ -55,12 +55,12 @@ export function freeSlots(state: SendWindowState, robot: Robot, now: number, lim
  */
 export function nextWebhookSlot(
   state: SendWindowState,
-  webhookKeys: string[],
+  robot: Robot,
   now: number,
   limit: SendWindowLimit,
 ): { webhook: string; at: number; cooling: boolean } {
   let next = { webhook: ownWebhookKey, at: Infinity, cooling: false };
-  for (const webhook of webhookKeys) {
+  for (const { key: webhook } of robotWebhooks(robot)) {
     const window = webhookWindow(state, webhook);
     const at = earliestSlot(window.sends, Math.max(now, window.cooldownUntil), limit);
     if (at < next.at) next = { webhook, at, cooling: window.cooldownUntil > now };
