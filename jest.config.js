@@ -35,4 +35,7 @@ module.exports = {
     },
   ],
   testTimeout: 60_000,
+  // On 2 cores jest runs every file in its own process (in band): a handle a failed test leaves open (a server, a poller)
+  // would keep it waiting forever after the last test, hiding the failure behind a CI timeout
+  forceExit: true,
 };

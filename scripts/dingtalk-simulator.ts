@@ -150,6 +150,8 @@ export class DingTalkSimulator {
   private arrivals = new Map<string, number[]>();
   private throttledUntil = new Map<string, number>();
   private server: Server;
+  /** A refusal's timer to listen again: cleared by close, so a closed simulator never listens again. */
+  private relisten?: NodeJS.Timeout;
   url = '';
 
   constructor(private options: SimulatorOptions = {}) {
@@ -175,10 +177,12 @@ export class DingTalkSimulator {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
-    setTimeout(() => this.server.listen(port, this.options.host ?? '127.0.0.1'), ms).unref();
+    clearTimeout(this.relisten);
+    this.relisten = setTimeout(() => this.server.listen(port, this.options.host ?? '127.0.0.1'), ms).unref();
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.relisten);
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
