@@ -80,10 +80,18 @@ export const config = {
   /** Dimension of the EMF metrics. */
   stage: readString('STAGE', 'local'),
   metricsEnabled: process.env.METRICS !== 'off',
-  allowedWebhookOrigins: normalizeOrigins(
-    'DINGTALK_ALLOWED_ORIGINS',
-    readList('DINGTALK_ALLOWED_ORIGINS', ['https://oapi.dingtalk.com', 'https://oapi.dingtalk.io']),
-  ),
+  /** The origins each channel's webhooks may point at (nothing else is ever posted to). */
+  allowedWebhookOrigins: {
+    dingtalk: normalizeOrigins(
+      'DINGTALK_ALLOWED_ORIGINS',
+      readList('DINGTALK_ALLOWED_ORIGINS', ['https://oapi.dingtalk.com', 'https://oapi.dingtalk.io']),
+    ),
+    wecom: normalizeOrigins('WECOM_ALLOWED_ORIGINS', readList('WECOM_ALLOWED_ORIGINS', ['https://qyapi.weixin.qq.com'])),
+    feishu: normalizeOrigins(
+      'FEISHU_ALLOWED_ORIGINS',
+      readList('FEISHU_ALLOWED_ORIGINS', ['https://open.feishu.cn', 'https://open.larksuite.com']),
+    ),
+  },
   rateLimit,
   /** Extra spacing on top of DingTalk's window: it counts arrivals on its own clock (docs/delivery.md, "The send window"). */
   rateMarginMs: readInteger('DINGTALK_RATE_MARGIN_MS', Math.max(200, Math.round(rateLimit.windowMs * 0.05)), 0, 600_000),

@@ -1,4 +1,4 @@
-// Robots: a DingTalk group robot and what it receives.
+// Robots: a group robot (DingTalk, WeCom or Feishu) and what it receives.
 import type { FromSchema } from 'json-schema-to-ts';
 import {
   cursorQuerySchema,
@@ -12,10 +12,13 @@ import {
 } from './common';
 
 const webhookUrlSchema = { type: 'string', minLength: 1, maxLength: 2000 } as const;
-// DingTalk signing secrets start with SEC (its robot security settings, "加签").
-const secretSchema = { type: 'string', pattern: '^SEC[A-Za-z0-9]{8,200}$' } as const;
+// a signing secret (DingTalk's start with SEC, "加签"; Feishu's are letters and digits; WeCom has none):
+// lib/robots/robotService.ts checks it against the channel
+const secretSchema = { type: 'string', pattern: '^[A-Za-z0-9]{8,203}$' } as const;
 
 const clockTime = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM, 24-hour clock' } as const;
+/** The chat services a robot can post to (lib/channels). */
+export const channels = ['dingtalk', 'wecom', 'feishu'] as const;
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 /** Most extra webhooks a robot may carry for its group: each adds DingTalk's 20 a minute. */
@@ -23,6 +26,8 @@ export const maxPoolWebhooks = 10;
 
 export const robotProperties = {
   name: nameSchema,
+  // set when the robot is created: its webhook, secret and templates' bodies belong to that service
+  channel: { type: 'string', enum: channels, default: 'dingtalk' },
   webhookUrl: webhookUrlSchema,
   secret: secretSchema,
   // more robots added to the same group: the robot's pushes leave, in order, through whichever has a free slot
@@ -97,13 +102,16 @@ export const createRobotSchema = {
 
 export type CreateRobotInput = FromSchema<typeof createRobotSchema>;
 
+// a robot's channel is fixed: its webhook belongs to one service (a robot of another is a new robot)
+const { channel: _fixed, ...withoutChannel } = robotProperties;
+
 export const updateRobotSchema = {
   $id: 'UpdateRobot',
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
   properties: {
-    ...robotProperties,
+    ...withoutChannel,
     // null removes the signing secret, the quiet hours
     secret: { anyOf: [robotProperties.secret, { type: 'null' }] },
     quietHours: { anyOf: [robotProperties.quietHours, { type: 'null' }] },

@@ -1,7 +1,7 @@
 // The worker's ports wired to DynamoDB, SQS, DingTalk and the clock.
 import { config } from '../config';
 import { sleep } from '../concurrency';
-import { sendToDingTalk } from '../dingtalk/client';
+import { sendToRobot } from '../dingtalk/client';
 import { log } from '../log';
 import { continueFanOut } from '../events/publishReportReady';
 import type { PushJob } from '../../schemas/pushJob';
@@ -36,7 +36,7 @@ export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
     send: async (message, robot, key) => {
       const webhook = robotWebhooks(robot).find((candidate) => candidate.key === key);
       if (!webhook) throw new Error(`robot ${robot.id} has no webhook ${key}`);
-      return sendToDingTalk(message, {
+      return sendToRobot(robot.channel, message, {
         webhookUrl: await open(webhook.webhookUrl),
         secret: webhook.secret && (await open(webhook.secret)),
         timeoutMs: config.dingtalkTimeoutMs,

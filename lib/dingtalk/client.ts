@@ -1,10 +1,12 @@
-// POSTs one message to a robot webhook and says how the attempt ended: not sent (safe to send again),
-// answered (the HTTP status and errcode decide), or uncertain (the whole request was written and no answer
-// came, so the group may show it). Reads errcode, not just the HTTP status; never follows redirects.
+// POSTs one message to a robot webhook (DingTalk, WeCom or Feishu) and says how the attempt ended: not sent
+// (safe to send again), answered (the HTTP status and the channel's code decide), or uncertain (the whole
+// request was written and no answer came, so the group may show it). Never follows redirects.
 import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { channelNames, type Channel, type ChannelMessage } from '../channels/channels';
+import { classifyFeishuCode, signedFeishuBody, type FeishuMessage } from '../channels/feishu';
+import { classifyWeComErrcode } from '../channels/wecom';
 import { classifyErrcode, classifyHttpStatus, type DeliveryClass } from './errcodes';
-import type { DingTalkMessage } from './messages';
 import { signedWebhookUrl } from './sign';
 
 /** What became of the request itself, before any meaning is read from an answer. */
@@ -18,7 +20,7 @@ export interface DeliveryAttempt {
   errcode?: number;
   errmsg: string;
   durationMs: number;
-  /** DingTalk's parsed answer, when it sent JSON. */
+  /** The service's parsed answer, when it sent JSON. */
   response?: unknown;
 }
 
@@ -76,11 +78,29 @@ function post(url: URL, body: string, timeoutMs: number): Promise<Exchange> {
   });
 }
 
-export async function sendToDingTalk(message: DingTalkMessage, options: SendOptions): Promise<DeliveryAttempt> {
+/** The code an answer carries, and what it means: DingTalk and WeCom say `errcode`, Feishu `code` (older: `StatusCode`). */
+function answerCode(
+  channel: Channel,
+  body: Record<string, unknown>,
+): { code: number; outcome: DeliveryClass; message: unknown } | undefined {
+  if (channel === 'feishu') {
+    const code = typeof body.code === 'number' ? body.code : body.StatusCode;
+    if (typeof code !== 'number') return undefined;
+    return { code, outcome: classifyFeishuCode(code), message: body.msg ?? body.StatusMessage };
+  }
+  if (typeof body.errcode !== 'number') return undefined;
+  const outcome = channel === 'wecom' ? classifyWeComErrcode(body.errcode) : classifyErrcode(body.errcode);
+  return { code: body.errcode, outcome, message: body.errmsg };
+}
+
+export async function sendToRobot(channel: Channel, message: ChannelMessage, options: SendOptions): Promise<DeliveryAttempt> {
   const started = Date.now();
-  // A fresh timestamp for every attempt: DingTalk rejects signatures older than an hour.
-  const url = new URL(signedWebhookUrl(options.webhookUrl, options.secret, (options.now ?? Date.now)()));
-  const exchange = await post(url, JSON.stringify(message), options.timeoutMs);
+  const service = channelNames[channel];
+  // A fresh timestamp for every attempt: DingTalk and Feishu reject signatures older than about an hour.
+  const now = (options.now ?? Date.now)();
+  const url = new URL(channel === 'dingtalk' ? signedWebhookUrl(options.webhookUrl, options.secret, now) : options.webhookUrl);
+  const body = channel === 'feishu' ? signedFeishuBody(message as FeishuMessage, options.secret, now) : message;
+  const exchange = await post(url, JSON.stringify(body), options.timeoutMs);
   const durationMs = Date.now() - started;
   if (exchange.kind === 'no-answer') {
     if (!exchange.written) return { result: 'not-sent', outcome: 'retryable', errmsg: `not sent: ${exchange.cause}`, durationMs };
@@ -97,16 +117,28 @@ export async function sendToDingTalk(message: DingTalkMessage, options: SendOpti
       result: 'answered',
       outcome: 'permanent',
       httpStatus: status,
-      errmsg: `DingTalk answered with a redirect (HTTP ${status}); not followed`,
+      errmsg: `${service} answered with a redirect (HTTP ${status}); not followed`,
       durationMs,
     };
   }
+  // Feishu may answer an error with HTTP 400 and its code: the code decides, not the status
+  const coded = status === 400 && channel === 'feishu' && exchange.kind === 'answer' ? codedAnswer(channel, exchange.text) : undefined;
+  if (coded)
+    return {
+      result: 'answered',
+      outcome: coded.outcome,
+      httpStatus: status,
+      errcode: coded.code,
+      errmsg: coded.errmsg,
+      durationMs,
+      response: coded.response,
+    };
   if (status !== 200) {
     return {
       result: 'answered',
       outcome: classifyHttpStatus(status),
       httpStatus: status,
-      errmsg: `HTTP ${status} from DingTalk`,
+      errmsg: `HTTP ${status} from ${service}`,
       durationMs,
     };
   }
@@ -126,18 +158,32 @@ export async function sendToDingTalk(message: DingTalkMessage, options: SendOpti
   } catch {
     return unknownAnswer(`with something other than JSON: ${exchange.text.slice(0, 100)}`);
   }
-  const body = parsed as { errcode?: unknown; errmsg?: unknown };
-  if (typeof body !== 'object' || body === null || typeof body.errcode !== 'number')
-    return unknownAnswer('without an errcode', truncate(parsed));
+  const answer = codedAnswer(channel, exchange.text);
+  if (!answer) return unknownAnswer('without a code', truncate(parsed));
   return {
     result: 'answered',
-    outcome: classifyErrcode(body.errcode),
+    outcome: answer.outcome,
     httpStatus: 200,
-    errcode: body.errcode,
-    errmsg: typeof body.errmsg === 'string' ? body.errmsg.slice(0, 500) : '',
+    errcode: answer.code,
+    errmsg: answer.errmsg,
     durationMs,
-    response: truncate(parsed),
+    response: answer.response,
   };
+}
+
+/** A JSON answer's code and message, or undefined when it carries none. */
+function codedAnswer(channel: Channel, text: string) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const answer = answerCode(channel, parsed as Record<string, unknown>);
+  if (!answer) return undefined;
+  const errmsg = typeof answer.message === 'string' ? answer.message.slice(0, 500) : '';
+  return { code: answer.code, outcome: answer.outcome, errmsg, response: truncate(parsed) };
 }
 
 function truncate(value: unknown): unknown {

@@ -6,6 +6,7 @@ import { isKnownTimeZone } from '../delivery/quietHours';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { robotsStore, type QuietHours, type Robot, type RobotRefusal, type RobotWrite } from '../store/robotsStore';
 import { templatesStore } from '../store/templatesStore';
+import type { Channel } from '../channels/channels';
 import { checkDistinctWebhooks, normalizeWebhookUrl, poolWebhookOf } from './webhookUrl';
 
 /** A robot as the API shows it: no secret, the access token masked. */
@@ -54,13 +55,16 @@ async function withTemplateNames(robots: Robot[]): Promise<RobotView[]> {
 }
 
 export async function createRobot(input: CreateRobotInput): Promise<RobotView> {
-  const webhookUrl = normalizeWebhookUrl(input.webhookUrl);
-  const pool = (input.pool ?? []).map(poolWebhookOf);
+  const channel = input.channel ?? 'dingtalk';
+  const webhookUrl = normalizeWebhookUrl(input.webhookUrl, channel);
+  const pool = (input.pool ?? []).map((webhook, index) => poolWebhookOf(webhook, index, channel));
   checkDistinctWebhooks(webhookUrl, pool);
+  checkSecrets(channel, input);
   const now = new Date().toISOString();
   const robot: Robot = {
     id: randomUUID(),
     name: input.name,
+    channel,
     webhookUrl,
     ...(input.secret && { secret: input.secret }),
     ...(pool.length > 0 && { pool }),
@@ -101,17 +105,18 @@ export async function updateRobot(id: string, input: UpdateRobotInput): Promise<
   const next: Robot = {
     ...previous,
     ...changes,
-    ...(webhookUrl !== undefined && { webhookUrl: normalizeWebhookUrl(webhookUrl) }),
+    ...(webhookUrl !== undefined && { webhookUrl: normalizeWebhookUrl(webhookUrl, previous.channel) }),
     version: previous.version + 1,
     updatedAt: new Date().toISOString(),
   };
+  checkSecrets(previous.channel, { secret: secret ?? undefined, pool });
   if (secret === null) delete next.secret;
   else if (secret !== undefined) next.secret = secret;
   if (quietHours === null) delete next.quietHours;
   else if (quietHours !== undefined) next.quietHours = checkedQuietHours(quietHours);
   // a pool is replaced whole (its stored URLs are sealed and shown masked): [] removes it
   if (pool) {
-    next.pool = pool.map(poolWebhookOf);
+    next.pool = pool.map((webhook, index) => poolWebhookOf(webhook, index, previous.channel));
     checkDistinctWebhooks(webhookUrl === undefined ? undefined : next.webhookUrl, next.pool);
     if (next.pool.length === 0) delete next.pool;
   }
@@ -121,6 +126,23 @@ export async function updateRobot(id: string, input: UpdateRobotInput): Promise<
   if (previous.quietHours && JSON.stringify(previous.quietHours) !== JSON.stringify(next.quietHours))
     await enqueuePushJobs([{ kind: 'release', robotId: id }]);
   return (await withTemplateNames([saved]))[0];
+}
+
+/** Each channel's signing: DingTalk's secrets start with SEC; WeCom has none (its key is in the URL). */
+function checkSecrets(channel: Channel, input: { secret?: string; pool?: { secret?: string }[] }): void {
+  const given = [
+    ...(input.secret ? [{ path: '/secret', secret: input.secret }] : []),
+    ...(input.pool ?? []).flatMap((webhook, index) => (webhook.secret ? [{ path: `/pool/${index}/secret`, secret: webhook.secret }] : [])),
+  ];
+  for (const { path, secret } of given) {
+    const problem =
+      channel === 'wecom'
+        ? 'is not taken: WeCom robots have no signing (the key in the webhook URL is the credential)'
+        : channel === 'dingtalk' && !/^SEC[A-Za-z0-9]{8,200}$/.test(secret)
+          ? 'must be the DingTalk signing secret: SEC and 8 to 200 letters and digits'
+          : undefined;
+    if (problem) throw validationFailed(`${path.slice(1)} ${problem}`, [{ path, message: problem }]);
+  }
 }
 
 /** Quiet hours in a time zone this runtime knows (the schema checked the rest). */

@@ -3,6 +3,7 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { weekdays } from '../../schemas/robot';
 import { dynamodb } from '../aws/clients';
+import type { Channel } from '../channels/channels';
 import type { AtSettings } from '../dingtalk/messages';
 import {
   batchGetById,
@@ -27,6 +28,8 @@ import { isSealed, seal } from '../secrets/secretBox';
 export interface Robot {
   id: string;
   name: string;
+  /** Where the robot posts; robots stored before WeCom and Feishu read as DingTalk's. */
+  channel: Channel;
   /** Sealed (lib/secrets) once read from the table; plain when it comes from a request. */
   webhookUrl: string;
   /** `...access_token=ab12****`, kept beside the sealed URL so listing robots opens no secret. */
@@ -95,6 +98,7 @@ export interface Subscriber {
 const robotFields = [
   'id',
   'name',
+  'channel',
   'webhookUrl',
   'webhookUrlMasked',
   'secret',
@@ -130,6 +134,7 @@ export function robotFromItem(item: Record<string, unknown>): Robot {
   ]);
   robot.consecutiveFailures ??= 0;
   robot.onUncertain ??= 'resend';
+  robot.channel ??= 'dingtalk';
   return robot;
 }
 

@@ -322,8 +322,9 @@ describe('delivery pipeline', () => {
           });
         }),
     );
-    const { sendToDingTalk } = require('../../lib/dingtalk/client') as typeof import('../../lib/dingtalk/client');
-    const attempt = await sendToDingTalk(
+    const { sendToRobot } = require('../../lib/dingtalk/client') as typeof import('../../lib/dingtalk/client');
+    const attempt = await sendToRobot(
+      'dingtalk',
       { msgtype: 'text', text: { content: 'x' } },
       { webhookUrl: `http://127.0.0.1:${closed}/robot/send?access_token=x`, timeoutMs: 1000 },
     );

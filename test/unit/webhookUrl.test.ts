@@ -5,10 +5,10 @@ const allowed = ['https://oapi.dingtalk.com', 'http://127.0.0.1:4999'];
 
 describe('webhook URL policy', () => {
   it('accepts DingTalk robot URLs and drops everything but the access token', () => {
-    expect(normalizeWebhookUrl('https://oapi.dingtalk.com/robot/send?access_token=abc123&timestamp=1&sign=x', allowed)).toBe(
+    expect(normalizeWebhookUrl('https://oapi.dingtalk.com/robot/send?access_token=abc123&timestamp=1&sign=x', 'dingtalk', allowed)).toBe(
       'https://oapi.dingtalk.com/robot/send?access_token=abc123',
     );
-    expect(normalizeWebhookUrl('http://127.0.0.1:4999/robot/send?access_token=abc', allowed)).toBe(
+    expect(normalizeWebhookUrl('http://127.0.0.1:4999/robot/send?access_token=abc', 'dingtalk', allowed)).toBe(
       'http://127.0.0.1:4999/robot/send?access_token=abc',
     );
   });
@@ -27,11 +27,56 @@ describe('webhook URL policy', () => {
     ['token with odd characters', 'https://oapi.dingtalk.com/robot/send?access_token=a%0Ab'],
     ['fragment', 'https://oapi.dingtalk.com/robot/send?access_token=a#x'],
   ])('refuses %s', (_label, url) => {
-    expect(() => normalizeWebhookUrl(url, allowed)).toThrow(expect.objectContaining({ code: 'ValidationFailed' }));
+    expect(() => normalizeWebhookUrl(url, 'dingtalk', allowed)).toThrow(expect.objectContaining({ code: 'ValidationFailed' }));
+  });
+});
+
+describe('WeCom and Feishu webhook URLs', () => {
+  it('keeps only the WeCom key and the Feishu hook token', () => {
+    expect(normalizeWebhookUrl('https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx&debug=1', 'wecom')).toBe(
+      'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx',
+    );
+    expect(normalizeWebhookUrl('https://open.feishu.cn/open-apis/bot/v2/hook/2f7a9c3e-aaaa', 'feishu')).toBe(
+      'https://open.feishu.cn/open-apis/bot/v2/hook/2f7a9c3e-aaaa',
+    );
+    expect(normalizeWebhookUrl('https://open.larksuite.com/open-apis/bot/v2/hook/abc', 'feishu')).toBe(
+      'https://open.larksuite.com/open-apis/bot/v2/hook/abc',
+    );
+  });
+
+  it.each([
+    ['a DingTalk URL for a WeCom robot', 'wecom', 'https://oapi.dingtalk.com/robot/send?access_token=a', /allowed WeCom origin/],
+    ['a WeCom URL without its key', 'wecom', 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send', /exactly one key/],
+    ['two keys', 'wecom', 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=a&key=b', /exactly one key/],
+    ['another WeCom path', 'wecom', 'https://qyapi.weixin.qq.com/cgi-bin/message/send?key=a', /\/cgi-bin\/webhook\/send/],
+    ['a WeCom URL for a Feishu robot', 'feishu', 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=a', /allowed Feishu origin/],
+    [
+      'a Feishu hook with a deeper path',
+      'feishu',
+      'https://open.feishu.cn/open-apis/bot/v2/hook/a/b',
+      /\/open-apis\/bot\/v2\/hook\/<token>/,
+    ],
+    ['a Feishu hook with a query', 'feishu', 'https://open.feishu.cn/open-apis/bot/v2/hook/a?x=1', /query string/],
+  ] as const)('refuses %s', (_label, channel, url, why) => {
+    expect(() => normalizeWebhookUrl(url, channel)).toThrow(why);
   });
 });
 
 describe('secret masking', () => {
+  it('masks WeCom keys and Feishu hook tokens', () => {
+    expect(maskWebhookUrl('https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7b2c-4e11')).toBe(
+      'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a****',
+    );
+    expect(maskWebhookUrl('https://open.feishu.cn/open-apis/bot/v2/hook/2f7a9c3e-aaaa-bbbb')).toBe(
+      'https://open.feishu.cn/open-apis/bot/v2/hook/2f7a****',
+    );
+    const redacted = redactSecrets(
+      'POST https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7b2c-4e11 and /open-apis/bot/v2/hook/2f7a9c3e-aaaa-bbbb',
+    );
+    expect(redacted).not.toContain('693a91f6-7b2c');
+    expect(redacted).not.toContain('2f7a9c3e-aaaa');
+  });
+
   it('masks the access token in webhook URLs', () => {
     expect(maskWebhookUrl('https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789')).toBe(
       'https://oapi.dingtalk.com/robot/send?access_token=abcd****',

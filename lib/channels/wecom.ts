@@ -1,0 +1,136 @@
+// WeCom (企业微信) group robots: the body a rendered message becomes, its limits and what its errcodes mean
+// (docs/channels.md). The `key` in the webhook URL is the only credential: there is no signing.
+import type { AtSettings, DingTalkMessage } from '../dingtalk/messages';
+import type { DeliveryClass } from '../dingtalk/errcodes';
+
+export type WeComMessage =
+  | { msgtype: 'text'; text: { content: string; mentioned_list?: string[]; mentioned_mobile_list?: string[] } }
+  | { msgtype: 'markdown'; markdown: { content: string } }
+  | { msgtype: 'news'; news: { articles: { title: string; description?: string; url: string; picurl?: string }[] } }
+  /** A screenshot itself: base64 and md5 (hex) of the bytes, JPG or PNG, at most 2 MB before encoding. */
+  | { msgtype: 'image'; image: { base64: string; md5: string } };
+
+/** WeCom's own byte limits on the text it shows (answered 40058 when over). */
+export const weComLimits = { text: 2048, markdown: 4096, imageBytes: 2 * 1024 * 1024, articles: 8 } as const;
+
+/** Markdown pictures cannot show in WeCom markdown: each becomes a link to the picture (its image message carries it). */
+const asLinks = (text: string) =>
+  text.replace(/!\[([^\]]*)\]\(([^)\s]+)\)/g, (_all, alt: string, url: string) => `[${alt || url}](${url})`);
+
+/** Mentions in markdown fire only as `<@userid>` in the text; mobiles cannot be mentioned there. */
+function markdownMentions(mention: AtSettings | undefined): string {
+  const handles = [...(mention?.atUserIds ?? []).map((id) => `<@${id}>`), ...(mention?.isAtAll ? ['<@all>'] : [])];
+  return handles.length === 0 ? '' : `\n\n${handles.join(' ')}`;
+}
+
+/** DingTalk's "@<mobile>" handles, added to the text for DingTalk, mean nothing to WeCom: its mentions are fields. */
+const withoutHandles = (text: string, mention: AtSettings | undefined) =>
+  [...(mention?.atMobiles ?? []), ...(mention?.atUserIds ?? [])].reduce(
+    (rest, id) => rest.replace(`\n\n@${id}`, '').replace(` @${id}`, ''),
+    text,
+  );
+
+/** The WeCom body for a message rendered from a channel-neutral template. */
+export function toWeCom(message: DingTalkMessage): WeComMessage {
+  switch (message.msgtype) {
+    case 'text': {
+      const at = message.at;
+      const mentioned = [...(at?.atUserIds ?? []), ...(at?.isAtAll ? ['@all'] : [])];
+      const mobiles = at?.atMobiles ?? [];
+      return {
+        msgtype: 'text',
+        text: {
+          content: withoutHandles(message.text.content, at),
+          ...(mentioned.length > 0 && { mentioned_list: mentioned }),
+          ...(mobiles.length > 0 && { mentioned_mobile_list: mobiles }),
+        },
+      };
+    }
+    case 'markdown': {
+      const text = asLinks(withoutHandles(message.markdown.text, message.at));
+      return { msgtype: 'markdown', markdown: { content: `${text}${markdownMentions(message.at)}` } };
+    }
+    case 'link':
+      return {
+        msgtype: 'news',
+        news: {
+          articles: [
+            {
+              title: message.link.title,
+              description: message.link.text,
+              url: message.link.messageUrl,
+              ...(message.link.picUrl && { picurl: message.link.picUrl }),
+            },
+          ],
+        },
+      };
+    case 'actionCard': {
+      const card = message.actionCard;
+      const buttons =
+        'btns' in card ? card.btns.map((b) => ({ title: b.title, url: b.actionURL })) : [{ title: card.singleTitle, url: card.singleURL }];
+      const links = buttons.map((button) => `[${button.title}](${button.url})`).join('  ');
+      return { msgtype: 'markdown', markdown: { content: `**${card.title}**\n${asLinks(card.text)}\n\n${links}` } };
+    }
+    case 'feedCard':
+      return {
+        msgtype: 'news',
+        news: {
+          articles: message.feedCard.links.map((link) => ({
+            title: link.title,
+            url: link.messageURL,
+            ...(link.picURL && { picurl: link.picURL }),
+          })),
+        },
+      };
+  }
+}
+
+/** What WeCom would refuse, said before sending. */
+export function weComProblems(message: WeComMessage): string[] {
+  const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+  switch (message.msgtype) {
+    case 'text':
+      return bytes(message.text.content) > weComLimits.text
+        ? [`The text is ${bytes(message.text.content)} bytes; WeCom accepts at most ${weComLimits.text} (errcode 40058)`]
+        : [];
+    case 'markdown':
+      return bytes(message.markdown.content) > weComLimits.markdown
+        ? [`The markdown is ${bytes(message.markdown.content)} bytes; WeCom accepts at most ${weComLimits.markdown} (errcode 40058)`]
+        : [];
+    case 'news': {
+      const count = message.news.articles.length;
+      return count < 1 || count > weComLimits.articles
+        ? [`A WeCom news message takes 1 to ${weComLimits.articles} articles, not ${count}`]
+        : [];
+    }
+    case 'image':
+      return [];
+  }
+}
+
+/** Every piece of text a person sees: for the robot's own keyword check (WeCom has none). */
+export function weComText(message: WeComMessage): string {
+  switch (message.msgtype) {
+    case 'text':
+      return message.text.content;
+    case 'markdown':
+      return message.markdown.content;
+    case 'news':
+      return message.news.articles.map((article) => `${article.title}\n${article.description ?? ''}`).join('\n');
+    case 'image':
+      return '';
+  }
+}
+
+const weComThrottled = new Set([45009]);
+/** WeCom's "system busy": the request was not taken. */
+const weComRetryable = new Set([-1]);
+
+/** What a WeCom errcode means for the push; unknown codes are final (retrying repeats the answer). */
+export function classifyWeComErrcode(errcode: number): DeliveryClass {
+  if (errcode === 0) return 'ok';
+  if (weComThrottled.has(errcode)) return 'throttled';
+  if (weComRetryable.has(errcode)) return 'retryable';
+  // 93000 (bad key), 40058 (a field out of range), 40008 (message type), 301xxx (media) and the rest
+  return 'permanent';
+}
