@@ -95,8 +95,13 @@ export const config = {
   rateLimit,
   /** Extra spacing on top of DingTalk's window: it counts arrivals on its own clock (docs/delivery.md, "The send window"). */
   rateMarginMs: readInteger('DINGTALK_RATE_MARGIN_MS', Math.max(200, Math.round(rateLimit.windowMs * 0.05)), 0, 600_000),
-  /** How long a robot stays silent after DingTalk answers 130101 anyway. */
+  /** How long a robot stays silent after DingTalk answers 130101 anyway (DingTalk blocks it for 10 minutes). */
   throttleCooldownMs: readInteger('DINGTALK_COOLDOWN_SECONDS', 600, 0, 86_400) * 1000,
+  /** WeCom: 20 a minute per robot; how long 45009 blocks is not documented, so a webhook waits a window. */
+  weComRateLimit: readRateLimit('WECOM_RATE_LIMIT', '20/60'),
+  /** Feishu: 100 a minute and 5 a second per bot; 9499/11232 wait a window too. */
+  feishuRateLimit: readRateLimit('FEISHU_RATE_LIMIT', '100/60'),
+  feishuBurstLimit: readRateLimit('FEISHU_BURST_LIMIT', '5/1'),
   dingtalkTimeoutMs: readInteger('DINGTALK_TIMEOUT_MS', 5000, 100, 60_000),
   /** How long after it was accepted a push is still retried through failures (within the queue's 14-day retention). */
   retryWindowMs: readDuration('PUSH_RETRY_WINDOW', '24h', 1, 7 * 86_400),

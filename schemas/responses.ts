@@ -3,7 +3,7 @@
 // shape, so a field a handler starts to send without documenting it fails a test.
 import { mentionSchema } from './common';
 import { pushStatuses } from './pushRecord';
-import { robotProperties } from './robot';
+import { channels, robotProperties } from './robot';
 import { templateInputSchema } from './template';
 
 const text = { type: 'string' } as const;
@@ -101,32 +101,46 @@ export const templatePageSchema = {
   properties: { items: { type: 'array', items: templateSchema }, nextCursor },
 } as const;
 
-/** A DingTalk robot message body as sent (DingTalk's robot send API; one object per msgtype). */
-export const dingTalkMessageSchema = {
-  $id: 'DingTalkMessage',
-  type: 'object',
-  required: ['msgtype'],
-  properties: {
-    msgtype: { type: 'string', enum: ['text', 'markdown', 'link', 'actionCard', 'feedCard'] },
-    at: { type: 'object' },
-  },
+/** A robot message body as sent: DingTalk's and WeCom's name their type `msgtype`, Feishu's `msg_type` (docs/channels.md). */
+export const channelMessageSchema = {
+  $id: 'ChannelMessage',
+  anyOf: [
+    {
+      type: 'object',
+      required: ['msgtype'],
+      description: 'DingTalk (text, markdown, link, actionCard, feedCard) or WeCom (text, markdown, news, image)',
+      properties: {
+        msgtype: { type: 'string', enum: ['text', 'markdown', 'link', 'actionCard', 'feedCard', 'news', 'image'] },
+        at: { type: 'object' },
+      },
+    },
+    {
+      type: 'object',
+      required: ['msg_type'],
+      description: 'Feishu (text, interactive); its signature is added on the wire and not kept',
+      properties: { msg_type: { type: 'string', enum: ['text', 'interactive'] } },
+    },
+  ],
 } as const;
+
+const channel = { type: 'string', enum: channels } as const;
 
 export const previewSchema = {
   $id: 'Preview',
   type: 'object',
   additionalProperties: false,
-  required: ['message', 'bytes', 'warnings'],
+  required: ['message', 'channel', 'bytes', 'warnings'],
   properties: {
-    message: dingTalkMessageSchema,
-    bytes: { ...count, description: 'UTF-8 bytes of the body DingTalk would get (its limit is 20,000)' },
-    warnings: { type: 'array', items: text, description: 'What DingTalk would refuse or show wrongly, in English' },
+    message: channelMessageSchema,
+    channel: { ...channel, description: 'The channel the body is for' },
+    bytes: { ...count, description: 'UTF-8 bytes of the body (DingTalk takes 20,000; WeCom 4,096 of markdown; Feishu 20 KB)' },
+    warnings: { type: 'array', items: text, description: 'What the channel would refuse or show wrongly, in English' },
     digest: {
       type: 'object',
       additionalProperties: false,
       required: ['message', 'bytes'],
       description: 'Asked for with digest: true: three pushes of this event as the robot would merge them',
-      properties: { message: dingTalkMessageSchema, bytes: count },
+      properties: { message: channelMessageSchema, bytes: count },
     },
   },
 } as const;
@@ -172,6 +186,7 @@ export const robotSchema = {
   required: [
     'id',
     'name',
+    'channel',
     'webhookUrl',
     'hasSecret',
     'templateId',
@@ -187,7 +202,8 @@ export const robotSchema = {
   properties: {
     id: text,
     name: text,
-    webhookUrl: { ...text, description: 'Masked: the access token shows its first characters only' },
+    channel: { ...channel, description: 'The chat service the robot posts to' },
+    webhookUrl: { ...text, description: 'Masked: the access token (key, hook token) shows its first characters only' },
     hasSecret: { type: 'boolean', description: 'Whether a signing secret is set (the secret itself is never shown)' },
     pool: {
       type: 'array',
@@ -310,7 +326,7 @@ export const pushRecordSchema = {
   required: [...recordSummaryRequired, 'content', 'contentBytes', 'template', 'response', 'attemptLog'],
   properties: {
     ...recordSummaryProperties,
-    content: { anyOf: [dingTalkMessageSchema, { type: 'null' }], description: 'The exact body sent (null while none was rendered)' },
+    content: { anyOf: [channelMessageSchema, { type: 'null' }], description: 'The exact body sent (null while none was rendered)' },
     contentBytes: { type: ['integer', 'null'], minimum: 0 },
     template: {
       type: ['object', 'null'],

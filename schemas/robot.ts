@@ -136,6 +136,7 @@ export const listRobotsQuerySchema = {
   properties: {
     keyword: keywordQuerySchema,
     enabled: { type: 'boolean' },
+    channel: { type: 'string', enum: channels },
     limit: limitQuerySchema,
     cursor: cursorQuerySchema,
   },

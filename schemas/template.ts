@@ -1,5 +1,6 @@
 // Templates: what a push looks like. One schema validates create and replace bodies and types them.
 import type { FromSchema } from 'json-schema-to-ts';
+import { channels } from './robot';
 import { cursorQuerySchema, keywordQuerySchema, limitQuerySchema, nameSchema, reportDataSchema } from './common';
 
 export const msgTypes = ['text', 'markdown', 'link', 'actionCard', 'feedCard'] as const;
@@ -81,6 +82,8 @@ export const templatePreviewSchema = {
   properties: {
     data: reportDataSchema,
     robotId: { type: 'string', minLength: 1, maxLength: 128 },
+    // the body for this channel's robots (by default the robot's channel, or DingTalk)
+    channel: { type: 'string', enum: channels },
     // also render three pushes of this event merged into the digest a robot would send
     digest: { type: 'boolean' },
   },

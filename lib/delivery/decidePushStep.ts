@@ -4,7 +4,8 @@ import type { PushJob } from '../../schemas/pushJob';
 import type { DeliveryAttempt } from '../dingtalk/client';
 import type { DingTalkMessage } from '../dingtalk/messages';
 import { DomainError } from '../errors';
-import { checkMessage, renderMessage } from '../render/renderMessage';
+import { renderMessage } from '../render/renderMessage';
+import { checkChannelMessage, toChannel, type Channel, type ChannelMessage } from '../channels/channels';
 import { isTerminal, type PushRecord } from '../store/recordsStore';
 import type { Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
@@ -13,15 +14,20 @@ import type { SendWindowState } from '../store/sendWindowStore';
 import { quietUntil } from './quietHours';
 import { nextWebhookSlot, type SendWindowLimit } from './sendWindow';
 
-export interface DeliveryRules {
+/** A channel's rate limit, and how long a webhook it answered "too fast" stays silent. */
+export interface ChannelRules {
   limit: SendWindowLimit;
+  throttleCooldownMs: number;
+}
+
+export interface DeliveryRules {
+  channels: Record<Channel, ChannelRules>;
   /** A slot at most this far ahead is waited for in the worker; a later one sends the message back to the queue until then. */
   inlineWaitMs: number;
   /** A push is retried through retryable failures until this long after it was accepted. */
   retryWindowMs: number;
   retryBaseSeconds: number;
   retryMaxSeconds: number;
-  throttleCooldownMs: number;
 }
 
 export interface PushStepInput {
@@ -45,13 +51,20 @@ export type PushStep =
   | { kind: 'skip'; reason: string }
   /** Inside the robot's quiet hours, or behind pushes held for them: held until `until`. */
   | { kind: 'hold'; until: number }
-  | { kind: 'finish-failed'; reason: string; content?: DingTalkMessage }
+  | { kind: 'finish-failed'; reason: string; content?: ChannelMessage }
   | { kind: 'come-back-at'; at: number; reason: 'retry-later' }
   /** No slot yet: the job comes back at `at`; rendered already, for a digest that may take it sooner. */
-  | { kind: 'wait-for-slot'; at: number; reason: 'rate-limit' | 'cooldown'; message: DingTalkMessage; attempt: number }
+  | ({ kind: 'wait-for-slot'; at: number; reason: 'rate-limit' | 'cooldown' } & Rendered)
   /** `webhook`: which of the robot's webhooks sends it (its key: lib/robots/webhookUrl.ts). */
-  | { kind: 'wait-inline'; slotAt: number; message: DingTalkMessage; attempt: number; webhook: string }
-  | { kind: 'send'; message: DingTalkMessage; attempt: number; webhook: string };
+  | ({ kind: 'wait-inline'; slotAt: number; webhook: string } & Rendered)
+  | ({ kind: 'send'; webhook: string } & Rendered);
+
+/** `message`: what the template rendered (a digest lists it); `body`: exactly what the robot's channel is sent. */
+interface Rendered {
+  message: DingTalkMessage;
+  body: ChannelMessage;
+  attempt: number;
+}
 
 export function decidePushStep(input: PushStepInput, rules: DeliveryRules): PushStep {
   const { job, record, robot, template, window, now } = input;
@@ -85,11 +98,12 @@ export function decidePushStep(input: PushStepInput, rules: DeliveryRules): Push
     if (error instanceof DomainError) return { kind: 'finish-failed', reason: error.message };
     throw error;
   }
-  const problems = checkMessage(message, robot).problems;
-  if (problems.length > 0) return { kind: 'finish-failed', reason: problems.join(' '), content: message };
+  const body = toChannel(robot.channel, message);
+  const problems = checkChannelMessage(robot.channel, body, robot).problems;
+  if (problems.length > 0) return { kind: 'finish-failed', reason: problems.join(' '), content: body };
 
   const slot = slotStep(window, robot, now, input.sendBy, rules);
-  return { ...slot, message, attempt };
+  return { ...slot, message, body, attempt };
 }
 
 export type SlotStep =
@@ -99,7 +113,7 @@ export type SlotStep =
 
 /** When the robot's next message (a push or a digest) can go, and through which of its webhooks. */
 export function slotStep(window: SendWindowState, robot: Robot, now: number, sendBy: number, rules: DeliveryRules): SlotStep {
-  const next = nextWebhookSlot(window, robot, now, rules.limit);
+  const next = nextWebhookSlot(window, robot, now, rules.channels[robot.channel].limit);
   const slotAt = next.at;
   if (next.cooling) return { kind: 'wait-for-slot', at: slotAt, reason: 'cooldown' };
   if (slotAt <= now) return { kind: 'send', webhook: next.webhook };
@@ -123,6 +137,7 @@ export interface EndedAttempt {
   /** When the push was accepted: its retry window starts then. */
   acceptedAt: number;
   onUncertain: Robot['onUncertain'];
+  channel: Channel;
 }
 
 /**
@@ -149,15 +164,16 @@ export function afterAttempt(ended: EndedAttempt, now: number, rules: DeliveryRu
           permanent: false,
         };
       }
-      const cooldownUntil = ended.outcome === 'throttled' ? now + rules.throttleCooldownMs : undefined;
+      const { limit, throttleCooldownMs } = rules.channels[ended.channel];
+      const cooldownUntil = ended.outcome === 'throttled' ? now + throttleCooldownMs : undefined;
       // a young push probes at least once a rate window, so a robot back from a short outage is found
       // within one; the pause grows to a tenth of the push's age, up to the cap (about 170 receives in 24 h)
-      const probeSeconds = Math.max(rules.limit.windowMs, (now - ended.acceptedAt) / 10) / 1000;
+      const probeSeconds = Math.max(limit.windowMs, (now - ended.acceptedAt) / 10) / 1000;
       const delaySeconds = retryDelaySeconds(
         ended.attempt,
         rules.retryBaseSeconds,
         Math.min(rules.retryMaxSeconds, probeSeconds),
-        cooldownUntil === undefined ? 0 : rules.throttleCooldownMs / 1000,
+        cooldownUntil === undefined ? 0 : throttleCooldownMs / 1000,
       );
       // the last retry is at the window's end, not past it
       return {

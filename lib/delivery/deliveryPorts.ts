@@ -13,17 +13,20 @@ import { readDeliveryInputs } from '../store/deliveryInputs';
 import { recordsStore } from '../store/recordsStore';
 import { open } from '../secrets/secretBox';
 import { robotsStore } from '../store/robotsStore';
-import { sendWindowLimit, sendWindowStore } from '../store/sendWindowStore';
+import { channelLimits, sendWindowStore } from '../store/sendWindowStore';
 import type { DeliveryRules } from './decidePushStep';
 import type { DeliveryPorts } from './processPushJobs';
 
 export const deliveryRules: DeliveryRules = {
-  limit: sendWindowLimit,
+  channels: {
+    dingtalk: { limit: channelLimits.dingtalk, throttleCooldownMs: config.throttleCooldownMs },
+    wecom: { limit: channelLimits.wecom, throttleCooldownMs: channelLimits.wecom.windowMs },
+    feishu: { limit: channelLimits.feishu, throttleCooldownMs: channelLimits.feishu.windowMs },
+  },
   inlineWaitMs: config.inlineWaitMaxMs,
   retryWindowMs: config.retryWindowMs,
   retryBaseSeconds: config.retryBaseSeconds,
   retryMaxSeconds: config.retryMaxSeconds,
-  throttleCooldownMs: config.throttleCooldownMs,
 };
 
 /** Metric values recorded by the ports of one batch; the handler publishes them. */

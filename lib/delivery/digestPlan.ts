@@ -53,7 +53,7 @@ export function digestPlan(
   const behind =
     releasing ||
     members.length > (robot.digest.after ?? defaultDigestAfter) ||
-    members.length > freeSlots(window, robot, now, rules.limit) ||
-    waitedMs > rules.limit.windowMs / 2;
+    members.length > freeSlots(window, robot, now, rules.channels[robot.channel].limit) ||
+    waitedMs > rules.channels[robot.channel].limit.windowMs / 2;
   return behind ? { robot, template, members } : undefined;
 }

@@ -5,7 +5,7 @@ import { fanOutJobSchema, pushJobSchema, releaseJobSchema, type FanOutJob, type 
 import { backoff } from '../backoff';
 import { forEachConcurrently } from '../concurrency';
 import type { DeliveryAttempt } from '../dingtalk/client';
-import type { DingTalkMessage } from '../dingtalk/messages';
+import { fitsChannel, toChannel, type ChannelMessage } from '../channels/channels';
 import { log } from '../log';
 import { redactSecrets } from '../redact';
 import type { DeliveryInputs } from '../store/deliveryInputs';
@@ -52,9 +52,9 @@ export interface DeliveryPorts {
   readRobot(id: string): Promise<Robot | undefined>;
   putWindow(robotId: string, window: SendWindowState): Promise<void>;
   /** Sends through one of the robot's webhooks (its key: lib/robots/webhookUrl.ts). */
-  send(message: DingTalkMessage, robot: Robot, webhook: string): Promise<DeliveryAttempt>;
+  send(message: ChannelMessage, robot: Robot, webhook: string): Promise<DeliveryAttempt>;
   /** Writes the exact body about to be sent, and its template, before the POST. */
-  saveContent(recordId: string, content: DingTalkMessage, template: TemplateSnapshot): Promise<void>;
+  saveContent(recordId: string, content: ChannelMessage, template: TemplateSnapshot): Promise<void>;
   /** Writes a record after an attempt ended (or was found lost). */
   saveRecord(record: PushRecord): Promise<void>;
   /** Ends a record without a DingTalk call (created if absent). */
@@ -62,7 +62,7 @@ export interface DeliveryPorts {
     record: PushRecord,
     status: 'skipped' | 'failed',
     reason: string,
-    extra: { content?: DingTalkMessage; template?: TemplateSnapshot },
+    extra: { content?: ChannelMessage; template?: TemplateSnapshot },
     now: number,
   ): Promise<void>;
   /** Holds a push for the robot's quiet hours (its record shows held until they end). */
@@ -376,8 +376,8 @@ async function deliver(
   }
   const slotAt = step.kind === 'wait-inline' ? step.slotAt : ports.now();
   const inFlight = { recordId: job.recordId, attempt: step.attempt };
-  const beforeSend = ports.saveContent(job.recordId, step.message, snapshot(template as Template));
-  const sent = await sendInSlot(step.message, robot as Robot, step.webhook, slotAt, inFlight, beforeSend, inputs, ports, rules);
+  const beforeSend = ports.saveContent(job.recordId, step.body, snapshot(template as Template));
+  const sent = await sendInSlot(step.body, robot as Robot, step.webhook, slotAt, inFlight, beforeSend, inputs, ports, rules);
   log.info('dingtalk answered', { ...context, attempt: step.attempt, ...answerFields(sent.result) });
   return settleAttempt([{ job, record }], sent.result, inputs, ports, rules, { window: sent.window, webhook: step.webhook });
 }
@@ -389,7 +389,7 @@ async function deliver(
  * writes a later time (the first was never used).
  */
 async function sendInSlot(
-  message: DingTalkMessage,
+  message: ChannelMessage,
   robot: Robot,
   webhook: string,
   slotAt: number,
@@ -401,8 +401,9 @@ async function sendInSlot(
 ): Promise<{ result: DeliveryAttempt; window: SendWindowState }> {
   const window = inputs.windows.get(robot.id) ?? emptyWindow;
   const webhookSends = webhookWindow(window, webhook);
+  const { limit } = rules.channels[robot.channel];
   const startedAttempt = (at: number) => ({
-    ...withWebhookWindow(window, webhook, withSend(webhookSends, at, rules.limit)),
+    ...withWebhookWindow(window, webhook, withSend(webhookSends, at, limit)),
     inFlight: { ...inFlight, at },
   });
   /** The robot's window as stored, and as the batch's later jobs for the robot see it. */
@@ -413,8 +414,8 @@ async function sendInSlot(
   let taken = startedAttempt(slotAt);
   await Promise.all([keepWindow(taken), beforeSend]);
   await ports.sleep(slotAt - ports.now());
-  while (ports.now() - slotAt > lateToleranceMs(rules.limit)) {
-    slotAt = earliestSlot(webhookSends.sends, ports.now(), rules.limit);
+  while (ports.now() - slotAt > lateToleranceMs(limit)) {
+    slotAt = earliestSlot(webhookSends.sends, ports.now(), limit);
     taken = startedAttempt(slotAt);
     await keepWindow(taken);
     await ports.sleep(slotAt - ports.now());
@@ -422,7 +423,7 @@ async function sendInSlot(
   const result = await ports.send(message, robot, webhook);
   // DingTalk counted the message on arrival, which was before its answer: an answer later than the other
   // half of the margin moves the send to the answer's time, so the next sends keep their distance from it
-  if (ports.now() - slotAt > lateToleranceMs(rules.limit)) {
+  if (ports.now() - slotAt > lateToleranceMs(limit)) {
     taken = startedAttempt(ports.now());
     await keepWindow(taken);
   }
@@ -444,6 +445,7 @@ async function deliverDigest(
     plan.members.map(({ job, message }) => ({ message, reportName: job.report.reportName })),
     template.digest,
     robot,
+    (message) => fitsChannel(robot.channel, message),
   );
   const members = plan.members.slice(0, rendered.count);
   const slot = slotStep(inputs.windows.get(robot.id) ?? emptyWindow, robot, now, sendBy, rules);
@@ -456,16 +458,17 @@ async function deliverDigest(
     return { comeBackAt: slot.at };
   }
   const title = rendered.message.msgtype === 'markdown' ? rendered.message.markdown.title : 'digest';
+  const body = toChannel(robot.channel, rendered.message);
   const digest: PushRecord = {
     ...digestRecordOf(`digest-${randomUUID()}`, members[0].job.recordId, robot, template, title, now),
     members: members.map(({ job }) => job.recordId),
   };
   const inFlight = { recordId: digest.id, attempt: 1, members: digest.members };
-  const beforeSend = Promise.all([ports.saveContent(digest.id, rendered.message, snapshot(template)), ports.ensureQueued(digest)]).then(
+  const beforeSend = Promise.all([ports.saveContent(digest.id, body, snapshot(template)), ports.ensureQueued(digest)]).then(
     () => undefined,
   );
   const slotAt = slot.kind === 'wait-inline' ? slot.slotAt : now;
-  const sent = await sendInSlot(rendered.message, robot, slot.webhook, slotAt, inFlight, beforeSend, inputs, ports, rules);
+  const sent = await sendInSlot(body, robot, slot.webhook, slotAt, inFlight, beforeSend, inputs, ports, rules);
   log.info('dingtalk answered a digest', { robotId: robot.id, digestId: digest.id, members: members.length, ...answerFields(sent.result) });
   ports.metric('DigestSent', 1);
   const records = members.map(({ job }) => ({ job, record: inputs.records.get(job.recordId) ?? recordOf(job, now, robot, template) }));
@@ -495,7 +498,14 @@ async function settleAttempt(
   const acceptedAt = Math.min(...carried.map(({ record }) => Date.parse(record.createdAt)));
   const answered = { entry, errcode: result.errcode, errmsg: entry.errmsg, response: result.response };
   const verdict = afterAttempt(
-    { outcome: result.outcome, errmsg: entry.errmsg, attempt, acceptedAt, onUncertain: robot?.onUncertain ?? 'resend' },
+    {
+      outcome: result.outcome,
+      errmsg: entry.errmsg,
+      attempt,
+      acceptedAt,
+      onUncertain: robot?.onUncertain ?? 'resend',
+      channel: robot?.channel ?? 'dingtalk',
+    },
     now,
     rules,
   );
@@ -547,7 +557,8 @@ async function settleAttempt(
         await ports.putWindow(carried[0].job.robotId, cooled);
         inputs.windows.set(carried[0].job.robotId, cooled);
         // another webhook of the robot's pool may have a slot before this one's cooldown ends
-        if (robot) retryAt = Math.min(retryAt, Math.max(now + 1000, nextWebhookSlot(cooled, robot, now, rules.limit).at));
+        if (robot)
+          retryAt = Math.min(retryAt, Math.max(now + 1000, nextWebhookSlot(cooled, robot, now, rules.channels[robot.channel].limit).at));
       }
       await saveAll((attempted) => retryingRecord(attempted, entry, retryAt));
       ports.metric(verdict.cooldownUntil === undefined ? 'PushRetried' : 'PushThrottled', count);

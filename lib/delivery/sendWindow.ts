@@ -5,21 +5,32 @@ import { ownWebhookKey, robotWebhooks } from '../robots/webhookUrl';
 import type { Robot } from '../store/robotsStore';
 import type { SendWindowState, WebhookWindow } from '../store/sendWindowStore';
 
-export interface SendWindowLimit {
+interface Window {
   messages: number;
   windowMs: number;
-  /** Extra spacing per window: DingTalk counts arrivals on its own clock. */
+  /** Extra spacing per window: the service counts arrivals on its own clock. */
   marginMs: number;
+}
+
+/** A channel's limit: `messages` per window and, for Feishu, a shorter `burst` window as well (5 a second). */
+export interface SendWindowLimit extends Window {
+  burst?: Window;
 }
 
 export const emptyWindow: SendWindowState = { sends: [], cooldownUntil: 0 };
 
-/** The earliest moment at or after `now` when one more send keeps every window of `windowMs + marginMs` at or under `messages`. */
+/**
+ * The earliest moment at or after `now` when one more send keeps every window of `windowMs + marginMs` at or
+ * under `messages`, and the burst's too: each holds from its own earliest moment on, so both from the later.
+ */
 export function earliestSlot(sends: number[], now: number, limit: SendWindowLimit): number {
-  const span = limit.windowMs + limit.marginMs;
-  const recent = sends.filter((at) => at > now - span).sort((a, b) => a - b);
-  if (recent.length < limit.messages) return now;
-  return Math.max(now, recent[recent.length - limit.messages] + span);
+  const within = (window: Window) => {
+    const span = window.windowMs + window.marginMs;
+    const recent = sends.filter((at) => at > now - span).sort((a, b) => a - b);
+    if (recent.length < window.messages) return now;
+    return Math.max(now, recent[recent.length - window.messages] + span);
+  };
+  return limit.burst ? Math.max(within(limit), within(limit.burst)) : within(limit);
 }
 
 /** The window with a send at `at` added: only the latest `messages` sends decide the next slot, so the item stays that short. */
@@ -42,11 +53,12 @@ export function withWebhookWindow(state: SendWindowState, key: string, window: W
 
 /** How many messages the robot's webhooks could send right now, together, without waiting. */
 export function freeSlots(state: SendWindowState, robot: Robot, now: number, limit: SendWindowLimit): number {
-  const span = limit.windowMs + limit.marginMs;
+  const free = (sends: number[], window: Window) =>
+    Math.max(0, window.messages - sends.filter((at) => at > now - window.windowMs - window.marginMs).length);
   return robotWebhooks(robot)
     .map(({ key }) => webhookWindow(state, key))
     .filter((window) => window.cooldownUntil <= now)
-    .reduce((free, window) => free + Math.max(0, limit.messages - window.sends.filter((at) => at > now - span).length), 0);
+    .reduce((total, { sends }) => total + Math.min(free(sends, limit), limit.burst ? free(sends, limit.burst) : Infinity), 0);
 }
 
 /**
@@ -73,5 +85,5 @@ export function nextWebhookSlot(
  * POST's way to DingTalk, so arrivals never come closer than a window to the sends they are counted from.
  */
 export function lateToleranceMs(limit: SendWindowLimit): number {
-  return Math.max(10, Math.floor(limit.marginMs / 2));
+  return Math.max(10, Math.floor(Math.min(limit.marginMs, limit.burst?.marginMs ?? Infinity) / 2));
 }

@@ -52,14 +52,15 @@ export interface DigestMember {
 }
 
 /**
- * The digest of the longest run of `members`, from the first, that fits DingTalk's 20,000 bytes (at least
- * one): the rest go in the next digest. Mentions are the members' union (bounded); a robot keyword the
+ * The digest of the longest run of `members`, from the first, that `fits` the robot's channel (DingTalk's
+ * 20,000 bytes unless told; at least one): the rest go in the next digest. Mentions are the members' union (bounded); a robot keyword the
  * lines lack is added at the end, or DingTalk would refuse the message.
  */
 export function renderDigest(
   members: DigestMember[],
   sections: DigestSections | undefined,
   robot: RobotDeliverySettings & { name: string },
+  fits: (message: DingTalkMessage) => boolean = (message) => messageBytes(message) <= maxMessageBytes,
 ): { message: DingTalkMessage; count: number } {
   const title = (count: number) =>
     renderMustache(sections?.title || defaultDigestSections.title, { count, robotName: robot.name }, 'digest/title');
@@ -89,7 +90,7 @@ export function renderDigest(
   let high = members.length;
   while (low < high) {
     const middle = Math.ceil((low + high) / 2);
-    if (messageBytes(build(middle)) <= maxMessageBytes) low = middle;
+    if (fits(build(middle))) low = middle;
     else high = middle - 1;
   }
   return { message: build(low), count: low };

@@ -95,7 +95,13 @@ export async function getRobot(id: string): Promise<RobotView> {
 }
 
 export async function listRobots(query: ListRobotsQuery) {
-  const page = await robotsStore.list({ keyword: query.keyword, enabled: query.enabled, limit: query.limit ?? 20, cursor: query.cursor });
+  const page = await robotsStore.list({
+    keyword: query.keyword,
+    enabled: query.enabled,
+    channel: query.channel,
+    limit: query.limit ?? 20,
+    cursor: query.cursor,
+  });
   return { items: await withTemplateNames(page.items), nextCursor: page.nextCursor };
 }
 

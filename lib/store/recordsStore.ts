@@ -5,7 +5,7 @@
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PushStatus } from '../../schemas/pushRecord';
 import type { AttemptResult } from '../dingtalk/client';
-import type { DingTalkMessage } from '../dingtalk/messages';
+import type { ChannelMessage } from '../channels/channels';
 import { dynamodb } from '../aws/clients';
 import { config } from '../config';
 import { forEachConcurrently } from '../concurrency';
@@ -78,7 +78,7 @@ export interface PushRecord {
   /** When an admin marked an unconfirmed push delivered. */
   confirmedAt?: string;
   resendOf?: string;
-  content?: DingTalkMessage;
+  content?: ChannelMessage;
   /** Bytes of the body as sent (UTF-8). */
   contentBytes?: number;
   template?: TemplateSnapshot;
@@ -257,7 +257,7 @@ export const recordsStore = {
     if (!content) return record;
     // the body is kept as the exact text sent, so it comes back with its keys in the order DingTalk got them
     const text = typeof content.contentText === 'string' ? content.contentText : undefined;
-    const sent = text === undefined ? undefined : (JSON.parse(text) as DingTalkMessage);
+    const sent = text === undefined ? undefined : (JSON.parse(text) as ChannelMessage);
     return {
       ...record,
       ...(text !== undefined && { content: sent, contentBytes: Buffer.byteLength(text) }),
@@ -274,7 +274,7 @@ export const recordsStore = {
   },
 
   /** The exact body about to be sent and the template it came from, written before the POST. */
-  async putContent(id: string, content: DingTalkMessage, template: TemplateSnapshot): Promise<void> {
+  async putContent(id: string, content: ChannelMessage, template: TemplateSnapshot): Promise<void> {
     await putContent(id, { content, template });
   },
 
@@ -351,7 +351,7 @@ export const recordsStore = {
     record: PushRecord,
     status: 'skipped' | 'failed',
     errmsg: string,
-    extra: { content?: DingTalkMessage; template?: TemplateSnapshot } = {},
+    extra: { content?: ChannelMessage; template?: TemplateSnapshot } = {},
     now = Date.now(),
   ): Promise<boolean> {
     const created = createIfAbsent(record);
@@ -593,7 +593,7 @@ function decodeTimeCursor(cursor: string | undefined): string | undefined {
 }
 
 /** The body as the exact text sent (the DingTalk client sends JSON.stringify of the same message). */
-function contentItem(id: string, { content, template }: { content?: DingTalkMessage; template?: TemplateSnapshot }) {
+function contentItem(id: string, { content, template }: { content?: ChannelMessage; template?: TemplateSnapshot }) {
   return {
     ...keys.recordContent(id),
     ...(content && { contentText: JSON.stringify(content) }),
@@ -602,7 +602,7 @@ function contentItem(id: string, { content, template }: { content?: DingTalkMess
   };
 }
 
-async function putContent(id: string, content: { content?: DingTalkMessage; template?: TemplateSnapshot }): Promise<void> {
+async function putContent(id: string, content: { content?: ChannelMessage; template?: TemplateSnapshot }): Promise<void> {
   await dynamodb.send(new PutCommand({ TableName: tableName, Item: contentItem(id, content) }));
 }
 

@@ -217,20 +217,27 @@ export const robotsStore = {
     return new Map([...items].map(([id, item]) => [id, robotFromItem(item)]));
   },
 
-  async list(options: { keyword?: string; enabled?: boolean; limit: number; cursor?: string }): Promise<Page<Robot>> {
+  async list(options: { keyword?: string; enabled?: boolean; channel?: Channel; limit: number; cursor?: string }): Promise<Page<Robot>> {
     const keyword = options.keyword?.toLowerCase();
-    const filters = [keyword ? 'contains(nameLower, :keyword)' : '', options.enabled === undefined ? '' : 'enabled = :enabled'].filter(
-      Boolean,
-    );
+    // a robot stored before channels has none: it is DingTalk's
+    const channelFilter =
+      options.channel === 'dingtalk' ? '(attribute_not_exists(#channel) OR #channel = :channel)' : '#channel = :channel';
+    const filters = [
+      keyword ? 'contains(nameLower, :keyword)' : '',
+      options.enabled === undefined ? '' : 'enabled = :enabled',
+      options.channel ? channelFilter : '',
+    ].filter(Boolean);
     const page = await queryPage(
       {
         IndexName: indexNames.byList,
         KeyConditionExpression: 'listPk = :partition',
         ...(filters.length > 0 && { FilterExpression: filters.join(' AND ') }),
+        ...(options.channel && { ExpressionAttributeNames: { '#channel': 'channel' } }),
         ExpressionAttributeValues: {
           ':partition': listPartitions.robots,
           ...(keyword && { ':keyword': keyword }),
           ...(options.enabled !== undefined && { ':enabled': options.enabled }),
+          ...(options.channel && { ':channel': options.channel }),
         },
       },
       { limit: options.limit, cursor: options.cursor, keyAttributes: ['pk', 'sk', 'listPk', 'listSk'] },

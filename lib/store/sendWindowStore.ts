@@ -2,7 +2,9 @@
 // message group reads and writes it, so it needs no version or condition.
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
-import { config } from '../config';
+import type { Channel } from '../channels/channels';
+import { config, type RateLimit } from '../config';
+import type { SendWindowLimit } from '../delivery/sendWindow';
 import { keys, tableName } from './table';
 
 /** One webhook's window: the latest sends (ms since epoch, at most `messages` of them, oldest first) and a 130101's cooldown. */
@@ -79,4 +81,12 @@ export const sendWindowStore = {
   },
 };
 
-export const sendWindowLimit = { messages: config.rateLimit.messages, windowMs: config.rateLimit.windowMs, marginMs: config.rateMarginMs };
+/** Spacing on top of a window, as DingTalk's: each service counts arrivals on its own clock. */
+const withMargin = (limit: RateLimit) => ({ ...limit, marginMs: Math.max(100, Math.round(limit.windowMs * 0.05)) });
+
+/** Each channel's send window (docs/channels.md): Feishu's adds its 5 a second. */
+export const channelLimits: Record<Channel, SendWindowLimit> = {
+  dingtalk: { ...config.rateLimit, marginMs: config.rateMarginMs },
+  wecom: withMargin(config.weComRateLimit),
+  feishu: { ...withMargin(config.feishuRateLimit), burst: withMargin(config.feishuBurstLimit) },
+};

@@ -11,7 +11,8 @@ import { maxMessageBytes, messageBytes, type DingTalkMessage } from '../dingtalk
 import { renderDigest } from '../render/digest';
 import { conflict, notFound, validationFailed, type ErrorDetail } from '../errors';
 import { mustacheSyntaxError } from '../render/boundedMustache';
-import { checkMessage, renderMessage, type ReportView } from '../render/renderMessage';
+import { renderMessage, type ReportView } from '../render/renderMessage';
+import { checkChannelMessage, fitsChannel, toChannel, type Channel, type ChannelMessage } from '../channels/channels';
 import { robotsStore, type Robot } from '../store/robotsStore';
 import { templatesStore, type Template, type TemplateRefusal, type TemplateWrite } from '../store/templatesStore';
 import { starters } from './starters';
@@ -129,10 +130,12 @@ function storedOrThrow(write: TemplateWrite, template: Template): Template {
 }
 
 export interface Preview {
-  message: DingTalkMessage;
+  /** The exact body the channel's robot would be sent. */
+  message: ChannelMessage;
+  channel: Channel;
   bytes: number;
   warnings: string[];
-  digest?: { message: DingTalkMessage; bytes: number };
+  digest?: { message: ChannelMessage; bytes: number };
 }
 
 /** Renders sample data exactly as the worker would; warnings instead of errors, so an admin can see the problem. */
@@ -176,15 +179,17 @@ async function preview(template: TemplateInput, input: TemplatePreviewInput): Pr
   const robot = input.robotId ? await robotsStore.get(input.robotId) : undefined;
   if (input.robotId && !robot)
     throw validationFailed(`No robot with id ${input.robotId}`, [{ path: '/robotId', message: 'does not name an existing robot' }]);
+  const channel = input.channel ?? robot?.channel ?? 'dingtalk';
   const report = sampleReport((input.data ?? {}) as Record<string, unknown>);
-  const message = renderMessage(template, report, robot ?? {});
-  const check = checkMessage(message, robot ?? {});
-  const warnings = [...check.problems];
-  if (check.bytes > maxMessageBytes * 0.9 && check.bytes <= maxMessageBytes) {
+  const rendered = renderMessage(template, report, robot ?? {});
+  const message = toChannel(channel, rendered);
+  const check = checkChannelMessage(channel, message, robot ?? {});
+  const warnings = [...check.problems, ...channelWarnings(channel, rendered, report)];
+  if (channel === 'dingtalk' && check.bytes > maxMessageBytes * 0.9 && check.bytes <= maxMessageBytes) {
     warnings.push(`The message is ${check.bytes} bytes, close to DingTalk's limit of ${maxMessageBytes}; larger data will be refused`);
   }
   const mobiles = robot?.mention?.atMobiles ?? [];
-  if (template.msgType === 'markdown' && template.text) {
+  if (channel === 'dingtalk' && template.msgType === 'markdown' && template.text) {
     for (const mobile of mobiles) {
       if (!template.text.includes(`@${mobile}`)) {
         warnings.push(
@@ -193,12 +198,34 @@ async function preview(template: TemplateInput, input: TemplatePreviewInput): Pr
       }
     }
   }
-  return { message, bytes: check.bytes, warnings, ...(input.digest && { digest: digestPreview(template, report, robot) }) };
+  return {
+    message,
+    channel,
+    bytes: check.bytes,
+    warnings,
+    ...(input.digest && { digest: digestPreview(template, report, robot, channel) }),
+  };
+}
+
+/** What the channel shows differently from the template's intent (the body is still sent). */
+function channelWarnings(channel: Channel, rendered: DingTalkMessage, report: ReportView): string[] {
+  const warnings: string[] = [];
+  const mention = 'at' in rendered ? rendered.at : undefined;
+  if (channel === 'feishu' && (mention?.atMobiles?.length ?? 0) > 0)
+    warnings.push('Feishu bots cannot mention by mobile number: mention by user id (ou_…) instead; the mobiles are left out');
+  if (channel === 'wecom' && rendered.msgtype === 'markdown' && (mention?.atMobiles?.length ?? 0) > 0)
+    warnings.push('WeCom markdown cannot mention by mobile number: use user ids, or a text template; the mobiles are left out');
+  if (channel === 'wecom' && (report.images?.length ?? 0) > 0)
+    warnings.push("WeCom markdown shows no pictures: the report's screenshots are linked in the text");
+  if (channel === 'feishu' && (report.images?.length ?? 0) > 0)
+    warnings.push('A Feishu custom bot cannot upload pictures: the screenshots show as links');
+  return warnings;
 }
 
 /** Three pushes of the sample event, merged as a robot with digests on would send them. */
-function digestPreview(template: TemplateInput, report: ReportView, robot: Robot | undefined): Preview['digest'] {
+function digestPreview(template: TemplateInput, report: ReportView, robot: Robot | undefined, channel: Channel): Preview['digest'] {
   const members = [1, 2, 3].map(() => ({ message: renderMessage(template, report, robot ?? {}), reportName: report.reportName ?? '' }));
-  const { message } = renderDigest(members, template.digest, robot ?? { name: 'robot' });
-  return { message, bytes: messageBytes(message) };
+  const { message } = renderDigest(members, template.digest, robot ?? { name: 'robot' }, (digest) => fitsChannel(channel, digest));
+  const body = toChannel(channel, message);
+  return { message: body, bytes: messageBytes(body) };
 }

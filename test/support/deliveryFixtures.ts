@@ -4,13 +4,14 @@ import type { DeliveryRules } from '../../lib/delivery/decidePushStep';
 import type { Robot } from '../../lib/store/robotsStore';
 import type { Template } from '../../lib/store/templatesStore';
 
+const channelRules = { limit: { messages: 2, windowMs: 10_000, marginMs: 500 }, throttleCooldownMs: 60_000 };
+
 export const rules: DeliveryRules = {
-  limit: { messages: 2, windowMs: 10_000, marginMs: 500 },
+  channels: { dingtalk: channelRules, wecom: channelRules, feishu: channelRules },
   inlineWaitMs: 3000,
   retryWindowMs: 24 * 3_600_000,
   retryBaseSeconds: 5,
   retryMaxSeconds: 900,
-  throttleCooldownMs: 60_000,
 };
 
 export const robotFixture = (fields: Partial<Robot> = {}): Robot => ({

@@ -33,7 +33,22 @@ describe('decidePushStep', () => {
       kind: 'send',
       attempt: 1,
       message: { msgtype: 'text', text: { content: 'Report Sales: 1' } },
+      body: { msgtype: 'text', text: { content: 'Report Sales: 1' } },
       webhook: 'own',
+    });
+  });
+
+  it("renders a WeCom or Feishu robot's push as its channel's body, and refuses one over the channel's limit before sending", () => {
+    const wecom = decidePushStep(input({ robot: robotFixture({ channel: 'wecom' }) }), rules);
+    expect(wecom).toMatchObject({ kind: 'send', body: { msgtype: 'text', text: { content: 'Report Sales: 1' } } });
+    const feishu = decidePushStep(input({ robot: robotFixture({ channel: 'feishu' }) }), rules);
+    expect(feishu).toMatchObject({ kind: 'send', body: { msg_type: 'text', content: { text: 'Report Sales: 1' } } });
+    // WeCom's text takes 2,048 bytes, DingTalk's 20,000
+    const long = { ...jobFixture(1), report: { ...jobFixture(1).report, data: { total: 'x'.repeat(3000) } } };
+    expect(decidePushStep(input({ job: long }), rules)).toMatchObject({ kind: 'send' });
+    expect(decidePushStep(input({ job: long, robot: robotFixture({ channel: 'wecom' }) }), rules)).toMatchObject({
+      kind: 'finish-failed',
+      reason: expect.stringMatching(/WeCom accepts at most 2048 \(errcode 40058\)/),
     });
   });
 
@@ -169,6 +184,7 @@ describe('afterAttempt', () => {
     attempt: 1,
     acceptedAt: now,
     onUncertain: 'resend',
+    channel: 'dingtalk',
     ...fields,
   });
   const hour = 3_600_000;
@@ -204,7 +220,10 @@ describe('afterAttempt', () => {
 
   it('a push in a 10-minute outage is tried at least once a rate window, and a day-long one fewer than 250 times (about 170), not every window', () => {
     const acceptedAt = now;
-    const realRules = { ...rules, limit: { messages: 20, windowMs: 60_000, marginMs: 3000 } };
+    const realRules = {
+      ...rules,
+      channels: { ...rules.channels, dingtalk: { limit: { messages: 20, windowMs: 60_000, marginMs: 3000 }, throttleCooldownMs: 60_000 } },
+    };
     let clock = acceptedAt;
     let attempt = 0;
     const gaps: { at: number; gap: number }[] = [];

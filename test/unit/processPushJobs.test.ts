@@ -2,6 +2,7 @@
 // back on the queue and when. No DynamoDB, no queue: the ports record what the worker asked of them.
 import type { PushJob } from '../../schemas/pushJob';
 import type { DeliveryAttempt } from '../../lib/dingtalk/client';
+import type { ChannelMessage } from '../../lib/channels/channels';
 import type { DingTalkMessage } from '../../lib/dingtalk/messages';
 import { processPushJobs, type DeliveryPorts, type QueueMessage } from '../../lib/delivery/processPushJobs';
 import type { SendWindowState } from '../../lib/store/sendWindowStore';
@@ -31,7 +32,8 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
   const metrics: string[] = [];
   const releases: string[] = [];
   const heldJobs = new Map<string, PushJob>();
-  const contents = new Map<string, DingTalkMessage>();
+  // the fixtures' robots are DingTalk's: what they are sent is a DingTalk body
+  const contents = new Map<string, ChannelMessage>();
   const messages: DingTalkMessage[] = [];
   const robots = new Map([robotFixture(), robotFixture({ id: 'robot-2', name: 'Ops' })].map((robot) => [robot.id, robot]));
   const ports: DeliveryPorts = {
@@ -43,7 +45,8 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
     }),
     readRobot: async (id) => robots.get(id),
     putWindow: async (robotId, window) => void windows.set(robotId, window),
-    send: async (message: DingTalkMessage, robot, webhook) => {
+    send: async (body, robot, webhook) => {
+      const message = body as DingTalkMessage;
       // the fixtures' jobs render as "Report Sales: <n>" for record-<robot>-<n>
       // and a digest (markdown) as record-<robot>-digest
       const recordId = `record-${robot.id}-${message.msgtype === 'text' ? message.text.content.split(': ')[1] : 'digest'}`;

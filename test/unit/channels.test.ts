@@ -1,0 +1,134 @@
+import { checkChannelMessage, toChannel } from '../../lib/channels/channels';
+import { classifyFeishuCode, feishuText, signedFeishuBody, toFeishu } from '../../lib/channels/feishu';
+import { classifyWeComErrcode, toWeCom } from '../../lib/channels/wecom';
+import { classifyErrcode } from '../../lib/dingtalk/errcodes';
+import type { DingTalkMessage } from '../../lib/dingtalk/messages';
+
+const markdown: DingTalkMessage = {
+  msgtype: 'markdown',
+  markdown: {
+    title: 'Daily sales',
+    text: '#### Daily sales\n**Total**: 42\n\n![chart](http://127.0.0.1:3000/images/a.png)\n\n@13800000000 @u1',
+  },
+  at: { atMobiles: ['13800000000'], atUserIds: ['u1'], isAtAll: false },
+};
+
+describe('WeCom bodies', () => {
+  it("turns text into WeCom's text with its mention fields, not DingTalk's @ handles", () => {
+    const text: DingTalkMessage = {
+      msgtype: 'text',
+      text: { content: 'Sales 42\n\n@13800000000 @u1' },
+      at: { atMobiles: ['13800000000'], atUserIds: ['u1'], isAtAll: true },
+    };
+    expect(toWeCom(text)).toEqual({
+      msgtype: 'text',
+      text: { content: 'Sales 42', mentioned_list: ['u1', '@all'], mentioned_mobile_list: ['13800000000'] },
+    });
+  });
+
+  it('turns markdown into WeCom markdown: pictures become links, user mentions become <@userid>', () => {
+    expect(toWeCom(markdown)).toEqual({
+      msgtype: 'markdown',
+      markdown: { content: '#### Daily sales\n**Total**: 42\n\n[chart](http://127.0.0.1:3000/images/a.png)\n\n<@u1>' },
+    });
+  });
+
+  it('turns a link into a news article and buttons into markdown links', () => {
+    expect(toWeCom({ msgtype: 'link', link: { title: 'T', text: 'D', messageUrl: 'https://bi/1', picUrl: 'https://bi/p.png' } })).toEqual({
+      msgtype: 'news',
+      news: { articles: [{ title: 'T', description: 'D', url: 'https://bi/1', picurl: 'https://bi/p.png' }] },
+    });
+    const card = toWeCom({
+      msgtype: 'actionCard',
+      actionCard: { title: 'T', text: 'body', btns: [{ title: 'Open', actionURL: 'https://bi/1' }] },
+    });
+    expect(card).toEqual({ msgtype: 'markdown', markdown: { content: '**T**\nbody\n\n[Open](https://bi/1)' } });
+  });
+
+  it("refuses WeCom's sizes before sending: 2,048 bytes of text, 4,096 of markdown, 1 to 8 news articles", () => {
+    const check = (message: DingTalkMessage) => checkChannelMessage('wecom', toChannel('wecom', message)).problems;
+    expect(check({ msgtype: 'text', text: { content: '字'.repeat(682) } })).toEqual([]); // 2,046 bytes
+    expect(check({ msgtype: 'text', text: { content: '字'.repeat(683) } })[0]).toMatch(/2049 bytes; WeCom accepts at most 2048/);
+    expect(check({ msgtype: 'markdown', markdown: { title: 't', text: 'x'.repeat(4096) } })).toEqual([]);
+    expect(check({ msgtype: 'markdown', markdown: { title: 't', text: 'x'.repeat(4097) } })[0]).toMatch(/errcode 40058/);
+    const links = Array.from({ length: 9 }, (_, n) => ({ title: `${n}`, messageURL: `https://bi/${n}` }));
+    expect(check({ msgtype: 'feedCard', feedCard: { links } })[0]).toMatch(/1 to 8 articles, not 9/);
+  });
+});
+
+describe('Feishu bodies', () => {
+  it('turns markdown into a card: a header, headings as bold, pictures as links, mentions as <at> tags', () => {
+    const body = toFeishu(markdown);
+    expect(body).toEqual({
+      msg_type: 'interactive',
+      card: {
+        config: { wide_screen_mode: true },
+        header: { title: { tag: 'plain_text', content: 'Daily sales' } },
+        elements: [
+          {
+            tag: 'markdown',
+            content: '**Daily sales**\n**Total**: 42\n\n[🖼 chart](http://127.0.0.1:3000/images/a.png)\n<at user_id="u1"></at>',
+          },
+        ],
+      },
+    });
+  });
+
+  it('turns text into text with <at> tags, and buttons into card buttons', () => {
+    expect(toFeishu({ msgtype: 'text', text: { content: 'hi @u1' }, at: { atUserIds: ['u1'], isAtAll: true } })).toEqual({
+      msg_type: 'text',
+      content: { text: 'hi\n<at user_id="u1"></at> <at user_id="all">所有人</at>' },
+    });
+    const card = toFeishu({ msgtype: 'actionCard', actionCard: { title: 'T', text: 'b', singleTitle: 'Open', singleURL: 'https://bi/1' } });
+    expect(feishuText(card)).toBe('T\nb\nOpen');
+  });
+
+  it('signs with the timestamp and secret as the key and an empty message, in seconds', () => {
+    const body = signedFeishuBody({ msg_type: 'text', content: { text: 'x' } }, 'demo-secret', 1_700_000_000_999);
+    expect(body.timestamp).toBe('1700000000');
+    // Feishu's guide: base64(HmacSHA256(key = timestamp + "\n" + secret, message = ""))
+    const { createHmac } = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+    expect(body.sign).toBe(createHmac('sha256', '1700000000\ndemo-secret').digest('base64'));
+    expect(signedFeishuBody({ msg_type: 'text', content: { text: 'x' } }, undefined, 0)).not.toHaveProperty('sign');
+  });
+
+  it("refuses a body over 20 KB and one without the bot's keyword before sending", () => {
+    const big = checkChannelMessage('feishu', toChannel('feishu', { msgtype: 'text', text: { content: 'x'.repeat(20_400) } }));
+    expect(big.problems[0]).toMatch(/Feishu accepts a body of at most 20480 bytes/);
+    const missing = checkChannelMessage('feishu', toChannel('feishu', markdown), { keywords: ['日报'] });
+    expect(missing.problems[0]).toMatch(/code 19024/);
+    expect(checkChannelMessage('feishu', toChannel('feishu', markdown), { keywords: ['Total'] }).problems).toEqual([]);
+  });
+});
+
+describe('what each answer means', () => {
+  // docs/channels.md has this table
+  it.each([
+    ['DingTalk', 0, 'ok'],
+    ['DingTalk', 130101, 'throttled'],
+    ['DingTalk', 410100, 'throttled'],
+    ['DingTalk', 310000, 'permanent'],
+    ['DingTalk', 300001, 'permanent'],
+    ['DingTalk', 400101, 'permanent'],
+    ['DingTalk', 460101, 'permanent'],
+    ['WeCom', 0, 'ok'],
+    ['WeCom', 45009, 'throttled'],
+    ['WeCom', -1, 'retryable'],
+    ['WeCom', 93000, 'permanent'],
+    ['WeCom', 40058, 'permanent'],
+    ['WeCom', 40008, 'permanent'],
+    ['WeCom', 301019, 'permanent'],
+    ['WeCom', 12345, 'permanent'],
+    ['Feishu', 0, 'ok'],
+    ['Feishu', 9499, 'throttled'],
+    ['Feishu', 11232, 'throttled'],
+    ['Feishu', 19021, 'permanent'],
+    ['Feishu', 19022, 'permanent'],
+    ['Feishu', 19024, 'permanent'],
+    ['Feishu', 19001, 'permanent'],
+    ['Feishu', 12345, 'permanent'],
+  ] as const)('%s %i is %s', (service, code, expected) => {
+    const classify = { DingTalk: classifyErrcode, WeCom: classifyWeComErrcode, Feishu: classifyFeishuCode }[service];
+    expect(classify(code)).toBe(expected);
+  });
+});
