@@ -64,6 +64,11 @@ function normalizeOrigins(name: string, origins: string[]): string[] {
 }
 
 const rateLimit = readRateLimit('DINGTALK_RATE_LIMIT', '20/60');
+const weComRateLimit = readRateLimit('WECOM_RATE_LIMIT', '20/60');
+const feishuRateLimit = readRateLimit('FEISHU_RATE_LIMIT', '100/60');
+const feishuBurstLimit = readRateLimit('FEISHU_BURST_LIMIT', '5/1');
+/** Spacing on top of a window: each service counts arrivals on its own clock (docs/delivery.md, "The send window"). */
+const readMargin = (name: string, limit: RateLimit) => readInteger(name, Math.max(200, Math.round(limit.windowMs * 0.05)), 0, 600_000);
 
 export const config = {
   region: readString('AWS_REGION', 'us-east-1'),
@@ -94,14 +99,14 @@ export const config = {
   },
   rateLimit,
   /** Extra spacing on top of DingTalk's window: it counts arrivals on its own clock (docs/delivery.md, "The send window"). */
-  rateMarginMs: readInteger('DINGTALK_RATE_MARGIN_MS', Math.max(200, Math.round(rateLimit.windowMs * 0.05)), 0, 600_000),
+  rateMarginMs: readMargin('DINGTALK_RATE_MARGIN_MS', rateLimit),
   /** How long a robot stays silent after DingTalk answers 130101 anyway (DingTalk blocks it for 10 minutes). */
   throttleCooldownMs: readInteger('DINGTALK_COOLDOWN_SECONDS', 600, 0, 86_400) * 1000,
   /** WeCom: 20 a minute per robot; how long 45009 blocks is not documented, so a webhook waits a window. */
-  weComRateLimit: readRateLimit('WECOM_RATE_LIMIT', '20/60'),
+  weComRateLimit: { ...weComRateLimit, marginMs: readMargin('WECOM_RATE_MARGIN_MS', weComRateLimit) },
   /** Feishu: 100 a minute and 5 a second per bot; 9499/11232 wait a window too. */
-  feishuRateLimit: readRateLimit('FEISHU_RATE_LIMIT', '100/60'),
-  feishuBurstLimit: readRateLimit('FEISHU_BURST_LIMIT', '5/1'),
+  feishuRateLimit: { ...feishuRateLimit, marginMs: readMargin('FEISHU_RATE_MARGIN_MS', feishuRateLimit) },
+  feishuBurstLimit: { ...feishuBurstLimit, marginMs: readMargin('FEISHU_BURST_MARGIN_MS', feishuBurstLimit) },
   dingtalkTimeoutMs: readInteger('DINGTALK_TIMEOUT_MS', 5000, 100, 60_000),
   /** How long after it was accepted a push is still retried through failures (within the queue's 14-day retention). */
   retryWindowMs: readDuration('PUSH_RETRY_WINDOW', '24h', 1, 7 * 86_400),

@@ -2,14 +2,29 @@
 // size, msgtype shapes, per-robot rate limit with throttling, every error as HTTP 200 + errcode, and fault
 // injection. Like DingTalk it has no idempotency key: every message it accepts is shown, twice if sent
 // twice, including one whose answer it then drops. It keeps what it received.
+// It is WeCom's and Feishu's group robot as well, as strict (their checks: scripts/chat-channels-simulated.ts):
+// a robot registered for a channel answers only on that channel's path.
 //
 // Used in-process by tests (startDingTalkSimulator) and as a process by `npm start` (run this file).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  feishuAnswers,
+  feishuMaxBodyBytes,
+  feishuShapeProblem,
+  feishuVisibleText,
+  weComAnswers,
+  weComPictureUrls,
+  weComShapeProblem,
+} from './chat-channels-simulated';
+
+export type SimulatedChannel = 'dingtalk' | 'wecom' | 'feishu';
 
 export interface SimulatedRobot {
   token: string;
+  /** DingTalk unless told: the path it answers on (/robot/send, /cgi-bin/webhook/send, /open-apis/bot/v2/hook/<token>). */
+  channel?: SimulatedChannel;
   secret?: string;
   keywords?: string[];
   /** Overrides the simulator's rate limit for this robot; null turns it off. */
@@ -26,6 +41,9 @@ export interface SimulatedRobot {
 
 export interface ReceivedMessage {
   token: string;
+  channel: SimulatedChannel;
+  /** A WeCom image message: the md5 and size of the decoded bytes (the base64 is not kept). */
+  image?: { md5: string; bytes: number };
   at: number;
   body: Record<string, unknown>;
   /** The body exactly as it arrived. */
@@ -120,6 +138,8 @@ export interface SimulatorOptions {
   autoRegister?: boolean;
   /** How long a 'slow' fault holds the answer. */
   slowMs?: number;
+  /** Feishu bots' per-minute limit (100 a minute); their 5 a second always holds. */
+  feishuRateLimit?: { messages: number; windowMs: number };
   log?: (line: string) => void;
 }
 
@@ -141,6 +161,13 @@ const answers = {
   tooFast: { errcode: 130101, errmsg: 'send too fast, exceed 20 times per minute' },
   badJson: { errcode: 40035, errmsg: '缺少参数 json' },
   unsupported: { errcode: 400105, errmsg: '不支持的消息类型 unsupported msgtype' },
+};
+
+/** Each channel's answer to a sender over its rate limit. */
+const tooFastOn: Record<SimulatedChannel, { errcode: number; errmsg: string }> = {
+  dingtalk: answers.tooFast,
+  wecom: weComAnswers.tooFast,
+  feishu: feishuAnswers.tooFast,
 };
 
 export class DingTalkSimulator {
@@ -189,6 +216,8 @@ export class DingTalkSimulator {
 
   registerRobot(robot: SimulatedRobot): string {
     this.robots.set(robot.token, robot);
+    if (robot.channel === 'wecom') return `${this.url}/cgi-bin/webhook/send?key=${robot.token}`;
+    if (robot.channel === 'feishu') return `${this.url}/open-apis/bot/v2/hook/${robot.token}`;
     return `${this.url}/robot/send?access_token=${robot.token}`;
   }
 
@@ -233,11 +262,12 @@ export class DingTalkSimulator {
     const url = new URL(request.url ?? '/', 'http://simulator');
     const body = await readBody(request);
     if (url.pathname.startsWith('/_sim/')) return this.handleControl(request.method ?? 'GET', url, body, response);
-    if (url.pathname !== '/robot/send' || request.method !== 'POST') {
+    const endpoint = endpointOf(url);
+    if (!endpoint || request.method !== 'POST') {
       response.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>404 Not Found</body></html>');
       return;
     }
-    const token = url.searchParams.get('access_token') ?? '';
+    const { channel, token } = endpoint;
     const fault = this.pickFault(token);
     const entry: RequestLogEntry = { token, pending: true, at: Date.now(), errcode: null, httpStatus: 0, ...(fault && { fault }) };
     this.requests.push(entry);
@@ -246,7 +276,14 @@ export class DingTalkSimulator {
     const answer = (httpStatus: number, payload: { errcode: number; errmsg: string } | string) => {
       settle(httpStatus, typeof payload === 'string' ? null : payload.errcode);
       if (typeof payload === 'string') response.writeHead(httpStatus, { 'content-type': 'text/html' }).end(payload);
-      else response.writeHead(httpStatus, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+      else if (channel === 'feishu') {
+        // Feishu says `code` and `msg`, and may send an error with HTTP 400: a sender must read the code
+        const status = payload.errcode === 0 ? httpStatus : 400;
+        settle(status, payload.errcode);
+        response
+          .writeHead(status, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ code: payload.errcode, msg: payload.errmsg, data: {} }));
+      } else response.writeHead(httpStatus, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
     };
     if (fault === 'reset') {
       settle(0, null);
@@ -259,9 +296,14 @@ export class DingTalkSimulator {
       response.writeHead(302, { location: this.robots.get(token)?.redirectTo ?? 'http://169.254.169.254/latest/meta-data/' }).end();
       return;
     }
-    if (fault === 'throttle') return answer(200, answers.tooFast);
+    if (fault === 'throttle') return answer(200, tooFastOn[channel]);
 
-    const result = this.accept(token, url, body);
+    const result =
+      channel === 'wecom'
+        ? this.acceptWeCom(token, body)
+        : channel === 'feishu'
+          ? this.acceptFeishu(token, body)
+          : this.accept(token, url, body);
     if (fault === 'lost') {
       // DingTalk took the message, and its answer never reached the sender
       settle(0, result.errcode);
@@ -284,11 +326,8 @@ export class DingTalkSimulator {
   private accept(token: string, url: URL, raw: Buffer): { errcode: number; errmsg: string } {
     if (!token) return answers.tokenMissing;
     let robot = this.robots.get(token);
-    if (!robot && this.options.autoRegister && /^[A-Za-z0-9_-]{1,256}$/.test(token)) {
-      robot = { token };
-      this.robots.set(token, robot);
-    }
-    if (!robot) return answers.tokenUnknown;
+    robot = robot ?? this.autoRegistered(token, 'dingtalk');
+    if (!robot || (robot.channel ?? 'dingtalk') !== 'dingtalk') return answers.tokenUnknown;
     if (robot.secret) {
       const timestamp = url.searchParams.get('timestamp');
       const sign = url.searchParams.get('sign');
@@ -316,9 +355,78 @@ export class DingTalkSimulator {
     if (!this.takeRateSlot(robot)) return answers.tooFast;
     const images: ImageFetch[] = imageUrlsOf(body).map((url) => ({ url, loaded: null }));
     for (const image of images) void fetchImage(image);
-    this.messages.push({ token, at: Date.now(), body, raw: raw.toString('utf8'), images });
+    this.messages.push({ token, channel: 'dingtalk', at: Date.now(), body, raw: raw.toString('utf8'), images });
     this.options.log?.(`delivered ${String(body.msgtype)} to robot ${token.slice(0, 4)}****`);
     return answers.ok;
+  }
+
+  /** With `autoRegister` (npm start), an unknown well-formed token is a robot without security settings. */
+  private autoRegistered(token: string, channel: SimulatedChannel): SimulatedRobot | undefined {
+    if (!this.options.autoRegister || !/^[A-Za-z0-9_-]{1,256}$/.test(token)) return undefined;
+    const robot = { token, channel };
+    this.robots.set(token, robot);
+    return robot;
+  }
+
+  /** WeCom's checks: the key, the JSON, the message type and its limits, the image's bytes and md5, the rate. */
+  private acceptWeCom(token: string, raw: Buffer): { errcode: number; errmsg: string } {
+    const robot = this.robots.get(token) ?? this.autoRegistered(token, 'wecom');
+    if (!token || robot?.channel !== 'wecom') return weComAnswers.invalidKey;
+    if (this.isThrottled(token)) return weComAnswers.tooFast;
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return weComAnswers.badJson;
+    } catch {
+      return weComAnswers.badJson;
+    }
+    const checked = weComShapeProblem(body);
+    if ('errcode' in checked) return checked;
+    if (!this.takeRateSlot(robot)) return weComAnswers.tooFast;
+    const images: ImageFetch[] = weComPictureUrls(body).map((url) => ({ url, loaded: null }));
+    for (const image of images) void fetchImage(image);
+    this.messages.push({
+      token,
+      channel: 'wecom',
+      at: Date.now(),
+      body,
+      raw: raw.toString('utf8'),
+      images,
+      ...(checked.image && { image: checked.image }),
+    });
+    this.options.log?.(`delivered WeCom ${String(body.msgtype)} to robot ${token.slice(0, 4)}****`);
+    return weComAnswers.ok;
+  }
+
+  /** Feishu's checks: the hook token, the signature and its hour, the size, the shape, keywords, the rate. */
+  private acceptFeishu(token: string, raw: Buffer): { errcode: number; errmsg: string } {
+    const robot = this.robots.get(token) ?? this.autoRegistered(token, 'feishu');
+    if (robot?.channel !== 'feishu') return feishuAnswers.tokenInvalid;
+    if (raw.length > feishuMaxBodyBytes) return feishuAnswers.tooLarge;
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return feishuAnswers.badJson;
+    } catch {
+      return feishuAnswers.badJson;
+    }
+    if (robot.secret) {
+      const { timestamp, sign } = body;
+      if (typeof timestamp !== 'string' || typeof sign !== 'string' || !/^\d+$/.test(timestamp)) return feishuAnswers.signMismatch;
+      if (Math.abs(Date.now() / 1000 - Number(timestamp)) > signatureWindowMs / 1000) return feishuAnswers.signMismatch;
+      const expected = createHmac('sha256', `${timestamp}\n${robot.secret}`).update('').digest('base64');
+      if (!sameText(sign, expected)) return feishuAnswers.signMismatch;
+    }
+    const problem = feishuShapeProblem(body);
+    if (problem) return problem;
+    if (robot.keywords && robot.keywords.length > 0) {
+      const text = feishuVisibleText(body);
+      if (!robot.keywords.some((keyword) => text.includes(keyword))) return feishuAnswers.keywordsMissing;
+    }
+    if (this.isThrottled(token) || !this.takeRateSlot(robot)) return feishuAnswers.tooFast;
+    this.messages.push({ token, channel: 'feishu', at: Date.now(), body, raw: raw.toString('utf8'), images: [] });
+    this.options.log?.(`delivered Feishu ${String(body.msg_type)} to bot ${token.slice(0, 4)}****`);
+    return feishuAnswers.ok;
   }
 
   private isThrottled(token: string): boolean {
@@ -328,16 +436,21 @@ export class DingTalkSimulator {
   /** Sliding window over arrivals; going over throttles the robot, as DingTalk does. */
   private takeRateSlot(robot: SimulatedRobot): boolean {
     const token = robot.token;
+    const feishu = robot.channel === 'feishu';
+    // DingTalk's and WeCom's 20 a minute (as the simulator was told), Feishu's 100 a minute and 5 a second
     const limit =
       robot.rateLimit !== undefined
         ? robot.rateLimit
-        : this.options.rateLimit === undefined
-          ? { messages: 20, windowMs: 60_000 }
-          : this.options.rateLimit;
+        : feishu
+          ? (this.options.feishuRateLimit ?? { messages: 100, windowMs: 60_000 })
+          : this.options.rateLimit === undefined
+            ? { messages: 20, windowMs: 60_000 }
+            : this.options.rateLimit;
     if (!limit) return true;
     const now = Date.now();
-    const recent = (this.arrivals.get(token) ?? []).filter((at) => at > now - limit.windowMs);
-    if (recent.length >= limit.messages) {
+    const recent = (this.arrivals.get(token) ?? []).filter((at) => at > now - Math.max(limit.windowMs, feishu ? 1000 : 0));
+    const inLastSecond = recent.filter((at) => at > now - 1000).length;
+    if (recent.filter((at) => at > now - limit.windowMs).length >= limit.messages || (feishu && inLastSecond >= 5)) {
       this.throttledUntil.set(token, now + (this.options.throttleMs ?? 10 * 60_000));
       this.arrivals.set(token, recent);
       return false;
@@ -413,6 +526,14 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
 }
 
 const nonEmpty = (value: unknown) => typeof value === 'string' && value.length > 0;
+
+/** The channel and robot token a webhook path names. */
+function endpointOf(url: URL): { channel: SimulatedChannel; token: string } | undefined {
+  if (url.pathname === '/robot/send') return { channel: 'dingtalk', token: url.searchParams.get('access_token') ?? '' };
+  if (url.pathname === '/cgi-bin/webhook/send') return { channel: 'wecom', token: url.searchParams.get('key') ?? '' };
+  const hook = /^\/open-apis\/bot\/v2\/hook\/([^/]+)$/.exec(url.pathname);
+  return hook ? { channel: 'feishu', token: hook[1] } : undefined;
+}
 
 function messageShapeProblem(body: Record<string, unknown>): { errcode: number; errmsg: string } | undefined {
   const missing = (what: string) => ({ errcode: 40035, errmsg: `缺少参数 ${what}` });

@@ -145,10 +145,8 @@ async function main(): Promise<void> {
       ...names,
       queueOverrides: { VisibilityTimeout: localVisibilityTimeoutSeconds },
     });
-    const allowedOrigins = [
-      process.env.DINGTALK_ALLOWED_ORIGINS || 'https://oapi.dingtalk.com,https://oapi.dingtalk.io',
-      simulator.url,
-    ].join(',');
+    // each channel's own origins, and the simulator, which answers for all three
+    const withSimulator = (name: string, origins: string) => [process.env[name] || origins, simulator.url].join(',');
     // serverless-offline always serves Lambda's invoke API, which would run any function (the worker
     // included) for any local caller: it gets a UNIX socket in a folder only this user can open, not a port
     const lambdaSocketDir = mkdtempSync(join(tmpdir(), 'dingpush-lambda-'));
@@ -178,7 +176,9 @@ async function main(): Promise<void> {
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
       ADMIN_TOKENS: process.env.ADMIN_TOKENS || defaultAdminToken,
       PUBLISHER_TOKENS: process.env.PUBLISHER_TOKENS || defaultPublisherToken,
-      DINGTALK_ALLOWED_ORIGINS: allowedOrigins,
+      DINGTALK_ALLOWED_ORIGINS: withSimulator('DINGTALK_ALLOWED_ORIGINS', 'https://oapi.dingtalk.com,https://oapi.dingtalk.io'),
+      WECOM_ALLOWED_ORIGINS: withSimulator('WECOM_ALLOWED_ORIGINS', 'https://qyapi.weixin.qq.com'),
+      FEISHU_ALLOWED_ORIGINS: withSimulator('FEISHU_ALLOWED_ORIGINS', 'https://open.feishu.cn,https://open.larksuite.com'),
       TABLE_NAME: names.tableName,
       PUSH_QUEUE_NAME: names.pushQueueName,
       PUSH_DLQ_NAME: names.pushDeadLetterQueueName,

@@ -1,5 +1,6 @@
 // WeCom (企业微信) group robots: the body a rendered message becomes, its limits and what its errcodes mean
 // (docs/channels.md). The `key` in the webhook URL is the only credential: there is no signing.
+import { createHash } from 'node:crypto';
 import type { AtSettings, DingTalkMessage } from '../dingtalk/messages';
 import type { DeliveryClass } from '../dingtalk/errcodes';
 
@@ -83,6 +84,32 @@ export function toWeCom(message: DingTalkMessage): WeComMessage {
         },
       };
   }
+}
+
+/** A report screenshot as a push carries it (schemas/event.ts): `id` when its bytes are stored here. */
+interface Screenshot {
+  id?: string;
+  name: string;
+  contentType?: string;
+  bytes?: number;
+}
+
+/**
+ * The screenshots a WeCom group gets as image messages of their own, after the push's message: those stored
+ * here as JPG or PNG of at most 2 MB (a GIF, a larger one or one given by URL stays a link in the text).
+ */
+export function weComPictures<Image extends Screenshot>(images: Image[] | undefined): (Image & { id: string })[] {
+  return (images ?? []).filter(
+    (image): image is Image & { id: string } =>
+      Boolean(image.id) &&
+      (image.contentType === 'image/png' || image.contentType === 'image/jpeg') &&
+      (image.bytes ?? Infinity) <= weComLimits.imageBytes,
+  );
+}
+
+/** The image message for a picture's bytes: base64 and the md5 (hex) of the bytes. */
+export function weComImageMessage(bytes: Buffer): WeComMessage {
+  return { msgtype: 'image', image: { base64: bytes.toString('base64'), md5: createHash('md5').update(bytes).digest('hex') } };
 }
 
 /** What WeCom would refuse, said before sending. */

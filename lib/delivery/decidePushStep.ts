@@ -6,6 +6,7 @@ import type { DingTalkMessage } from '../dingtalk/messages';
 import { DomainError } from '../errors';
 import { renderMessage } from '../render/renderMessage';
 import { checkChannelMessage, toChannel, type Channel, type ChannelMessage } from '../channels/channels';
+import { weComPictures } from '../channels/wecom';
 import { isTerminal, type PushRecord } from '../store/recordsStore';
 import type { Robot } from '../store/robotsStore';
 import type { Template } from '../store/templatesStore';
@@ -59,11 +60,15 @@ export type PushStep =
   | ({ kind: 'wait-inline'; slotAt: number; webhook: string } & Rendered)
   | ({ kind: 'send'; webhook: string } & Rendered);
 
-/** `message`: what the template rendered (a digest lists it); `body`: exactly what the robot's channel is sent. */
+/**
+ * `message`: what the template rendered (a digest lists it); `body`: exactly what the robot's channel is sent.
+ * `picture`: instead of the body, this screenshot goes now as an image message (WeCom, after the body went).
+ */
 interface Rendered {
   message: DingTalkMessage;
   body: ChannelMessage;
   attempt: number;
+  picture?: { id: string; name: string };
 }
 
 export function decidePushStep(input: PushStepInput, rules: DeliveryRules): PushStep {
@@ -103,7 +108,10 @@ export function decidePushStep(input: PushStepInput, rules: DeliveryRules): Push
   if (problems.length > 0) return { kind: 'finish-failed', reason: problems.join(' '), content: body };
 
   const slot = slotStep(window, robot, now, input.sendBy, rules);
-  return { ...slot, message, body, attempt };
+  // WeCom shows a screenshot only as an image message of its own: they follow the body, one a slot
+  const sentPictures = record?.picturesSent?.length;
+  const picture = sentPictures === undefined ? undefined : weComPictures(job.report.images)[sentPictures];
+  return { ...slot, message, body, attempt, ...(picture && { picture: { id: picture.id, name: picture.name } }) };
 }
 
 export type SlotStep =

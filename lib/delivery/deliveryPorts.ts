@@ -13,6 +13,7 @@ import { readDeliveryInputs } from '../store/deliveryInputs';
 import { recordsStore } from '../store/recordsStore';
 import { open } from '../secrets/secretBox';
 import { robotsStore } from '../store/robotsStore';
+import { imagesStore } from '../store/imagesStore';
 import { channelLimits, sendWindowStore } from '../store/sendWindowStore';
 import type { DeliveryRules } from './decidePushStep';
 import type { DeliveryPorts } from './processPushJobs';
@@ -45,6 +46,7 @@ export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
         timeoutMs: config.dingtalkTimeoutMs,
       });
     },
+    readImage: async (id) => (await imagesStore.get(id))?.body,
     saveContent: (recordId, content, template) => recordsStore.putContent(recordId, content, template),
     saveRecord: (record) => recordsStore.put(record),
     closeRecord: async (record, status, reason, extra, now) => {

@@ -43,7 +43,8 @@ export function digestPlan(
   for (const job of jobs) {
     const record = inputs.records.get(job.recordId);
     const step = decidePushStep({ job, record, robot, template, window, now, sendBy, releasing }, rules);
-    if (step.kind !== 'send' && step.kind !== 'wait-inline' && step.kind !== 'wait-for-slot') break;
+    // a push whose pictures are following is not merged: they go, one a slot, before anything behind them
+    if ((step.kind !== 'send' && step.kind !== 'wait-inline' && step.kind !== 'wait-for-slot') || step.picture) break;
     members.push({ job, record, message: step.message });
   }
   if (!template || members.length < 2) return undefined;

@@ -6,13 +6,16 @@ import { backoff } from '../backoff';
 import { forEachConcurrently } from '../concurrency';
 import type { DeliveryAttempt } from '../dingtalk/client';
 import { fitsChannel, toChannel, type ChannelMessage } from '../channels/channels';
+import { weComImageMessage, weComPictures } from '../channels/wecom';
 import { log } from '../log';
 import { redactSecrets } from '../redact';
 import type { DeliveryInputs } from '../store/deliveryInputs';
 import {
   finishedRecord,
   newQueuedRecord,
+  partSentRecord,
   retryingRecord,
+  type PictureSent,
   type AttemptLogEntry,
   type PushRecord,
   type TemplateSnapshot,
@@ -53,6 +56,8 @@ export interface DeliveryPorts {
   putWindow(robotId: string, window: SendWindowState): Promise<void>;
   /** Sends through one of the robot's webhooks (its key: lib/robots/webhookUrl.ts). */
   send(message: ChannelMessage, robot: Robot, webhook: string): Promise<DeliveryAttempt>;
+  /** A stored screenshot's bytes (WeCom sends them as an image message), or undefined when no longer kept. */
+  readImage(id: string): Promise<Buffer | undefined>;
   /** Writes the exact body about to be sent, and its template, before the POST. */
   saveContent(recordId: string, content: ChannelMessage, template: TemplateSnapshot): Promise<void>;
   /** Writes a record after an attempt ended (or was found lost). */
@@ -278,7 +283,7 @@ const releasePage = 10;
 
 interface Delivered {
   comeBackAt?: number;
-  /** How many of the group's jobs this took (a digest's members); 1 when absent. */
+  /** How many of the group's jobs this took (a digest's members; 0: the job has more to send); 1 when absent. */
   handled?: number;
 }
 
@@ -376,10 +381,43 @@ async function deliver(
   }
   const slotAt = step.kind === 'wait-inline' ? step.slotAt : ports.now();
   const inFlight = { recordId: job.recordId, attempt: step.attempt };
-  const beforeSend = ports.saveContent(job.recordId, step.body, snapshot(template as Template));
-  const sent = await sendInSlot(step.body, robot as Robot, step.webhook, slotAt, inFlight, beforeSend, inputs, ports, rules);
-  log.info('dingtalk answered', { ...context, attempt: step.attempt, ...answerFields(sent.result) });
-  return settleAttempt([{ job, record }], sent.result, inputs, ports, rules, { window: sent.window, webhook: step.webhook });
+  // the push's body, kept on its record before it goes; or one of its pictures (WeCom), after the body went
+  let body = step.body;
+  let beforeSend: Promise<void>;
+  let picture: PictureSent | undefined;
+  if (step.picture) {
+    const bytes = await ports.readImage(step.picture.id);
+    if (!bytes) {
+      const reason = `The screenshot ${step.picture.name} is no longer kept, so it cannot follow the message`;
+      await ports.closeRecord(record, 'failed', reason, {}, ports.now());
+      remember({ ...record, status: 'failed' });
+      return {};
+    }
+    body = weComImageMessage(bytes);
+    picture = { name: step.picture.name, md5: (body as { image: { md5: string } }).image.md5, bytes: bytes.length };
+    beforeSend = Promise.resolve();
+  } else beforeSend = ports.saveContent(job.recordId, step.body, snapshot(template as Template));
+  const sent = await sendInSlot(body, robot as Robot, step.webhook, slotAt, inFlight, beforeSend, inputs, ports, rules);
+  log.info('robot webhook answered', {
+    ...context,
+    attempt: step.attempt,
+    ...(picture && { picture: picture.md5 }),
+    ...answerFields(sent.result),
+  });
+  // the pictures the group will have had if this went, and whether more follow
+  const pictures = robot?.channel === 'wecom' ? weComPictures(job.report.images) : [];
+  const picturesSent = picture ? [...(record.picturesSent ?? []), picture] : [];
+  const parts = pictures.length > 0 ? { picturesSent, more: picturesSent.length < pictures.length } : undefined;
+  return settleAttempt(
+    [{ job, record }],
+    sent.result,
+    inputs,
+    ports,
+    rules,
+    { window: sent.window, webhook: step.webhook },
+    undefined,
+    parts,
+  );
 }
 
 /**
@@ -488,6 +526,7 @@ async function settleAttempt(
   rules: DeliveryRules,
   sentWith?: { window: SendWindowState; webhook: string },
   digest?: PushRecord,
+  parts?: { picturesSent: PictureSent[]; more: boolean },
 ): Promise<Delivered> {
   const now = ports.now();
   const robot = inputs.robots.get(carried[0].job.robotId);
@@ -529,7 +568,14 @@ async function settleAttempt(
   }
   switch (verdict.kind) {
     case 'sent':
-      await saveAll((attempted) => finishedRecord(attempted, { status: 'sent', ...answered }, now));
+      // its pictures follow at once, in the next slots, before anything queued behind it
+      if (parts?.more) {
+        await saveAll((attempted) => partSentRecord(attempted, entry, parts.picturesSent));
+        return { handled: 0 };
+      }
+      await saveAll((attempted) =>
+        finishedRecord({ ...attempted, ...(parts && { picturesSent: parts.picturesSent }) }, { status: 'sent', ...answered }, now),
+      );
       if (robot && robot.consecutiveFailures > 0) await ports.clearFailureStreak(robot.id);
       ports.metric('PushSent', count);
       return {};

@@ -35,6 +35,12 @@ export interface AttemptLogEntry {
   digestId?: string;
 }
 
+export interface PictureSent {
+  name: string;
+  md5: string;
+  bytes: number;
+}
+
 export interface TemplateSnapshot {
   id: string;
   name: string;
@@ -70,6 +76,11 @@ export interface PushRecord {
   members?: string[];
   /** Which of the robot's webhooks the latest attempt went through, masked (numbered from #1 when it has a pool). */
   webhook?: string;
+  /**
+   * WeCom: present once the push's message is in the group and its screenshots follow as image messages of
+   * their own, each as sent (the md5 of the stored bytes); the push is sent when the last one is.
+   */
+  picturesSent?: PictureSent[];
   errcode?: number;
   errmsg?: string;
   createdAt: string;
@@ -184,6 +195,12 @@ export function finishedRecord(attempted: PushRecord, outcome: Outcome, now: num
     ...(outcome.response !== undefined && { response: outcome.response }),
     ...withAttempt(attempted, outcome.entry),
   };
+}
+
+/** A record whose message (or one of its pictures) went, with more of its pictures to follow: queued still. */
+export function partSentRecord(attempted: PushRecord, entry: AttemptLogEntry, picturesSent: PictureSent[]): PushRecord {
+  const { nextAttemptAt: _next, ...rest } = attempted;
+  return { ...rest, status: 'queued', updatedAt: entry.at, picturesSent, ...withAttempt(attempted, entry) };
 }
 
 /** A record whose attempt failed in a way worth retrying: logged, and queued again until `nextAttemptAt`. */

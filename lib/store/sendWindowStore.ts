@@ -3,7 +3,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
 import type { Channel } from '../channels/channels';
-import { config, type RateLimit } from '../config';
+import { config } from '../config';
 import type { SendWindowLimit } from '../delivery/sendWindow';
 import { keys, tableName } from './table';
 
@@ -81,12 +81,9 @@ export const sendWindowStore = {
   },
 };
 
-/** Spacing on top of a window, as DingTalk's: each service counts arrivals on its own clock. */
-const withMargin = (limit: RateLimit) => ({ ...limit, marginMs: Math.max(100, Math.round(limit.windowMs * 0.05)) });
-
 /** Each channel's send window (docs/channels.md): Feishu's adds its 5 a second. */
 export const channelLimits: Record<Channel, SendWindowLimit> = {
   dingtalk: { ...config.rateLimit, marginMs: config.rateMarginMs },
-  wecom: withMargin(config.weComRateLimit),
-  feishu: { ...withMargin(config.feishuRateLimit), burst: withMargin(config.feishuBurstLimit) },
+  wecom: config.weComRateLimit,
+  feishu: { ...config.feishuRateLimit, burst: config.feishuBurstLimit },
 };

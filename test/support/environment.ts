@@ -31,6 +31,8 @@ export const baseTestEnvironment: Record<string, string> = {
   // running three test processes and Chromium is not: 200 ms (the default floor) let a stalled second
   // of a burst land in the next window (a CI run saw 11 x 130101). In AWS the default is 3 s.
   DINGTALK_RATE_MARGIN_MS: '600',
+  WECOM_RATE_LIMIT: '20/2',
+  WECOM_RATE_MARGIN_MS: '600',
   // small fan-out pages, so a report with a few dozen robots already goes through the workers' pages
   FANOUT_INTAKE_PAGE: '20',
   FANOUT_WORKER_PAGE: '25',

@@ -24,6 +24,8 @@ export default async function globalSetup(): Promise<void> {
     PUBLIC_BASE_URL: 'http://127.0.0.1:9',
     SIMULATOR_URL: simulator.url,
     DINGTALK_ALLOWED_ORIGINS: simulator.url,
+    WECOM_ALLOWED_ORIGINS: simulator.url,
+    FEISHU_ALLOWED_ORIGINS: simulator.url,
   });
   (globalThis as Record<string, unknown>).__localStack = { dynamodb, sqs, simulator };
 }

@@ -42,6 +42,8 @@ const integrationOnly = [
   'PUSH_QUEUE_URL',
   'PUSH_DLQ_URL',
   'DINGTALK_ALLOWED_ORIGINS',
+  'WECOM_ALLOWED_ORIGINS',
+  'FEISHU_ALLOWED_ORIGINS',
 ];
 
 export async function startLocalService(

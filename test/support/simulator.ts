@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { FaultKind, FaultRates, ReceivedMessage, RequestLogEntry } from '../../scripts/dingtalk-simulator';
 
 export interface TestRobotSettings {
+  channel?: 'dingtalk' | 'wecom' | 'feishu';
   secret?: string;
   keywords?: string[];
   rateLimit?: { messages: number; windowMs: number } | null;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 // The worker's orchestration with fake ports: order within a robot's group, robots independent, what comes
 // back on the queue and when. No DynamoDB, no queue: the ports record what the worker asked of them.
 import type { PushJob } from '../../schemas/pushJob';
@@ -34,6 +35,7 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
   const heldJobs = new Map<string, PushJob>();
   // the fixtures' robots are DingTalk's: what they are sent is a DingTalk body
   const contents = new Map<string, ChannelMessage>();
+  const images = new Map<string, Buffer>();
   const messages: DingTalkMessage[] = [];
   const robots = new Map([robotFixture(), robotFixture({ id: 'robot-2', name: 'Ops' })].map((robot) => [robot.id, robot]));
   const ports: DeliveryPorts = {
@@ -62,6 +64,7 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
         ...(outcome === 'throttled' && { errcode: 130101 }),
       };
     },
+    readImage: async (id) => images.get(id),
     saveContent: async (recordId, content) => void contents.set(recordId, content),
     saveRecord: async (record) => void records.set(record.id, record),
     closeRecord: async (record, status, reason, _extra, now) =>
@@ -83,7 +86,22 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
       time += Math.max(0, ms);
     },
   };
-  return { ports, records, windows, sent, messages, contents, cameBack, deadLetters, metrics, robots, releases, heldJobs, now: () => time };
+  return {
+    ports,
+    records,
+    windows,
+    sent,
+    messages,
+    contents,
+    images,
+    cameBack,
+    deadLetters,
+    metrics,
+    robots,
+    releases,
+    heldJobs,
+    now: () => time,
+  };
 }
 
 const message = (job: PushJob, extra: Partial<QueueMessage> = {}): QueueMessage => ({
@@ -116,6 +134,44 @@ describe('processPushJobs', () => {
     });
     expect(world.records.get(a3.recordId)).toBeUndefined();
     expect(world.records.get(b1.recordId)).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it("sends a WeCom push's stored screenshot as an image message right after its body, before the robot's next push", async () => {
+    const world = fakeWorld();
+    world.robots.set('robot-1', robotFixture({ channel: 'wecom' }));
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    world.images.set('image-id-0000000000000000', png);
+    const screenshot = {
+      id: 'image-id-0000000000000000',
+      name: 'chart',
+      url: 'http://127.0.0.1/images/x',
+      contentType: 'image/png' as const,
+      bytes: png.length,
+    };
+    const gif = {
+      id: 'image-id-gif-00000000000000',
+      name: 'anim',
+      url: 'http://127.0.0.1/images/y',
+      contentType: 'image/gif' as const,
+      bytes: 10,
+    };
+    const first = { ...jobFixture(1), report: { ...jobFixture(1).report, images: [screenshot, gif] } };
+    const second = jobFixture(2);
+    const result = await run(world, [message(first), message(second)]);
+    const md5 = createHash('md5').update(png).digest('hex');
+    // 2 a window in these rules: the body and its picture; the next push waits for the next window
+    expect(world.messages).toEqual([
+      { msgtype: 'text', text: { content: 'Report Sales: 1' } },
+      { msgtype: 'image', image: { base64: png.toString('base64'), md5 } },
+    ]);
+    expect(world.records.get(first.recordId)).toMatchObject({
+      status: 'sent',
+      attempts: 2,
+      picturesSent: [{ name: 'chart', md5, bytes: png.length }],
+    });
+    // the record keeps the body; the GIF, which WeCom cannot show, was not sent as a picture
+    expect(world.contents.get(first.recordId)).toEqual({ msgtype: 'text', text: { content: 'Report Sales: 1' } });
+    expect(result.failedMessageIds).toEqual([second.recordId]);
   });
 
   it('takes each send slot in the window before the POST, and sends a job whose slot is far off back to the queue until then', async () => {
