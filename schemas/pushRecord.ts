@@ -1,5 +1,6 @@
 // Push record queries.
 import type { FromSchema } from 'json-schema-to-ts';
+import { channels } from './robot';
 import { cursorQuerySchema, idSchema, keywordQuerySchema, limitQuerySchema } from './common';
 
 // held: waiting for the robot's quiet hours to end
@@ -16,6 +17,7 @@ export const listPushRecordsQuerySchema = {
     templateId: idSchema,
     eventId: { type: 'string', minLength: 1, maxLength: 200 },
     status: { type: 'string', enum: pushStatuses },
+    channel: { type: 'string', enum: channels },
     from: { type: 'string', format: 'date-time' },
     to: { type: 'string', format: 'date-time' },
     limit: limitQuerySchema,

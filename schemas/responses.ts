@@ -266,6 +266,7 @@ const recordSummaryProperties = {
   reportName: text,
   robotId: text,
   robotName: text,
+  channel: { ...channel, description: "The robot's channel when the push was made (DingTalk when absent)" },
   templateId: text,
   templateName: text,
   status: { type: 'string', enum: pushStatuses },
@@ -276,6 +277,16 @@ const recordSummaryProperties = {
   resentAs: { ...text, description: 'The record a resend created from this one' },
   digestId: { ...text, description: 'The digest this push was last sent in: its record holds the exact message the group got' },
   members: { type: 'array', items: text, description: "A digest's record: the pushes it carries, in order" },
+  picturesSent: {
+    type: 'array',
+    description: "WeCom: the screenshots sent after the push's message as image messages of their own, each with the md5 of its bytes",
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'md5', 'bytes'],
+      properties: { name: text, md5: text, bytes: count },
+    },
+  },
   webhook: {
     ...text,
     description: "Which of the robot's webhooks the latest attempt went through, masked; numbered from #1 when the robot has a pool",

@@ -26,6 +26,7 @@ export async function sendTestMessage(robotId: string, input: TestRobotInput) {
     reportName: report.reportName,
     robotId,
     robotName: robot.name,
+    channel: robot.channel,
     templateId: robot.templateId,
     templateName: template?.name ?? '',
   });

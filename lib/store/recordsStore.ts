@@ -5,7 +5,7 @@
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PushStatus } from '../../schemas/pushRecord';
 import type { AttemptResult } from '../dingtalk/client';
-import type { ChannelMessage } from '../channels/channels';
+import type { Channel, ChannelMessage } from '../channels/channels';
 import { dynamodb } from '../aws/clients';
 import { config } from '../config';
 import { forEachConcurrently } from '../concurrency';
@@ -56,6 +56,8 @@ export interface PushRecord {
   reportName: string;
   robotId: string;
   robotName: string;
+  /** The robot's channel when the push was made (records made before WeCom and Feishu have none: DingTalk). */
+  channel?: Channel;
   templateId: string;
   templateName: string;
   status: PushStatus;
@@ -100,7 +102,7 @@ export interface PushRecord {
 
 export type NewPushRecord = Pick<
   PushRecord,
-  'id' | 'eventId' | 'reportId' | 'reportName' | 'robotId' | 'robotName' | 'templateId' | 'templateName'
+  'id' | 'eventId' | 'reportId' | 'reportName' | 'robotId' | 'robotName' | 'templateId' | 'templateName' | 'channel'
 > & {
   resendOf?: string;
 };
@@ -481,6 +483,7 @@ export interface RecordFilter {
   robotId?: string;
   templateId?: string;
   status?: PushStatus;
+  channel?: Channel;
   eventId?: string;
   from?: string;
   to?: string;
@@ -566,6 +569,12 @@ function partitionQuery(source: IndexKey, filter: RecordFilter, before: string |
   if (filter.templateId && source.attribute !== 'templateKey') {
     conditions.push('templateId = :templateId');
     values[':templateId'] = filter.templateId;
+  }
+  if (filter.channel) {
+    // records made before WeCom and Feishu have no channel: they are DingTalk's
+    conditions.push(filter.channel === 'dingtalk' ? '(attribute_not_exists(#channel) OR #channel = :channel)' : '#channel = :channel');
+    values[':channel'] = filter.channel;
+    names['#channel'] = 'channel';
   }
   if (filter.status && source.attribute !== 'statusKey') {
     conditions.push('#status = :status');

@@ -216,7 +216,9 @@ function channelWarnings(channel: Channel, rendered: DingTalkMessage, report: Re
   if (channel === 'wecom' && rendered.msgtype === 'markdown' && (mention?.atMobiles?.length ?? 0) > 0)
     warnings.push('WeCom markdown cannot mention by mobile number: use user ids, or a text template; the mobiles are left out');
   if (channel === 'wecom' && (report.images?.length ?? 0) > 0)
-    warnings.push("WeCom markdown shows no pictures: the report's screenshots are linked in the text");
+    warnings.push(
+      'WeCom markdown shows no pictures: they are linked in the text, and each screenshot stored here as JPG or PNG of at most 2 MB follows as an image message of its own',
+    );
   if (channel === 'feishu' && (report.images?.length ?? 0) > 0)
     warnings.push('A Feishu custom bot cannot upload pictures: the screenshots show as links');
   return warnings;
