@@ -143,4 +143,39 @@ describe('Prometheus Alertmanager through dingpush', () => {
     await new Promise((resolve) => setTimeout(resolve, 5000));
     expect(await messages()).toHaveLength(2);
   });
+
+  it("delivers the notification to a WeCom robot as WeCom's markdown, with its record", async () => {
+    const template = await service.call('POST', '/template-starters/alertmanager', { language: 'en', name: 'Alertmanager for WeCom' });
+    expect(template.status).toBe(201);
+    const key = 'alertmanager-wecom-0123456789';
+    const robot = await service.call('POST', '/robots', {
+      name: 'WeCom on-call group',
+      channel: 'wecom',
+      webhookUrl: `${service.simulatorUrl}/cgi-bin/webhook/send?key=${key}`,
+      templateId: template.body.id,
+      reports: ['alertmanager:dingpush'],
+    });
+    expect(robot.status).toBe(201);
+    expect(robot.body.webhookUrl).toBe(`${service.simulatorUrl}/cgi-bin/webhook/send?key=aler****`);
+    await postAlert({
+      labels: { alertname: 'WarehouseLoadFailed', severity: 'warning', instance: 'etl-2' },
+      annotations: { summary: 'The nightly load failed' },
+      startsAt: new Date().toISOString(),
+    });
+    const [message] = await waitFor(
+      async () =>
+        ((await (await fetch(`${service.simulatorUrl}/_sim/messages?access_token=${key}`)).json()) as { items: { body: any }[] }).items,
+      (items) => items.length >= 1,
+      { timeoutMs: 60_000, what: `the WeCom message (Alertmanager: ${alertmanagerOutput.slice(-500)})` },
+    );
+    expect(message.body.msgtype).toBe('markdown');
+    expect(message.body.markdown.content).toContain('WarehouseLoadFailed');
+    expect(message.body.markdown.content).toContain('> The nightly load failed');
+    const [record] = await waitFor(
+      async () => (await service.call('GET', `/push-records?robotId=${robot.body.id}`)).body.items as { id: string; status: string }[],
+      (items) => items.length === 1 && items[0].status === 'sent',
+    );
+    const detail = await service.call('GET', `/push-records/${record.id}`);
+    expect(detail.body).toMatchObject({ channel: 'wecom', content: message.body });
+  });
 });
