@@ -185,7 +185,8 @@ function disabledText(robot) {
 async function loadRobots() {
   loadChart();
   const isNewest = newestLoad('robots');
-  const { items } = await api('GET', '/robots?limit=100');
+  const channel = $('robot-channel-filter').value;
+  const { items } = await api('GET', `/robots?limit=100${channel ? `&channel=${channel}` : ''}`);
   if (!isNewest()) return;
   state.robots = Object.fromEntries(items.map((robot) => [robot.id, robot]));
   const rows = items.map((robot) => {
@@ -194,6 +195,7 @@ async function loadRobots() {
       'tr',
       { 'data-id': robot.id },
       h('td', {}, robot.name, !robot.enabled && h('div', { class: 'muted' }, disabledText(robot))),
+      h('td', {}, t(`channel.${robot.channel}`)),
       h('td', { class: 'muted' }, robot.webhookUrl),
       h('td', {}, robot.templateName ?? robot.templateId),
       h(
@@ -212,8 +214,24 @@ async function loadRobots() {
       ),
     );
   });
-  show($('robot-rows'), rows.length > 0 ? rows : h('tr', {}, h('td', { colspan: 5, class: 'muted' }, t('robots.empty'))));
+  show($('robot-rows'), rows.length > 0 ? rows : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, t('robots.empty'))));
 }
+
+$('robot-channel-filter').addEventListener('change', () => loadRobots());
+
+/** The robot form for a channel: its webhook's shape, and no secret for WeCom (its key is in the URL). */
+function showChannelFields(channel, robot) {
+  $('robot-webhook').placeholder = robot ? t('field.webhookKeep', { masked: robot.webhookUrl }) : webhookExamples[channel];
+  $('robot-secret').disabled = channel === 'wecom';
+  $('robot-secret-hint').textContent = t(`secret.${channel}`);
+}
+
+const webhookExamples = {
+  dingtalk: 'https://oapi.dingtalk.com/robot/send?access_token=...',
+  wecom: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...',
+  feishu: 'https://open.feishu.cn/open-apis/bot/v2/hook/...',
+};
+$('robot-channel').addEventListener('change', () => showChannelFields($('robot-channel').value));
 
 /** Sends one test message and says in words what came of it, in `target`. */
 async function sendTest(robot, target, button) {
@@ -259,9 +277,10 @@ async function openRobotForm(robot) {
   $('robot-form-title').textContent = robot ? t('robots.formEdit', { name: robot.name }) : t('robots.formAdd');
   $('robot-name').value = robot?.name ?? '';
   $('robot-webhook').value = '';
-  $('robot-webhook').placeholder = robot
-    ? t('field.webhookKeep', { masked: robot.webhookUrl })
-    : 'https://oapi.dingtalk.com/robot/send?access_token=...';
+  // a robot's channel is fixed once it exists: its webhook belongs to that service
+  $('robot-channel').value = robot?.channel ?? 'dingtalk';
+  $('robot-channel').disabled = Boolean(robot);
+  showChannelFields($('robot-channel').value, robot);
   $('robot-secret').value = '';
   $('robot-reports').value = (robot?.reports ?? ['*']).join(', ');
   $('robot-keywords').value = (robot?.keywords ?? []).join(', ');
@@ -315,6 +334,7 @@ $('robot-form').addEventListener('submit', async (event) => {
     keywords: commaList($('robot-keywords').value),
     onUncertain: $('robot-uncertain').value,
   };
+  if (!state.editingRobot) body.channel = $('robot-channel').value;
   if ($('robot-webhook').value || !state.editingRobot) body.webhookUrl = $('robot-webhook').value;
   if ($('robot-secret').value) body.secret = $('robot-secret').value;
   Object.assign(body, groupSettingsFromForm());
@@ -499,6 +519,7 @@ for (const id of [
   'template-data',
 ])
   $(id).addEventListener('input', schedulePreview);
+$('preview-channel').addEventListener('change', schedulePreview);
 
 /** The starters' samples point their screenshot at a placeholder address; the preview draws a chart there instead. */
 const sampleImageUrl = 'https://sample.dingpush.invalid/kpi.png';
@@ -528,7 +549,7 @@ async function updatePreview() {
     return;
   }
   try {
-    const preview = await api('POST', '/template-previews', { template: templateFromForm(), data });
+    const preview = await api('POST', '/template-previews', { template: templateFromForm(), data, channel: $('preview-channel').value });
     const rendered = renderDingTalk(preview.message);
     // the starters' sample screenshot is a picture of the console's own
     for (const image of rendered.querySelectorAll('img')) if (image.getAttribute('src') === sampleImageUrl) image.src = sampleChartUrl();
@@ -588,12 +609,35 @@ function renderMarkdown(markdown) {
 }
 
 /** A DingTalk message as the group shows it, in one element. */
+/** A body as its group shows it: DingTalk's, WeCom's (markdown `content`, news) or Feishu's (`msg_type`). */
 function renderDingTalk(message) {
+  if (message.msg_type === 'text') return h('div', { style: { whiteSpace: 'pre-wrap' } }, message.content.text);
+  if (message.msg_type === 'interactive')
+    return h(
+      'div',
+      {},
+      message.card.header && h('strong', {}, message.card.header.title.content),
+      message.card.elements.map((element) =>
+        element.tag === 'markdown'
+          ? renderMarkdown(element.content)
+          : h(
+              'div',
+              { class: 'card-buttons' },
+              element.actions.map((button) => h('a', { href: button.url }, button.text.content)),
+            ),
+      ),
+    );
   switch (message.msgtype) {
     case 'text':
       return h('div', { style: { whiteSpace: 'pre-wrap' } }, message.text.content);
     case 'markdown':
-      return h('div', {}, renderMarkdown(message.markdown.text));
+      return h('div', {}, renderMarkdown(message.markdown.text ?? message.markdown.content));
+    case 'news':
+      return h(
+        'div',
+        { class: 'feed' },
+        message.news.articles.map((article) => h('a', { href: article.url }, h('span', {}, article.title))),
+      );
     case 'link':
       return h(
         'div',
@@ -653,6 +697,7 @@ function recordQuery(cursor) {
   if ($('record-robot').value) params.set('robotId', $('record-robot').value);
   if ($('record-template').value) params.set('templateId', $('record-template').value);
   if ($('record-status').value) params.set('status', $('record-status').value);
+  if ($('record-channel').value) params.set('channel', $('record-channel').value);
   if ($('record-from').value) params.set('from', new Date($('record-from').value).toISOString());
   if ($('record-to').value) params.set('to', new Date($('record-to').value).toISOString());
   if (cursor) params.set('cursor', cursor);
@@ -702,6 +747,7 @@ async function loadRecords(before) {
         { 'data-id': record.id },
         h('td', {}, formatTime(record.createdAt)),
         h('td', {}, record.robotName),
+        h('td', {}, t(`channel.${record.channel ?? 'dingtalk'}`)),
         h('td', {}, record.templateName),
         h('td', {}, reportLabel(record)),
         h('td', {}, h('span', { class: `status ${record.status}` }, t(`status.${record.status}`)), statusNote(record)),
@@ -712,7 +758,7 @@ async function loadRecords(before) {
         ),
       ),
     );
-    show($('record-rows'), rows.length > 0 ? rows : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, t('records.empty'))));
+    show($('record-rows'), rows.length > 0 ? rows : h('tr', {}, h('td', { colspan: 7, class: 'muted' }, t('records.empty'))));
     state.cursors[state.page + 1] = nextCursor;
     state.shownFilter = bulkResendFilter();
     $('records-resend-all').disabled = !state.shownFilter || items.length === 0;
@@ -801,6 +847,14 @@ async function showRecord(id) {
           h('button', { type: 'button', class: 'link', 'data-record': record.digestId }, t('record.openDigest')),
         ),
       record.webhook && h('p', { class: 'muted' }, t('record.webhook', { webhook: record.webhook })),
+      record.picturesSent?.length > 0 &&
+        h(
+          'p',
+          { id: 'record-pictures' },
+          t('record.pictures', { count: formatNumber(record.picturesSent.length) }),
+          ' ',
+          record.picturesSent.map((picture) => `${picture.name} (md5 ${picture.md5})`).join(', '),
+        ),
       h(
         'div',
         { class: 'split' },

@@ -67,6 +67,7 @@ const words = {
     uncertain: '已完整发出，但没有收到应答',
     confirmed: '已标记为已送达。',
     resentAll: (count: number) => `已重新排队 ${count} 条推送。`,
+    channels: { dingtalk: '钉钉', wecom: '企业微信', feishu: '飞书' },
   },
   en: {
     lang: 'en',
@@ -91,6 +92,7 @@ const words = {
     uncertain: 'went out whole and got no answer',
     confirmed: 'Marked delivered.',
     resentAll: (count: number) => `Queued ${count} pushes again.`,
+    channels: { dingtalk: 'DingTalk', wecom: 'WeCom', feishu: 'Feishu' },
   },
 } as const;
 
@@ -200,6 +202,60 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     await press(page.locator('#robot-test'));
     await page.locator('#robot-test-result', { hasText: say.testSent(robotName) }).waitFor();
     await press(page.locator('#robot-cancel'));
+  });
+
+  it('adds a WeCom and a Feishu robot beside DingTalk, tests each, and filters robots and records by chat service', async () => {
+    const templates = await api('GET', `/templates?keyword=${encodeURIComponent(`${say.kpiStarter} ${suffix}`)}`);
+    const webhooks = {
+      wecom: `${service.simulatorUrl}/cgi-bin/webhook/send?key=console-wecom-${suffix}-0123456789`,
+      feishu: `${service.simulatorUrl}/open-apis/bot/v2/hook/console-feishu-${suffix}-0123456789`,
+    };
+    for (const channel of ['wecom', 'feishu'] as const) {
+      const name = `${say.channels[channel]} ${suffix}`;
+      await press(page.locator('#robot-new'));
+      await page.locator('#robot-name').fill(name);
+      await page.locator('#robot-channel').selectOption(channel);
+      // WeCom robots do not sign: the key in the URL is the credential
+      expect(await page.locator('#robot-secret').isDisabled()).toBe(channel === 'wecom');
+      expect(await page.locator('#robot-webhook').getAttribute('placeholder')).toContain(
+        channel === 'wecom' ? '/cgi-bin/webhook/send' : '/hook/',
+      );
+      await page.locator('#robot-template').selectOption(templates.items[0].id);
+      await page.locator('#robot-webhook').fill(webhooks[channel]);
+      await page.locator('#robot-reports').fill(`channels-${suffix}`);
+      if (channel === 'feishu') await expectAccessible(page, 'robot form, Feishu');
+      await press(page.locator('#robot-form').getByRole('button', { name: say.save }));
+      const row = page.locator('#robot-rows tr', { hasText: name });
+      await row.waitFor();
+      expect(await row.locator('td').nth(1).textContent()).toBe(say.channels[channel]);
+      await press(row.locator('button[data-action="test"]'));
+      await page.locator('#robot-notice', { hasText: say.testSent(name) }).waitFor();
+    }
+    // the robots list by chat service
+    await page.locator('#robot-channel-filter').selectOption('wecom');
+    await page.locator('#robot-rows tr', { hasText: `${say.channels.wecom} ${suffix}` }).waitFor();
+    await waitFor(
+      () => page.locator('#robot-rows tr').allTextContents(),
+      (rows) => rows.length > 0 && rows.every((text) => text.includes(say.channels.wecom)),
+      { what: 'only WeCom robots listed' },
+    );
+    await expectAccessible(page, 'robots filtered by chat service');
+    await page.screenshot({ path: join(docs, `console-channels-${suffix}.png`) });
+    await page.locator('#robot-channel-filter').selectOption('');
+    await page.locator('#robot-rows tr', { hasText: robotName }).waitFor();
+
+    // the records list by chat service: the Feishu robot's test message, and nothing of the others
+    await press(page.getByRole('button', { name: say.records, exact: true }));
+    await page.locator('#record-channel').selectOption('feishu');
+    await press(page.locator('#record-filters').getByRole('button', { name: language === 'zh-CN' ? '查询' : 'Search' }));
+    await recordsDrawn(page);
+    const rows = await page.locator('#record-rows tr').allTextContents();
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((text) => text.includes(say.channels.feishu) && !text.includes(`${say.channels.wecom} ${suffix}`))).toBe(true);
+    expect(rows.some((text) => text.includes(`${say.channels.feishu} ${suffix}`))).toBe(true);
+    await expectAccessible(page, 'records filtered by chat service');
+    await page.locator('#record-channel').selectOption('');
+    await press(page.getByRole('button', { name: say.robots, exact: true }));
   });
 
   it('shows why a robot was disabled automatically, with the errcode in words, and enables it again', async () => {
