@@ -9,6 +9,66 @@ const templateText = { type: 'string', maxLength: 20000 } as const;
 const templateUrl = { type: 'string', minLength: 1, maxLength: 2000 } as const;
 const shortText = { type: 'string', minLength: 1, maxLength: 500 } as const;
 
+/** The fields that say what a message is; what each DingTalk msgtype needs is in `messageRules`. */
+const messageProperties = {
+  msgType: { type: 'string', enum: msgTypes },
+  title: shortText,
+  text: templateText,
+  messageUrl: templateUrl,
+  picUrl: templateUrl,
+  buttons: {
+    type: 'array',
+    minItems: 1,
+    maxItems: 10,
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['title', 'url'],
+      properties: { title: shortText, url: templateUrl },
+    },
+  },
+  btnOrientation: { type: 'string', enum: ['0', '1'] },
+  links: {
+    type: 'array',
+    minItems: 1,
+    maxItems: 10,
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['title', 'messageUrl'],
+      properties: { title: shortText, messageUrl: templateUrl, picUrl: templateUrl },
+    },
+  },
+} as const;
+
+// What each DingTalk msgtype needs (DingTalk's robot/send message bodies).
+// (`true`: the field is the one declared above; named here so the branch reads on its own)
+const messageRules = [
+  { if: { properties: { msgType: { const: 'text' } } }, then: { required: ['text'], properties: { text: true } } },
+  {
+    if: { properties: { msgType: { const: 'markdown' } } },
+    then: { required: ['title', 'text'], properties: { title: true, text: true } },
+  },
+  {
+    if: { properties: { msgType: { const: 'link' } } },
+    then: { required: ['title', 'text', 'messageUrl'], properties: { title: true, text: true, messageUrl: true } },
+  },
+  {
+    if: { properties: { msgType: { const: 'actionCard' } } },
+    then: { required: ['title', 'text', 'buttons'], properties: { title: true, text: true, buttons: true } },
+  },
+  { if: { properties: { msgType: { const: 'feedCard' } } }, then: { required: ['links'], properties: { links: true } } },
+] as const;
+
+/** A channel's own message instead of the template's, for the robots of that channel. */
+const channelOverride = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['msgType'],
+  properties: messageProperties,
+  allOf: messageRules,
+} as const;
+
 export const templateInputSchema = {
   $id: 'TemplateInput',
   type: 'object',
@@ -16,23 +76,7 @@ export const templateInputSchema = {
   required: ['name', 'msgType'],
   properties: {
     name: nameSchema,
-    msgType: { type: 'string', enum: msgTypes },
-    title: shortText,
-    text: templateText,
-    messageUrl: templateUrl,
-    picUrl: templateUrl,
-    buttons: {
-      type: 'array',
-      minItems: 1,
-      maxItems: 10,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['title', 'url'],
-        properties: { title: shortText, url: templateUrl },
-      },
-    },
-    btnOrientation: { type: 'string', enum: ['0', '1'] },
+    ...messageProperties,
     // what a push adds to a digest, when the robot merges waiting pushes: Mustache over {count, robotName}
     // (title) and one push's {title, link, reportName, n} (line); defaults in lib/render/digest.ts
     digest: {
@@ -40,36 +84,15 @@ export const templateInputSchema = {
       additionalProperties: false,
       properties: { title: shortText, line: shortText },
     },
-    links: {
-      type: 'array',
-      minItems: 1,
-      maxItems: 10,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['title', 'messageUrl'],
-        properties: { title: shortText, messageUrl: templateUrl, picUrl: templateUrl },
-      },
+    // a template renders to every channel's body; a channel named here renders its own message instead
+    channels: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: { dingtalk: channelOverride, wecom: channelOverride, feishu: channelOverride },
     },
   },
-  // What each DingTalk msgtype needs (DingTalk's robot/send message bodies).
-  allOf: [
-    // (`true`: the field is the one declared above; named here so the branch reads on its own)
-    { if: { properties: { msgType: { const: 'text' } } }, then: { required: ['text'], properties: { text: true } } },
-    {
-      if: { properties: { msgType: { const: 'markdown' } } },
-      then: { required: ['title', 'text'], properties: { title: true, text: true } },
-    },
-    {
-      if: { properties: { msgType: { const: 'link' } } },
-      then: { required: ['title', 'text', 'messageUrl'], properties: { title: true, text: true, messageUrl: true } },
-    },
-    {
-      if: { properties: { msgType: { const: 'actionCard' } } },
-      then: { required: ['title', 'text', 'buttons'], properties: { title: true, text: true, buttons: true } },
-    },
-    { if: { properties: { msgType: { const: 'feedCard' } } }, then: { required: ['links'], properties: { links: true } } },
-  ],
+  allOf: messageRules,
 } as const;
 
 export type TemplateInput = FromSchema<typeof templateInputSchema>;

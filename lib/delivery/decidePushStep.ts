@@ -4,7 +4,7 @@ import type { PushJob } from '../../schemas/pushJob';
 import type { DeliveryAttempt } from '../dingtalk/client';
 import type { DingTalkMessage } from '../dingtalk/messages';
 import { DomainError } from '../errors';
-import { renderMessage } from '../render/renderMessage';
+import { renderMessage, templateForChannel } from '../render/renderMessage';
 import { checkChannelMessage, toChannel, type Channel, type ChannelMessage } from '../channels/channels';
 import { weComPictures } from '../channels/wecom';
 import { isTerminal, type PushRecord } from '../store/recordsStore';
@@ -98,7 +98,7 @@ export function decidePushStep(input: PushStepInput, rules: DeliveryRules): Push
 
   let message: DingTalkMessage;
   try {
-    message = renderMessage(template, job.report, robot);
+    message = renderMessage(templateForChannel(template, robot.channel), job.report, robot);
   } catch (error) {
     if (error instanceof DomainError) return { kind: 'finish-failed', reason: error.message };
     throw error;

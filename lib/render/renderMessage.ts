@@ -1,6 +1,7 @@
 // Template + report event → the exact DingTalk body, with the checks DingTalk would otherwise fail silently.
 import { maxMessageBytes, messageBytes, visibleText, type AtSettings, type DingTalkMessage } from '../dingtalk/messages';
 import type { TemplateInput } from '../../schemas/template';
+import type { Channel } from '../channels/channels';
 import { renderMustache } from './boundedMustache';
 
 export type RenderableTemplate = TemplateInput;
@@ -29,6 +30,24 @@ export interface RobotDeliverySettings {
 export function templateView(report: ReportView): Record<string, unknown> {
   const images = (report.images ?? []).map(({ name, url }) => ({ name, url }));
   return { ...(report.data ?? {}), ...report, data: report.data ?? {}, images, ...(images.length > 0 && { image: images[0] }) };
+}
+
+/** The template as a channel's robots get it: its own message for that channel when it names one. */
+export function templateForChannel(template: RenderableTemplate, channel: Channel): RenderableTemplate {
+  const override = template.channels?.[channel];
+  if (!override) return template;
+  const {
+    msgType: _type,
+    title: _title,
+    text: _text,
+    messageUrl: _url,
+    picUrl: _pic,
+    buttons: _buttons,
+    btnOrientation: _o,
+    links: _links,
+    ...rest
+  } = template;
+  return { ...rest, ...override };
 }
 
 export function renderMessage(template: RenderableTemplate, report: ReportView, robot: RobotDeliverySettings = {}): DingTalkMessage {

@@ -37,6 +37,7 @@ const templateFields = [
   'btnOrientation',
   'links',
   'digest',
+  'channels',
   'version',
   'robotCount',
   'createdAt',

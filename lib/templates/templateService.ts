@@ -11,7 +11,7 @@ import { maxMessageBytes, messageBytes, type DingTalkMessage } from '../dingtalk
 import { renderDigest } from '../render/digest';
 import { conflict, notFound, validationFailed, type ErrorDetail } from '../errors';
 import { mustacheSyntaxError } from '../render/boundedMustache';
-import { renderMessage, type ReportView } from '../render/renderMessage';
+import { renderMessage, templateForChannel, type ReportView } from '../render/renderMessage';
 import { checkChannelMessage, fitsChannel, toChannel, type Channel, type ChannelMessage } from '../channels/channels';
 import { robotsStore, type Robot } from '../store/robotsStore';
 import { templatesStore, type Template, type TemplateRefusal, type TemplateWrite } from '../store/templatesStore';
@@ -39,7 +39,10 @@ function sourceFields(input: TemplateInput): [string, string][] {
 }
 
 function assertValidMustache(input: TemplateInput): void {
-  const details: ErrorDetail[] = sourceFields(input).flatMap(([path, source]) => {
+  const overrides = Object.entries(input.channels ?? {}).flatMap(([channel, override]) =>
+    sourceFields({ name: input.name, ...override }).map(([path, source]): [string, string] => [`/channels/${channel}${path}`, source]),
+  );
+  const details: ErrorDetail[] = [...sourceFields(input), ...overrides].flatMap(([path, source]) => {
     const problem = mustacheSyntaxError(source);
     return problem ? [{ path, message: `is not valid Mustache: ${problem}` }] : [];
   });
@@ -50,7 +53,15 @@ function assertValidMustache(input: TemplateInput): void {
 
 /** Keeps only the fields that belong to the template's msgType, so a stored template says exactly what it renders. */
 function normalize(input: TemplateInput): TemplateInput {
-  return { ...byMsgType(input), ...(input.digest && { digest: input.digest }) };
+  const overrides = Object.entries(input.channels ?? {}).map(([channel, override]) => {
+    const { name: _name, ...message } = byMsgType({ name: input.name, ...override });
+    return [channel, message];
+  });
+  return {
+    ...byMsgType(input),
+    ...(input.digest && { digest: input.digest }),
+    ...(overrides.length > 0 && { channels: Object.fromEntries(overrides) }),
+  };
 }
 
 function byMsgType(input: TemplateInput): TemplateInput {
@@ -181,7 +192,7 @@ async function preview(template: TemplateInput, input: TemplatePreviewInput): Pr
     throw validationFailed(`No robot with id ${input.robotId}`, [{ path: '/robotId', message: 'does not name an existing robot' }]);
   const channel = input.channel ?? robot?.channel ?? 'dingtalk';
   const report = sampleReport((input.data ?? {}) as Record<string, unknown>);
-  const rendered = renderMessage(template, report, robot ?? {});
+  const rendered = renderMessage(templateForChannel(template, channel), report, robot ?? {});
   const message = toChannel(channel, rendered);
   const check = checkChannelMessage(channel, message, robot ?? {});
   const warnings = [...check.problems, ...channelWarnings(channel, rendered, report)];
@@ -226,7 +237,10 @@ function channelWarnings(channel: Channel, rendered: DingTalkMessage, report: Re
 
 /** Three pushes of the sample event, merged as a robot with digests on would send them. */
 function digestPreview(template: TemplateInput, report: ReportView, robot: Robot | undefined, channel: Channel): Preview['digest'] {
-  const members = [1, 2, 3].map(() => ({ message: renderMessage(template, report, robot ?? {}), reportName: report.reportName ?? '' }));
+  const members = [1, 2, 3].map(() => ({
+    message: renderMessage(templateForChannel(template, channel), report, robot ?? {}),
+    reportName: report.reportName ?? '',
+  }));
   const { message } = renderDigest(members, template.digest, robot ?? { name: 'robot' }, (digest) => fitsChannel(channel, digest));
   const body = toChannel(channel, message);
   return { message: body, bytes: messageBytes(body) };

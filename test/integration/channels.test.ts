@@ -199,6 +199,44 @@ describe('one report to a DingTalk, a WeCom and a Feishu robot', () => {
   });
 });
 
+describe("a template's own message for one channel", () => {
+  it("goes to that channel's robots in place of the template, shows in its preview, and leaves the other channels as they were", async () => {
+    const reportId = `override-${randomUUID()}`;
+    const templateId = await template({
+      msgType: 'markdown',
+      title: '{{reportName}}',
+      text: '#### {{reportName}}\n**Total**: {{data.total}}',
+      channels: { wecom: { msgType: 'text', text: 'WeCom: {{reportName}} {{data.total}}', title: 'dropped: text has no title' } },
+    });
+    const stored = (await api('GET', `/templates/${templateId}`)).body;
+    // kept as its msgType needs, like the template itself
+    expect(stored.channels).toEqual({ wecom: { msgType: 'text', text: 'WeCom: {{reportName}} {{data.total}}' } });
+    const wecom = await robot('wecom', templateId, reportId);
+    const feishu = await robot('feishu', templateId, reportId);
+    await publish({ reportId, reportName: 'Daily', data: { total: 7 } });
+    await settled(wecom.id, 1);
+    await settled(feishu.id, 1);
+    expect((await simulator.messages(wecom.token)).map((message) => message.body)).toEqual([
+      { msgtype: 'text', text: { content: 'WeCom: Daily 7' } },
+    ]);
+    expect((await simulator.messages(feishu.token))[0].body).toMatchObject({ msg_type: 'interactive' });
+    const preview = await api('POST', `/templates/${templateId}/preview`, {
+      body: { data: { reportName: 'Daily', total: 7 }, channel: 'wecom' },
+    });
+    expect(preview.body.message).toEqual({ msgtype: 'text', text: { content: 'WeCom: Daily 7' } });
+  });
+
+  it.each([
+    ['a message missing what its msgType needs', { wecom: { msgType: 'markdown', text: 'x' } }, /\/channels\/wecom\/title is required/],
+    ['invalid Mustache', { feishu: { msgType: 'text', text: '{{#open}}' } }, /\/channels\/feishu\/text is not valid Mustache/],
+    ['an unknown channel', { slack: { msgType: 'text', text: 'x' } }, /\/channels\/slack is not an allowed field/],
+  ])('refuses %s with a 400 naming it', async (_label, channels, why) => {
+    const answer = await api('POST', '/templates', { body: { name: `Override ${randomUUID()}`, msgType: 'text', text: 'x', channels } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toMatch(why);
+  });
+});
+
 describe('bad channel input: a 400 naming the field, nothing stored', () => {
   it.each([
     ['an unknown channel', 'dingtalk', { channel: 'slack' }, /\/channel must be one of: dingtalk, wecom, feishu/],
