@@ -121,18 +121,12 @@ export async function sendToRobot(channel: Channel, message: ChannelMessage, opt
       durationMs,
     };
   }
+  const answer = exchange.kind === 'answer' ? readAnswer(channel, exchange.text) : undefined;
   // Feishu may answer an error with HTTP 400 and its code: the code decides, not the status
-  const coded = status === 400 && channel === 'feishu' && exchange.kind === 'answer' ? codedAnswer(channel, exchange.text) : undefined;
-  if (coded)
-    return {
-      result: 'answered',
-      outcome: coded.outcome,
-      httpStatus: status,
-      errcode: coded.code,
-      errmsg: coded.errmsg,
-      durationMs,
-      response: coded.response,
-    };
+  if (answer?.coded && (status === 200 || (status === 400 && channel === 'feishu'))) {
+    const { code, outcome, errmsg } = answer.coded;
+    return { result: 'answered', outcome, httpStatus: status, errcode: code, errmsg, durationMs, response: truncate(answer.parsed) };
+  }
   if (status !== 200) {
     return {
       result: 'answered',
@@ -142,7 +136,7 @@ export async function sendToRobot(channel: Channel, message: ChannelMessage, opt
       durationMs,
     };
   }
-  // a 200 whose body was cut off or unreadable may carry errcode 0: the message may be in the group
+  // a 200 whose body was cut off, unreadable or without a code may have been a success: the group may show it
   const unknownAnswer = (why: string, response?: unknown): DeliveryAttempt => ({
     result: 'uncertain',
     outcome: 'uncertain',
@@ -152,38 +146,25 @@ export async function sendToRobot(channel: Channel, message: ChannelMessage, opt
     ...(response !== undefined && { response }),
   });
   if (exchange.kind === 'answer-cut') return unknownAnswer(`and the connection was lost mid-answer (${exchange.cause})`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(exchange.text);
-  } catch {
-    return unknownAnswer(`with something other than JSON: ${exchange.text.slice(0, 100)}`);
-  }
-  const answer = codedAnswer(channel, exchange.text);
-  if (!answer) return unknownAnswer('without a code', truncate(parsed));
-  return {
-    result: 'answered',
-    outcome: answer.outcome,
-    httpStatus: 200,
-    errcode: answer.code,
-    errmsg: answer.errmsg,
-    durationMs,
-    response: answer.response,
-  };
+  if (answer?.parsed === undefined) return unknownAnswer(`with something other than JSON: ${exchange.text.slice(0, 100)}`);
+  return unknownAnswer('without a code', truncate(answer.parsed));
 }
 
-/** A JSON answer's code and message, or undefined when it carries none. */
-function codedAnswer(channel: Channel, text: string) {
+/** An answer's JSON (undefined when it is not JSON) and, when it carries one, its code and what it means. */
+function readAnswer(
+  channel: Channel,
+  text: string,
+): { parsed?: unknown; coded?: { code: number; outcome: DeliveryClass; errmsg: string } } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return undefined;
+    return {};
   }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const answer = answerCode(channel, parsed as Record<string, unknown>);
-  if (!answer) return undefined;
-  const errmsg = typeof answer.message === 'string' ? answer.message.slice(0, 500) : '';
-  return { code: answer.code, outcome: answer.outcome, errmsg, response: truncate(parsed) };
+  const coded = typeof parsed === 'object' && parsed !== null ? answerCode(channel, parsed as Record<string, unknown>) : undefined;
+  if (!coded) return { parsed };
+  const errmsg = typeof coded.message === 'string' ? coded.message.slice(0, 500) : '';
+  return { parsed, coded: { code: coded.code, outcome: coded.outcome, errmsg } };
 }
 
 function truncate(value: unknown): unknown {

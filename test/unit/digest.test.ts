@@ -2,6 +2,7 @@
 // mentions kept, never over DingTalk's 20,000 bytes.
 import { maxMessageBytes, messageBytes, type DingTalkMessage } from '../../lib/dingtalk/messages';
 import { maxDigestMentions, pushSummary, renderDigest } from '../../lib/render/digest';
+import { fitsChannel, toChannel } from '../../lib/channels/channels';
 
 const text = (content: string, at?: { atMobiles: string[] }): DingTalkMessage => ({
   msgtype: 'text',
@@ -69,5 +70,18 @@ describe('renderDigest', () => {
     expect(messageBytes(message)).toBeLessThanOrEqual(maxMessageBytes);
     const next = renderDigest(long.slice(count), { line: '{{title}}' }, robot);
     expect(messageBytes(next.message)).toBeLessThanOrEqual(maxMessageBytes);
+  });
+
+  it("fits the robot's channel: a WeCom digest stays within WeCom's 4,096 bytes of markdown, the rest left for the next", () => {
+    // a line takes a push's first 200 characters: 30 of them are more than 4,096 bytes
+    const pushes = Array.from({ length: 30 }, (_, n) => member(text(`Alert ${n} ${'x'.repeat(600)}`)));
+    const fits = (message: DingTalkMessage) => fitsChannel('wecom', message);
+    const { message, count } = renderDigest(pushes, undefined, robot, fits);
+    expect(count).toBeGreaterThan(1);
+    expect(count).toBeLessThan(30);
+    const body = toChannel('wecom', message) as { markdown: { content: string } };
+    expect(Buffer.byteLength(body.markdown.content)).toBeLessThanOrEqual(4096);
+    // one more push would not have fitted
+    expect(fits(renderDigest(pushes.slice(0, count + 1), undefined, robot, () => true).message)).toBe(false);
   });
 });

@@ -32,14 +32,20 @@ describe('webhook URL policy', () => {
 });
 
 describe('WeCom and Feishu webhook URLs', () => {
+  // each channel's default origins (the integration tests' setup, in the same process, sets others)
+  const origins = {
+    dingtalk: ['https://oapi.dingtalk.com'],
+    wecom: ['https://qyapi.weixin.qq.com'],
+    feishu: ['https://open.feishu.cn', 'https://open.larksuite.com'],
+  };
   it('keeps only the WeCom key and the Feishu hook token', () => {
-    expect(normalizeWebhookUrl('https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx&debug=1', 'wecom')).toBe(
+    expect(normalizeWebhookUrl('https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx&debug=1', 'wecom', origins.wecom)).toBe(
       'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx',
     );
-    expect(normalizeWebhookUrl('https://open.feishu.cn/open-apis/bot/v2/hook/2f7a9c3e-aaaa', 'feishu')).toBe(
+    expect(normalizeWebhookUrl('https://open.feishu.cn/open-apis/bot/v2/hook/2f7a9c3e-aaaa', 'feishu', origins.feishu)).toBe(
       'https://open.feishu.cn/open-apis/bot/v2/hook/2f7a9c3e-aaaa',
     );
-    expect(normalizeWebhookUrl('https://open.larksuite.com/open-apis/bot/v2/hook/abc', 'feishu')).toBe(
+    expect(normalizeWebhookUrl('https://open.larksuite.com/open-apis/bot/v2/hook/abc', 'feishu', origins.feishu)).toBe(
       'https://open.larksuite.com/open-apis/bot/v2/hook/abc',
     );
   });
@@ -58,7 +64,7 @@ describe('WeCom and Feishu webhook URLs', () => {
     ],
     ['a Feishu hook with a query', 'feishu', 'https://open.feishu.cn/open-apis/bot/v2/hook/a?x=1', /query string/],
   ] as const)('refuses %s', (_label, channel, url, why) => {
-    expect(() => normalizeWebhookUrl(url, channel)).toThrow(why);
+    expect(() => normalizeWebhookUrl(url, channel, origins[channel])).toThrow(why);
   });
 });
 
