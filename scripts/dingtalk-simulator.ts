@@ -339,13 +339,8 @@ export class DingTalkSimulator {
     }
     if (this.isThrottled(token)) return answers.tooFast;
     if (raw.length > maxBodyBytes) return answers.tooLong;
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) return answers.badJson;
-    } catch {
-      return answers.badJson;
-    }
+    const body = jsonObject(raw);
+    if (!body) return answers.badJson;
     const shapeProblem = messageShapeProblem(body);
     if (shapeProblem) return shapeProblem;
     if (robot.keywords && robot.keywords.length > 0) {
@@ -373,13 +368,8 @@ export class DingTalkSimulator {
     const robot = this.robots.get(token) ?? this.autoRegistered(token, 'wecom');
     if (!token || robot?.channel !== 'wecom') return weComAnswers.invalidKey;
     if (this.isThrottled(token)) return weComAnswers.tooFast;
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) return weComAnswers.badJson;
-    } catch {
-      return weComAnswers.badJson;
-    }
+    const body = jsonObject(raw);
+    if (!body) return weComAnswers.badJson;
     const checked = weComShapeProblem(body);
     if ('errcode' in checked) return checked;
     if (!this.takeRateSlot(robot)) return weComAnswers.tooFast;
@@ -403,13 +393,8 @@ export class DingTalkSimulator {
     const robot = this.robots.get(token) ?? this.autoRegistered(token, 'feishu');
     if (robot?.channel !== 'feishu') return feishuAnswers.tokenInvalid;
     if (raw.length > feishuMaxBodyBytes) return feishuAnswers.tooLarge;
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) return feishuAnswers.badJson;
-    } catch {
-      return feishuAnswers.badJson;
-    }
+    const body = jsonObject(raw);
+    if (!body) return feishuAnswers.badJson;
     if (robot.secret) {
       const { timestamp, sign } = body;
       if (typeof timestamp !== 'string' || typeof sign !== 'string' || !/^\d+$/.test(timestamp)) return feishuAnswers.signMismatch;
@@ -526,6 +511,16 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
 }
 
 const nonEmpty = (value: unknown) => typeof value === 'string' && value.length > 0;
+
+/** The body as a JSON object, or undefined when it is not one. */
+function jsonObject(raw: Buffer): Record<string, unknown> | undefined {
+  try {
+    const body: unknown = JSON.parse(raw.toString('utf8'));
+    return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The channel and robot token a webhook path names. */
 function endpointOf(url: URL): { channel: SimulatedChannel; token: string } | undefined {

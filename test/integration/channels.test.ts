@@ -258,6 +258,25 @@ describe('bad channel input: a 400 naming the field, nothing stored', () => {
     expect((await api('GET', `/robots?keyword=${encodeURIComponent(name)}`)).body.items).toEqual([]);
   });
 
+  it("checks a pool's webhooks against the robot's channel, and shows them masked", async () => {
+    const templateId = await template({ msgType: 'text', text: 'x' });
+    const [own, extra] = await Promise.all([simulator.registerRobot({ channel: 'wecom' }), simulator.registerRobot({ channel: 'wecom' })]);
+    const { webhookUrl: dingtalkUrl } = await simulator.registerRobot();
+    const name = `wecom pool ${randomUUID()}`;
+    const refused = await api('POST', '/robots', {
+      body: { name, channel: 'wecom', webhookUrl: own.webhookUrl, templateId, pool: [{ webhookUrl: dingtalkUrl }] },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([{ path: '/pool/0/webhookUrl', message: 'must have the path /cgi-bin/webhook/send' }]);
+    const created = await api('POST', '/robots', {
+      body: { name, channel: 'wecom', webhookUrl: own.webhookUrl, templateId, pool: [{ webhookUrl: extra.webhookUrl }] },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.pool).toEqual([
+      { webhookUrl: `${process.env.SIMULATOR_URL}/cgi-bin/webhook/send?key=${extra.token.slice(0, 4)}****`, hasSecret: false },
+    ]);
+  });
+
   it("refuses a change of a robot's channel: its webhook belongs to one service", async () => {
     const templateId = await template({ msgType: 'text', text: 'x' });
     const created = await robot('wecom', templateId, `fixed-${randomUUID()}`);
