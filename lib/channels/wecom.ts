@@ -4,12 +4,14 @@ import { createHash } from 'node:crypto';
 import type { AtSettings, DingTalkMessage } from '../dingtalk/messages';
 import type { DeliveryClass } from '../dingtalk/errcodes';
 
+/** A screenshot itself: base64 and md5 (hex) of the bytes, JPG or PNG, at most 2 MB before encoding. */
+export type WeComImageMessage = { msgtype: 'image'; image: { base64: string; md5: string } };
+
 export type WeComMessage =
   | { msgtype: 'text'; text: { content: string; mentioned_list?: string[]; mentioned_mobile_list?: string[] } }
   | { msgtype: 'markdown'; markdown: { content: string } }
   | { msgtype: 'news'; news: { articles: { title: string; description?: string; url: string; picurl?: string }[] } }
-  /** A screenshot itself: base64 and md5 (hex) of the bytes, JPG or PNG, at most 2 MB before encoding. */
-  | { msgtype: 'image'; image: { base64: string; md5: string } };
+  | WeComImageMessage;
 
 /** WeCom's own byte limits on the text it shows (answered 40058 when over). */
 export const weComLimits = { text: 2048, markdown: 4096, imageBytes: 2 * 1024 * 1024, articles: 8 } as const;
@@ -108,7 +110,7 @@ export function weComPictures<Image extends Screenshot>(images: Image[] | undefi
 }
 
 /** The image message for a picture's bytes: base64 and the md5 (hex) of the bytes. */
-export function weComImageMessage(bytes: Buffer): WeComMessage {
+export function weComImageMessage(bytes: Buffer): WeComImageMessage {
   return { msgtype: 'image', image: { base64: bytes.toString('base64'), md5: createHash('md5').update(bytes).digest('hex') } };
 }
 

@@ -393,8 +393,9 @@ async function deliver(
       remember({ ...record, status: 'failed' });
       return {};
     }
-    body = weComImageMessage(bytes);
-    picture = { name: step.picture.name, md5: (body as { image: { md5: string } }).image.md5, bytes: bytes.length };
+    const image = weComImageMessage(bytes);
+    body = image;
+    picture = { name: step.picture.name, md5: image.image.md5, bytes: bytes.length };
     beforeSend = Promise.resolve();
   } else beforeSend = ports.saveContent(job.recordId, step.body, snapshot(template as Template));
   const sent = await sendInSlot(body, robot as Robot, step.webhook, slotAt, inFlight, beforeSend, inputs, ports, rules);
