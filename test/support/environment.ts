@@ -33,6 +33,8 @@ export const baseTestEnvironment: Record<string, string> = {
   DINGTALK_RATE_MARGIN_MS: '600',
   WECOM_RATE_LIMIT: '20/2',
   WECOM_RATE_MARGIN_MS: '600',
+  // Feishu's 5 a second is not scaled: the same arrival jitter against a 1 s window
+  FEISHU_BURST_MARGIN_MS: '500',
   // small fan-out pages, so a report with a few dozen robots already goes through the workers' pages
   FANOUT_INTAKE_PAGE: '20',
   FANOUT_WORKER_PAGE: '25',
