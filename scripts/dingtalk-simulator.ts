@@ -274,16 +274,17 @@ export class DingTalkSimulator {
     const settle = (httpStatus: number, errcode: number | null) =>
       Object.assign(entry, { pending: false, at: Date.now(), httpStatus, errcode });
     const answer = (httpStatus: number, payload: { errcode: number; errmsg: string } | string) => {
-      settle(httpStatus, typeof payload === 'string' ? null : payload.errcode);
-      if (typeof payload === 'string') response.writeHead(httpStatus, { 'content-type': 'text/html' }).end(payload);
-      else if (channel === 'feishu') {
-        // Feishu says `code` and `msg`, and may send an error with HTTP 400: a sender must read the code
-        const status = payload.errcode === 0 ? httpStatus : 400;
-        settle(status, payload.errcode);
-        response
-          .writeHead(status, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ code: payload.errcode, msg: payload.errmsg, data: {} }));
-      } else response.writeHead(httpStatus, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+      if (typeof payload === 'string') {
+        settle(httpStatus, null);
+        response.writeHead(httpStatus, { 'content-type': 'text/html' }).end(payload);
+        return;
+      }
+      // Feishu says `code` and `msg`, and may send an error with HTTP 400: a sender must read the code
+      const feishu = channel === 'feishu';
+      const status = feishu && payload.errcode !== 0 ? 400 : httpStatus;
+      settle(status, payload.errcode);
+      const json = feishu ? { code: payload.errcode, msg: payload.errmsg, data: {} } : payload;
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
     };
     if (fault === 'reset') {
       settle(0, null);

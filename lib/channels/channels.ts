@@ -1,7 +1,7 @@
 // The chat services a robot can post to. A template renders once (lib/render/renderMessage.ts, in DingTalk's
 // vocabulary, the first channel); each channel turns that into its own body and says what it would refuse.
 import type { channels } from '../../schemas/robot';
-import { maxMessageBytes, messageBytes, type DingTalkMessage } from '../dingtalk/messages';
+import { messageBytes, type DingTalkMessage } from '../dingtalk/messages';
 import { checkMessage, type MessageCheck, type RobotDeliverySettings } from '../render/renderMessage';
 import { feishuMaxBodyBytes, feishuText, toFeishu, type FeishuMessage } from './feishu';
 import { toWeCom, weComProblems, type WeComMessage } from './wecom';
@@ -37,8 +37,7 @@ export function checkChannelMessage(channel: Channel, message: ChannelMessage, r
   return { bytes, problems, warnings: [] };
 }
 
-/** The most bytes a digest may take on the channel (WeCom's markdown content is the tightest). */
+/** Whether a rendered message (a digest being built) is within the channel's size limits as its body. */
 export function fitsChannel(channel: Channel, message: DingTalkMessage): boolean {
-  if (channel === 'dingtalk') return messageBytes(message) <= maxMessageBytes;
   return checkChannelMessage(channel, toChannel(channel, message)).problems.length === 0;
 }

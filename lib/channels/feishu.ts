@@ -1,7 +1,8 @@
 // Feishu / Lark custom bots: the body a rendered message becomes, its signature, limits and what its codes
 // mean (docs/channels.md). A custom bot cannot upload pictures: a screenshot shows as a link.
 import { createHmac } from 'node:crypto';
-import type { AtSettings, DingTalkMessage } from '../dingtalk/messages';
+import { actionCardButtons, type AtSettings, type DingTalkMessage } from '../dingtalk/messages';
+import { withoutMentions } from '../render/renderMessage';
 import type { DeliveryClass } from '../dingtalk/errcodes';
 
 type CardElement =
@@ -39,12 +40,6 @@ function mentionTags(mention: AtSettings | undefined): string {
   ];
   return tags.length === 0 ? '' : `\n${tags.join(' ')}`;
 }
-
-const withoutHandles = (text: string, mention: AtSettings | undefined) =>
-  [...(mention?.atMobiles ?? []), ...(mention?.atUserIds ?? [])].reduce(
-    (rest, id) => rest.replace(`\n\n@${id}`, '').replace(` @${id}`, ''),
-    text,
-  );
 
 /**
  * Card markdown has no headings, and shows no picture without an image_key a custom bot cannot get: headings
@@ -85,20 +80,16 @@ function card(title: string, markdown: string, buttons: { title: string; url: st
 export function toFeishu(message: DingTalkMessage): FeishuMessage {
   switch (message.msgtype) {
     case 'text':
-      return { msg_type: 'text', content: { text: `${withoutHandles(message.text.content, message.at)}${mentionTags(message.at)}` } };
+      return { msg_type: 'text', content: { text: `${withoutMentions(message.text.content, message.at)}${mentionTags(message.at)}` } };
     case 'markdown':
-      return card(message.markdown.title, `${cardMarkdown(withoutHandles(message.markdown.text, message.at))}${mentionTags(message.at)}`);
+      return card(message.markdown.title, `${cardMarkdown(withoutMentions(message.markdown.text, message.at))}${mentionTags(message.at)}`);
     case 'link':
       return card(message.link.title, `${message.link.text}${message.link.picUrl ? `\n[🖼](${message.link.picUrl})` : ''}`, [
         { title: '查看 View', url: message.link.messageUrl },
       ]);
     case 'actionCard': {
       const action = message.actionCard;
-      const buttons =
-        'btns' in action
-          ? action.btns.map((b) => ({ title: b.title, url: b.actionURL }))
-          : [{ title: action.singleTitle, url: action.singleURL }];
-      return card(action.title, cardMarkdown(action.text), buttons);
+      return card(action.title, cardMarkdown(action.text), actionCardButtons(action));
     }
     case 'feedCard':
       return card('', message.feedCard.links.map((link) => `- [${link.title}](${link.messageURL})`).join('\n'));

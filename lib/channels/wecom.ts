@@ -1,7 +1,8 @@
 // WeCom (企业微信) group robots: the body a rendered message becomes, its limits and what its errcodes mean
 // (docs/channels.md). The `key` in the webhook URL is the only credential: there is no signing.
 import { createHash } from 'node:crypto';
-import type { AtSettings, DingTalkMessage } from '../dingtalk/messages';
+import { actionCardButtons, type AtSettings, type DingTalkMessage } from '../dingtalk/messages';
+import { withoutMentions } from '../render/renderMessage';
 import type { DeliveryClass } from '../dingtalk/errcodes';
 
 /** A screenshot itself: base64 and md5 (hex) of the bytes, JPG or PNG, at most 2 MB before encoding. */
@@ -26,13 +27,6 @@ function markdownMentions(mention: AtSettings | undefined): string {
   return handles.length === 0 ? '' : `\n\n${handles.join(' ')}`;
 }
 
-/** DingTalk's "@<mobile>" handles, added to the text for DingTalk, mean nothing to WeCom: its mentions are fields. */
-const withoutHandles = (text: string, mention: AtSettings | undefined) =>
-  [...(mention?.atMobiles ?? []), ...(mention?.atUserIds ?? [])].reduce(
-    (rest, id) => rest.replace(`\n\n@${id}`, '').replace(` @${id}`, ''),
-    text,
-  );
-
 /** The WeCom body for a message rendered from a channel-neutral template. */
 export function toWeCom(message: DingTalkMessage): WeComMessage {
   switch (message.msgtype) {
@@ -43,14 +37,14 @@ export function toWeCom(message: DingTalkMessage): WeComMessage {
       return {
         msgtype: 'text',
         text: {
-          content: withoutHandles(message.text.content, at),
+          content: withoutMentions(message.text.content, at),
           ...(mentioned.length > 0 && { mentioned_list: mentioned }),
           ...(mobiles.length > 0 && { mentioned_mobile_list: mobiles }),
         },
       };
     }
     case 'markdown': {
-      const text = asLinks(withoutHandles(message.markdown.text, message.at));
+      const text = asLinks(withoutMentions(message.markdown.text, message.at));
       return { msgtype: 'markdown', markdown: { content: `${text}${markdownMentions(message.at)}` } };
     }
     case 'link':
@@ -69,9 +63,9 @@ export function toWeCom(message: DingTalkMessage): WeComMessage {
       };
     case 'actionCard': {
       const card = message.actionCard;
-      const buttons =
-        'btns' in card ? card.btns.map((b) => ({ title: b.title, url: b.actionURL })) : [{ title: card.singleTitle, url: card.singleURL }];
-      const links = buttons.map((button) => `[${button.title}](${button.url})`).join('  ');
+      const links = actionCardButtons(card)
+        .map((button) => `[${button.title}](${button.url})`)
+        .join('  ');
       return { msgtype: 'markdown', markdown: { content: `**${card.title}**\n${asLinks(card.text)}\n\n${links}` } };
     }
     case 'feedCard':
@@ -134,20 +128,6 @@ export function weComProblems(message: WeComMessage): string[] {
     }
     case 'image':
       return [];
-  }
-}
-
-/** Every piece of text a person sees: for the robot's own keyword check (WeCom has none). */
-export function weComText(message: WeComMessage): string {
-  switch (message.msgtype) {
-    case 'text':
-      return message.text.content;
-    case 'markdown':
-      return message.markdown.content;
-    case 'news':
-      return message.news.articles.map((article) => `${article.title}\n${article.description ?? ''}`).join('\n');
-    case 'image':
-      return '';
   }
 }
 

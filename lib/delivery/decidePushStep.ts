@@ -62,12 +62,14 @@ export type PushStep =
 
 /**
  * `message`: what the template rendered (a digest lists it); `body`: exactly what the robot's channel is sent.
- * `picture`: instead of the body, this screenshot goes now as an image message (WeCom, after the body went).
+ * `pictures`: how many screenshots follow the body as image messages of their own (WeCom; 0 elsewhere);
+ * `picture`: instead of the body, the next of them goes now (the body went).
  */
 interface Rendered {
   message: DingTalkMessage;
   body: ChannelMessage;
   attempt: number;
+  pictures: number;
   picture?: { id: string; name: string };
 }
 
@@ -109,9 +111,17 @@ export function decidePushStep(input: PushStepInput, rules: DeliveryRules): Push
 
   const slot = slotStep(window, robot, now, input.sendBy, rules);
   // WeCom shows a screenshot only as an image message of its own: they follow the body, one a slot
+  const pictures = robot.channel === 'wecom' ? weComPictures(job.report.images) : [];
   const sentPictures = record?.picturesSent?.length;
-  const picture = sentPictures === undefined ? undefined : weComPictures(job.report.images)[sentPictures];
-  return { ...slot, message, body, attempt, ...(picture && { picture: { id: picture.id, name: picture.name } }) };
+  const picture = sentPictures === undefined ? undefined : pictures[sentPictures];
+  return {
+    ...slot,
+    message,
+    body,
+    attempt,
+    pictures: pictures.length,
+    ...(picture && { picture: { id: picture.id, name: picture.name } }),
+  };
 }
 
 export type SlotStep =

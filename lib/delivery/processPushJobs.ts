@@ -5,8 +5,8 @@ import { fanOutJobSchema, pushJobSchema, releaseJobSchema, type FanOutJob, type 
 import { backoff } from '../backoff';
 import { forEachConcurrently } from '../concurrency';
 import type { DeliveryAttempt } from '../dingtalk/client';
-import { fitsChannel, toChannel, type ChannelMessage } from '../channels/channels';
-import { weComImageMessage, weComPictures } from '../channels/wecom';
+import { toChannel, type ChannelMessage } from '../channels/channels';
+import { weComImageMessage } from '../channels/wecom';
 import { log } from '../log';
 import { redactSecrets } from '../redact';
 import type { DeliveryInputs } from '../store/deliveryInputs';
@@ -406,9 +406,8 @@ async function deliver(
     ...answerFields(sent.result),
   });
   // the pictures the group will have had if this went, and whether more follow
-  const pictures = robot?.channel === 'wecom' ? weComPictures(job.report.images) : [];
   const picturesSent = picture ? [...(record.picturesSent ?? []), picture] : [];
-  const parts = pictures.length > 0 ? { picturesSent, more: picturesSent.length < pictures.length } : undefined;
+  const parts = step.pictures > 0 ? { picturesSent, more: picturesSent.length < step.pictures } : undefined;
   return settleAttempt(
     [{ job, record }],
     sent.result,
@@ -484,7 +483,7 @@ async function deliverDigest(
     plan.members.map(({ job, message }) => ({ message, reportName: job.report.reportName })),
     template.digest,
     robot,
-    (message) => fitsChannel(robot.channel, message),
+    robot.channel,
   );
   const members = plan.members.slice(0, rendered.count);
   const slot = slotStep(inputs.windows.get(robot.id) ?? emptyWindow, robot, now, sendBy, rules);

@@ -26,6 +26,15 @@ export function messageBytes(message: unknown): number {
   return Buffer.byteLength(JSON.stringify(message), 'utf8');
 }
 
+/** An action card's buttons, whether it has one (`singleTitle`) or several (`btns`). */
+export function actionCardButtons(
+  card: Extract<DingTalkMessage, { msgtype: 'actionCard' }>['actionCard'],
+): { title: string; url: string }[] {
+  return 'btns' in card
+    ? card.btns.map((button) => ({ title: button.title, url: button.actionURL }))
+    : [{ title: card.singleTitle, url: card.singleURL }];
+}
+
 /** Every piece of text a person sees in the group; DingTalk's keyword check looks at these. */
 export function visibleText(message: DingTalkMessage): string {
   switch (message.msgtype) {
@@ -37,8 +46,7 @@ export function visibleText(message: DingTalkMessage): string {
       return `${message.link.title}\n${message.link.text}`;
     case 'actionCard': {
       const card = message.actionCard;
-      const buttons = 'btns' in card ? card.btns.map((b) => b.title) : [card.singleTitle];
-      return [card.title, card.text, ...buttons].join('\n');
+      return [card.title, card.text, ...actionCardButtons(card).map((button) => button.title)].join('\n');
     }
     case 'feedCard':
       return message.feedCard.links.map((link) => link.title).join('\n');

@@ -1,6 +1,7 @@
 // Pushes waiting for one robot → one markdown message: a title and a line per push, in order. Pure; the
 // worker decides when to merge (lib/delivery/digestPlan.ts) and sends the result like any push.
-import { maxMessageBytes, messageBytes, type AtSettings, type DingTalkMessage } from '../dingtalk/messages';
+import { fitsChannel, type Channel } from '../channels/channels';
+import { actionCardButtons, type AtSettings, type DingTalkMessage } from '../dingtalk/messages';
 import { renderMustache } from './boundedMustache';
 import { atSettings, withMentions, type RobotDeliverySettings } from './renderMessage';
 
@@ -29,7 +30,7 @@ export function pushSummary(message: DingTalkMessage): { title: string; link?: s
       return { title: message.link.title, link: message.link.messageUrl };
     case 'actionCard': {
       const card = message.actionCard;
-      return { title: card.title, link: 'singleURL' in card ? card.singleURL : card.btns[0]?.actionURL };
+      return { title: card.title, link: actionCardButtons(card)[0]?.url };
     }
     case 'feedCard':
       return { title: message.feedCard.links[0]?.title ?? '', link: message.feedCard.links[0]?.messageURL };
@@ -52,7 +53,7 @@ export interface DigestMember {
 }
 
 /**
- * The digest of the longest run of `members`, from the first, that `fits` the robot's channel (DingTalk's
+ * The digest of the longest run of `members`, from the first, that fits the robot's `channel` (DingTalk's
  * 20,000 bytes unless told; at least one): the rest go in the next digest. Mentions are the members' union (bounded); a robot keyword the
  * lines lack is added at the end, or DingTalk would refuse the message.
  */
@@ -60,7 +61,7 @@ export function renderDigest(
   members: DigestMember[],
   sections: DigestSections | undefined,
   robot: RobotDeliverySettings & { name: string },
-  fits: (message: DingTalkMessage) => boolean = (message) => messageBytes(message) <= maxMessageBytes,
+  channel: Channel = 'dingtalk',
 ): { message: DingTalkMessage; count: number } {
   const title = (count: number) =>
     renderMustache(sections?.title || defaultDigestSections.title, { count, robotName: robot.name }, 'digest/title');
@@ -90,7 +91,7 @@ export function renderDigest(
   let high = members.length;
   while (low < high) {
     const middle = Math.ceil((low + high) / 2);
-    if (fits(build(middle))) low = middle;
+    if (fitsChannel(channel, build(middle))) low = middle;
     else high = middle - 1;
   }
   return { message: build(low), count: low };

@@ -133,6 +133,14 @@ export function withMentions(text: string, mention: AtSettings | undefined): str
   return missing.length === 0 ? text : `${text}\n\n${missing.join(' ')}`;
 }
 
+/** The text without the "@<id>" handles withMentions added: WeCom and Feishu mention in their own syntax. */
+export function withoutMentions(text: string, mention: AtSettings | undefined): string {
+  return [...(mention?.atMobiles ?? []), ...(mention?.atUserIds ?? [])].reduce(
+    (rest, id) => rest.replace(`\n\n@${id}`, '').replace(` @${id}`, ''),
+    text,
+  );
+}
+
 export interface MessageCheck {
   bytes: number;
   problems: string[];

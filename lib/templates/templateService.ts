@@ -12,7 +12,7 @@ import { renderDigest } from '../render/digest';
 import { conflict, notFound, validationFailed, type ErrorDetail } from '../errors';
 import { mustacheSyntaxError } from '../render/boundedMustache';
 import { renderMessage, templateForChannel, type ReportView } from '../render/renderMessage';
-import { checkChannelMessage, fitsChannel, toChannel, type Channel, type ChannelMessage } from '../channels/channels';
+import { checkChannelMessage, toChannel, type Channel, type ChannelMessage } from '../channels/channels';
 import { robotsStore, type Robot } from '../store/robotsStore';
 import { templatesStore, type Template, type TemplateRefusal, type TemplateWrite } from '../store/templatesStore';
 import { starters } from './starters';
@@ -214,7 +214,7 @@ async function preview(template: TemplateInput, input: TemplatePreviewInput): Pr
     channel,
     bytes: check.bytes,
     warnings,
-    ...(input.digest && { digest: digestPreview(template, report, robot, channel) }),
+    ...(input.digest && { digest: digestPreview(rendered, template, report, robot, channel) }),
   };
 }
 
@@ -235,13 +235,16 @@ function channelWarnings(channel: Channel, rendered: DingTalkMessage, report: Re
   return warnings;
 }
 
-/** Three pushes of the sample event, merged as a robot with digests on would send them. */
-function digestPreview(template: TemplateInput, report: ReportView, robot: Robot | undefined, channel: Channel): Preview['digest'] {
-  const members = [1, 2, 3].map(() => ({
-    message: renderMessage(templateForChannel(template, channel), report, robot ?? {}),
-    reportName: report.reportName ?? '',
-  }));
-  const { message } = renderDigest(members, template.digest, robot ?? { name: 'robot' }, (digest) => fitsChannel(channel, digest));
+/** Three pushes of the sample event (`rendered`), merged as a robot with digests on would send them. */
+function digestPreview(
+  rendered: DingTalkMessage,
+  template: TemplateInput,
+  report: ReportView,
+  robot: Robot | undefined,
+  channel: Channel,
+): Preview['digest'] {
+  const members = [1, 2, 3].map(() => ({ message: rendered, reportName: report.reportName ?? '' }));
+  const { message } = renderDigest(members, template.digest, robot ?? { name: 'robot' }, channel);
   const body = toChannel(channel, message);
   return { message: body, bytes: messageBytes(body) };
 }

@@ -34,6 +34,7 @@ describe('decidePushStep', () => {
       attempt: 1,
       message: { msgtype: 'text', text: { content: 'Report Sales: 1' } },
       body: { msgtype: 'text', text: { content: 'Report Sales: 1' } },
+      pictures: 0,
       webhook: 'own',
     });
   });

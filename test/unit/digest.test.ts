@@ -75,13 +75,14 @@ describe('renderDigest', () => {
   it("fits the robot's channel: a WeCom digest stays within WeCom's 4,096 bytes of markdown, the rest left for the next", () => {
     // a line takes a push's first 200 characters: 30 of them are more than 4,096 bytes
     const pushes = Array.from({ length: 30 }, (_, n) => member(text(`Alert ${n} ${'x'.repeat(600)}`)));
-    const fits = (message: DingTalkMessage) => fitsChannel('wecom', message);
-    const { message, count } = renderDigest(pushes, undefined, robot, fits);
+    const { message, count } = renderDigest(pushes, undefined, robot, 'wecom');
     expect(count).toBeGreaterThan(1);
     expect(count).toBeLessThan(30);
     const body = toChannel('wecom', message) as { markdown: { content: string } };
     expect(Buffer.byteLength(body.markdown.content)).toBeLessThanOrEqual(4096);
-    // one more push would not have fitted
-    expect(fits(renderDigest(pushes.slice(0, count + 1), undefined, robot, () => true).message)).toBe(false);
+    // one more push would not have fitted (DingTalk's 20,000 bytes take it)
+    const oneMore = renderDigest(pushes.slice(0, count + 1), undefined, robot, 'dingtalk');
+    expect(oneMore.count).toBe(count + 1);
+    expect(fitsChannel('wecom', oneMore.message)).toBe(false);
   });
 });
