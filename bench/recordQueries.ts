@@ -26,7 +26,8 @@ export async function recordQueriesBenchmark(): Promise<void> {
     });
     await ensureLocalTable({ dynamodbEndpoint: dynamodb.endpoint, tableName: 'bench-records' });
     // loaded after the environment is set: the service reads its configuration at load
-    const { recordsStore, newQueuedRecord } = await import('../lib/store/recordsStore');
+    const { recordsStore } = await import('../lib/store/recordsStore');
+    const { newQueuedRecord } = await import('../lib/domain/pushRecord');
     const { dynamodb: client } = await import('../lib/aws/clients');
     const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
     const { batchPutAll, nameUsedPut } = await import('../lib/store/table');

@@ -8,7 +8,7 @@ import { processPushJobs } from '../lib/delivery/processPushJobs';
 import { MetricsBatch } from '../lib/metrics';
 
 /** Room left at the end of the invocation for a POST that started just before it and the record write after it. */
-const endReserveMs = config.dingtalkTimeoutMs + 3000;
+const endReserveMs = config.webhookTimeoutMs + 3000;
 
 export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const metrics = new MetricsBatch();

@@ -5,7 +5,7 @@ function readString(name: string, fallback: string): string {
   return value === undefined || value === '' ? fallback : value;
 }
 
-function readInteger(name: string, fallback: number, min: number, max: number): number {
+export function readInteger(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -15,7 +15,7 @@ function readInteger(name: string, fallback: number, min: number, max: number): 
   return value;
 }
 
-function readList(name: string, fallback: string[]): string[] {
+export function readList(name: string, fallback: string[]): string[] {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   return raw
@@ -29,7 +29,7 @@ export interface RateLimit {
   windowMs: number;
 }
 
-function readRateLimit(name: string, fallback: string): RateLimit {
+export function readRateLimit(name: string, fallback: string): RateLimit {
   const raw = readString(name, fallback);
   const match = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(raw.trim());
   const messages = match ? Number(match[1]) : NaN;
@@ -53,7 +53,7 @@ function readDuration(name: string, fallback: string, minSeconds: number, maxSec
   return Math.round(seconds * 1000);
 }
 
-function normalizeOrigins(name: string, origins: string[]): string[] {
+export function normalizeOrigins(name: string, origins: string[]): string[] {
   return origins.map((origin) => {
     try {
       return new URL(origin).origin;
@@ -63,12 +63,12 @@ function normalizeOrigins(name: string, origins: string[]): string[] {
   });
 }
 
-const rateLimit = readRateLimit('DINGTALK_RATE_LIMIT', '20/60');
-const weComRateLimit = readRateLimit('WECOM_RATE_LIMIT', '20/60');
-const feishuRateLimit = readRateLimit('FEISHU_RATE_LIMIT', '100/60');
-const feishuBurstLimit = readRateLimit('FEISHU_BURST_LIMIT', '5/1');
 /** Spacing on top of a window: each service counts arrivals on its own clock (docs/delivery.md, "The send window"). */
-const readMargin = (name: string, limit: RateLimit) => readInteger(name, Math.max(200, Math.round(limit.windowMs * 0.05)), 0, 600_000);
+export const readMargin = (name: string, limit: RateLimit) =>
+  readInteger(name, Math.max(200, Math.round(limit.windowMs * 0.05)), 0, 600_000);
+
+/** A chat service's webhook origins: the list in `name`, or the service's own. */
+export const readOrigins = (name: string, fallback: string[]) => normalizeOrigins(name, readList(name, fallback));
 
 export const config = {
   region: readString('AWS_REGION', 'us-east-1'),
@@ -85,29 +85,8 @@ export const config = {
   /** Dimension of the EMF metrics. */
   stage: readString('STAGE', 'local'),
   metricsEnabled: process.env.METRICS !== 'off',
-  /** The origins each channel's webhooks may point at (nothing else is ever posted to). */
-  allowedWebhookOrigins: {
-    dingtalk: normalizeOrigins(
-      'DINGTALK_ALLOWED_ORIGINS',
-      readList('DINGTALK_ALLOWED_ORIGINS', ['https://oapi.dingtalk.com', 'https://oapi.dingtalk.io']),
-    ),
-    wecom: normalizeOrigins('WECOM_ALLOWED_ORIGINS', readList('WECOM_ALLOWED_ORIGINS', ['https://qyapi.weixin.qq.com'])),
-    feishu: normalizeOrigins(
-      'FEISHU_ALLOWED_ORIGINS',
-      readList('FEISHU_ALLOWED_ORIGINS', ['https://open.feishu.cn', 'https://open.larksuite.com']),
-    ),
-  },
-  rateLimit,
-  /** Extra spacing on top of DingTalk's window: it counts arrivals on its own clock (docs/delivery.md, "The send window"). */
-  rateMarginMs: readMargin('DINGTALK_RATE_MARGIN_MS', rateLimit),
-  /** How long a robot stays silent after DingTalk answers 130101 anyway (DingTalk blocks it for 10 minutes). */
-  throttleCooldownMs: readInteger('DINGTALK_COOLDOWN_SECONDS', 600, 0, 86_400) * 1000,
-  /** WeCom: 20 a minute per robot; how long 45009 blocks is not documented, so a webhook waits a window. */
-  weComRateLimit: { ...weComRateLimit, marginMs: readMargin('WECOM_RATE_MARGIN_MS', weComRateLimit) },
-  /** Feishu: 100 a minute and 5 a second per bot; 9499/11232 wait a window too. */
-  feishuRateLimit: { ...feishuRateLimit, marginMs: readMargin('FEISHU_RATE_MARGIN_MS', feishuRateLimit) },
-  feishuBurstLimit: { ...feishuBurstLimit, marginMs: readMargin('FEISHU_BURST_MARGIN_MS', feishuBurstLimit) },
-  dingtalkTimeoutMs: readInteger('DINGTALK_TIMEOUT_MS', 5000, 100, 60_000),
+  /** How long a POST to a chat service waits for its answer (each service's own settings: lib/channels/). */
+  webhookTimeoutMs: readInteger('WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000),
   /** How long after it was accepted a push is still retried through failures (within the queue's 14-day retention). */
   retryWindowMs: readDuration('PUSH_RETRY_WINDOW', '24h', 1, 7 * 86_400),
   retryBaseSeconds: readInteger('PUSH_RETRY_BASE_SECONDS', 5, 1, 900),

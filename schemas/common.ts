@@ -16,7 +16,12 @@ export const cursorQuerySchema = { type: 'string', minLength: 1, maxLength: 2048
 export const keywordQuerySchema = { type: 'string', maxLength: 200 } as const;
 
 /** Report data handed to Mustache: any JSON object, nested no deeper than DynamoDB can store. */
-export const reportDataSchema = { type: 'object', maxDepth: 16 } as const;
+export const reportDataSchema = {
+  type: 'object',
+  additionalProperties: true,
+  maxDepth: 16,
+  description: 'Free-form report data the template reads (any JSON object, nested up to 16 levels)',
+} as const;
 
 /** Who a push mentions in the group; DingTalk takes at most what these limits allow. */
 export const mentionSchema = {

@@ -3,7 +3,9 @@
 // shape, so a field a handler starts to send without documenting it fails a test.
 import { mentionSchema } from './common';
 import { pushStatuses } from './pushRecord';
+import { channelMessageSchema } from './channelBodies';
 import { channels, robotProperties } from './robot';
+
 import { templateInputSchema } from './template';
 
 const text = { type: 'string' } as const;
@@ -99,28 +101,6 @@ export const templatePageSchema = {
   additionalProperties: false,
   required: ['items', 'nextCursor'],
   properties: { items: { type: 'array', items: templateSchema }, nextCursor },
-} as const;
-
-/** A robot message body as sent: DingTalk's and WeCom's name their type `msgtype`, Feishu's `msg_type` (docs/channels.md). */
-export const channelMessageSchema = {
-  $id: 'ChannelMessage',
-  anyOf: [
-    {
-      type: 'object',
-      required: ['msgtype'],
-      description: 'DingTalk (text, markdown, link, actionCard, feedCard) or WeCom (text, markdown, news, image)',
-      properties: {
-        msgtype: { type: 'string', enum: ['text', 'markdown', 'link', 'actionCard', 'feedCard', 'news', 'image'] },
-        at: { type: 'object' },
-      },
-    },
-    {
-      type: 'object',
-      required: ['msg_type'],
-      description: 'Feishu (text, interactive); its signature is added on the wire and not kept',
-      properties: { msg_type: { type: 'string', enum: ['text', 'interactive'] } },
-    },
-  ],
 } as const;
 
 const channel = { type: 'string', enum: channels } as const;

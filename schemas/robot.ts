@@ -27,7 +27,7 @@ export const maxPoolWebhooks = 10;
 export const robotProperties = {
   name: nameSchema,
   // set when the robot is created: its webhook, secret and templates' bodies belong to that service
-  channel: { type: 'string', enum: channels, default: 'dingtalk' },
+  channel: { type: 'string', enum: channels, description: 'The chat service; dingtalk when left out' },
   webhookUrl: webhookUrlSchema,
   secret: secretSchema,
   // more robots added to the same group: the robot's pushes leave, in order, through whichever has a free slot

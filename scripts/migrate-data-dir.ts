@@ -1,7 +1,10 @@
-// `npm run migrate:data-dir`: moves a DATA_DIR written by 0.1 (DynamoDB Local's file in DATA_DIR itself) to
-// today's layout (dynamodb/ beside queue/). Run it once, with npm start stopped; a second run changes nothing.
+// `npm run migrate:data-dir`: brings a DATA_DIR written by an earlier dingpush to today's: 0.1's layout
+// (DynamoDB Local's file in DATA_DIR itself) moves to dynamodb/ beside queue/, then the table's items get
+// today's shapes (scripts/migrate-table.ts). Run it with npm start stopped; a second run changes nothing.
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { startDynamoDbLocal } from './local-stack';
+import { describeReport, migrateTable, type MigrationReport } from './migrate-table';
 
 const oldDatabaseFile = 'shared-local-instance.db';
 
@@ -18,9 +21,28 @@ export function migrateDataDir(dataDir: string): boolean {
   return true;
 }
 
+/** npm start's table (scripts/start-local.ts), in DATA_DIR's DynamoDB Local, migrated. */
+export async function migrateDataDirTable(dataDir: string): Promise<MigrationReport | undefined> {
+  const databaseDir = join(dataDir, 'dynamodb');
+  if (!existsSync(join(databaseDir, oldDatabaseFile))) return undefined;
+  const dynamodb = await startDynamoDbLocal({ dataDir: databaseDir });
+  try {
+    return await migrateTable({ tableName: 'dingpush-dev', region: 'us-east-1', endpoint: dynamodb.endpoint });
+  } finally {
+    await dynamodb.stop();
+  }
+}
+
 if (require.main === module) {
   const dataDir = resolve(process.env.DATA_DIR ?? join(__dirname, '..', '.data'));
   console.log(
     migrateDataDir(dataDir) ? `moved DynamoDB Local's file into ${join(dataDir, 'dynamodb')}` : `${dataDir} is already in today's layout`,
+  );
+  migrateDataDirTable(dataDir).then(
+    (report) => console.log(report ? `its table: ${describeReport(report)}` : `${dataDir} holds no table yet`),
+    (error: unknown) => {
+      console.error(`migrating the table in ${dataDir} failed: ${(error as Error).message}`);
+      process.exitCode = 1;
+    },
   );
 }

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { startDingTalkSimulator, type DingTalkSimulator } from './dingtalk-simulator';
 import { ensureLocalResources } from './local-resources';
 import { hasOldLayout } from './migrate-data-dir';
+import { describeReport, migrateTable } from './migrate-table';
 import {
   ensureSecretsKeyFile,
   exitWithin,
@@ -145,6 +146,9 @@ async function main(): Promise<void> {
       ...names,
       queueOverrides: { VisibilityTimeout: localVisibilityTimeoutSeconds },
     });
+    // a DATA_DIR written by an earlier version is brought to today's shapes before anything reads it
+    const migrated = await migrateTable({ tableName: names.tableName, region: 'us-east-1', endpoint: dynamodbEndpoint });
+    if (migrated.ran.some(({ changed }) => changed > 0)) say(`migrated the table: ${describeReport(migrated)}`);
     // each channel's own origins, and the simulator, which answers for all three
     const withSimulator = (name: string, origins: string) => [process.env[name] || origins, simulator.url].join(',');
     // serverless-offline always serves Lambda's invoke API, which would run any function (the worker

@@ -1,9 +1,9 @@
 // Feishu / Lark custom bots: the body a rendered message becomes, its signature, limits and what its codes
 // mean (docs/channels.md). A custom bot cannot upload pictures: a screenshot shows as a link.
 import { createHmac } from 'node:crypto';
-import { actionCardButtons, type AtSettings, type DingTalkMessage } from '../dingtalk/messages';
-import { withoutMentions } from '../render/renderMessage';
-import type { DeliveryClass } from '../dingtalk/errcodes';
+import { readMargin, readOrigins, readRateLimit } from '../config';
+import { classifyCode, credentialPattern, missingKeywords, textOf, type ChannelAdapter, type DeliveryClass } from './adapter';
+import { actionCardButtons, messageBytes, withoutMentions, type AtSettings, type RenderedMessage } from './message';
 
 type CardElement =
   | { tag: 'markdown'; content: string }
@@ -19,6 +19,9 @@ export type FeishuMessage = (
 
 /** Feishu refuses bodies over 20 KB. */
 export const feishuMaxBodyBytes = 20 * 1024;
+
+/** Room a signature adds to the body: `,"timestamp":"…","sign":"…"`. */
+const signatureBytes = 80;
 
 /** Feishu's signature: the key is `timestamp + "\n" + secret` and the message is empty (the reverse of DingTalk's). */
 export function feishuSignature(secret: string, timestampSeconds: number): string {
@@ -51,33 +54,24 @@ const cardMarkdown = (text: string) =>
     .replace(/!\[([^\]]*)\]\(([^)\s]+)\)/g, (_all, alt: string, url: string) => `[🖼 ${alt || url}](${url})`);
 
 function card(title: string, markdown: string, buttons: { title: string; url: string }[] = []): FeishuMessage {
+  const actions = buttons.map((button) => ({
+    tag: 'button' as const,
+    text: { tag: 'plain_text' as const, content: button.title },
+    url: button.url,
+    type: 'default' as const,
+  }));
   return {
     msg_type: 'interactive',
     card: {
       config: { wide_screen_mode: true },
       ...(title && { header: { title: { tag: 'plain_text', content: title } } }),
-      elements: [
-        { tag: 'markdown', content: markdown },
-        ...(buttons.length > 0
-          ? [
-              {
-                tag: 'action' as const,
-                actions: buttons.map((button) => ({
-                  tag: 'button' as const,
-                  text: { tag: 'plain_text' as const, content: button.title },
-                  url: button.url,
-                  type: 'default' as const,
-                })),
-              },
-            ]
-          : []),
-      ],
+      elements: [{ tag: 'markdown', content: markdown }, ...(actions.length > 0 ? [{ tag: 'action' as const, actions }] : [])],
     },
   };
 }
 
-/** The Feishu body for a message rendered from a channel-neutral template. */
-export function toFeishu(message: DingTalkMessage): FeishuMessage {
+/** The Feishu body for a rendered message. */
+export function toFeishu(message: RenderedMessage): FeishuMessage {
   switch (message.msgtype) {
     case 'text':
       return { msg_type: 'text', content: { text: `${withoutMentions(message.text.content, message.at)}${mentionTags(message.at)}` } };
@@ -107,12 +101,60 @@ export function feishuText(message: FeishuMessage): string {
   return parts.join('\n');
 }
 
-const feishuThrottled = new Set([9499, 11232]);
+// 9499 and 11232: too fast. 19021 (signature or timestamp), 19022 (IP), 19024 (keyword), 19001-style
+// parameter errors and the rest are final
+const codes = { throttled: [9499, 11232] };
 
 /** What a Feishu `code` means for the push, whatever the HTTP status; unknown codes are final. */
-export function classifyFeishuCode(code: number): DeliveryClass {
-  if (code === 0) return 'ok';
-  if (feishuThrottled.has(code)) return 'throttled';
-  // 19021 (signature or timestamp), 19022 (IP), 19024 (keyword), 19001-style parameter errors and the rest
-  return 'permanent';
-}
+export const classifyFeishuCode = (code: number): DeliveryClass => classifyCode(code, codes);
+
+const rateLimit = readRateLimit('FEISHU_RATE_LIMIT', '100/60');
+const burstLimit = readRateLimit('FEISHU_BURST_LIMIT', '5/1');
+
+export const feishu: ChannelAdapter<FeishuMessage> = {
+  name: 'Feishu',
+  allowedOrigins: readOrigins('FEISHU_ALLOWED_ORIGINS', ['https://open.feishu.cn', 'https://open.larksuite.com']),
+  // 100 a minute and 5 a second per bot
+  limit: {
+    ...rateLimit,
+    marginMs: readMargin('FEISHU_RATE_MARGIN_MS', rateLimit),
+    burst: { ...burstLimit, marginMs: readMargin('FEISHU_BURST_MARGIN_MS', burstLimit) },
+  },
+  // how long 9499/11232 block is not documented: a webhook waits a window
+  throttleCooldownMs: rateLimit.windowMs,
+  rebuildWebhook: (url) => {
+    const token = /^\/open-apis\/bot\/v2\/hook\/([^/]+)$/.exec(url.pathname)?.[1];
+    if (!token || !credentialPattern.test(token))
+      return { problem: 'must have the path /open-apis/bot/v2/hook/<token> (letters, digits, - and _)' };
+    if (url.search) return { problem: 'must not carry a query string' };
+    return `${url.origin}/open-apis/bot/v2/hook/${token}`;
+  },
+  secretProblem: () => undefined,
+  toBody: toFeishu,
+  check: (body, robot) => {
+    const bytes = messageBytes(body);
+    const problems =
+      bytes + signatureBytes > feishuMaxBodyBytes
+        ? [`The message is ${bytes} bytes; Feishu accepts a body of at most ${feishuMaxBodyBytes} bytes, signature included`]
+        : [];
+    problems.push(...missingKeywords(feishuText(body), robot, 'Feishu would reject it with code 19024'));
+    return { bytes, problems };
+  },
+  previewWarnings: ({ rendered, report }) => [
+    ...('at' in rendered && (rendered.at?.atMobiles?.length ?? 0) > 0
+      ? ['Feishu bots cannot mention by mobile number: mention by user id (ou_…) instead; the mobiles are left out']
+      : []),
+    ...((report.images?.length ?? 0) > 0 ? ['A Feishu custom bot cannot upload pictures: the screenshots show as links'] : []),
+  ],
+  signedRequest: (url, body, secret, nowMs) => ({ url, body: signedFeishuBody(body, secret, nowMs) }),
+  // errors come with HTTP 400 and their code too; older answers say StatusCode
+  answerCode: (status, answer) => {
+    const code = typeof answer.code === 'number' ? answer.code : answer.StatusCode;
+    if ((status !== 200 && status !== 400) || typeof code !== 'number') return undefined;
+    return { code, outcome: classifyFeishuCode(code), message: textOf(answer.msg ?? answer.StatusMessage) };
+  },
+  pictures: () => [],
+  pictureBody: () => {
+    throw new Error('A Feishu custom bot cannot upload pictures');
+  },
+};

@@ -1,9 +1,9 @@
 // WeCom (企业微信) group robots: the body a rendered message becomes, its limits and what its errcodes mean
 // (docs/channels.md). The `key` in the webhook URL is the only credential: there is no signing.
 import { createHash } from 'node:crypto';
-import { actionCardButtons, type AtSettings, type DingTalkMessage } from '../dingtalk/messages';
-import { withoutMentions } from '../render/renderMessage';
-import type { DeliveryClass } from '../dingtalk/errcodes';
+import { readMargin, readOrigins, readRateLimit } from '../config';
+import { classifyCode, rebuildQueryWebhook, textOf, type ChannelAdapter, type DeliveryClass, type Screenshot } from './adapter';
+import { actionCardButtons, messageBytes, withoutMentions, type AtSettings, type RenderedMessage } from './message';
 
 /** A screenshot itself: base64 and md5 (hex) of the bytes, JPG or PNG, at most 2 MB before encoding. */
 export type WeComImageMessage = { msgtype: 'image'; image: { base64: string; md5: string } };
@@ -27,8 +27,8 @@ function markdownMentions(mention: AtSettings | undefined): string {
   return handles.length === 0 ? '' : `\n\n${handles.join(' ')}`;
 }
 
-/** The WeCom body for a message rendered from a channel-neutral template. */
-export function toWeCom(message: DingTalkMessage): WeComMessage {
+/** The WeCom body for a rendered message. */
+export function toWeCom(message: RenderedMessage): WeComMessage {
   switch (message.msgtype) {
     case 'text': {
       const at = message.at;
@@ -47,20 +47,10 @@ export function toWeCom(message: DingTalkMessage): WeComMessage {
       const text = asLinks(withoutMentions(message.markdown.text, message.at));
       return { msgtype: 'markdown', markdown: { content: `${text}${markdownMentions(message.at)}` } };
     }
-    case 'link':
-      return {
-        msgtype: 'news',
-        news: {
-          articles: [
-            {
-              title: message.link.title,
-              description: message.link.text,
-              url: message.link.messageUrl,
-              ...(message.link.picUrl && { picurl: message.link.picUrl }),
-            },
-          ],
-        },
-      };
+    case 'link': {
+      const { title, text, messageUrl, picUrl } = message.link;
+      return { msgtype: 'news', news: { articles: [{ title, description: text, url: messageUrl, ...(picUrl && { picurl: picUrl }) }] } };
+    }
     case 'actionCard': {
       const card = message.actionCard;
       const links = actionCardButtons(card)
@@ -68,26 +58,15 @@ export function toWeCom(message: DingTalkMessage): WeComMessage {
         .join('  ');
       return { msgtype: 'markdown', markdown: { content: `**${card.title}**\n${asLinks(card.text)}\n\n${links}` } };
     }
-    case 'feedCard':
-      return {
-        msgtype: 'news',
-        news: {
-          articles: message.feedCard.links.map((link) => ({
-            title: link.title,
-            url: link.messageURL,
-            ...(link.picURL && { picurl: link.picURL }),
-          })),
-        },
-      };
+    case 'feedCard': {
+      const articles = message.feedCard.links.map((link) => ({
+        title: link.title,
+        url: link.messageURL,
+        ...(link.picURL && { picurl: link.picURL }),
+      }));
+      return { msgtype: 'news', news: { articles } };
+    }
   }
-}
-
-/** A report screenshot as a push carries it (schemas/event.ts): `id` when its bytes are stored here. */
-interface Screenshot {
-  id?: string;
-  name: string;
-  contentType?: string;
-  bytes?: number;
 }
 
 /**
@@ -131,15 +110,41 @@ export function weComProblems(message: WeComMessage): string[] {
   }
 }
 
-const weComThrottled = new Set([45009]);
-/** WeCom's "system busy": the request was not taken. */
-const weComRetryable = new Set([-1]);
+// 45009: too fast; -1: system busy, the request was not taken. 93000 (bad key), 40058 (a field out of
+// range), 40008 (message type), 301xxx (media) and the rest are final
+const codes = { throttled: [45009], retryable: [-1] };
 
 /** What a WeCom errcode means for the push; unknown codes are final (retrying repeats the answer). */
-export function classifyWeComErrcode(errcode: number): DeliveryClass {
-  if (errcode === 0) return 'ok';
-  if (weComThrottled.has(errcode)) return 'throttled';
-  if (weComRetryable.has(errcode)) return 'retryable';
-  // 93000 (bad key), 40058 (a field out of range), 40008 (message type), 301xxx (media) and the rest
-  return 'permanent';
-}
+export const classifyWeComErrcode = (errcode: number): DeliveryClass => classifyCode(errcode, codes);
+
+const rateLimit = readRateLimit('WECOM_RATE_LIMIT', '20/60');
+
+export const wecom: ChannelAdapter<WeComMessage> = {
+  name: 'WeCom',
+  allowedOrigins: readOrigins('WECOM_ALLOWED_ORIGINS', ['https://qyapi.weixin.qq.com']),
+  limit: { ...rateLimit, marginMs: readMargin('WECOM_RATE_MARGIN_MS', rateLimit) },
+  // how long 45009 blocks is not documented: a webhook waits a window
+  throttleCooldownMs: rateLimit.windowMs,
+  rebuildWebhook: (url) => rebuildQueryWebhook(url, '/cgi-bin/webhook/send', 'key'),
+  secretProblem: () => 'is not taken: WeCom robots have no signing (the key in the webhook URL is the credential)',
+  toBody: toWeCom,
+  check: (body) => ({ bytes: messageBytes(body), problems: weComProblems(body) }),
+  previewWarnings: ({ rendered, report }) => [
+    ...(rendered.msgtype === 'markdown' && (rendered.at?.atMobiles?.length ?? 0) > 0
+      ? ['WeCom markdown cannot mention by mobile number: use user ids, or a text template; the mobiles are left out']
+      : []),
+    ...((report.images?.length ?? 0) > 0
+      ? [
+          'WeCom markdown shows no pictures: they are linked in the text, and each screenshot stored here as JPG or PNG of at most 2 MB follows as an image message of its own',
+        ]
+      : []),
+  ],
+  // no signing: the key in the URL is the credential
+  signedRequest: (url, body) => ({ url, body }),
+  answerCode: (status, answer) =>
+    status === 200 && typeof answer.errcode === 'number'
+      ? { code: answer.errcode, outcome: classifyWeComErrcode(answer.errcode), message: textOf(answer.errmsg) }
+      : undefined,
+  pictures: weComPictures,
+  pictureBody: weComImageMessage,
+};

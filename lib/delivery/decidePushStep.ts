@@ -1,19 +1,19 @@
 // The worker's decisions, apart from their effects: what to do with a push job given what is stored, and
-// what an attempt's answer from DingTalk means. Pure functions; processPushJobs carries them out.
+// what an attempt's answer means. Pure functions; the delivery modules carry them out.
 import type { PushJob } from '../../schemas/pushJob';
-import type { DeliveryAttempt } from '../dingtalk/client';
-import type { DingTalkMessage } from '../dingtalk/messages';
+import { retryDelaySeconds } from '../backoff';
+import { adapterOf, type Channel, type ChannelMessage } from '../channels';
+import type { SendWindowLimit } from '../channels/adapter';
+import type { RenderedMessage } from '../channels/message';
+import { isTerminal, type PushRecord } from '../domain/pushRecord';
+import type { Robot } from '../domain/robot';
+import type { SendWindowState } from '../domain/sendWindow';
+import type { Template } from '../domain/template';
 import { DomainError } from '../errors';
 import { renderMessage, templateForChannel } from '../render/renderMessage';
-import { checkChannelMessage, toChannel, type Channel, type ChannelMessage } from '../channels/channels';
-import { weComPictures } from '../channels/wecom';
-import { isTerminal, type PushRecord } from '../store/recordsStore';
-import type { Robot } from '../store/robotsStore';
-import type { Template } from '../store/templatesStore';
-import { retryDelaySeconds } from '../backoff';
-import type { SendWindowState } from '../store/sendWindowStore';
 import { quietUntil } from './quietHours';
-import { nextWebhookSlot, type SendWindowLimit } from './sendWindow';
+import { nextWebhookSlot } from './sendWindow';
+import type { DeliveryAttempt } from './webhookClient';
 
 /** A channel's rate limit, and how long a webhook it answered "too fast" stays silent. */
 export interface ChannelRules {
@@ -61,12 +61,15 @@ export type PushStep =
   | ({ kind: 'send'; webhook: string } & Rendered);
 
 /**
- * `message`: what the template rendered (a digest lists it); `body`: exactly what the robot's channel is sent.
- * `pictures`: how many screenshots follow the body as image messages of their own (WeCom; 0 elsewhere);
- * `picture`: instead of the body, the next of them goes now (the body went).
+ * A push ready to go: its robot and template exist. `message`: what the template rendered (a digest lists
+ * it); `body`: exactly what the robot's chat service is sent. `pictures`: how many screenshots follow the body
+ * as messages of their own (0 where the service shows them as links); `picture`: instead of the body, the
+ * next of them goes now (the body went).
  */
-interface Rendered {
-  message: DingTalkMessage;
+export interface Rendered {
+  robot: Robot;
+  template: Template;
+  message: RenderedMessage;
   body: ChannelMessage;
   attempt: number;
   pictures: number;
@@ -98,24 +101,27 @@ export function decidePushStep(input: PushStepInput, rules: DeliveryRules): Push
   if (retryAt > now + 1000) return { kind: 'come-back-at', at: retryAt, reason: 'retry-later' };
   const attempt = (record?.attempts ?? 0) + 1;
 
-  let message: DingTalkMessage;
+  const adapter = adapterOf(robot.channel);
+  let message: RenderedMessage;
   try {
     message = renderMessage(templateForChannel(template, robot.channel), job.report, robot);
   } catch (error) {
     if (error instanceof DomainError) return { kind: 'finish-failed', reason: error.message };
     throw error;
   }
-  const body = toChannel(robot.channel, message);
-  const problems = checkChannelMessage(robot.channel, body, robot).problems;
+  const body = adapter.toBody(message);
+  const problems = adapter.check(body, robot).problems;
   if (problems.length > 0) return { kind: 'finish-failed', reason: problems.join(' '), content: body };
 
   const slot = slotStep(window, robot, now, input.sendBy, rules);
-  // WeCom shows a screenshot only as an image message of its own: they follow the body, one a slot
-  const pictures = robot.channel === 'wecom' ? weComPictures(job.report.images) : [];
+  // where a service shows a screenshot only as a message of its own, they follow the body, one a slot
+  const pictures = adapter.pictures(job.report.images);
   const sentPictures = record?.picturesSent?.length;
   const picture = sentPictures === undefined ? undefined : pictures[sentPictures];
   return {
     ...slot,
+    robot,
+    template,
     message,
     body,
     attempt,

@@ -1,7 +1,9 @@
-// The worker's ports wired to DynamoDB, SQS, DingTalk and the clock.
+// The worker's ports wired to DynamoDB, SQS, the chat services and the clock.
+import { channels } from '../../schemas/robot';
+import { adapterOf } from '../channels';
 import { config } from '../config';
 import { sleep } from '../concurrency';
-import { sendToRobot } from '../dingtalk/client';
+import { sendToRobot } from './webhookClient';
 import { log } from '../log';
 import { continueFanOut } from '../events/publishReportReady';
 import type { PushJob } from '../../schemas/pushJob';
@@ -14,16 +16,14 @@ import { recordsStore } from '../store/recordsStore';
 import { open } from '../secrets/secretBox';
 import { robotsStore } from '../store/robotsStore';
 import { imagesStore } from '../store/imagesStore';
-import { channelLimits, sendWindowStore } from '../store/sendWindowStore';
+import { sendWindowStore } from '../store/sendWindowStore';
 import type { DeliveryRules } from './decidePushStep';
-import type { DeliveryPorts } from './processPushJobs';
+import type { DeliveryPorts } from './ports';
 
 export const deliveryRules: DeliveryRules = {
-  channels: {
-    dingtalk: { limit: channelLimits.dingtalk, throttleCooldownMs: config.throttleCooldownMs },
-    wecom: { limit: channelLimits.wecom, throttleCooldownMs: channelLimits.wecom.windowMs },
-    feishu: { limit: channelLimits.feishu, throttleCooldownMs: channelLimits.feishu.windowMs },
-  },
+  channels: Object.fromEntries(
+    channels.map((channel) => [channel, { limit: adapterOf(channel).limit, throttleCooldownMs: adapterOf(channel).throttleCooldownMs }]),
+  ) as DeliveryRules['channels'],
   inlineWaitMs: config.inlineWaitMaxMs,
   retryWindowMs: config.retryWindowMs,
   retryBaseSeconds: config.retryBaseSeconds,
@@ -40,17 +40,16 @@ export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
     send: async (message, robot, key) => {
       const webhook = robotWebhooks(robot).find((candidate) => candidate.key === key);
       if (!webhook) throw new Error(`robot ${robot.id} has no webhook ${key}`);
-      return sendToRobot(robot.channel, message, {
+      return sendToRobot(adapterOf(robot.channel), message, {
         webhookUrl: await open(webhook.webhookUrl),
         secret: webhook.secret && (await open(webhook.secret)),
-        timeoutMs: config.dingtalkTimeoutMs,
+        timeoutMs: config.webhookTimeoutMs,
       });
     },
     readImage: async (id) => (await imagesStore.get(id))?.body,
-    saveContent: (recordId, content, template) => recordsStore.putContent(recordId, content, template),
-    saveRecord: (record) => recordsStore.put(record),
-    closeRecord: async (record, status, reason, extra, now) => {
-      await recordsStore.close(record, status, reason, extra, now);
+    saveRecords: (records) => recordsStore.putAll(records),
+    closeRecord: async (record, status, reason, now) => {
+      await recordsStore.close(record, status, reason, now);
     },
     holdRecord: async (record, until, now) => {
       await recordsStore.hold(record, until, now);

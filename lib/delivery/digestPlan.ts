@@ -2,11 +2,11 @@
 // robot's jobs, in order, and to no one else: the batch's run of pushes ready to send is what "waiting"
 // means here, and only the holder of the robot's message group ever merges them, so nothing overtakes.
 import type { PushJob } from '../../schemas/pushJob';
-import type { DingTalkMessage } from '../dingtalk/messages';
+import type { RenderedMessage } from '../channels/message';
 import type { DeliveryInputs } from '../store/deliveryInputs';
-import type { PushRecord } from '../store/recordsStore';
-import type { Robot } from '../store/robotsStore';
-import type { Template } from '../store/templatesStore';
+import type { PushRecord } from '../domain/pushRecord';
+import type { Robot } from '../domain/robot';
+import type { Template } from '../domain/template';
 import { decidePushStep, type DeliveryRules } from './decidePushStep';
 import { emptyWindow, freeSlots } from './sendWindow';
 
@@ -17,7 +17,7 @@ export interface DigestPlan {
   robot: Robot;
   template: Template;
   /** In queue order: each push rendered as it would go alone. */
-  members: { job: PushJob; record?: PushRecord; message: DingTalkMessage }[];
+  members: { job: PushJob; record?: PushRecord; message: RenderedMessage }[];
 }
 
 /**

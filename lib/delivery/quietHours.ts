@@ -1,6 +1,6 @@
 // A robot's quiet hours: whether a moment falls inside them and when they end, in the robot's time zone.
 // Pure; Intl gives the wall clock, so no time-zone table ships with the service.
-import type { QuietHours } from '../store/robotsStore';
+import type { QuietHours } from '../domain/robot';
 import { weekdays } from '../../schemas/robot';
 
 export function isKnownTimeZone(timeZone: string): boolean {

@@ -1,21 +1,10 @@
-// A robot's sliding send window: the times of its recent sends and, after a 130101, a cooldown. Pure maths;
+// A robot's sliding send window: the times of its recent sends and, after a "too fast" answer, a cooldown. Pure maths;
 // the item is stored by sendWindowStore and read and written only by the holder of the robot's message group.
 
 import { ownWebhookKey, robotWebhooks } from '../robots/webhookUrl';
-import type { Robot } from '../store/robotsStore';
-import type { SendWindowState, WebhookWindow } from '../store/sendWindowStore';
-
-interface Window {
-  messages: number;
-  windowMs: number;
-  /** Extra spacing per window: the service counts arrivals on its own clock. */
-  marginMs: number;
-}
-
-/** A channel's limit: `messages` per window and, for Feishu, a shorter `burst` window as well (5 a second). */
-export interface SendWindowLimit extends Window {
-  burst?: Window;
-}
+import type { Robot } from '../domain/robot';
+import type { RateWindow, SendWindowLimit } from '../channels/adapter';
+import type { SendWindowState, WebhookWindow } from '../domain/sendWindow';
 
 export const emptyWindow: SendWindowState = { sends: [], cooldownUntil: 0 };
 
@@ -24,7 +13,7 @@ export const emptyWindow: SendWindowState = { sends: [], cooldownUntil: 0 };
  * under `messages`, and the burst's too: each holds from its own earliest moment on, so both from the later.
  */
 export function earliestSlot(sends: number[], now: number, limit: SendWindowLimit): number {
-  const within = (window: Window) => {
+  const within = (window: RateWindow) => {
     const span = window.windowMs + window.marginMs;
     const recent = sends.filter((at) => at > now - span).sort((a, b) => a - b);
     if (recent.length < window.messages) return now;
@@ -53,7 +42,7 @@ export function withWebhookWindow(state: SendWindowState, key: string, window: W
 
 /** How many messages the robot's webhooks could send right now, together, without waiting. */
 export function freeSlots(state: SendWindowState, robot: Robot, now: number, limit: SendWindowLimit): number {
-  const free = (sends: number[], window: Window) =>
+  const free = (sends: number[], window: RateWindow) =>
     Math.max(0, window.messages - sends.filter((at) => at > now - window.windowMs - window.marginMs).length);
   return robotWebhooks(robot)
     .map(({ key }) => webhookWindow(state, key))
@@ -63,7 +52,7 @@ export function freeSlots(state: SendWindowState, robot: Robot, now: number, lim
 
 /**
  * The webhook to send through next: the one whose next slot (after any cooldown) is earliest, the first
- * listed on a tie. Each webhook is its own robot to DingTalk, with its own 20 a minute.
+ * listed on a tie. Each webhook is its own robot to the chat service, with its own rate limit.
  */
 export function nextWebhookSlot(
   state: SendWindowState,

@@ -5,9 +5,11 @@ import type { BulkResendInput, ListPushRecordsQuery } from '../../schemas/pushRe
 import { badRequest, conflict, notFound } from '../errors';
 import { eventsStore } from '../store/eventsStore';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
-import { newQueuedRecord, recordsStore, type PushRecord } from '../store/recordsStore';
+import { recordsStore } from '../store/recordsStore';
+import { newQueuedRecord, type PushRecord } from '../domain/pushRecord';
 import { loadRobot } from '../robots/robotService';
-import { robotsStore, type Robot } from '../store/robotsStore';
+import { robotsStore } from '../store/robotsStore';
+import type { Robot } from '../domain/robot';
 import { templatesStore } from '../store/templatesStore';
 
 /** The list view: everything but the content and the internals. */

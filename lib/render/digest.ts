@@ -1,9 +1,9 @@
 // Pushes waiting for one robot → one markdown message: a title and a line per push, in order. Pure; the
 // worker decides when to merge (lib/delivery/digestPlan.ts) and sends the result like any push.
-import { fitsChannel, type Channel } from '../channels/channels';
-import { actionCardButtons, type AtSettings, type DingTalkMessage } from '../dingtalk/messages';
+import { fitsChannel, type Channel } from '../channels';
+import type { RobotDeliverySettings } from '../channels/adapter';
+import { actionCardButtons, atSettings, withMentions, type AtSettings, type RenderedMessage } from '../channels/message';
 import { renderMustache } from './boundedMustache';
-import { atSettings, withMentions, type RobotDeliverySettings } from './renderMessage';
 
 /** A template's optional digest sections: Mustache, `title` over {count, robotName}, `line` over one push. */
 export interface DigestSections {
@@ -20,7 +20,7 @@ export const defaultDigestSections: Required<DigestSections> = {
 export const maxDigestMentions = 20;
 
 /** What one push contributes to a digest: its title and, when it has one, the link it leads to. */
-export function pushSummary(message: DingTalkMessage): { title: string; link?: string } {
+export function pushSummary(message: RenderedMessage): { title: string; link?: string } {
   switch (message.msgtype) {
     case 'text':
       return { title: firstLine(message.text.content), ...linkIn(message.text.content) };
@@ -48,7 +48,7 @@ const linkIn = (text: string) => {
 };
 
 export interface DigestMember {
-  message: DingTalkMessage;
+  message: RenderedMessage;
   reportName: string;
 }
 
@@ -61,8 +61,8 @@ export function renderDigest(
   members: DigestMember[],
   sections: DigestSections | undefined,
   robot: RobotDeliverySettings & { name: string },
-  channel: Channel = 'dingtalk',
-): { message: DingTalkMessage; count: number } {
+  channel: Channel,
+): { message: RenderedMessage; count: number } {
   const title = (count: number) =>
     renderMustache(sections?.title || defaultDigestSections.title, { count, robotName: robot.name }, 'digest/title');
   const lines = members.map((member, index) =>
@@ -72,7 +72,7 @@ export function renderDigest(
       'digest/line',
     ),
   );
-  const build = (count: number): DingTalkMessage => {
+  const build = (count: number): RenderedMessage => {
     const mention = unionOfMentions(members.slice(0, count).map(({ message }) => ('at' in message ? message.at : undefined)));
     const at = atSettings(mention);
     let text = lines.slice(0, count).join('\n');

@@ -1,7 +1,9 @@
-// Template + report event → the exact DingTalk body, with the checks DingTalk would otherwise fail silently.
-import { maxMessageBytes, messageBytes, visibleText, type AtSettings, type DingTalkMessage } from '../dingtalk/messages';
+// Template + report event → the rendered message (lib/channels/message.ts), which each chat service's
+// adapter turns into its body.
 import type { TemplateInput } from '../../schemas/template';
-import type { Channel } from '../channels/channels';
+import type { Channel } from '../channels';
+import type { RobotDeliverySettings } from '../channels/adapter';
+import { atSettings, withMentions, type AtSettings, type RenderedMessage } from '../channels/message';
 import { renderMustache } from './boundedMustache';
 
 export type RenderableTemplate = TemplateInput;
@@ -15,11 +17,6 @@ export interface ReportView {
   data?: Record<string, unknown>;
   images?: { name: string; url: string }[];
   /** Mentions the event asks for, on top of the robot's own. */
-  mention?: AtSettings;
-}
-
-export interface RobotDeliverySettings {
-  keywords?: string[];
   mention?: AtSettings;
 }
 
@@ -50,7 +47,7 @@ export function templateForChannel(template: RenderableTemplate, channel: Channe
   return { ...rest, ...override };
 }
 
-export function renderMessage(template: RenderableTemplate, report: ReportView, robot: RobotDeliverySettings = {}): DingTalkMessage {
+export function renderMessage(template: RenderableTemplate, report: ReportView, robot: RobotDeliverySettings = {}): RenderedMessage {
   const view = templateView(report);
   const render = (source: string | undefined, field: string) => (source === undefined ? '' : renderMustache(source, view, field));
   const mention = mergedMentions(robot.mention, report.mention);
@@ -117,62 +114,4 @@ function mergedMentions(robot: AtSettings | undefined, event: AtSettings | undef
     atUserIds: union(robot?.atUserIds, event.atUserIds),
     isAtAll: Boolean(robot?.isAtAll || event.isAtAll),
   };
-}
-
-export function atSettings(mention: AtSettings | undefined): AtSettings | undefined {
-  if (!mention) return undefined;
-  const { atMobiles = [], atUserIds = [], isAtAll = false } = mention;
-  if (atMobiles.length === 0 && atUserIds.length === 0 && !isAtAll) return undefined;
-  return { atMobiles, atUserIds, isAtAll };
-}
-
-/** A mention only fires when "@<mobile>" (or "@<userId>") is in the text too; add the missing ones at the end. */
-export function withMentions(text: string, mention: AtSettings | undefined): string {
-  const handles = [...(mention?.atMobiles ?? []), ...(mention?.atUserIds ?? [])].map((id) => `@${id}`);
-  const missing = handles.filter((handle) => !text.includes(handle));
-  return missing.length === 0 ? text : `${text}\n\n${missing.join(' ')}`;
-}
-
-/** The text without the "@<id>" handles withMentions added: WeCom and Feishu mention in their own syntax. */
-export function withoutMentions(text: string, mention: AtSettings | undefined): string {
-  return [...(mention?.atMobiles ?? []), ...(mention?.atUserIds ?? [])].reduce(
-    (rest, id) => rest.replace(`\n\n@${id}`, '').replace(` @${id}`, ''),
-    text,
-  );
-}
-
-export interface MessageCheck {
-  bytes: number;
-  problems: string[];
-  warnings: string[];
-}
-
-/** Checks DingTalk applies on arrival (size, keywords), done before sending so the failure names its cause. */
-export function checkMessage(message: DingTalkMessage, robot: RobotDeliverySettings = {}): MessageCheck {
-  const bytes = messageBytes(message);
-  const problems: string[] = [];
-  if (bytes > maxMessageBytes) {
-    problems.push(`The message is ${bytes} bytes; DingTalk accepts at most ${maxMessageBytes}. ${largestPart(message)}`);
-  }
-  const keywords = robot.keywords ?? [];
-  if (keywords.length > 0) {
-    const text = visibleText(message);
-    if (!keywords.some((keyword) => text.includes(keyword))) {
-      problems.push(
-        `The message contains none of the robot's keywords (${keywords.join(', ')}); DingTalk would reject it with errcode 310000`,
-      );
-    }
-  }
-  return { bytes, problems, warnings: [] };
-}
-
-function largestPart(message: DingTalkMessage): string {
-  const body = message as unknown as Record<string, Record<string, unknown>>;
-  const content = body[message.msgtype] ?? {};
-  let largest = { field: '', bytes: 0 };
-  for (const [field, value] of Object.entries(content)) {
-    const size = Buffer.byteLength(JSON.stringify(value), 'utf8');
-    if (size > largest.bytes) largest = { field, bytes: size };
-  }
-  return largest.field ? `Largest part: ${message.msgtype}.${largest.field} (${largest.bytes} bytes).` : '';
 }

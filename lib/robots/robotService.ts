@@ -4,9 +4,10 @@ import type { CreateRobotInput, ListRobotsQuery, UpdateRobotInput } from '../../
 import { conflict, notFound, validationFailed } from '../errors';
 import { isKnownTimeZone } from '../delivery/quietHours';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
-import { robotsStore, type QuietHours, type Robot, type RobotRefusal, type RobotWrite } from '../store/robotsStore';
+import { robotsStore, type RobotRefusal, type RobotWrite } from '../store/robotsStore';
+import type { QuietHours, Robot } from '../domain/robot';
 import { templatesStore } from '../store/templatesStore';
-import type { Channel } from '../channels/channels';
+import { adapterOf, defaultChannel, type Channel } from '../channels';
 import { checkDistinctWebhooks, normalizeWebhookUrl, poolWebhookOf } from './webhookUrl';
 
 /** A robot as the API shows it: no secret, the access token masked. */
@@ -55,7 +56,7 @@ async function withTemplateNames(robots: Robot[]): Promise<RobotView[]> {
 }
 
 export async function createRobot(input: CreateRobotInput): Promise<RobotView> {
-  const channel = input.channel ?? 'dingtalk';
+  const channel = input.channel ?? defaultChannel;
   const webhookUrl = normalizeWebhookUrl(input.webhookUrl, channel);
   const pool = (input.pool ?? []).map((webhook, index) => poolWebhookOf(webhook, index, channel));
   checkDistinctWebhooks(webhookUrl, pool);
@@ -134,19 +135,14 @@ export async function updateRobot(id: string, input: UpdateRobotInput): Promise<
   return (await withTemplateNames([saved]))[0];
 }
 
-/** Each channel's signing: DingTalk's secrets start with SEC; WeCom has none (its key is in the URL). */
+/** A signing secret the robot's chat service takes (its adapter says what is wrong with one). */
 function checkSecrets(channel: Channel, input: { secret?: string; pool?: { secret?: string }[] }): void {
   const given = [
     ...(input.secret ? [{ path: '/secret', secret: input.secret }] : []),
     ...(input.pool ?? []).flatMap((webhook, index) => (webhook.secret ? [{ path: `/pool/${index}/secret`, secret: webhook.secret }] : [])),
   ];
   for (const { path, secret } of given) {
-    const problem =
-      channel === 'wecom'
-        ? 'is not taken: WeCom robots have no signing (the key in the webhook URL is the credential)'
-        : channel === 'dingtalk' && !/^SEC[A-Za-z0-9]{8,200}$/.test(secret)
-          ? 'must be the DingTalk signing secret: SEC and 8 to 200 letters and digits'
-          : undefined;
+    const problem = adapterOf(channel).secretProblem(secret);
     if (problem) throw validationFailed(`${path.slice(1)} ${problem}`, [{ path, message: problem }]);
   }
 }

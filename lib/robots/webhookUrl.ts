@@ -1,39 +1,10 @@
-// Webhook URL policy: only each channel's robot endpoint on an allowed origin, so the service cannot be
-// aimed at arbitrary (internal) addresses. The credential (DingTalk's access_token, WeCom's key, Feishu's
-// hook token) is checked for shape; the stored URL is rebuilt from the parts, nothing else kept.
+// Webhook URL policy: only the chat service's robot endpoint on an allowed origin, so the service cannot be
+// aimed at arbitrary (internal) addresses. Its adapter checks the path and credential and rebuilds the URL
+// from them, nothing else kept.
 import { createHash } from 'node:crypto';
-import { channelNames, type Channel } from '../channels/channels';
-import { config } from '../config';
-import type { PoolWebhook, Robot } from '../store/robotsStore';
+import { adapterOf, type Channel } from '../channels';
+import type { PoolWebhook, Robot } from '../domain/robot';
 import { validationFailed } from '../errors';
-
-const credential = /^[A-Za-z0-9_-]{1,256}$/;
-
-/** Each channel's path and credential: the URL it is rebuilt as, or the problem. */
-const rebuildWebhook: Record<Channel, (url: URL) => string | { problem: string }> = {
-  dingtalk: (url) => {
-    if (url.pathname !== '/robot/send') return { problem: 'must have the path /robot/send' };
-    const tokens = url.searchParams.getAll('access_token');
-    if (tokens.length !== 1 || !credential.test(tokens[0]))
-      return { problem: 'must carry exactly one access_token query parameter (letters, digits, - and _)' };
-    // timestamp and sign are added per request; anything else DingTalk does not expect
-    return `${url.origin}/robot/send?access_token=${tokens[0]}`;
-  },
-  wecom: (url) => {
-    if (url.pathname !== '/cgi-bin/webhook/send') return { problem: 'must have the path /cgi-bin/webhook/send' };
-    const keys = url.searchParams.getAll('key');
-    if (keys.length !== 1 || !credential.test(keys[0]))
-      return { problem: 'must carry exactly one key query parameter (letters, digits, - and _)' };
-    return `${url.origin}/cgi-bin/webhook/send?key=${keys[0]}`;
-  },
-  feishu: (url) => {
-    const token = /^\/open-apis\/bot\/v2\/hook\/([^/]+)$/.exec(url.pathname)?.[1];
-    if (!token || !credential.test(token))
-      return { problem: 'must have the path /open-apis/bot/v2/hook/<token> (letters, digits, - and _)' };
-    if (url.search) return { problem: 'must not carry a query string' };
-    return `${url.origin}/open-apis/bot/v2/hook/${token}`;
-  },
-};
 
 /**
  * Returns the normalized URL or throws a 400 naming the problem at `path` (the field in the request body).
@@ -41,7 +12,7 @@ const rebuildWebhook: Record<Channel, (url: URL) => string | { problem: string }
 export function normalizeWebhookUrl(
   raw: string,
   channel: Channel,
-  allowedOrigins: string[] = config.allowedWebhookOrigins[channel],
+  allowedOrigins: string[] = adapterOf(channel).allowedOrigins,
   path = '/webhookUrl',
 ): string {
   const problem = (message: string) => validationFailed(`${path.slice(1)} ${message}`, [{ path, message }]);
@@ -53,11 +24,11 @@ export function normalizeWebhookUrl(
   }
   if (url.username || url.password) throw problem('must not contain a user name or password');
   if (!allowedOrigins.includes(url.origin)) {
-    throw problem(`must point at an allowed ${channelNames[channel]} origin (${allowedOrigins.join(', ')})`);
+    throw problem(`must point at an allowed ${adapterOf(channel).name} origin (${allowedOrigins.join(', ')})`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw problem('must use https');
   if (url.hash) throw problem('must not contain a #fragment');
-  const rebuilt = rebuildWebhook[channel](url);
+  const rebuilt = adapterOf(channel).rebuildWebhook(url);
   if (typeof rebuilt !== 'string') throw problem(rebuilt.problem);
   return rebuilt;
 }
@@ -67,7 +38,7 @@ export const ownWebhookKey = 'own';
 
 /** A pool webhook as the robot stores it: its URL normalized (a 400 names `/pool/<index>/webhookUrl`) and keyed. */
 export function poolWebhookOf(input: { webhookUrl: string; secret?: string }, index: number, channel: Channel): PoolWebhook {
-  const webhookUrl = normalizeWebhookUrl(input.webhookUrl, channel, config.allowedWebhookOrigins[channel], `/pool/${index}/webhookUrl`);
+  const webhookUrl = normalizeWebhookUrl(input.webhookUrl, channel, adapterOf(channel).allowedOrigins, `/pool/${index}/webhookUrl`);
   return {
     key: createHash('sha256').update(webhookUrl).digest('hex').slice(0, 16),
     webhookUrl,

@@ -9,7 +9,7 @@ import {
   type SupersetPayload,
   type ToolSource,
 } from '../../schemas/sources';
-import type { AtSettings } from '../dingtalk/messages';
+import type { AtSettings } from '../channels/message';
 
 export type ToolEvent = Omit<ReportReadyEvent, 'eventId' | 'robotIds'>;
 

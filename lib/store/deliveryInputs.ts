@@ -1,11 +1,14 @@
 // What a worker batch reads before it sends, in one consistent BatchGetItem: its robots, their send windows,
 // the records of its jobs (finished already?) and the templates its jobs were queued with.
 import { sendWindowOf } from './sendWindowStore';
-import type { SendWindowState } from './sendWindowStore';
-import { fromRecordItem, type PushRecord } from './recordsStore';
-import { robotFromItem, type Robot } from './robotsStore';
+import type { SendWindowState } from '../domain/sendWindow';
+import { fromRecordItem } from './recordsStore';
+import type { PushRecord } from '../domain/pushRecord';
+import { robotFromItem } from './robotsStore';
+import type { Robot } from '../domain/robot';
 import { batchGetItems, keys } from './table';
-import { templateFromItem, templatesStore, type Template } from './templatesStore';
+import { templateFromItem, templatesStore } from './templatesStore';
+import type { Template } from '../domain/template';
 
 export interface DeliveryInputs {
   robots: Map<string, Robot>;

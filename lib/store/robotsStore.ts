@@ -1,10 +1,9 @@
 // Robots in DynamoDB, with their name claims, template usage counts and per-report subscription items,
 // all changed together in one transaction so fan-out never sees a half-saved robot.
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { weekdays } from '../../schemas/robot';
 import { dynamodb } from '../aws/clients';
-import type { Channel } from '../channels/channels';
-import type { AtSettings } from '../dingtalk/messages';
+import type { Channel } from '../channels';
+import type { Robot } from '../domain/robot';
 import {
   batchGetById,
   checked,
@@ -24,54 +23,6 @@ import { namesChanged } from './namesStore';
 import { templateUsage } from './templatesStore';
 import { maskWebhookUrl } from '../redact';
 import { isSealed, seal } from '../secrets/secretBox';
-
-export interface Robot {
-  id: string;
-  name: string;
-  /** Where the robot posts; robots stored before WeCom and Feishu read as DingTalk's. */
-  channel: Channel;
-  /** Sealed (lib/secrets) once read from the table; plain when it comes from a request. */
-  webhookUrl: string;
-  /** `...access_token=ab12****`, kept beside the sealed URL so listing robots opens no secret. */
-  webhookUrlMasked?: string;
-  /** Sealed like webhookUrl. */
-  secret?: string;
-  /** More webhooks of robots in the same group, credentials sealed like the first's. */
-  pool?: PoolWebhook[];
-  templateId: string;
-  reports: string[];
-  keywords: string[];
-  mention?: AtSettings;
-  enabled: boolean;
-  /** Waiting pushes merged into one message: when on, and past how many. */
-  digest?: { enabled: boolean; after?: number };
-  quietHours?: QuietHours;
-  /** A push whose attempt ended uncertain is sent again (`resend`) or left `unconfirmed` for an admin (`hold`). */
-  onUncertain: 'resend' | 'hold';
-  disabledReason?: string;
-  /** Set when the service disabled the robot itself: how many pushes failed in a row, and the last answer. */
-  disabledAutomatically?: { failures: number; errcode?: number; errmsg: string };
-  consecutiveFailures: number;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** Hours the robot sends nothing but urgent pushes; the rest wait until they end. */
-export interface QuietHours {
-  from: string;
-  to: string;
-  timeZone: string;
-  days?: (typeof weekdays)[number][];
-}
-
-export interface PoolWebhook {
-  /** Stable across edits of the pool, so each webhook keeps its own send window: a digest of its URL. */
-  key: string;
-  webhookUrl: string;
-  webhookUrlMasked?: string;
-  secret?: string;
-}
 
 /** A report's subscribers live in its own partition and in "*" (robots that take every report). */
 const subscriptionPartitions = (reportId: string) => (reportId === '*' ? ['*'] : [reportId, '*']);
@@ -134,7 +85,6 @@ export function robotFromItem(item: Record<string, unknown>): Robot {
   ]);
   robot.consecutiveFailures ??= 0;
   robot.onUncertain ??= 'resend';
-  robot.channel ??= 'dingtalk';
   return robot;
 }
 
@@ -219,13 +169,10 @@ export const robotsStore = {
 
   async list(options: { keyword?: string; enabled?: boolean; channel?: Channel; limit: number; cursor?: string }): Promise<Page<Robot>> {
     const keyword = options.keyword?.toLowerCase();
-    // a robot stored before channels has none: it is DingTalk's
-    const channelFilter =
-      options.channel === 'dingtalk' ? '(attribute_not_exists(#channel) OR #channel = :channel)' : '#channel = :channel';
     const filters = [
       keyword ? 'contains(nameLower, :keyword)' : '',
       options.enabled === undefined ? '' : 'enabled = :enabled',
-      options.channel ? channelFilter : '',
+      options.channel ? '#channel = :channel' : '',
     ].filter(Boolean);
     const page = await queryPage(
       {

@@ -1,37 +1,12 @@
 // The per-robot send window item (RATE#<robotId>). A plain item: only the worker holding the robot's
-// message group reads and writes it, so it needs no version or condition.
+// message group reads and writes it, so it needs no version or condition. It is written before every POST
+// (the slot taken), so the attempt as started, with the body it sends, rides on that write.
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
-import type { Channel } from '../channels/channels';
-import { config } from '../config';
-import type { SendWindowLimit } from '../delivery/sendWindow';
+import type { ChannelMessage } from '../channels';
+import type { InFlightAttempt, SendWindowState, WebhookWindow } from '../domain/sendWindow';
+import type { TemplateSnapshot } from '../domain/pushRecord';
 import { keys, tableName } from './table';
-
-/** One webhook's window: the latest sends (ms since epoch, at most `messages` of them, oldest first) and a 130101's cooldown. */
-export interface WebhookWindow {
-  sends: number[];
-  cooldownUntil: number;
-}
-
-/** A robot's send window as stored (lib/delivery/sendWindow.ts does its maths): its own webhook's, and its pool's by key. */
-export interface SendWindowState extends WebhookWindow {
-  pool?: Record<string, WebhookWindow>;
-  /** The robot has pushes held for its quiet hours, to be released after this (ms): later pushes join them. */
-  heldUntil?: number;
-  /**
-   * The attempt last started, written with its slot before the POST. A record that has not counted it yet
-   * means the worker died between sending and recording: that attempt's outcome is unknown.
-   */
-  inFlight?: InFlightAttempt;
-}
-
-export interface InFlightAttempt {
-  recordId: string;
-  attempt: number;
-  at: number;
-  /** For a digest: the records of the pushes it carries. */
-  members?: string[];
-}
 
 function webhookWindowOf(item: Record<string, unknown> | undefined): WebhookWindow {
   return {
@@ -54,9 +29,23 @@ export function sendWindowOf(item: Record<string, unknown> | undefined): SendWin
         attempt: inFlight.attempt!,
         at: inFlight.at!,
         ...(Array.isArray(inFlight.members) && { members: inFlight.members.filter((id): id is string => typeof id === 'string') }),
+        ...sentContentOf(item?.inFlight as unknown as Record<string, unknown>),
       },
     }),
   };
+}
+
+/** The body is kept as the exact text sent (a map would not keep its keys in order), the template beside it. */
+function sentContentOf(inFlight: Record<string, unknown>): Pick<InFlightAttempt, 'content' | 'template'> {
+  if (typeof inFlight.contentText !== 'string') return {};
+  return {
+    content: JSON.parse(inFlight.contentText) as ChannelMessage,
+    ...(typeof inFlight.template === 'object' && inFlight.template !== null ? { template: inFlight.template as TemplateSnapshot } : {}),
+  };
+}
+
+function inFlightItem({ content, ...attempt }: InFlightAttempt): Record<string, unknown> {
+  return { ...attempt, ...(content && { contentText: JSON.stringify(content) }) };
 }
 
 export const sendWindowStore = {
@@ -73,17 +62,10 @@ export const sendWindowStore = {
           cooldownUntil: window.cooldownUntil,
           ...(window.pool && { pool: window.pool }),
           ...(window.heldUntil !== undefined && { heldUntil: window.heldUntil }),
-          ...(window.inFlight && { inFlight: window.inFlight }),
+          ...(window.inFlight && { inFlight: inFlightItem(window.inFlight) }),
           expiresAt,
         },
       }),
     );
   },
-};
-
-/** Each channel's send window (docs/channels.md): Feishu's adds its 5 a second. */
-export const channelLimits: Record<Channel, SendWindowLimit> = {
-  dingtalk: { ...config.rateLimit, marginMs: config.rateMarginMs },
-  wecom: config.weComRateLimit,
-  feishu: { ...config.feishuRateLimit, burst: config.feishuBurstLimit },
 };

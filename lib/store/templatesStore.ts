@@ -1,7 +1,7 @@
 // Templates in DynamoDB: unique names through claim items, a robot count that guards deletion, versions.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { TemplateInput } from '../../schemas/template';
 import { dynamodb } from '../aws/clients';
+import type { Template } from '../domain/template';
 import { namesChanged } from './namesStore';
 import {
   batchGetById,
@@ -16,14 +16,6 @@ import {
   transactWrite,
   type Page,
 } from './table';
-
-export interface Template extends TemplateInput {
-  id: string;
-  version: number;
-  robotCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
 
 const templateFields = [
   'id',

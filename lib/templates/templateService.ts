@@ -7,14 +7,16 @@ import type {
   TemplateInput,
   TemplatePreviewInput,
 } from '../../schemas/template';
-import { maxMessageBytes, messageBytes, type DingTalkMessage } from '../dingtalk/messages';
+import { messageBytes, type RenderedMessage } from '../channels/message';
 import { renderDigest } from '../render/digest';
 import { conflict, notFound, validationFailed, type ErrorDetail } from '../errors';
 import { mustacheSyntaxError } from '../render/boundedMustache';
 import { renderMessage, templateForChannel, type ReportView } from '../render/renderMessage';
-import { checkChannelMessage, toChannel, type Channel, type ChannelMessage } from '../channels/channels';
-import { robotsStore, type Robot } from '../store/robotsStore';
-import { templatesStore, type Template, type TemplateRefusal, type TemplateWrite } from '../store/templatesStore';
+import { adapterOf, defaultChannel, type Channel, type ChannelMessage } from '../channels';
+import { robotsStore } from '../store/robotsStore';
+import type { Robot } from '../domain/robot';
+import { templatesStore, type TemplateRefusal, type TemplateWrite } from '../store/templatesStore';
+import type { Template } from '../domain/template';
 import { starters } from './starters';
 
 /** Every Mustache source field of a template, with the JSON path an error should point at. */
@@ -190,25 +192,13 @@ async function preview(template: TemplateInput, input: TemplatePreviewInput): Pr
   const robot = input.robotId ? await robotsStore.get(input.robotId) : undefined;
   if (input.robotId && !robot)
     throw validationFailed(`No robot with id ${input.robotId}`, [{ path: '/robotId', message: 'does not name an existing robot' }]);
-  const channel = input.channel ?? robot?.channel ?? 'dingtalk';
+  const channel = input.channel ?? robot?.channel ?? defaultChannel;
+  const adapter = adapterOf(channel);
   const report = sampleReport((input.data ?? {}) as Record<string, unknown>);
   const rendered = renderMessage(templateForChannel(template, channel), report, robot ?? {});
-  const message = toChannel(channel, rendered);
-  const check = checkChannelMessage(channel, message, robot ?? {});
-  const warnings = [...check.problems, ...channelWarnings(channel, rendered, report)];
-  if (channel === 'dingtalk' && check.bytes > maxMessageBytes * 0.9 && check.bytes <= maxMessageBytes) {
-    warnings.push(`The message is ${check.bytes} bytes, close to DingTalk's limit of ${maxMessageBytes}; larger data will be refused`);
-  }
-  const mobiles = robot?.mention?.atMobiles ?? [];
-  if (channel === 'dingtalk' && template.msgType === 'markdown' && template.text) {
-    for (const mobile of mobiles) {
-      if (!template.text.includes(`@${mobile}`)) {
-        warnings.push(
-          `The markdown text does not mention @${mobile}; dingpush appends it so the mention fires, but you may want to place it yourself`,
-        );
-      }
-    }
-  }
+  const message = adapter.toBody(rendered);
+  const check = adapter.check(message, robot ?? {});
+  const warnings = [...check.problems, ...adapter.previewWarnings({ template, rendered, check, report, robot })];
   return {
     message,
     channel,
@@ -218,26 +208,9 @@ async function preview(template: TemplateInput, input: TemplatePreviewInput): Pr
   };
 }
 
-/** What the channel shows differently from the template's intent (the body is still sent). */
-function channelWarnings(channel: Channel, rendered: DingTalkMessage, report: ReportView): string[] {
-  const warnings: string[] = [];
-  const mention = 'at' in rendered ? rendered.at : undefined;
-  if (channel === 'feishu' && (mention?.atMobiles?.length ?? 0) > 0)
-    warnings.push('Feishu bots cannot mention by mobile number: mention by user id (ou_…) instead; the mobiles are left out');
-  if (channel === 'wecom' && rendered.msgtype === 'markdown' && (mention?.atMobiles?.length ?? 0) > 0)
-    warnings.push('WeCom markdown cannot mention by mobile number: use user ids, or a text template; the mobiles are left out');
-  if (channel === 'wecom' && (report.images?.length ?? 0) > 0)
-    warnings.push(
-      'WeCom markdown shows no pictures: they are linked in the text, and each screenshot stored here as JPG or PNG of at most 2 MB follows as an image message of its own',
-    );
-  if (channel === 'feishu' && (report.images?.length ?? 0) > 0)
-    warnings.push('A Feishu custom bot cannot upload pictures: the screenshots show as links');
-  return warnings;
-}
-
 /** Three pushes of the sample event (`rendered`), merged as a robot with digests on would send them. */
 function digestPreview(
-  rendered: DingTalkMessage,
+  rendered: RenderedMessage,
   template: TemplateInput,
   report: ReportView,
   robot: Robot | undefined,
@@ -245,6 +218,6 @@ function digestPreview(
 ): Preview['digest'] {
   const members = [1, 2, 3].map(() => ({ message: rendered, reportName: report.reportName ?? '' }));
   const { message } = renderDigest(members, template.digest, robot ?? { name: 'robot' }, channel);
-  const body = toChannel(channel, message);
+  const body = adapterOf(channel).toBody(message);
   return { message: body, bytes: messageBytes(body) };
 }

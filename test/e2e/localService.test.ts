@@ -1,6 +1,7 @@
 // The service as a user runs it: `npm start`, then plain HTTP.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { listeningPorts, processTree } from '../support/listeningPorts';
 import { startLocalService, type LocalService } from '../support/localService';
 import { simulatorAt } from '../support/simulator';
@@ -18,6 +19,26 @@ afterAll(async () => {
 });
 
 describe('npm start', () => {
+  it("does the README's first push from a client typed by openapi-typescript from the committed document, strict, with no casts", async () => {
+    const project = join(__dirname, '..', '..');
+    const client = join(project, 'examples', 'typed-client');
+    const program = readFileSync(join(client, 'firstPush.ts'), 'utf8');
+    expect(program).not.toMatch(/\bas\s+(unknown|any|[A-Z{])|:\s*any\b|<any>/);
+    const bin = (name: string) => join(project, 'node_modules', '.bin', name);
+    const run = (command: string, args: string[], env: Record<string, string> = {}) =>
+      execFileSync(command, args, { cwd: project, env: { ...process.env, ...env }, encoding: 'utf8', stdio: 'pipe' });
+    run(bin('openapi-typescript'), ['docs/openapi.json', '-o', join(client, 'generated', 'api.d.ts')]);
+    run(bin('tsc'), ['-p', client]);
+    const output = run(bin('tsx'), [join(client, 'firstPush.ts')], {
+      DINGPUSH_URL: service.apiUrl,
+      ADMIN_TOKEN: service.adminToken,
+      PUBLISHER_TOKEN: service.publisherToken,
+      WEBHOOK_URL: `${service.simulatorUrl}/robot/send?access_token=typedclient0123456789`,
+    });
+    const pushed = JSON.parse(output.trim().split('\n').pop()!);
+    expect(pushed).toMatchObject({ status: 'sent', markdown: '### Daily sales\nRevenue: **¥12,300**\n[Open](https://bi.example.com/r/1)' });
+  }, 120_000);
+
   it('serves health without a token and prints the tokens and URLs', async () => {
     expect((await fetch(`${service.apiUrl}/health`)).status).toBe(200);
     expect(service.output()).toContain(`admin token     ${service.adminToken}`);

@@ -322,9 +322,10 @@ describe('delivery pipeline', () => {
           });
         }),
     );
-    const { sendToRobot } = require('../../lib/dingtalk/client') as typeof import('../../lib/dingtalk/client');
+    const { sendToRobot } = require('../../lib/delivery/webhookClient') as typeof import('../../lib/delivery/webhookClient');
+    const { adapterOf } = require('../../lib/channels') as typeof import('../../lib/channels');
     const attempt = await sendToRobot(
-      'dingtalk',
+      adapterOf('dingtalk'),
       { msgtype: 'text', text: { content: 'x' } },
       { webhookUrl: `http://127.0.0.1:${closed}/robot/send?access_token=x`, timeoutMs: 1000 },
     );

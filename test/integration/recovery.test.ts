@@ -47,7 +47,7 @@ describe('recovery', () => {
         await api('PATCH', `/robots/${robot.id}`, { body: { onUncertain: policy } });
         await simulator.setFaults(token, { next: ['slow'] });
         const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'support', 'workerProcessMain.ts')], {
-          env: { ...process.env, DINGTALK_TIMEOUT_MS: '5000' },
+          env: { ...process.env, WEBHOOK_TIMEOUT_MS: '5000' },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         try {
@@ -274,7 +274,8 @@ describe('the sweeper', () => {
     const sqs = localSqsClient();
     await sqs.send(new PurgeQueueCommand({ QueueUrl: process.env.PUSH_QUEUE_URL }));
     sqs.destroy();
-    const { newQueuedRecord, recordsStore } = require('../../lib/store/recordsStore') as typeof import('../../lib/store/recordsStore');
+    const { recordsStore } = require('../../lib/store/recordsStore') as typeof import('../../lib/store/recordsStore');
+    const { newQueuedRecord } = require('../../lib/domain/pushRecord') as typeof import('../../lib/domain/pushRecord');
     const eventId = published.body.eventId;
     await recordsStore.putMany([
       newQueuedRecord({

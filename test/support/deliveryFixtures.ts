@@ -1,8 +1,8 @@
 // Robots, templates, jobs and rules for the worker's unit tests (plain data, no DynamoDB).
 import type { PushJob } from '../../schemas/pushJob';
 import type { DeliveryRules } from '../../lib/delivery/decidePushStep';
-import type { Robot } from '../../lib/store/robotsStore';
-import type { Template } from '../../lib/store/templatesStore';
+import type { Robot } from '../../lib/domain/robot';
+import type { Template } from '../../lib/domain/template';
 
 const channelRules = { limit: { messages: 2, windowMs: 10_000, marginMs: 500 }, throttleCooldownMs: 60_000 };
 

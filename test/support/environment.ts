@@ -24,7 +24,7 @@ export const baseTestEnvironment: Record<string, string> = {
   PUSH_RETRY_MAX_SECONDS: '4',
   // long enough that the fault mixes never exhaust it; tests of giving up set a shorter one in their file
   PUSH_RETRY_WINDOW: '120s',
-  DINGTALK_TIMEOUT_MS: '1500',
+  WEBHOOK_TIMEOUT_MS: '1500',
   DINGTALK_COOLDOWN_SECONDS: '2',
   DINGTALK_RATE_LIMIT: '20/2',
   // The window is scaled down 30x from DingTalk's minute, but the arrival jitter of a 2-core machine

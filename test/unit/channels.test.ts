@@ -1,10 +1,10 @@
-import { checkChannelMessage, toChannel } from '../../lib/channels/channels';
+import { adapterOf } from '../../lib/channels';
 import { classifyFeishuCode, feishuText, signedFeishuBody, toFeishu } from '../../lib/channels/feishu';
 import { classifyWeComErrcode, toWeCom } from '../../lib/channels/wecom';
-import { classifyErrcode } from '../../lib/dingtalk/errcodes';
-import type { DingTalkMessage } from '../../lib/dingtalk/messages';
+import { classifyErrcode } from '../../lib/channels/dingtalk';
+import type { RenderedMessage } from '../../lib/channels/message';
 
-const markdown: DingTalkMessage = {
+const markdown: RenderedMessage = {
   msgtype: 'markdown',
   markdown: {
     title: 'Daily sales',
@@ -15,7 +15,7 @@ const markdown: DingTalkMessage = {
 
 describe('WeCom bodies', () => {
   it("turns text into WeCom's text with its mention fields, not DingTalk's @ handles", () => {
-    const text: DingTalkMessage = {
+    const text: RenderedMessage = {
       msgtype: 'text',
       text: { content: 'Sales 42\n\n@13800000000 @u1' },
       at: { atMobiles: ['13800000000'], atUserIds: ['u1'], isAtAll: true },
@@ -46,7 +46,7 @@ describe('WeCom bodies', () => {
   });
 
   it("refuses WeCom's sizes before sending: 2,048 bytes of text, 4,096 of markdown, 1 to 8 news articles", () => {
-    const check = (message: DingTalkMessage) => checkChannelMessage('wecom', toChannel('wecom', message)).problems;
+    const check = (message: RenderedMessage) => adapterOf('wecom').check(adapterOf('wecom').toBody(message), {}).problems;
     expect(check({ msgtype: 'text', text: { content: '字'.repeat(682) } })).toEqual([]); // 2,046 bytes
     expect(check({ msgtype: 'text', text: { content: '字'.repeat(683) } })[0]).toMatch(/2049 bytes; WeCom accepts at most 2048/);
     expect(check({ msgtype: 'markdown', markdown: { title: 't', text: 'x'.repeat(4096) } })).toEqual([]);
@@ -93,11 +93,11 @@ describe('Feishu bodies', () => {
   });
 
   it("refuses a body over 20 KB and one without the bot's keyword before sending", () => {
-    const big = checkChannelMessage('feishu', toChannel('feishu', { msgtype: 'text', text: { content: 'x'.repeat(20_400) } }));
+    const big = adapterOf('feishu').check(adapterOf('feishu').toBody({ msgtype: 'text', text: { content: 'x'.repeat(20_400) } }), {});
     expect(big.problems[0]).toMatch(/Feishu accepts a body of at most 20480 bytes/);
-    const missing = checkChannelMessage('feishu', toChannel('feishu', markdown), { keywords: ['日报'] });
+    const missing = adapterOf('feishu').check(adapterOf('feishu').toBody(markdown), { keywords: ['日报'] });
     expect(missing.problems[0]).toMatch(/code 19024/);
-    expect(checkChannelMessage('feishu', toChannel('feishu', markdown), { keywords: ['Total'] }).problems).toEqual([]);
+    expect(adapterOf('feishu').check(adapterOf('feishu').toBody(markdown), { keywords: ['Total'] }).problems).toEqual([]);
   });
 });
 

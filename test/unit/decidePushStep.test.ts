@@ -1,6 +1,6 @@
 // Every branch of the worker's decision, without DynamoDB.
 import { afterAttempt, decidePushStep, type EndedAttempt, type PushStepInput } from '../../lib/delivery/decidePushStep';
-import { newQueuedRecord } from '../../lib/store/recordsStore';
+import { newQueuedRecord } from '../../lib/domain/pushRecord';
 import { jobFixture, robotFixture, rules, templateFixture } from '../support/deliveryFixtures';
 
 const now = 1_000_000;
@@ -29,8 +29,11 @@ const recordWith = (fields: object) => ({
 
 describe('decidePushStep', () => {
   it('sends now, rendered with the template, only the fields DingTalk documents, while the window has room', () => {
-    expect(decidePushStep(input(), rules)).toEqual({
+    const given = input();
+    expect(decidePushStep(given, rules)).toEqual({
       kind: 'send',
+      robot: given.robot,
+      template: given.template,
       attempt: 1,
       message: { msgtype: 'text', text: { content: 'Report Sales: 1' } },
       body: { msgtype: 'text', text: { content: 'Report Sales: 1' } },

@@ -1,15 +1,16 @@
 // A digest's message: one line per push in order, the template's sections or the defaults, keywords and
 // mentions kept, never over DingTalk's 20,000 bytes.
-import { maxMessageBytes, messageBytes, type DingTalkMessage } from '../../lib/dingtalk/messages';
+import { messageBytes, type RenderedMessage } from '../../lib/channels/message';
+import { maxMessageBytes } from '../../lib/channels/dingtalk';
 import { maxDigestMentions, pushSummary, renderDigest } from '../../lib/render/digest';
-import { fitsChannel, toChannel } from '../../lib/channels/channels';
+import { adapterOf, fitsChannel } from '../../lib/channels';
 
-const text = (content: string, at?: { atMobiles: string[] }): DingTalkMessage => ({
+const text = (content: string, at?: { atMobiles: string[] }): RenderedMessage => ({
   msgtype: 'text',
   text: { content },
   ...(at && { at }),
 });
-const member = (message: DingTalkMessage) => ({ message, reportName: 'Sales' });
+const member = (message: RenderedMessage) => ({ message, reportName: 'Sales' });
 const robot = { name: 'Ops' };
 
 describe('renderDigest', () => {
@@ -23,7 +24,7 @@ describe('renderDigest', () => {
       title: 'Churn',
       link: 'https://bi.example.com/c',
     });
-    const card: DingTalkMessage = {
+    const card: RenderedMessage = {
       msgtype: 'actionCard',
       actionCard: { title: 'Alert', text: '', singleTitle: 'Open', singleURL: 'https://g/1' },
     };
@@ -35,6 +36,7 @@ describe('renderDigest', () => {
       [member(text('A')), member(text('B'))],
       { title: '{{robotName}}: {{count}} reports', line: '{{n}}. {{title}} ({{reportName}})' },
       robot,
+      'dingtalk',
     );
     expect(count).toBe(2);
     expect(message).toEqual({
@@ -45,10 +47,15 @@ describe('renderDigest', () => {
 
   it('adds a robot keyword the lines lack, and mentions everyone its pushes mentioned (bounded), in the text as DingTalk needs', () => {
     const mobiles = Array.from({ length: 30 }, (_, n) => `1380000${String(n).padStart(4, '0')}`);
-    const { message } = renderDigest(mobiles.map((mobile) => member(text('alert', { atMobiles: [mobile] }))).slice(0, 10), undefined, {
-      ...robot,
-      keywords: ['BI'],
-    });
+    const { message } = renderDigest(
+      mobiles.map((mobile) => member(text('alert', { atMobiles: [mobile] }))).slice(0, 10),
+      undefined,
+      {
+        ...robot,
+        keywords: ['BI'],
+      },
+      'dingtalk',
+    );
     expect(message.msgtype === 'markdown' && message.markdown.text).toContain('\n\nBI');
     expect('at' in message && message.at?.atMobiles).toEqual(mobiles.slice(0, 10));
     for (const mobile of mobiles.slice(0, 10)) expect(message.msgtype === 'markdown' && message.markdown.text).toContain(`@${mobile}`);
@@ -56,6 +63,7 @@ describe('renderDigest', () => {
       mobiles.map((mobile) => member(text('alert', { atMobiles: [mobile] }))),
       undefined,
       robot,
+      'dingtalk',
     ).message;
     expect('at' in many && many.at?.atMobiles).toHaveLength(maxDigestMentions);
   });
@@ -64,11 +72,11 @@ describe('renderDigest', () => {
     const long = Array.from({ length: 10 }, (_, n) =>
       member({ msgtype: 'markdown', markdown: { title: `${n} ${'数'.repeat(2000)}`, text: '' } }),
     );
-    const { message, count } = renderDigest(long, { line: '{{title}}' }, robot);
+    const { message, count } = renderDigest(long, { line: '{{title}}' }, robot, 'dingtalk');
     expect(count).toBeLessThan(10);
     expect(count).toBeGreaterThan(0);
     expect(messageBytes(message)).toBeLessThanOrEqual(maxMessageBytes);
-    const next = renderDigest(long.slice(count), { line: '{{title}}' }, robot);
+    const next = renderDigest(long.slice(count), { line: '{{title}}' }, robot, 'dingtalk');
     expect(messageBytes(next.message)).toBeLessThanOrEqual(maxMessageBytes);
   });
 
@@ -78,7 +86,7 @@ describe('renderDigest', () => {
     const { message, count } = renderDigest(pushes, undefined, robot, 'wecom');
     expect(count).toBeGreaterThan(1);
     expect(count).toBeLessThan(30);
-    const body = toChannel('wecom', message) as { markdown: { content: string } };
+    const body = adapterOf('wecom').toBody(message) as { markdown: { content: string } };
     expect(Buffer.byteLength(body.markdown.content)).toBeLessThanOrEqual(4096);
     // one more push would not have fitted (DingTalk's 20,000 bytes take it)
     const oneMore = renderDigest(pushes.slice(0, count + 1), undefined, robot, 'dingtalk');

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 // The worker's orchestration with fake ports: order within a robot's group, robots independent, what comes
 // back on the queue and when. No DynamoDB, no queue: the ports record what the worker asked of them.
 import type { PushJob } from '../../schemas/pushJob';
-import type { DeliveryAttempt } from '../../lib/dingtalk/client';
-import type { ChannelMessage } from '../../lib/channels/channels';
-import type { DingTalkMessage } from '../../lib/dingtalk/messages';
+import type { DeliveryAttempt } from '../../lib/delivery/webhookClient';
+import type { ChannelMessage } from '../../lib/channels';
+import type { RenderedMessage } from '../../lib/channels/message';
 import { processPushJobs, type DeliveryPorts, type QueueMessage } from '../../lib/delivery/processPushJobs';
-import type { SendWindowState } from '../../lib/store/sendWindowStore';
-import { newQueuedRecord, type PushRecord } from '../../lib/store/recordsStore';
+import type { SendWindowState } from '../../lib/domain/sendWindow';
+import { newQueuedRecord, type PushRecord } from '../../lib/domain/pushRecord';
 
 const jobFixtureRecord = (id: string) => ({
   id,
@@ -36,7 +36,7 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
   // the fixtures' robots are DingTalk's: what they are sent is a DingTalk body
   const contents = new Map<string, ChannelMessage>();
   const images = new Map<string, Buffer>();
-  const messages: DingTalkMessage[] = [];
+  const messages: RenderedMessage[] = [];
   const robots = new Map([robotFixture(), robotFixture({ id: 'robot-2', name: 'Ops' })].map((robot) => [robot.id, robot]));
   const ports: DeliveryPorts = {
     readInputs: async (jobs: PushJob[]) => ({
@@ -48,7 +48,7 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
     readRobot: async (id) => robots.get(id),
     putWindow: async (robotId, window) => void windows.set(robotId, window),
     send: async (body, robot, webhook) => {
-      const message = body as DingTalkMessage;
+      const message = body as RenderedMessage;
       // the fixtures' jobs render as "Report Sales: <n>" for record-<robot>-<n>
       // and a digest (markdown) as record-<robot>-digest
       const recordId = `record-${robot.id}-${message.msgtype === 'text' ? message.text.content.split(': ')[1] : 'digest'}`;
@@ -65,10 +65,17 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
       };
     },
     readImage: async (id) => images.get(id),
-    saveContent: async (recordId, content) => void contents.set(recordId, content),
-    saveRecord: async (record) => void records.set(record.id, record),
-    closeRecord: async (record, status, reason, _extra, now) =>
-      void records.set(record.id, { ...record, status, errmsg: reason, updatedAt: new Date(now).toISOString() }),
+    // a record is written with the body it sent (its content item) when it carries one
+    saveRecords: async (saved) => {
+      for (const { content, contentBytes: _bytes, template: _template, ...record } of saved) {
+        records.set(record.id, record);
+        if (content) contents.set(record.id, content);
+      }
+    },
+    closeRecord: async ({ content, contentBytes: _bytes, template: _template, ...record }, status, reason, now) => {
+      records.set(record.id, { ...record, status, errmsg: reason, updatedAt: new Date(now).toISOString() });
+      if (content) contents.set(record.id, content);
+    },
     holdRecord: async (record, until) =>
       void records.set(record.id, { ...(records.get(record.id) ?? record), status: 'held', heldUntil: new Date(until).toISOString() }),
     readHeld: async (robotId, limit) =>

@@ -1,6 +1,6 @@
 // Quiet hours on a fake clock: inside or not, and when they end, in the robot's time zone.
 import { isKnownTimeZone, quietUntil } from '../../lib/delivery/quietHours';
-import type { QuietHours } from '../../lib/store/robotsStore';
+import type { QuietHours } from '../../lib/domain/robot';
 
 const shanghai = (local: string) => Date.parse(`${local}+08:00`);
 

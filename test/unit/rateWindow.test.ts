@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { earliestSlot, withSend } from '../../lib/delivery/sendWindow';
-import type { SendWindowState } from '../../lib/store/sendWindowStore';
-import { classifyErrcode, classifyHttpStatus } from '../../lib/dingtalk/errcodes';
+import type { SendWindowState } from '../../lib/domain/sendWindow';
+import { classifyErrcode } from '../../lib/channels/dingtalk';
+import { classifyHttpStatus } from '../../lib/channels/adapter';
 import { backoff, retryDelaySeconds } from '../../lib/backoff';
 
 const window = { messages: 3, windowMs: 1000, marginMs: 100 };

@@ -1,4 +1,5 @@
-import { checkMessage, renderMessage, type RenderableTemplate } from '../../lib/render/renderMessage';
+import { renderMessage, type RenderableTemplate } from '../../lib/render/renderMessage';
+import { checkMessage } from '../../lib/channels/dingtalk';
 
 const report = {
   eventId: 'e1',

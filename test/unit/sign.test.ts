@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { signature, signedWebhookUrl } from '../../lib/dingtalk/sign';
+import { signature, signedWebhookUrl } from '../../lib/channels/dingtalk';
 
 describe('DingTalk signing', () => {
   const secret = 'SECd4a1b2c3e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9';

@@ -1,13 +1,10 @@
-// POSTs one message to a robot webhook (DingTalk, WeCom or Feishu) and says how the attempt ended: not sent
-// (safe to send again), answered (the HTTP status and the channel's code decide), or uncertain (the whole
-// request was written and no answer came, so the group may show it). Never follows redirects.
+// POSTs one body to a robot webhook and says how the attempt ended: not sent (safe to send again), answered
+// (the HTTP status and the service's code decide) or uncertain (the whole request was written and no answer
+// came, so the group may show it). The robot's chat service signs the request and reads the answer; this
+// module knows none. Never follows redirects.
 import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
-import { channelNames, type Channel, type ChannelMessage } from '../channels/channels';
-import { classifyFeishuCode, signedFeishuBody, type FeishuMessage } from '../channels/feishu';
-import { classifyWeComErrcode } from '../channels/wecom';
-import { classifyErrcode, classifyHttpStatus, type DeliveryClass } from './errcodes';
-import { signedWebhookUrl } from './sign';
+import { classifyHttpStatus, type AnswerCode, type ChannelAdapter, type DeliveryClass } from '../channels/adapter';
 
 /** What became of the request itself, before any meaning is read from an answer. */
 export type AttemptResult = 'not-sent' | 'answered' | 'uncertain';
@@ -78,29 +75,16 @@ function post(url: URL, body: string, timeoutMs: number): Promise<Exchange> {
   });
 }
 
-/** The code an answer carries, and what it means: DingTalk and WeCom say `errcode`, Feishu `code` (older: `StatusCode`). */
-function answerCode(
-  channel: Channel,
-  body: Record<string, unknown>,
-): { code: number; outcome: DeliveryClass; message: unknown } | undefined {
-  if (channel === 'feishu') {
-    const code = typeof body.code === 'number' ? body.code : body.StatusCode;
-    if (typeof code !== 'number') return undefined;
-    return { code, outcome: classifyFeishuCode(code), message: body.msg ?? body.StatusMessage };
-  }
-  if (typeof body.errcode !== 'number') return undefined;
-  const outcome = channel === 'wecom' ? classifyWeComErrcode(body.errcode) : classifyErrcode(body.errcode);
-  return { code: body.errcode, outcome, message: body.errmsg };
-}
-
-export async function sendToRobot(channel: Channel, message: ChannelMessage, options: SendOptions): Promise<DeliveryAttempt> {
+export async function sendToRobot<Body extends object>(
+  adapter: ChannelAdapter<Body>,
+  message: Body,
+  options: SendOptions,
+): Promise<DeliveryAttempt> {
   const started = Date.now();
-  const service = channelNames[channel];
-  // A fresh timestamp for every attempt: DingTalk and Feishu reject signatures older than about an hour.
-  const now = (options.now ?? Date.now)();
-  const url = new URL(channel === 'dingtalk' ? signedWebhookUrl(options.webhookUrl, options.secret, now) : options.webhookUrl);
-  const body = channel === 'feishu' ? signedFeishuBody(message as FeishuMessage, options.secret, now) : message;
-  const exchange = await post(url, JSON.stringify(body), options.timeoutMs);
+  const service = adapter.name;
+  // a fresh timestamp for every attempt: services that sign reject signatures older than about an hour
+  const signed = adapter.signedRequest(options.webhookUrl, message, options.secret, (options.now ?? Date.now)());
+  const exchange = await post(new URL(signed.url), JSON.stringify(signed.body), options.timeoutMs);
   const durationMs = Date.now() - started;
   if (exchange.kind === 'no-answer') {
     if (!exchange.written) return { result: 'not-sent', outcome: 'retryable', errmsg: `not sent: ${exchange.cause}`, durationMs };
@@ -121,9 +105,9 @@ export async function sendToRobot(channel: Channel, message: ChannelMessage, opt
       durationMs,
     };
   }
-  const answer = exchange.kind === 'answer' ? readAnswer(channel, exchange.text) : undefined;
-  // Feishu may answer an error with HTTP 400 and its code: the code decides, not the status
-  if (answer?.coded && (status === 200 || (status === 400 && channel === 'feishu'))) {
+  const answer = exchange.kind === 'answer' ? readAnswer(adapter, status, exchange.text) : undefined;
+  // the service says which statuses carry a code (Feishu answers errors with HTTP 400 and one): the code decides
+  if (answer?.coded) {
     const { code, outcome, errmsg } = answer.coded;
     return { result: 'answered', outcome, httpStatus: status, errcode: code, errmsg, durationMs, response: truncate(answer.parsed) };
   }
@@ -152,7 +136,8 @@ export async function sendToRobot(channel: Channel, message: ChannelMessage, opt
 
 /** An answer's JSON (undefined when it is not JSON) and, when it carries one, its code and what it means. */
 function readAnswer(
-  channel: Channel,
+  adapter: Pick<ChannelAdapter, 'answerCode'>,
+  status: number,
   text: string,
 ): { parsed?: unknown; coded?: { code: number; outcome: DeliveryClass; errmsg: string } } {
   let parsed: unknown;
@@ -161,10 +146,10 @@ function readAnswer(
   } catch {
     return {};
   }
-  const coded = typeof parsed === 'object' && parsed !== null ? answerCode(channel, parsed as Record<string, unknown>) : undefined;
+  const coded: AnswerCode | undefined =
+    typeof parsed === 'object' && parsed !== null ? adapter.answerCode(status, parsed as Record<string, unknown>) : undefined;
   if (!coded) return { parsed };
-  const errmsg = typeof coded.message === 'string' ? coded.message.slice(0, 500) : '';
-  return { parsed, coded: { code: coded.code, outcome: coded.outcome, errmsg } };
+  return { parsed, coded: { code: coded.code, outcome: coded.outcome, errmsg: coded.message.slice(0, 500) } };
 }
 
 function truncate(value: unknown): unknown {

@@ -1,0 +1,10 @@
+// A stored template: what an admin wrote (schemas/template.ts) and its identity.
+import type { TemplateInput } from '../../schemas/template';
+
+export interface Template extends TemplateInput {
+  id: string;
+  version: number;
+  robotCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
