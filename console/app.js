@@ -278,7 +278,8 @@ async function openRobotForm(robot) {
   $('robot-name').value = robot?.name ?? '';
   $('robot-webhook').value = '';
   // a robot's channel is fixed once it exists: its webhook belongs to that service
-  $('robot-channel').value = robot?.channel ?? 'dingtalk';
+  // a new robot starts on the service the API defaults to
+  $('robot-channel').value = robot ? robot.channel : 'dingtalk';
   $('robot-channel').disabled = Boolean(robot);
   showChannelFields($('robot-channel').value, robot);
   $('robot-secret').value = '';
@@ -747,7 +748,8 @@ async function loadRecords(before) {
         { 'data-id': record.id },
         h('td', {}, formatTime(record.createdAt)),
         h('td', {}, record.robotName),
-        h('td', {}, t(`channel.${record.channel ?? 'dingtalk'}`)),
+        // a record of a robot deleted before its push was handled names no chat service
+        h('td', {}, record.channel ? t(`channel.${record.channel}`) : '—'),
         h('td', {}, record.templateName),
         h('td', {}, reportLabel(record)),
         h('td', {}, h('span', { class: `status ${record.status}` }, t(`status.${record.status}`)), statusNote(record)),

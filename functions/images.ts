@@ -1,5 +1,5 @@
-// HTTP: GET /images/{id} (open: the unguessable id is the only thing that grants access). DingTalk's
-// clients fetch pushed screenshots from here, possibly days later.
+// HTTP: GET /images/{id} (open: the unguessable id is the only thing that grants access). The chat
+// services' clients fetch pushed screenshots from here, possibly days later.
 import { notFound } from '../lib/errors';
 import { imagesStore } from '../lib/store/imagesStore';
 import { BinaryBody, httpFunction } from './http/httpFunction';

@@ -109,7 +109,7 @@ export const config = {
   maxEventRequestBytes: readInteger('MAX_EVENT_REQUEST_BYTES', 6_000_000, 1024, 10 * 1024 * 1024),
   s3Endpoint: process.env.S3_ENDPOINT || undefined,
   imagesBucket: readString('IMAGES_BUCKET', 'dingpush-local-images'),
-  /** The origin DingTalk's clients fetch pushed images from; empty: the origin the event was posted to. */
+  /** The origin the chat services' clients fetch pushed images from; empty: the origin the event was posted to. */
   publicBaseUrl: (process.env.PUBLIC_BASE_URL ?? '').replace(/\/+$/, '') || undefined,
 };
 

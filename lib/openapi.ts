@@ -10,7 +10,7 @@ const errorDescriptions: Record<number, string> = {
   404: 'Unknown id',
   409: 'Conflicts with what is stored; the message says what to change',
   413: 'The body (or one of its images) is over the limit',
-  422: 'Well-formed, but the template cannot render it as DingTalk would take it',
+  422: 'Well-formed, but the template cannot render it as the chat service would take it',
   500: 'Something went wrong on our side; nothing was half-done, try again',
   503: 'An earlier delivery of the same notification is still being queued; the tool retries',
 };
@@ -116,9 +116,9 @@ const tagDescriptions: Record<string, string> = {
   health: 'Liveness',
   openapi: 'This document',
   console: 'The admin web console',
-  images: "Report screenshots, as DingTalk's clients fetch them",
+  images: "Report screenshots, as the chat services' clients fetch them",
   templates: 'What a push looks like (Mustache over the report data)',
-  robots: 'DingTalk group robots and what they receive',
+  robots: 'Group robots (DingTalk, WeCom, Feishu) and what they receive',
   events: "Report events from the BI platform and the tools' webhooks",
   pushRecords: 'What was sent, to whom, and how it ended',
 };
@@ -136,7 +136,7 @@ export function buildOpenApiDocument() {
       title: 'dingpush',
       version: '1.0.0',
       description:
-        'Push BI report notifications into DingTalk groups through group robots. What OpenAPI cannot say (idempotency, order per robot, the delivery guarantee) is in docs/delivery.md and docs/http-api.md.',
+        'Push BI report notifications into DingTalk, WeCom and Feishu groups through group robots. What OpenAPI cannot say (idempotency, order per robot, the delivery guarantee) is in docs/delivery.md and docs/http-api.md.',
       license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [

@@ -246,7 +246,10 @@ const recordSummaryProperties = {
   reportName: text,
   robotId: text,
   robotName: text,
-  channel: { ...channel, description: "The robot's channel when the push was made (DingTalk when absent)" },
+  channel: {
+    ...channel,
+    description: "The robot's chat service when the push was made; absent only when the robot was deleted before that",
+  },
   templateId: text,
   templateName: text,
   status: { type: 'string', enum: pushStatuses },

@@ -122,7 +122,7 @@ export function eventFromForm(form: MultipartForm): unknown {
 /**
  * Superset's webhook with attachments (superset/reports/notifications/webhook.py): its fields as form
  * fields, `header` as JSON text, files under `files`. The screenshots become images (the first five;
- * `screenshotsOmitted` counts the rest); its CSV, XLSX and PDF are not pushed to DingTalk.
+ * `screenshotsOmitted` counts the rest); its CSV, XLSX and PDF are not pushed to the group.
  */
 export function supersetFromForm(form: MultipartForm): unknown {
   const { header, ...fields } = form.fields;

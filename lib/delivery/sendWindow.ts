@@ -71,7 +71,7 @@ export function nextWebhookSlot(
 
 /**
  * How late a send may start after the time written for it: half the margin. The other half covers the
- * POST's way to DingTalk, so arrivals never come closer than a window to the sends they are counted from.
+ * POST's way to the chat service, so arrivals never come closer than a window to the sends they are counted from.
  */
 export function lateToleranceMs(limit: SendWindowLimit): number {
   return Math.max(10, Math.floor(Math.min(limit.marginMs, limit.burst?.marginMs ?? Infinity) / 2));

@@ -2,7 +2,7 @@
 import Mustache from 'mustache';
 import { unprocessable } from '../errors';
 
-/** More output than any DingTalk message can hold; rendering stops once past it. */
+/** More output than any chat service's message can hold; rendering stops once past it. */
 const maxRenderedChars = 200_000;
 const maxRenderSteps = 50_000;
 
@@ -20,7 +20,7 @@ class BoundedWriter extends Mustache.Writer {
     this.renderedChars += output.length;
     if (this.renderedChars > maxRenderedChars) {
       throw unprocessable(
-        `The template renders more than ${maxRenderedChars} characters for this data; DingTalk accepts at most 20,000 bytes`,
+        `The template renders more than ${maxRenderedChars} characters for this data; no chat service accepts more than 20,000 bytes`,
       );
     }
     return output;
@@ -29,7 +29,7 @@ class BoundedWriter extends Mustache.Writer {
 
 const noEscaping = { escape: (value: unknown) => String(value) };
 
-/** DingTalk text is not HTML, so values go in as they are; the JSON encoding of the body keeps them safe. */
+/** A chat message is not HTML, so values go in as they are; the JSON encoding of the body keeps them safe. */
 export function renderMustache(template: string, view: Record<string, unknown>, field: string): string {
   try {
     return new BoundedWriter().render(template, view, undefined, noEscaping);

@@ -16,7 +16,7 @@ export const defaultDigestSections: Required<DigestSections> = {
   line: '- {{#link}}[{{title}}]({{{link}}}){{/link}}{{^link}}{{title}}{{/link}}',
 };
 
-/** The most people one digest mentions: DingTalk shows a long @ list as noise. */
+/** The most people one digest mentions: a long @ list shows as noise. */
 export const maxDigestMentions = 20;
 
 /** What one push contributes to a digest: its title and, when it has one, the link it leads to. */

@@ -13,7 +13,7 @@ import type { AtSettings } from '../channels/message';
 
 export type ToolEvent = Omit<ReportReadyEvent, 'eventId' | 'robotIds'>;
 
-/** Alerts kept in the event: more than fit one DingTalk message (20,000 bytes) anyway; the rest are counted. */
+/** Alerts kept in the event: more than fit one chat message (20,000 bytes) anyway; the rest are counted. */
 export const alertsKept = 20;
 /** Table rows kept from a Metabase alert; `rowCount` tells how many there were. */
 export const rowsKept = 50;

@@ -4,7 +4,7 @@
 // case its split-for-heat cannot spread. Every index key that many records share at once (all of them
 // for time, one template's, one event's, one status's) is therefore split into `recordShards` partitions
 // by a hash of the record id; a read queries a value's shards in parallel and merges them by listSk.
-// A robot's records stay in one partition: DingTalk lets a robot send 20 a minute.
+// A robot's records stay in one partition: a chat service lets a robot send 20 (Feishu: 100) a minute.
 import { createHash } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { PushStatus } from '../../schemas/pushRecord';

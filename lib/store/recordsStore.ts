@@ -298,7 +298,7 @@ async function heldItems(filter: {
   return items;
 }
 
-/** The body as the exact text sent (the DingTalk client sends JSON.stringify of the same message). */
+/** The body as the exact text sent (the webhook client sends JSON.stringify of the same message). */
 function contentItem(id: string, { content, template }: { content?: ChannelMessage; template?: TemplateSnapshot }) {
   return {
     ...keys.recordContent(id),

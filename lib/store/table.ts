@@ -8,7 +8,7 @@
 // subscription       SUBSCRIPTION#<reportId>  ROBOT#<id>  (fan-out reads one partition per report, plus "*")
 // report event       EVENT#<eventId>          EVENT       (idempotency of intake)
 // push record        RECORD#<id>              RECORD      RECORDS#<shard> / <createdAt>#<id>
-// record content     RECORD#<id>              CONTENT     (the body sent, template snapshot, DingTalk's answer)
+// record content     RECORD#<id>              CONTENT     (the body sent, template snapshot)
 // name ever used     NAMES#robot|template     <lower>#<id> (keyword search of records: current and past names)
 // rate-limit state   RATE#<robotId>           RATE        (per-robot send log shared by all workers)
 //

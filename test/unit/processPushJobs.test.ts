@@ -411,6 +411,38 @@ describe('processPushJobs', () => {
     }
   });
 
+  it("writes the body before the POST on the window's own write, and a lost attempt's record gets it from there", async () => {
+    const job = jobFixture(1);
+    const world = fakeWorld();
+    const send = world.ports.send;
+    let atPost: { window?: SendWindowState; recordWritten: boolean } = { recordWritten: false };
+    world.ports.send = async (body, robot, webhook) => {
+      atPost = { window: world.windows.get(robot.id), recordWritten: world.records.has(job.recordId) };
+      return send(body, robot, webhook);
+    };
+    await run(world, [message(job)]);
+    const body = { msgtype: 'text', text: { content: 'Report Sales: 1' } };
+    // the only write before the POST is the window's: the slot, the attempt and the body it sends
+    expect(atPost.recordWritten).toBe(false);
+    expect(atPost.window?.inFlight).toMatchObject({ recordId: job.recordId, attempt: 1, content: body, template: { id: 'template-1' } });
+    expect(world.contents.get(job.recordId)).toEqual(body);
+
+    const lostJob = jobFixture(2);
+    world.windows.set('robot-1', {
+      sends: [world.now() - 200_000],
+      cooldownUntil: 0,
+      inFlight: {
+        recordId: lostJob.recordId,
+        attempt: 1,
+        at: world.now() - 200_000,
+        content: { msgtype: 'text', text: { content: 'as sent' } },
+      },
+    });
+    await run(world, [message(lostJob)]);
+    expect(world.records.get(lostJob.recordId)).toMatchObject({ uncertain: 1 });
+    expect(world.contents.get(lostJob.recordId)).toEqual({ msgtype: 'text', text: { content: 'as sent' } });
+  });
+
   it('writes the body before the POST and keeps the attempt log bounded: the first attempts and the latest, the rest counted', async () => {
     const job = jobFixture(1);
     const world = fakeWorld({ [job.recordId]: Array(30).fill('retryable') });
