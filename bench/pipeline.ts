@@ -1,5 +1,5 @@
 // The delivery pipeline on real local pieces for the benchmarks: DynamoDB Local (in memory), fauxqs, the
-// DingTalk simulator in its own process (as DingTalk is remote), and the service code in this process,
+// chat simulator in its own process (as the chat services are remote), and the service code in this process,
 // fed by the same queue poller `npm start` uses. Optionally counts every AWS request and the capacity
 // units DynamoDB reports (ReturnConsumedCapacity), through a middleware on the service's SDK clients.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -229,7 +229,7 @@ function dynamoOperation(name: string): string {
 
 async function startSimulatorProcess(rateLimit: string): Promise<{ url: string; stop: () => Promise<void>; process: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'scripts', 'dingtalk-simulator.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'scripts', 'chat-simulator.ts')], {
     env: { ...process.env, SIMULATOR_PORT: String(port), SIMULATOR_RATE_LIMIT: rateLimit },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

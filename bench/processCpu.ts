@@ -16,7 +16,7 @@ export function roleOf(commandLine: string): string {
   if (commandLine.includes('orphan-reaper')) return 'orphan reaper';
   if (commandLine.startsWith('npm')) return 'npm';
   if (commandLine.startsWith('sh -c')) return "npm's shell";
-  if (commandLine.includes('dingtalk-simulator')) return 'DingTalk simulator';
+  if (commandLine.includes('chat-simulator')) return 'chat simulator';
   if (commandLine.includes('bench/run')) return 'benchmark process (intake, worker, poller)';
   return 'other';
 }

@@ -1,4 +1,4 @@
-// What the WeCom and Feishu group robots check and answer, for the simulator (scripts/dingtalk-simulator.ts).
+// What the WeCom and Feishu group robots check and answer, for the simulator (scripts/chat-simulator.ts).
 // From their public docs (docs/channels.md); where a code is not documented, the simulator refuses anyway,
 // with a code the service must treat as final, so it is never kinder than the real service.
 import { createHash } from 'node:crypto';

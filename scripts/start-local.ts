@@ -1,5 +1,5 @@
 // `npm start`: the whole service on one machine. DynamoDB Local and fauxqs (both kept in DATA_DIR), the
-// DingTalk simulator, serverless-offline with the HTTP functions, and the worker (with the sweeper) in its
+// chat simulator, serverless-offline with the HTTP functions, and the worker (with the sweeper) in its
 // own process fed by a queue poller (scripts/local-worker-main.ts). Each child runs in a process group of
 // its own, so Ctrl-C reaches only this process, which stops them in order: HTTP first, then the worker
 // (its in-flight pushes finish), then the simulator and the emulators. A reaper stops whatever is left if
@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startDingTalkSimulator, type DingTalkSimulator } from './dingtalk-simulator';
+import { startChatSimulator, type ChatSimulator } from './chat-simulator';
 import { ensureLocalResources } from './local-resources';
 import { hasOldLayout } from './migrate-data-dir';
 import { describeReport, migrateTable } from './migrate-table';
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
       say(`SQS emulator (fauxqs) on ${sqsEndpoint} (${directories.queue ? `messages in ${directories.queue}` : 'in memory'})`);
     }
     const simulatorPort = Number(process.env.SIMULATOR_PORT ?? 4999);
-    const simulator: DingTalkSimulator = await startDingTalkSimulator({
+    const simulator: ChatSimulator = await startChatSimulator({
       port: (await isPortFree(simulatorPort)) ? simulatorPort : await freePort(),
       autoRegister: process.env.SIMULATOR_STRICT !== 'true',
       log: (line) => say(`simulator: ${line}`),
@@ -260,7 +260,7 @@ async function main(): Promise<void> {
     say(`admin token     ${serviceEnvironment.ADMIN_TOKENS.split(',')[0]}`);
     say(`publisher token ${serviceEnvironment.PUBLISHER_TOKENS.split(',')[0]}`);
     say(
-      `DingTalk simulator ${simulator.url}  (webhook: ${simulator.url}/robot/send?access_token=<any token>; received messages: ${simulator.url}/_sim/messages)`,
+      `chat simulator ${simulator.url}  (DingTalk: ${simulator.url}/robot/send?access_token=<any token>; WeCom: /cgi-bin/webhook/send?key=<any>; Feishu: /open-apis/bot/v2/hook/<any>; received: ${simulator.url}/_sim/messages)`,
     );
     say('ready. Ctrl-C stops everything.');
   } catch (error) {

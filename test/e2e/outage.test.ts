@@ -4,7 +4,7 @@
 // the robot's rate. OUTAGE_SECONDS scales it: `npm run soak` runs 10 minutes with the real backoff (up to
 // 15 minutes between attempts); `npm test` runs it scaled down.
 import { randomBytes } from 'node:crypto';
-import { startDingTalkSimulator, type DingTalkSimulator } from '../../scripts/dingtalk-simulator';
+import { startChatSimulator, type ChatSimulator } from '../../scripts/chat-simulator';
 import { compareWithRecords } from '../support/groupView';
 import { startLocalService, type LocalService } from '../support/localService';
 import { waitFor } from '../support/waitFor';
@@ -16,13 +16,13 @@ const limit = { messages: 20, windowMs: 2000 };
 // the longest pause between attempts, then the drain: two windows of the robot's limit
 const settleMs = (fullLength ? 900_000 : 4000) + 2 * limit.windowMs + 30_000;
 
-let failing: DingTalkSimulator;
-let refusing: DingTalkSimulator;
+let failing: ChatSimulator;
+let refusing: ChatSimulator;
 let service: LocalService;
 
 beforeAll(async () => {
   [failing, refusing] = await Promise.all(
-    [0, 1].map(() => startDingTalkSimulator({ rateLimit: limit, throttleMs: 60_000, autoRegister: true })),
+    [0, 1].map(() => startChatSimulator({ rateLimit: limit, throttleMs: 60_000, autoRegister: true })),
   );
   service = await startLocalService({
     DINGTALK_RATE_LIMIT: `${limit.messages}/${limit.windowMs / 1000}`,
@@ -37,7 +37,7 @@ afterAll(async () => {
   await Promise.all([failing?.close(), refusing?.close()]);
 });
 
-async function robotOn(simulator: DingTalkSimulator, name: string) {
+async function robotOn(simulator: ChatSimulator, name: string) {
   const token = `${name}${randomBytes(6).toString('hex')}`;
   const template = await service.call('POST', '/templates', { name: `Outage ${token}`, msgType: 'text', text: '#{{data.n}}' });
   const robot = await service.call('POST', '/robots', {

@@ -2,13 +2,13 @@
 // process group) in the middle of a burst, then started again on the same DATA_DIR, it delivers every
 // accepted push, in order, with zero 130101, and still serves the screenshot one of them carried. A push
 // the group saw twice (a kill between the POST and its record) is one its record marks uncertain. The
-// DingTalk simulator runs outside the stack here, as DingTalk does, so what the group saw survives the
+// chat simulator runs outside the stack here, as DingTalk does, so what the group saw survives the
 // restart. RESTART_EVENTS scales it (npm run soak).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startDingTalkSimulator, type DingTalkSimulator } from '../../scripts/dingtalk-simulator';
+import { startChatSimulator, type ChatSimulator } from '../../scripts/chat-simulator';
 import { chartPng } from '../support/chartPng';
 import { compareWithRecords } from '../support/groupView';
 import { startLocalService, type LocalService } from '../support/localService';
@@ -17,10 +17,10 @@ import { waitFor } from '../support/waitFor';
 const events = Number(process.env.RESTART_EVENTS ?? 16);
 const limit = { messages: 4, windowMs: 2000 };
 const screenshot = chartPng([1, 2, 3]);
-let simulator: DingTalkSimulator;
+let simulator: ChatSimulator;
 
 beforeAll(async () => {
-  simulator = await startDingTalkSimulator({ rateLimit: limit, throttleMs: 60_000, autoRegister: true });
+  simulator = await startChatSimulator({ rateLimit: limit, throttleMs: 60_000, autoRegister: true });
 });
 afterAll(() => simulator?.close());
 

@@ -1,9 +1,9 @@
-// Starts DynamoDB Local, fauxqs and the DingTalk simulator once for all integration tests, on free ports.
+// Starts DynamoDB Local, fauxqs and the chat simulator once for all integration tests, on free ports.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureSecretsKeyFile, startDynamoDbLocal, startSqsEmulator } from '../../scripts/local-stack';
-import { startDingTalkSimulator } from '../../scripts/dingtalk-simulator';
+import { startChatSimulator } from '../../scripts/chat-simulator';
 import { baseTestEnvironment } from './environment';
 
 export default async function globalSetup(): Promise<void> {
@@ -12,7 +12,7 @@ export default async function globalSetup(): Promise<void> {
   const [dynamodb, sqs, simulator] = await Promise.all([
     startDynamoDbLocal(),
     startSqsEmulator(),
-    startDingTalkSimulator({ rateLimit: { messages: 20, windowMs: 2000 }, throttleMs: 2000, slowMs: 3000 }),
+    startChatSimulator({ rateLimit: { messages: 20, windowMs: 2000 }, throttleMs: 2000, slowMs: 3000 }),
   ]);
   const secretsDir = mkdtempSync(join(tmpdir(), 'dingpush-test-key-'));
   Object.assign(process.env, baseTestEnvironment, {

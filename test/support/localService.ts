@@ -111,7 +111,7 @@ export async function startLocalService(
   }
   const lock = join(dataDir, 'npm-start.pid');
   if (existsSync(lock)) stackPid = Number(readFileSync(lock, 'utf8'));
-  const simulatorUrl = /DingTalk simulator (http:\/\/\S+)/.exec(output)?.[1] as string;
+  const simulatorUrl = /chat simulator (http:\/\/\S+)/.exec(output)?.[1] as string;
   const apiUrl = `http://localhost:${port}`;
   const call: LocalService['call'] = async (method, path, body, token = adminToken) => {
     const response = await fetch(`${apiUrl}${path}`, {

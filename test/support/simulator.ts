@@ -1,7 +1,7 @@
-// A DingTalk simulator driven over its control API: the shared one from globalSetup, or any other by its URL
+// A chat simulator driven over its control API: the shared one from globalSetup, or any other by its URL
 // (the one `npm start` runs, for e2e tests and benchmarks).
 import { randomBytes } from 'node:crypto';
-import type { FaultKind, FaultRates, ReceivedMessage, RequestLogEntry } from '../../scripts/dingtalk-simulator';
+import type { FaultKind, FaultRates, ReceivedMessage, RequestLogEntry } from '../../scripts/chat-simulator';
 
 export interface TestRobotSettings {
   channel?: 'dingtalk' | 'wecom' | 'feishu';

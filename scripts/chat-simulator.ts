@@ -1,11 +1,11 @@
-// A strict local stand-in for DingTalk's robot webhook: token, signature and timestamp window, keywords,
-// size, msgtype shapes, per-robot rate limit with throttling, every error as HTTP 200 + errcode, and fault
-// injection. Like DingTalk it has no idempotency key: every message it accepts is shown, twice if sent
-// twice, including one whose answer it then drops. It keeps what it received.
-// It is WeCom's and Feishu's group robot as well, as strict (their checks: scripts/chat-channels-simulated.ts):
-// a robot registered for a channel answers only on that channel's path.
+// A strict local stand-in for the chat services' group robots. DingTalk's webhook: token, signature and
+// timestamp window, keywords, size, msgtype shapes, per-robot rate limit with throttling, every error as
+// HTTP 200 + errcode, and fault injection. WeCom's and Feishu's, as strict (their checks:
+// scripts/chat-channels-simulated.ts); a robot registered for a service answers only on its path. Like
+// the real services it has no idempotency key: every message it accepts is shown, twice if sent twice,
+// including one whose answer it then drops. It keeps what it received.
 //
-// Used in-process by tests (startDingTalkSimulator) and as a process by `npm start` (run this file).
+// Used in-process by tests (startChatSimulator) and as a process by `npm start` (run this file).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -170,7 +170,7 @@ const tooFastOn: Record<SimulatedChannel, { errcode: number; errmsg: string }> =
   feishu: feishuAnswers.tooFast,
 };
 
-export class DingTalkSimulator {
+export class ChatSimulator {
   readonly robots = new Map<string, SimulatedRobot>();
   readonly messages: ReceivedMessage[] = [];
   readonly requests: RequestLogEntry[] = [];
@@ -577,8 +577,8 @@ function visibleText(body: Record<string, unknown>): string {
   return texts.join('\n');
 }
 
-export async function startDingTalkSimulator(options: SimulatorOptions = {}): Promise<DingTalkSimulator> {
-  const simulator = new DingTalkSimulator(options);
+export async function startChatSimulator(options: SimulatorOptions = {}): Promise<ChatSimulator> {
+  const simulator = new ChatSimulator(options);
   await simulator.listen();
   return simulator;
 }
@@ -587,10 +587,10 @@ if (require.main === module) {
   const port = Number(process.env.SIMULATOR_PORT ?? 4999);
   const rate = process.env.SIMULATOR_RATE_LIMIT ?? '20/60';
   const [messages, seconds] = rate.split('/').map(Number);
-  startDingTalkSimulator({
+  startChatSimulator({
     port,
     rateLimit: rate === 'off' ? null : { messages, windowMs: seconds * 1000 },
     autoRegister: process.env.SIMULATOR_STRICT !== 'true',
-    log: (line) => console.log(`[dingtalk-simulator] ${line}`),
-  }).then((simulator) => console.log(`[dingtalk-simulator] listening on ${simulator.url}`));
+    log: (line) => console.log(`[chat-simulator] ${line}`),
+  }).then((simulator) => console.log(`[chat-simulator] listening on ${simulator.url}`));
 }
