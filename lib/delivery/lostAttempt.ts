@@ -4,7 +4,7 @@
 import type { PushJob } from '../../schemas/pushJob';
 import { newQueuedRecord } from '../domain/pushRecord';
 import type { Robot } from '../domain/robot';
-import { currentRecord, windowOf, type DeliveryContext, type Delivered } from './context';
+import { currentRecord, done, windowOf, type DeliveryContext, type Delivered } from './context';
 import type { PushStep } from './decidePushStep';
 import { settleAttempt } from './settleAttempt';
 import type { DeliveryAttempt } from './webhookClient';
@@ -38,7 +38,10 @@ export async function closeLostAttempt(
     durationMs: 0,
   };
   if (step.digestId && robot) await closeLostDigest(context, step.digestId, job, robot, sent);
-  return settleAttempt(context, { carried, result: lost, ...(!step.digestId && sent && { sent }) });
+  const settled = await settleAttempt(context, { carried, result: lost, ...(!step.digestId && sent && { sent }) });
+  // the other members it ended need not stand behind it in the group: each takes its own turn, and finds its
+  // record ended or retrying
+  return settled.kind === 'done' ? done() : settled;
 }
 
 /** A digest's record as first written (queued); its event id names its first member, as no event is its own. */
