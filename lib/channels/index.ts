@@ -17,13 +17,13 @@ type Documented<Schema, Body extends Schema> = Body;
 export type ChannelMessage =
   Documented<DingTalkBody, DingTalkMessage> | Documented<WeComBody, WeComMessage> | Documented<FeishuBody, FeishuMessage>;
 
-const adapters: { [C in Channel]: ChannelAdapter } = { dingtalk, wecom, feishu };
+const adapters: Record<Channel, ChannelAdapter<ChannelMessage>> = { dingtalk, wecom, feishu };
 
 /** A robot created without naming its chat service posts to this one. */
 export const defaultChannel: Channel = 'dingtalk';
 
 export function adapterOf(channel: Channel): ChannelAdapter<ChannelMessage> {
-  return adapters[channel] as ChannelAdapter<ChannelMessage>;
+  return adapters[channel];
 }
 
 /** Whether a rendered message (a digest being built) is within the service's size limits as its body. */

@@ -19,7 +19,7 @@ export async function sendTestMessage(robotId: string, input: TestRobotInput) {
   const robot = await loadRobot(robotId);
   const template = await templatesStore.get(robot.templateId);
   const eventId = `test-${randomUUID()}`;
-  const report = { eventId, reportId: 'test', reportName: 'Test message', data: (input.data ?? {}) as Record<string, unknown> };
+  const report = { eventId, reportId: 'test', reportName: 'Test message', data: input.data ?? {} };
   const record: PushRecord = newQueuedRecord({
     id: randomUUID(),
     eventId,
