@@ -22,19 +22,25 @@ export interface MigrationReport {
 type Documents = DynamoDBDocumentClient;
 
 /**
- * Robots and push records made before WeCom and Feishu carry no `channel`: every one of them was DingTalk's.
- * The robot gets it, and each record its robot's (DingTalk's when the robot is gone).
+ * Robots stored before chat services other than DingTalk carry no `channel` (every one was DingTalk's), and
+ * those stored before the uncertain-attempt policy no `onUncertain` (`resend`, what they did); a robot's
+ * `consecutiveFailures` is 0 until a push fails. Push records get their robot's channel (DingTalk's when the
+ * robot is gone: every record made before channels was).
  */
-async function channelOnRobotsAndRecords(documents: Documents, tableName: string): Promise<number> {
+async function robotAndRecordFields(documents: Documents, tableName: string): Promise<number> {
   let changed = 0;
   const robotChannels = new Map<string, string>();
-  for (const sk of ['ROBOT', 'RECORD']) {
+  const lacking = {
+    ROBOT: 'attribute_not_exists(#channel) OR attribute_not_exists(onUncertain) OR attribute_not_exists(consecutiveFailures)',
+    RECORD: 'attribute_not_exists(#channel)',
+  };
+  for (const [sk, condition] of Object.entries(lacking)) {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await documents.send(
         new ScanCommand({
           TableName: tableName,
-          FilterExpression: 'sk = :sk AND attribute_not_exists(#channel)',
+          FilterExpression: `sk = :sk AND (${condition})`,
           ExpressionAttributeNames: { '#channel': 'channel' },
           ExpressionAttributeValues: { ':sk': sk },
           ProjectionExpression: 'pk, sk, robotId',
@@ -42,8 +48,11 @@ async function channelOnRobotsAndRecords(documents: Documents, tableName: string
         }),
       );
       for (const item of page.Items ?? []) {
-        const channel = sk === 'ROBOT' ? 'dingtalk' : await channelOfRobot(documents, tableName, String(item.robotId), robotChannels);
-        if (await setChannel(documents, tableName, item, channel)) changed += 1;
+        const fields =
+          sk === 'ROBOT'
+            ? { channel: 'dingtalk', onUncertain: 'resend', consecutiveFailures: 0 }
+            : { channel: await channelOfRobot(documents, tableName, String(item.robotId), robotChannels) };
+        if (await setWhereAbsent(documents, tableName, item, fields, condition)) changed += 1;
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -61,17 +70,24 @@ async function channelOfRobot(documents: Documents, tableName: string, robotId: 
   return known.get(robotId)!;
 }
 
-/** Only where the item still exists and still has no channel: a change made meanwhile is kept. */
-async function setChannel(documents: Documents, tableName: string, item: Record<string, unknown>, channel: string): Promise<boolean> {
+/** Only where the item still exists and still lacks a field: a value written meanwhile is kept. */
+async function setWhereAbsent(
+  documents: Documents,
+  tableName: string,
+  item: Record<string, unknown>,
+  fields: Record<string, unknown>,
+  lacking: string,
+): Promise<boolean> {
+  const names = Object.keys(fields);
   try {
     await documents.send(
       new UpdateCommand({
         TableName: tableName,
         Key: { pk: item.pk, sk: item.sk },
-        UpdateExpression: 'SET #channel = :channel',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#channel)',
-        ExpressionAttributeNames: { '#channel': 'channel' },
-        ExpressionAttributeValues: { ':channel': channel },
+        UpdateExpression: `SET ${names.map((name) => `#${name} = if_not_exists(#${name}, :${name})`).join(', ')}`,
+        ConditionExpression: `attribute_exists(pk) AND (${lacking})`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, fields[name]])),
       }),
     );
     return true;
@@ -83,7 +99,7 @@ async function setChannel(documents: Documents, tableName: string, item: Record<
 
 /** In the order they were written; a name once shipped is never reused. */
 const migrations: { name: string; run: (documents: Documents, tableName: string) => Promise<number> }[] = [
-  { name: 'channel-on-robots-and-records', run: channelOnRobotsAndRecords },
+  { name: 'robot-and-record-fields', run: robotAndRecordFields },
 ];
 
 export async function migrateTable(target: TableTarget): Promise<MigrationReport> {

@@ -83,8 +83,7 @@ export function robotFromItem(item: Record<string, unknown>): Robot {
     'createdAt',
     'updatedAt',
   ]);
-  robot.consecutiveFailures ??= 0;
-  robot.onUncertain ??= 'resend';
+  // robots stored before `channel`, `onUncertain` and `consecutiveFailures` get them from scripts/migrate-table.ts
   return robot;
 }
 

@@ -68,6 +68,14 @@ async function oldShapedRobotAndRecord(): Promise<{ robotId: string; recordId: s
         ExpressionAttributeNames: { '#c': 'channel' },
       }),
     );
+  // and before the uncertain-attempt policy, without `onUncertain`
+  await documents.send(
+    new UpdateCommand({
+      TableName: process.env.TABLE_NAME,
+      Key: { pk: `ROBOT#${robot.id}`, sk: 'ROBOT' },
+      UpdateExpression: 'REMOVE onUncertain',
+    }),
+  );
   documents.destroy();
   return { robotId: robot.id, recordId: String(record.id), goneRecordId };
 }
@@ -81,9 +89,9 @@ describe('the table migration', () => {
     expect(before.body.items.map((robot: { id: string }) => robot.id)).not.toContain(robotId);
 
     const first = await migrateTable(target);
-    expect(first.ran).toEqual([{ name: 'channel-on-robots-and-records', changed: 3 }]);
+    expect(first.ran).toEqual([{ name: 'robot-and-record-fields', changed: 3 }]);
     const robot = await api('GET', `/robots/${robotId}`);
-    expect(robot.body.channel).toBe('dingtalk');
+    expect(robot.body).toMatchObject({ channel: 'dingtalk', onUncertain: 'resend' });
     expect((await api('GET', '/robots?channel=dingtalk')).body.items.map((r: { id: string }) => r.id)).toContain(robotId);
     const records = await api('GET', '/push-records?channel=dingtalk&limit=100');
     const ids = records.body.items.map((record: { id: string }) => record.id);
@@ -92,7 +100,7 @@ describe('the table migration', () => {
 
     const snapshot = JSON.stringify((await allItems()).filter((item) => !String(item.pk).startsWith('MIGRATION#')));
     const second = await migrateTable(target);
-    expect(second).toEqual({ ran: [], skipped: ['channel-on-robots-and-records'] });
+    expect(second).toEqual({ ran: [], skipped: ['robot-and-record-fields'] });
     expect(JSON.stringify((await allItems()).filter((item) => !String(item.pk).startsWith('MIGRATION#')))).toBe(snapshot);
   });
 
@@ -107,13 +115,13 @@ describe('the table migration', () => {
       documents.destroy();
       await first.stop();
 
-      expect(await migrateDataDirTable(dataDir)).toEqual({ ran: [{ name: 'channel-on-robots-and-records', changed: 1 }], skipped: [] });
-      expect(await migrateDataDirTable(dataDir)).toEqual({ ran: [], skipped: ['channel-on-robots-and-records'] });
+      expect(await migrateDataDirTable(dataDir)).toEqual({ ran: [{ name: 'robot-and-record-fields', changed: 1 }], skipped: [] });
+      expect(await migrateDataDirTable(dataDir)).toEqual({ ran: [], skipped: ['robot-and-record-fields'] });
 
       const again = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') });
       const reader = documentsAt(again.endpoint);
       const { Item } = await reader.send(new GetCommand({ TableName: 'dingpush-dev', Key: { pk: 'ROBOT#old', sk: 'ROBOT' } }));
-      expect(Item).toMatchObject({ ...robot, channel: 'dingtalk' });
+      expect(Item).toMatchObject({ ...robot, channel: 'dingtalk', onUncertain: 'resend', consecutiveFailures: 0 });
       reader.destroy();
       await again.stop();
     } finally {
