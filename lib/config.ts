@@ -29,7 +29,7 @@ export interface RateLimit {
   windowMs: number;
 }
 
-export function readRateLimit(name: string, fallback: string): RateLimit {
+function readRateLimit(name: string, fallback: string): RateLimit {
   const raw = readString(name, fallback);
   const match = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(raw.trim());
   const messages = match ? Number(match[1]) : NaN;
@@ -63,9 +63,14 @@ export function normalizeOrigins(name: string, origins: string[]): string[] {
   });
 }
 
-/** Spacing on top of a window: each service counts arrivals on its own clock (docs/delivery.md, "The send window"). */
-export const readMargin = (name: string, limit: RateLimit) =>
-  readInteger(name, Math.max(200, Math.round(limit.windowMs * 0.05)), 0, 600_000);
+/**
+ * A rate window from `<prefix>_LIMIT` (`<messages>/<seconds>`) and its spacing from `<prefix>_MARGIN_MS`: each
+ * service counts arrivals on its own clock (docs/delivery.md, "The send window"), 5 % of the window by default.
+ */
+export function readRateWindow(prefix: string, fallback: string): RateLimit & { marginMs: number } {
+  const limit = readRateLimit(`${prefix}_LIMIT`, fallback);
+  return { ...limit, marginMs: readInteger(`${prefix}_MARGIN_MS`, Math.max(200, Math.round(limit.windowMs * 0.05)), 0, 600_000) };
+}
 
 /** A chat service's webhook origins: the list in `name`, or the service's own. */
 export const readOrigins = (name: string, fallback: string[]) => normalizeOrigins(name, readList(name, fallback));

@@ -106,6 +106,14 @@ export function missingKeywords(text: string, robot: RobotDeliverySettings, refu
 /** An answer's message field as text ('' when it sent none). */
 export const textOf = (value: unknown): string => (typeof value === 'string' ? value : '');
 
+/** Answers that carry `errcode` and `errmsg` on HTTP 200 (DingTalk's, WeCom's), read with the service's classification. */
+export const errcodeAnswer =
+  (classify: (errcode: number) => DeliveryClass) =>
+  (status: number, answer: Record<string, unknown>): AnswerCode | undefined =>
+    status === 200 && typeof answer.errcode === 'number'
+      ? { code: answer.errcode, outcome: classify(answer.errcode), message: textOf(answer.errmsg) }
+      : undefined;
+
 /** A path and query credential: letters, digits, - and _. */
 export const credentialPattern = /^[A-Za-z0-9_-]{1,256}$/;
 

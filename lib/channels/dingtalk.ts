@@ -1,10 +1,10 @@
 // DingTalk (钉钉) custom group robots: the rendered message is already DingTalk's body. Signing ("加签"),
-// its limits and what its errcodes mean (../shared/dingtalk-protocol.md, docs/channels.md).
+// its limits and what its errcodes mean (docs/channels.md).
 import { createHmac } from 'node:crypto';
-import { readInteger, readMargin, readOrigins, readRateLimit } from '../config';
+import { readInteger, readOrigins, readRateWindow } from '../config';
 import {
   classifyCode,
-  textOf,
+  errcodeAnswer,
   missingKeywords,
   rebuildQueryWebhook,
   type ChannelAdapter,
@@ -74,12 +74,10 @@ function previewWarnings({ template, check, robot }: PreviewContext): string[] {
   return warnings;
 }
 
-const rateLimit = readRateLimit('DINGTALK_RATE_LIMIT', '20/60');
-
 export const dingtalk: ChannelAdapter<DingTalkMessage> = {
   name: 'DingTalk',
   allowedOrigins: readOrigins('DINGTALK_ALLOWED_ORIGINS', ['https://oapi.dingtalk.com', 'https://oapi.dingtalk.io']),
-  limit: { ...rateLimit, marginMs: readMargin('DINGTALK_RATE_MARGIN_MS', rateLimit) },
+  limit: readRateWindow('DINGTALK_RATE', '20/60'),
   // DingTalk blocks a robot that sent too fast for 10 minutes
   throttleCooldownMs: readInteger('DINGTALK_COOLDOWN_SECONDS', 600, 0, 86_400) * 1000,
   rebuildWebhook: (url) => rebuildQueryWebhook(url, '/robot/send', 'access_token'),
@@ -89,10 +87,7 @@ export const dingtalk: ChannelAdapter<DingTalkMessage> = {
   check: checkMessage,
   previewWarnings,
   signedRequest: (webhookUrl, body, secret, nowMs) => ({ url: signedWebhookUrl(webhookUrl, secret, nowMs), body }),
-  answerCode: (status, answer) =>
-    status === 200 && typeof answer.errcode === 'number'
-      ? { code: answer.errcode, outcome: classifyErrcode(answer.errcode), message: textOf(answer.errmsg) }
-      : undefined,
+  answerCode: errcodeAnswer(classifyErrcode),
   // pictures travel inside the message, as the URLs the event's screenshots are served at
   pictures: () => [],
   pictureBody: () => {

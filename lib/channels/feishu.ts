@@ -1,7 +1,7 @@
 // Feishu / Lark custom bots: the body a rendered message becomes, its signature, limits and what its codes
 // mean (docs/channels.md). A custom bot cannot upload pictures: a screenshot shows as a link.
 import { createHmac } from 'node:crypto';
-import { readMargin, readOrigins, readRateLimit } from '../config';
+import { readOrigins, readRateWindow } from '../config';
 import { classifyCode, credentialPattern, missingKeywords, textOf, type ChannelAdapter, type DeliveryClass } from './adapter';
 import { actionCardButtons, messageBytes, withoutMentions, type AtSettings, type RenderedMessage } from './message';
 
@@ -108,18 +108,13 @@ const codes = { throttled: [9499, 11232] };
 /** What a Feishu `code` means for the push, whatever the HTTP status; unknown codes are final. */
 export const classifyFeishuCode = (code: number): DeliveryClass => classifyCode(code, codes);
 
-const rateLimit = readRateLimit('FEISHU_RATE_LIMIT', '100/60');
-const burstLimit = readRateLimit('FEISHU_BURST_LIMIT', '5/1');
+const rateLimit = readRateWindow('FEISHU_RATE', '100/60');
 
 export const feishu: ChannelAdapter<FeishuMessage> = {
   name: 'Feishu',
   allowedOrigins: readOrigins('FEISHU_ALLOWED_ORIGINS', ['https://open.feishu.cn', 'https://open.larksuite.com']),
   // 100 a minute and 5 a second per bot
-  limit: {
-    ...rateLimit,
-    marginMs: readMargin('FEISHU_RATE_MARGIN_MS', rateLimit),
-    burst: { ...burstLimit, marginMs: readMargin('FEISHU_BURST_MARGIN_MS', burstLimit) },
-  },
+  limit: { ...rateLimit, burst: readRateWindow('FEISHU_BURST', '5/1') },
   // how long 9499/11232 block is not documented: a webhook waits a window
   throttleCooldownMs: rateLimit.windowMs,
   rebuildWebhook: (url) => {

@@ -1,8 +1,8 @@
 // WeCom (企业微信) group robots: the body a rendered message becomes, its limits and what its errcodes mean
 // (docs/channels.md). The `key` in the webhook URL is the only credential: there is no signing.
 import { createHash } from 'node:crypto';
-import { readMargin, readOrigins, readRateLimit } from '../config';
-import { classifyCode, rebuildQueryWebhook, textOf, type ChannelAdapter, type DeliveryClass, type Screenshot } from './adapter';
+import { readOrigins, readRateWindow } from '../config';
+import { classifyCode, errcodeAnswer, rebuildQueryWebhook, type ChannelAdapter, type DeliveryClass, type Screenshot } from './adapter';
 import { actionCardButtons, messageBytes, withoutMentions, type AtSettings, type RenderedMessage } from './message';
 
 /** A screenshot itself: base64 and md5 (hex) of the bytes, JPG or PNG, at most 2 MB before encoding. */
@@ -117,14 +117,14 @@ const codes = { throttled: [45009], retryable: [-1] };
 /** What a WeCom errcode means for the push; unknown codes are final (retrying repeats the answer). */
 export const classifyWeComErrcode = (errcode: number): DeliveryClass => classifyCode(errcode, codes);
 
-const rateLimit = readRateLimit('WECOM_RATE_LIMIT', '20/60');
+const limit = readRateWindow('WECOM_RATE', '20/60');
 
 export const wecom: ChannelAdapter<WeComMessage> = {
   name: 'WeCom',
   allowedOrigins: readOrigins('WECOM_ALLOWED_ORIGINS', ['https://qyapi.weixin.qq.com']),
-  limit: { ...rateLimit, marginMs: readMargin('WECOM_RATE_MARGIN_MS', rateLimit) },
+  limit,
   // how long 45009 blocks is not documented: a webhook waits a window
-  throttleCooldownMs: rateLimit.windowMs,
+  throttleCooldownMs: limit.windowMs,
   rebuildWebhook: (url) => rebuildQueryWebhook(url, '/cgi-bin/webhook/send', 'key'),
   secretProblem: () => 'is not taken: WeCom robots have no signing (the key in the webhook URL is the credential)',
   toBody: toWeCom,
@@ -141,10 +141,7 @@ export const wecom: ChannelAdapter<WeComMessage> = {
   ],
   // no signing: the key in the URL is the credential
   signedRequest: (url, body) => ({ url, body }),
-  answerCode: (status, answer) =>
-    status === 200 && typeof answer.errcode === 'number'
-      ? { code: answer.errcode, outcome: classifyWeComErrcode(answer.errcode), message: textOf(answer.errmsg) }
-      : undefined,
+  answerCode: errcodeAnswer(classifyWeComErrcode),
   pictures: weComPictures,
   pictureBody: weComImageMessage,
 };

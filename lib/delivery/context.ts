@@ -60,6 +60,31 @@ export function recordOf(job: PushJob, now: number, robot?: Robot, template?: Te
   );
 }
 
+/** A digest's record as first written (queued); its event id names its first member, as no event is its own. */
+export function digestRecordOf(
+  id: string,
+  firstMemberId: string,
+  robot: Robot,
+  template: { id: string; name: string },
+  reportName: string,
+  now: number,
+): PushRecord {
+  return newQueuedRecord(
+    {
+      id,
+      eventId: `digest-${firstMemberId}`,
+      reportId: 'digest',
+      reportName,
+      robotId: robot.id,
+      robotName: robot.name,
+      channel: robot.channel,
+      templateId: template.id,
+      templateName: template.name,
+    },
+    new Date(now),
+  );
+}
+
 /** The job's record as the batch knows it, or the one it would first write. */
 export function currentRecord(context: DeliveryContext, job: PushJob, robot?: Robot, template?: Template): PushRecord {
   return context.inputs.records.get(job.recordId) ?? recordOf(job, context.ports.now(), robot, template);

@@ -66,7 +66,7 @@ export type PushStep =
  * as messages of their own (0 where the service shows them as links); `picture`: instead of the body, the
  * next of them goes now (the body went).
  */
-export interface Rendered {
+interface Rendered {
   robot: Robot;
   template: Template;
   message: RenderedMessage;

@@ -5,10 +5,19 @@ import { adapterOf } from '../channels';
 import type { PushRecord } from '../domain/pushRecord';
 import { log } from '../log';
 import { renderDigest } from '../render/digest';
-import { answerFields, comeBack, currentRecord, remember, snapshot, windowOf, type DeliveryContext, type Delivered } from './context';
+import {
+  answerFields,
+  comeBack,
+  currentRecord,
+  digestRecordOf,
+  remember,
+  snapshot,
+  windowOf,
+  type DeliveryContext,
+  type Delivered,
+} from './context';
 import { slotStep } from './decidePushStep';
 import type { DigestPlan } from './digestPlan';
-import { digestRecordOf } from './lostAttempt';
 import { sendInSlot } from './sendInSlot';
 import { settleAttempt } from './settleAttempt';
 

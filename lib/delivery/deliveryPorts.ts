@@ -22,7 +22,10 @@ import type { DeliveryPorts } from './ports';
 
 export const deliveryRules: DeliveryRules = {
   channels: Object.fromEntries(
-    channels.map((channel) => [channel, { limit: adapterOf(channel).limit, throttleCooldownMs: adapterOf(channel).throttleCooldownMs }]),
+    channels.map((channel) => {
+      const { limit, throttleCooldownMs } = adapterOf(channel);
+      return [channel, { limit, throttleCooldownMs }];
+    }),
   ) as DeliveryRules['channels'],
   inlineWaitMs: config.inlineWaitMaxMs,
   retryWindowMs: config.retryWindowMs,

@@ -2,9 +2,9 @@
 // started, and its record never counted it. Nobody knows whether the group shows it, so it ends uncertain,
 // with the body the window kept for it.
 import type { PushJob } from '../../schemas/pushJob';
-import { newQueuedRecord } from '../domain/pushRecord';
+import type { PushRecord } from '../domain/pushRecord';
 import type { Robot } from '../domain/robot';
-import { currentRecord, done, windowOf, type DeliveryContext, type Delivered } from './context';
+import { currentRecord, digestRecordOf, done, windowOf, type DeliveryContext, type Delivered } from './context';
 import type { PushStep } from './decidePushStep';
 import { settleAttempt } from './settleAttempt';
 import type { DeliveryAttempt } from './webhookClient';
@@ -44,38 +44,13 @@ export async function closeLostAttempt(
   return settled.kind === 'done' ? done() : settled;
 }
 
-/** A digest's record as first written (queued); its event id names its first member, as no event is its own. */
-export function digestRecordOf(
-  id: string,
-  firstMemberId: string,
-  robot: Robot,
-  template: { id: string; name: string },
-  reportName: string,
-  now: number,
-) {
-  return newQueuedRecord(
-    {
-      id,
-      eventId: `digest-${firstMemberId}`,
-      reportId: 'digest',
-      reportName,
-      robotId: robot.id,
-      robotName: robot.name,
-      channel: robot.channel,
-      templateId: template.id,
-      templateName: template.name,
-    },
-    new Date(now),
-  );
-}
-
 /** The lost digest's own record ends failed, saying the group may show it, with the body it sent. */
 async function closeLostDigest(
   context: DeliveryContext,
   digestId: string,
   job: PushJob,
   robot: Robot,
-  sent: object | undefined,
+  sent: Pick<PushRecord, 'content' | 'template'> | undefined,
 ): Promise<void> {
   const { ports } = context;
   const stub = digestRecordOf(digestId, job.recordId, robot, { id: robot.templateId, name: '' }, 'digest', ports.now());

@@ -16,14 +16,12 @@ export interface SlotSend {
   slotAt: number;
   body: ChannelMessage;
   attempt: Omit<InFlightAttempt, 'at'>;
-  /** Writes that go beside the window's (a digest's queued record). */
-  alongside?: Promise<unknown>;
 }
 
 /** A write slow enough to make the send late writes a later time (the first was never used). */
 export async function sendInSlot(
   context: DeliveryContext,
-  { robot, webhook, slotAt, body, attempt, alongside }: SlotSend,
+  { robot, webhook, slotAt, body, attempt }: SlotSend,
 ): Promise<{ result: DeliveryAttempt; window: SendWindowState }> {
   const { ports } = context;
   const window = windowOf(context, robot.id);
@@ -34,7 +32,7 @@ export async function sendInSlot(
     inFlight: { ...attempt, at },
   });
   let taken = started(slotAt);
-  await Promise.all([keepWindow(context, robot.id, taken), alongside]);
+  await keepWindow(context, robot.id, taken);
   await ports.sleep(slotAt - ports.now());
   while (ports.now() - slotAt > lateToleranceMs(limit)) {
     slotAt = earliestSlot(webhookSends.sends, ports.now(), limit);
