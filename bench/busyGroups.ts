@@ -4,6 +4,7 @@
 // - a pool of 3 webhooks taking 60 pushes;
 // - an outage of 10 windows with 100 pushes waiting, digests on: how soon after recovery the backlog is in.
 // Each prints when the group had every push against the windows it took, its messages, 130101s and order.
+import { instanceAdmin } from '../test/support/callers';
 import { machine, printTable, round, writeResult } from './support';
 import { startPipeline } from './pipeline';
 
@@ -46,7 +47,7 @@ export async function busyGroupsBenchmark(): Promise<void> {
   };
   const workers = pipeline.startWorkers(4);
   try {
-    const template = await pipeline.service.templates.createTemplate({
+    const template = await pipeline.service.templates.createTemplate(instanceAdmin(), {
       name: 'Busy groups',
       msgType: 'text',
       text: 'Push {{data.n}}',
@@ -57,7 +58,7 @@ export async function busyGroupsBenchmark(): Promise<void> {
       const tokens = Array.from({ length: webhooks }, (_, index) => `bench${name}w${index}x0123456789`);
       for (const token of tokens) await control('POST', '/_sim/robots', { token, rateLimit: limit });
       const url = (token: string) => `${pipeline.simulatorUrl}/robot/send?access_token=${token}`;
-      await pipeline.service.robots.createRobot({
+      await pipeline.service.robots.createRobot(instanceAdmin(), {
         name,
         webhookUrl: url(tokens[0]),
         ...(webhooks > 1 && { pool: tokens.slice(1).map((token) => ({ webhookUrl: url(token) })) }),
@@ -71,7 +72,7 @@ export async function busyGroupsBenchmark(): Promise<void> {
     const publish = async (reportId: string, count: number) => {
       const first = Date.now();
       for (let n = 0; n < count; n++)
-        await pipeline.service.intake.publishReportReady({
+        await pipeline.service.intake.publishReportReady('default', {
           eventId: `${reportId}-${n}`,
           reportId,
           reportName: 'Busy',

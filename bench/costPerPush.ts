@@ -19,6 +19,7 @@ export async function costPerPushBenchmark(): Promise<void> {
     const screenshot = { name: 'revenue.png', contentType: 'image/png', data: chartPng([3, 5, 4, 8, 6, 9, 7]).toString('base64') };
     const intakeStarted = performance.now();
     const intake = await pipeline.service.intake.publishReportReady(
+      'default',
       { eventId: 'cost-1', reportId: 'cost', reportName: 'Daily cost', data: { rows: 42 }, images: [screenshot] } as never,
       'https://api.example.com',
     );
@@ -34,7 +35,7 @@ export async function costPerPushBenchmark(): Promise<void> {
     const workers = pipeline.startWorkers(2);
     await pipeline.untilDelivered(robots, 120_000);
     await workers.stop();
-    const page = await pipeline.service.records.recordsStore.list({ eventId: 'cost-1' }, { limit: robots + 1 });
+    const page = await pipeline.service.records.recordsStore.list({ workspaceId: 'default', eventId: 'cost-1' }, { limit: robots + 1 });
     const sent = page.items.filter((record) => record.status === 'sent').length;
     if (intake.jobs !== robots || sent !== robots)
       throw new Error(`expected ${robots} sent pushes; intake queued ${intake.jobs}, ${sent} sent`);

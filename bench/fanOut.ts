@@ -26,7 +26,7 @@ export async function fanOutBenchmark(): Promise<void> {
       const workers = pipeline.startWorkers(workerPollers);
       const before = (await pipeline.simulatorStats()).distinctMessages;
       const started = performance.now();
-      const result = await pipeline.service.intake.publishReportReady({
+      const result = await pipeline.service.intake.publishReportReady('default', {
         eventId: `fanout-${run}`,
         reportId: 'fanout',
         reportName: 'Fan-out',

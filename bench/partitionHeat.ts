@@ -54,7 +54,7 @@ export async function partitionHeatBenchmark(): Promise<void> {
     const workers = pipeline.startWorkers(4);
     const started = Date.now();
     for (let event = 0; event < events; event++) {
-      await pipeline.service.intake.publishReportReady({
+      await pipeline.service.intake.publishReportReady('default', {
         eventId: `heat-${event}`,
         reportId: 'heat',
         reportName: 'Heat',

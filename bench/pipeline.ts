@@ -2,6 +2,7 @@
 // chat simulator in its own process (as the chat services are remote), and the service code in this process,
 // fed by the same queue poller `npm start` uses. Optionally counts every AWS request and the capacity
 // units DynamoDB reports (ReturnConsumedCapacity), through a middleware on the service's SDK clients.
+import { instanceAdmin } from '../test/support/callers';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -258,13 +259,16 @@ export async function createRobots(
     text: '## {{reportName}}\n\nRows: {{data.rows}}',
   },
 ): Promise<string[]> {
-  const template = await pipeline.service.templates.createTemplate({ name: `Bench ${reportId}`, ...templateBody } as never);
+  const template = await pipeline.service.templates.createTemplate(instanceAdmin(), {
+    name: `Bench ${reportId}`,
+    ...templateBody,
+  } as never);
   const ids: string[] = new Array(count);
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       for (let i = next++; i < count; i = next++) {
-        const robot = await pipeline.service.robots.createRobot({
+        const robot = await pipeline.service.robots.createRobot(instanceAdmin(), {
           name: `Bench ${reportId} ${String(i).padStart(5, '0')}`,
           webhookUrl: `${pipeline.simulatorUrl}/robot/send?access_token=bench${reportId}${i}`,
           templateId: template.id,

@@ -55,7 +55,7 @@ async function publish(pipeline: Pipeline, prefix: string, robotIds: string[], c
     Array.from({ length: 8 }, async () => {
       for (let i = next++; i < events.length; i = next++) {
         const { eventId, robotId, n } = events[i];
-        await pipeline.service.intake.publishReportReady({
+        await pipeline.service.intake.publishReportReady('default', {
           eventId,
           reportId: prefix,
           reportName: 'Rate',
@@ -83,7 +83,7 @@ export async function rateLimitBenchmark(): Promise<void> {
     let workers = pipeline.startWorkers(4);
     await createRobots(pipeline, 100, 'rate-warmup');
     for (let n = 0; n < warmupEvents; n++) {
-      await pipeline.service.intake.publishReportReady({
+      await pipeline.service.intake.publishReportReady('default', {
         eventId: `rate-warmup-${n}`,
         reportId: 'rate-warmup',
         reportName: 'Warm-up',
@@ -140,7 +140,7 @@ export async function rateLimitBenchmark(): Promise<void> {
     const fanRobotIds = await createRobots(pipeline, manyRobots, 'rate-fan');
     const fanStarted = Date.now();
     for (let n = 0; n < perRobot; n++) {
-      await pipeline.service.intake.publishReportReady({
+      await pipeline.service.intake.publishReportReady('default', {
         eventId: `rate-fan-${n}`,
         reportId: 'rate-fan',
         reportName: 'Rate',

@@ -38,8 +38,8 @@ export async function recordQueriesBenchmark(): Promise<void> {
       name: `Template ${String(i).padStart(3, '0')}`,
     }));
     const names = [
-      ...robots.map((r) => nameUsedPut('robot', r.name, r.id)),
-      ...templates.map((t) => nameUsedPut('template', t.name, t.id)),
+      ...robots.map((r) => nameUsedPut('default', 'robot', r.name, r.id)),
+      ...templates.map((t) => nameUsedPut('default', 'template', t.name, t.id)),
     ];
     await batchPutAll(names.map((name) => name.Put.Item));
 
@@ -55,6 +55,7 @@ export async function recordQueriesBenchmark(): Promise<void> {
         const record = newQueuedRecord(
           {
             id: randomUUID(),
+            workspaceId: 'default',
             eventId: `event-${Math.floor(seeded / 50)}`,
             reportId: 'bench',
             reportName: 'Bench',
@@ -119,14 +120,14 @@ export async function recordQueriesBenchmark(): Promise<void> {
         everything = await scanAll();
       }, scanRepetitions);
       for (const [name, filter] of Object.entries(filters) as [keyof typeof filters, (typeof filters)[keyof typeof filters]][]) {
-        const first = await recordsStore.list(filter, { limit: 20 });
+        const first = await recordsStore.list({ workspaceId: 'default', ...filter }, { limit: 20 });
         const filterStarted = process.hrtime.bigint();
         const expectedIds = newestMatches(everything, predicates[name]).map((item) => item.id);
         const filterMs = Number(process.hrtime.bigint() - filterStarted) / 1e6;
         if (JSON.stringify(first.items.map((item) => item.id)) !== JSON.stringify(expectedIds))
           throw new Error(`the ${name} page differs from the Scan baseline at ${size} records`);
-        await timeIt(() => recordsStore.list(filter, { limit: 20 }), warmUpRepetitions);
-        const indexed = await timeIt(() => recordsStore.list(filter, { limit: 20 }), pageRepetitions);
+        await timeIt(() => recordsStore.list({ workspaceId: 'default', ...filter }, { limit: 20 }), warmUpRepetitions);
+        const indexed = await timeIt(() => recordsStore.list({ workspaceId: 'default', ...filter }, { limit: 20 }), pageRepetitions);
         const scanMs = percentile(scanSamples, 50) + filterMs;
         rows.push({
           records: size,

@@ -1,9 +1,10 @@
-// HTTP: POST /events/* (publisher or admin token): the BI platform's report events, and the webhooks of
+// HTTP: POST /events/* (publisher or admin role), in the caller's workspace: the BI platform's report events, and the webhooks of
 // the tools BI teams already run, each in that tool's own payload.
 import type { ToolSource } from '../schemas/sources';
 import { publishReportReady } from '../lib/events/publishReportReady';
 import { publishToolEvent } from '../lib/sources/publishToolEvent';
 import { config } from '../lib/config';
+import type { Caller } from '../lib/domain/caller';
 import { httpFunction, type HttpRequest } from './http/httpFunction';
 import { eventFromForm, supersetFromForm } from './http/multipartForm';
 
@@ -11,11 +12,15 @@ import { eventFromForm, supersetFromForm } from './http/multipartForm';
 const maxBodyBytes = config.maxEventRequestBytes;
 const fromTool =
   (source: ToolSource) =>
-  ({ body, origin }: HttpRequest) =>
-    publishToolEvent(source, body, origin);
+  ({ caller, body, origin }: HttpRequest<unknown, unknown, Caller>) =>
+    publishToolEvent(caller.workspaceId, source, body, origin);
 
 export const handler = httpFunction('events', {
-  publishReportReady: { maxBodyBytes, multipart: eventFromForm, handle: ({ body, origin }) => publishReportReady(body, origin) },
+  publishReportReady: {
+    maxBodyBytes,
+    multipart: eventFromForm,
+    handle: ({ caller, body, origin }) => publishReportReady(caller.workspaceId, body, origin),
+  },
   publishAlertmanager: { maxBodyBytes, handle: fromTool('alertmanager') },
   publishGrafana: { maxBodyBytes, handle: fromTool('grafana') },
   publishSuperset: { maxBodyBytes, multipart: supersetFromForm, handle: fromTool('superset') },

@@ -10,10 +10,10 @@ import {
 import { httpFunction } from './http/httpFunction';
 
 export const handler = httpFunction('pushRecords', {
-  listPushRecords: ({ query }) => listPushRecords(query),
-  getPushStatistics: ({ query }) => pushStatistics(query.days ?? 14),
-  getPushRecord: ({ pathParameters }) => getPushRecord(pathParameters.id),
-  resendPushRecord: ({ pathParameters }) => resendPushRecord(pathParameters.id),
-  confirmPushRecord: ({ pathParameters }) => confirmPushRecord(pathParameters.id),
-  resendPushRecords: ({ body }) => resendPushRecords(body),
+  listPushRecords: ({ caller, query }) => listPushRecords(caller, query),
+  getPushStatistics: ({ caller, query }) => pushStatistics(caller, query.days ?? 14),
+  getPushRecord: ({ caller, pathParameters }) => getPushRecord(caller, pathParameters.id),
+  resendPushRecord: ({ caller, pathParameters }) => resendPushRecord(caller, pathParameters.id),
+  confirmPushRecord: ({ caller, pathParameters }) => confirmPushRecord(caller, pathParameters.id),
+  resendPushRecords: ({ caller, body }) => resendPushRecords(caller, body),
 });

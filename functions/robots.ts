@@ -4,12 +4,12 @@ import { sendTestMessage } from '../lib/delivery/testMessage';
 import { httpFunction } from './http/httpFunction';
 
 export const handler = httpFunction('robots', {
-  createRobot: ({ body }) => createRobot(body),
-  listRobots: ({ query }) => listRobots(query),
-  getRobot: ({ pathParameters }) => getRobot(pathParameters.id),
-  updateRobot: ({ pathParameters, body }) => updateRobot(pathParameters.id, body),
-  deleteRobot: ({ pathParameters }) => deleteRobot(pathParameters.id),
-  enableRobot: ({ pathParameters }) => setRobotEnabled(pathParameters.id, true),
-  disableRobot: ({ pathParameters }) => setRobotEnabled(pathParameters.id, false),
-  testRobot: ({ pathParameters, body }) => sendTestMessage(pathParameters.id, body),
+  createRobot: ({ caller, body }) => createRobot(caller, body),
+  listRobots: ({ caller, query }) => listRobots(caller, query),
+  getRobot: ({ caller, pathParameters }) => getRobot(caller, pathParameters.id),
+  updateRobot: ({ caller, pathParameters, body }) => updateRobot(caller, pathParameters.id, body),
+  deleteRobot: ({ caller, pathParameters }) => deleteRobot(caller, pathParameters.id),
+  enableRobot: ({ caller, pathParameters }) => setRobotEnabled(caller, pathParameters.id, true),
+  disableRobot: ({ caller, pathParameters }) => setRobotEnabled(caller, pathParameters.id, false),
+  testRobot: ({ caller, pathParameters, body }) => sendTestMessage(caller, pathParameters.id, body),
 });

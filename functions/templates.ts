@@ -13,13 +13,13 @@ import {
 import { httpFunction } from './http/httpFunction';
 
 export const handler = httpFunction('templates', {
-  createTemplate: ({ body }) => createTemplate(body),
-  listTemplates: ({ query }) => listTemplates(query),
-  getTemplate: ({ pathParameters }) => getTemplate(pathParameters.id),
-  replaceTemplate: ({ pathParameters, body }) => replaceTemplate(pathParameters.id, body),
-  deleteTemplate: ({ pathParameters }) => deleteTemplate(pathParameters.id),
-  previewTemplate: ({ pathParameters, body }) => previewTemplate(pathParameters.id, body),
-  previewDraftTemplate: ({ body }) => previewDraft(body),
+  createTemplate: ({ caller, body }) => createTemplate(caller, body),
+  listTemplates: ({ caller, query }) => listTemplates(caller, query),
+  getTemplate: ({ caller, pathParameters }) => getTemplate(caller, pathParameters.id),
+  replaceTemplate: ({ caller, pathParameters, body }) => replaceTemplate(caller, pathParameters.id, body),
+  deleteTemplate: ({ caller, pathParameters }) => deleteTemplate(caller, pathParameters.id),
+  previewTemplate: ({ caller, pathParameters, body }) => previewTemplate(caller, pathParameters.id, body),
+  previewDraftTemplate: ({ caller, body }) => previewDraft(caller, body),
   listTemplateStarters: async () => ({ items: starters }),
-  createTemplateFromStarter: ({ pathParameters, body }) => createTemplateFromStarter(pathParameters.id, body),
+  createTemplateFromStarter: ({ caller, pathParameters, body }) => createTemplateFromStarter(caller, pathParameters.id, body),
 });

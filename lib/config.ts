@@ -104,6 +104,10 @@ export const config = {
   inlineWaitMaxMs: readInteger('PUSH_INLINE_WAIT_MS', 3000, 0, 20_000),
   autoDisableAfterFailures: readInteger('ROBOT_AUTO_DISABLE_AFTER', 3, 1, 1000),
   recordRetentionDays: readInteger('RECORD_RETENTION_DAYS', 90, 1, 3650),
+  /** How long audit events are kept (DynamoDB's TTL deletes them after). */
+  auditRetentionDays: readInteger('AUDIT_RETENTION_DAYS', 400, 1, 3650),
+  /** How long a container trusts what it read of a token (revocation takes effect within this); npm start sets 0. */
+  authCacheSeconds: readInteger('AUTH_CACHE_SECONDS', 60, 0, 60),
   /** The sweeper requeues queued records untouched this long (longer than the longest retry delay, 15 min). */
   staleRecordMs: readInteger('STALE_RECORD_MINUTES', 20, 1, 1440) * 60_000,
   /** Credentials at rest are sealed with a KMS data key (AWS) or the key in this file (npm start, tests). */

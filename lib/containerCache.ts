@@ -2,16 +2,21 @@
 // sees each piece of state that outlives a request, how long it lives, and why keeping it is safe:
 //
 // cache         key                  kept for     why that is safe
-// tokenDigests  'tokens'             5 minutes    a token rotated in SSM takes effect within 5 minutes, no deploy
+// tokenDigests  'tokens'             5 minutes    an instance token rotated in SSM takes effect within 5 minutes, no deploy
+// apiTokens     token id             AUTH_CACHE_SECONDS (60; 0 under npm start)  a revoke takes effect within it (docs/teams.md)
+// workspaces    id or slug           AUTH_CACHE_SECONDS   a workspace is never deleted; a rename shows that much later
 // awsClients    'kms' | 'ssm'        container    clients hold no data; made on first use, so only the functions that need them pay
 // sealingKey    'sealing'            container    one KMS data key seals this container's writes; each value names its key
 // dataKeys      key reference        container    a reference always names the same key
-// usedNames     'robot'|'template'   5 seconds    a name another container adds is found by keyword 5 s later; own writes forget it
+// usedNames     <ws>#robot|template  5 seconds    a name another container adds is found by keyword 5 s later; own writes forget it
 // queueUrls     queue name           container    a queue's URL never changes
 //
 // A load that fails is not kept: the next call loads again.
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import { config } from './config';
+import type { ApiToken } from './domain/apiToken';
+import type { Workspace } from './domain/workspace';
 
 export class ContainerCache<Key, Value> {
   private readonly entries = new Map<Key, { value: Promise<Value>; loadedAt: number }>();
@@ -55,12 +60,14 @@ export interface UsedName {
 
 export const containerCaches = {
   tokenDigests: new ContainerCache<'tokens', TokenDigests>(5 * 60_000),
+  apiTokens: new ContainerCache<string, ApiToken | undefined>(config.authCacheSeconds * 1000),
+  workspaces: new ContainerCache<string, Workspace | undefined>(config.authCacheSeconds * 1000),
   awsClients: {
     kms: new ContainerCache<'kms', KMSClient>(Infinity),
     ssm: new ContainerCache<'ssm', SSMClient>(Infinity),
   },
   sealingKey: new ContainerCache<'sealing', DataKey>(Infinity),
   dataKeys: new ContainerCache<string, Buffer>(Infinity),
-  usedNames: new ContainerCache<'robot' | 'template', UsedName[]>(5000),
+  usedNames: new ContainerCache<string, UsedName[]>(5000),
   queueUrls: new ContainerCache<string, string>(Infinity),
 };

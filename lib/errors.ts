@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'ValidationFailed'
   | 'Unauthorized'
   | 'Forbidden'
+  | 'WrongWorkspace'
   | 'NotFound'
   | 'Conflict'
   | 'EventIdReused'
@@ -32,6 +33,7 @@ export const badRequest = (message: string, details: ErrorDetail[] = []) => new 
 export const validationFailed = (message: string, details: ErrorDetail[]) => new DomainError('ValidationFailed', message, details);
 export const unauthorized = (message: string) => new DomainError('Unauthorized', message);
 export const forbidden = (message: string) => new DomainError('Forbidden', message);
+export const wrongWorkspace = (message: string) => new DomainError('WrongWorkspace', message);
 export const notFound = (message: string) => new DomainError('NotFound', message);
 export const conflict = (message: string, details: ErrorDetail[] = []) => new DomainError('Conflict', message, details);
 export const eventIdReused = (eventId: string) =>

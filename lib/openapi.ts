@@ -1,13 +1,14 @@
 // The OpenAPI 3.1 document, built from the route table (schemas/routes.ts) and the schemas it names. The
 // committed copy is docs/openapi.json (`npm run openapi` writes it; a test holds it equal to this).
 import { routeList, type RouteDeclaration } from '../schemas/routes';
-import { errorSchema, gatewayUnauthorizedSchema } from '../schemas/responses';
+import { errorSchema } from '../schemas/responses';
+import { describeRole } from './auth/roles';
 
 const errorDescriptions: Record<number, string> = {
   400: 'Malformed or invalid input; details name each field',
-  401: "No Authorization header (API Gateway answers this itself, as GatewayUnauthorized) or a token that is not one of the service's",
-  403: "The token's scope does not include this route",
-  404: 'Unknown id',
+  401: 'No token, or a token that is not valid, was revoked or expired; the message says which',
+  403: "The token's role does not allow this route (Forbidden, naming the role it needs), or the Dingpush-Workspace header names another workspace than the token's (WrongWorkspace)",
+  404: 'Unknown id (another workspace’s ids too), or a Dingpush-Workspace header that names no workspace',
   409: 'Conflicts with what is stored; the message says what to change',
   413: 'The body (or one of its images) is over the limit',
   422: 'Well-formed, but the template cannot render it as the chat service would take it',
@@ -20,7 +21,7 @@ function errorStatuses(route: RouteDeclaration): number[] {
   const hasPathParameters = route.path.includes('{');
   const statuses = new Set<number>(route.errors ?? []);
   if (route.body || route.query || hasPathParameters) statuses.add(400);
-  if (route.scope !== 'open') [401, 403].forEach((status) => statuses.add(status));
+  if (route.role !== 'open') [401, 403, 404].forEach((status) => statuses.add(status));
   if (hasPathParameters) statuses.add(404);
   if (route.body) statuses.add(413);
   // the static routes read nothing that can fail
@@ -58,6 +59,14 @@ function successContent(route: RouteDeclaration, components: Record<string, unkn
   return { 'application/json': { schema: reference(route.answers, components) } };
 }
 
+const workspaceHeader = {
+  name: 'Dingpush-Workspace',
+  in: 'header',
+  required: false,
+  description: 'For an instance token: the workspace (id or slug) to act in; `default` when left out. A workspace token acts in its own.',
+  schema: { type: 'string' },
+};
+
 function operation(route: RouteDeclaration & { operationId: string }, components: Record<string, unknown>) {
   const parameters = [
     ...[...route.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
@@ -70,26 +79,25 @@ function operation(route: RouteDeclaration & { operationId: string }, components
     ...Object.entries(route.query?.properties ?? {}).map(([name, schema]) => ({
       name,
       in: 'query',
-      required: false,
+      required: (route.query as { required?: string[] } | undefined)?.required?.includes(name) ?? false,
       schema: documented(schema, components),
     })),
+    ...(route.role === 'open' ? [] : [workspaceHeader]),
   ];
-  const errorContent = (status: number) => ({
-    'application/json': {
-      schema:
-        status === 401
-          ? { oneOf: [reference(errorSchema, components), reference(gatewayUnauthorizedSchema, components)] }
-          : reference(errorSchema, components),
-    },
-  });
+  const errorContent = () => ({ 'application/json': { schema: reference(errorSchema, components) } });
   const content = successContent(route, components);
   return {
     operationId: route.operationId,
     summary: route.summary,
     tags: [route.function],
-    ...(route.scope === 'open'
+    ...(route.role === 'open'
       ? { security: [] }
-      : { security: route.scope === 'publisher' ? [{ bearer: [] }, { basic: [] }] : [{ bearer: [] }], 'x-scope': route.scope }),
+      : {
+          security: route.role === 'publisher' ? [{ bearer: [] }, { basic: [] }] : [{ bearer: [] }],
+          'x-role': route.role,
+          ...(route.audit && { 'x-audit-action': route.audit }),
+          description: `Needs ${route.role === 'member' ? 'any valid token' : describeRole(route.role)}.`,
+        }),
     ...(parameters.length > 0 && { parameters }),
     ...(route.body && {
       requestBody: {
@@ -106,7 +114,7 @@ function operation(route: RouteDeclaration & { operationId: string }, components
         ...(content && { content }),
       },
       ...Object.fromEntries(
-        errorStatuses(route).map((status) => [status, { description: errorDescriptions[status], content: errorContent(status) }]),
+        errorStatuses(route).map((status) => [status, { description: errorDescriptions[status], content: errorContent() }]),
       ),
     },
   };
@@ -121,6 +129,7 @@ const tagDescriptions: Record<string, string> = {
   robots: 'Group robots (DingTalk, WeCom, Feishu) and what they receive',
   events: "Report events from the BI platform and the tools' webhooks",
   pushRecords: 'What was sent, to whom, and how it ended',
+  teams: 'Workspaces, API tokens and roles, the audit log (docs/teams.md)',
 };
 
 export function buildOpenApiDocument() {
@@ -136,7 +145,7 @@ export function buildOpenApiDocument() {
       title: 'dingpush',
       version: '1.0.0',
       description:
-        'Push BI report notifications into DingTalk, WeCom and Feishu groups through group robots. What OpenAPI cannot say (idempotency, order per robot, the delivery guarantee) is in docs/delivery.md and docs/http-api.md.',
+        'Push BI report notifications into DingTalk, WeCom and Feishu groups through group robots. What OpenAPI cannot say (idempotency, order per robot, the delivery guarantee) is in docs/delivery.md and docs/http-api.md. Every refusal (401, 403) and any path or method not listed here (404 NotFound) answers the Error envelope, the same under npm start and in AWS.',
       license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [
@@ -156,7 +165,11 @@ export function buildOpenApiDocument() {
     components: {
       schemas: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b))),
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'An admin token, or a publisher token for /events/*' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A workspace token (`dp_…`, made through /tokens) or an instance token (ADMIN_TOKENS, PUBLISHER_TOKENS)',
+        },
         basic: {
           type: 'http',
           scheme: 'basic',

@@ -18,6 +18,8 @@ export const pushJobSchema = {
   properties: {
     v: { type: 'integer', minimum: 1 },
     recordId: { type: 'string', minLength: 1, maxLength: 128 },
+    /** The workspace it was published in (jobs queued before workspaces existed have none: `default`). */
+    workspaceId: { type: 'string', minLength: 1, maxLength: 64 },
     robotId: { type: 'string', minLength: 1, maxLength: 128 },
     correlationId: { type: 'string', maxLength: 200 },
     /** When the intake queued the job: the record's createdAt, so a record created by the worker sorts by its event. */
@@ -44,6 +46,7 @@ export const fanOutJobSchema = {
   properties: {
     v: pushJobSchema.properties.v,
     kind: { const: 'fanOut' },
+    workspaceId: pushJobSchema.properties.workspaceId,
     report: pushJobSchema.properties.report,
     /** Where the next page of subscribers starts (robotsStore.subscribersPage). */
     from: {
@@ -70,7 +73,12 @@ export const releaseJobSchema = {
   $id: 'ReleaseJob',
   type: 'object',
   required: ['kind', 'robotId'],
-  properties: { v: pushJobSchema.properties.v, kind: { const: 'release' }, robotId: { type: 'string', minLength: 1, maxLength: 128 } },
+  properties: {
+    v: pushJobSchema.properties.v,
+    kind: { const: 'release' },
+    workspaceId: pushJobSchema.properties.workspaceId,
+    robotId: { type: 'string', minLength: 1, maxLength: 128 },
+  },
 } as const;
 
 export type ReleaseJob = FromSchema<typeof releaseJobSchema>;

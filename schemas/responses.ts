@@ -31,6 +31,7 @@ export const errorSchema = {
             'ValidationFailed',
             'Unauthorized',
             'Forbidden',
+            'WrongWorkspace',
             'NotFound',
             'Conflict',
             'EventIdReused',
@@ -53,15 +54,6 @@ export const errorSchema = {
       },
     },
   },
-} as const;
-
-/** What API Gateway answers itself when a request has no Authorization header: the function never runs. */
-export const gatewayUnauthorizedSchema = {
-  $id: 'GatewayUnauthorized',
-  type: 'object',
-  additionalProperties: false,
-  required: ['message'],
-  properties: { message: { const: 'Unauthorized' } },
 } as const;
 
 export const healthSchema = {
@@ -88,6 +80,7 @@ export const templateSchema = {
   properties: {
     ...templateInput.properties,
     id: text,
+    workspaceId: { ...text, description: 'The workspace it belongs to' },
     version: { type: 'integer', minimum: 1, description: 'Goes up by one on every replace' },
     robotCount: { ...count, description: 'Robots that use it; a template in use cannot be deleted' },
     createdAt: time,
@@ -181,6 +174,7 @@ export const robotSchema = {
   ],
   properties: {
     id: text,
+    workspaceId: { ...text, description: 'The workspace it belongs to' },
     name: text,
     channel: { ...channel, description: 'The chat service the robot posts to' },
     webhookUrl: { ...text, description: 'Masked: the access token (key, hook token) shows its first characters only' },
@@ -241,6 +235,7 @@ export const intakeResultSchema = {
 
 const recordSummaryProperties = {
   id: text,
+  workspaceId: { ...text, description: 'The workspace it belongs to' },
   eventId: text,
   reportId: text,
   reportName: text,

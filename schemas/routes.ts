@@ -1,7 +1,25 @@
 // Every HTTP route, declared once, keyed by its operationId: the deploy template's function events
-// (scripts/httpEvents.cjs), each function's dispatch and scope check (functions/http/httpFunction.ts), the
+// (scripts/httpEvents.cjs), each function's dispatch and role check (functions/http/httpFunction.ts), the
 // OpenAPI document (lib/openapi.ts) and the tests' in-process API Gateway all read this table.
+import type { AuditAction } from '../lib/audit/auditEvent';
+import type { RouteRole } from '../lib/auth/roles';
 import { reportReadyEventSchema } from './event';
+import {
+  apiTokenPageSchema,
+  apiTokenSchema,
+  auditEventPageSchema,
+  createTokenSchema,
+  createWorkspaceSchema,
+  exportAuditEventsQuerySchema,
+  listAuditEventsQuerySchema,
+  listQuerySchema,
+  newApiTokenSchema,
+  rotateTokenSchema,
+  updateWorkspaceSchema,
+  whoamiSchema,
+  workspaceListSchema,
+  workspaceSchema,
+} from './teams';
 import { alertmanagerPayloadSchema, grafanaPayloadSchema, metabasePayloadSchema, supersetPayloadSchema } from './sources';
 import { bulkResendSchema, listPushRecordsQuerySchema, pushStatisticsQuerySchema } from './pushRecord';
 import { createRobotSchema, listRobotsQuerySchema, testRobotSchema, updateRobotSchema } from './robot';
@@ -30,7 +48,7 @@ import {
 } from './responses';
 
 /** The Lambda functions that serve HTTP (functions/<name>.ts exports `handler`). */
-export type HttpFunctionName = 'health' | 'openapi' | 'console' | 'images' | 'templates' | 'robots' | 'events' | 'pushRecords';
+export type HttpFunctionName = 'health' | 'openapi' | 'console' | 'images' | 'templates' | 'robots' | 'events' | 'pushRecords' | 'teams';
 
 /** Errors a route answers beyond those its shape implies (see lib/openapi.ts, `errorStatuses`). */
 export type DomainErrorStatus = 404 | 409 | 422 | 503;
@@ -44,7 +62,10 @@ export interface RouteDeclaration {
   path: string;
   summary: string;
   function: HttpFunctionName;
-  scope: 'open' | 'admin' | 'publisher';
+  /** The least role that may call it (lib/auth/roles.ts); `open` needs no token. */
+  role: RouteRole;
+  /** The audit event a success writes with its change (lib/audit/auditEvent.ts); absent for routes that change no setting. */
+  audit?: AuditAction;
   body?: Schema;
   /** The body may be left out (every field has a default). */
   bodyOptional?: boolean;
@@ -80,14 +101,17 @@ const supersetForm = {
   },
 } as const;
 
-const templates = { function: 'templates', scope: 'admin' } as const;
-const robots = { function: 'robots', scope: 'admin' } as const;
-const records = { function: 'pushRecords', scope: 'admin' } as const;
+const templates = { function: 'templates', role: 'editor' } as const;
+const robots = { function: 'robots', role: 'editor' } as const;
+const records = { function: 'pushRecords', role: 'editor' } as const;
+const teams = { function: 'teams' } as const;
+/** Reading (and previewing) is for viewers. */
+const reading = { role: 'viewer' } as const;
 /** The tools retry a 5xx: 503 while an earlier delivery of the same notification is still being queued. */
 const toolWebhook = {
   method: 'POST',
   function: 'events',
-  scope: 'publisher',
+  role: 'publisher',
   success: 202,
   answers: intakeResultSchema,
   errors: [503],
@@ -99,7 +123,7 @@ export const routes = {
     path: '/health',
     summary: 'Liveness check',
     function: 'health',
-    scope: 'open',
+    role: 'open',
     success: 200,
     answers: healthSchema,
   },
@@ -108,7 +132,7 @@ export const routes = {
     path: '/openapi.json',
     summary: 'This document',
     function: 'openapi',
-    scope: 'open',
+    role: 'open',
     success: 200,
     answers: openApiDocumentSchema,
   },
@@ -117,7 +141,7 @@ export const routes = {
     path: '/',
     summary: 'The admin web console (it asks for the admin token)',
     function: 'console',
-    scope: 'open',
+    role: 'open',
     success: 200,
     answers: { mediaTypes: ['text/html'] },
   },
@@ -126,7 +150,7 @@ export const routes = {
     path: '/console/app.js',
     summary: 'The console script',
     function: 'console',
-    scope: 'open',
+    role: 'open',
     success: 200,
     answers: { mediaTypes: ['text/javascript'] },
   },
@@ -135,11 +159,12 @@ export const routes = {
     path: '/images/{id}',
     summary: 'A stored report screenshot (the unguessable id grants access)',
     function: 'images',
-    scope: 'open',
+    role: 'open',
     success: 200,
     answers: { mediaTypes: ['image/png', 'image/jpeg', 'image/gif'] },
   },
   createTemplate: {
+    audit: 'template.create',
     ...templates,
     method: 'POST',
     path: '/templates',
@@ -151,6 +176,7 @@ export const routes = {
   },
   listTemplates: {
     ...templates,
+    ...reading,
     method: 'GET',
     path: '/templates',
     summary: 'List templates (keyword on name)',
@@ -158,8 +184,17 @@ export const routes = {
     success: 200,
     answers: templatePageSchema,
   },
-  getTemplate: { ...templates, method: 'GET', path: '/templates/{id}', summary: 'Read a template', success: 200, answers: templateSchema },
+  getTemplate: {
+    ...templates,
+    ...reading,
+    method: 'GET',
+    path: '/templates/{id}',
+    summary: 'Read a template',
+    success: 200,
+    answers: templateSchema,
+  },
   replaceTemplate: {
+    audit: 'template.update',
     ...templates,
     method: 'PUT',
     path: '/templates/{id}',
@@ -170,6 +205,7 @@ export const routes = {
     errors: [409, 422],
   },
   deleteTemplate: {
+    audit: 'template.delete',
     ...templates,
     method: 'DELETE',
     path: '/templates/{id}',
@@ -179,6 +215,7 @@ export const routes = {
   },
   previewTemplate: {
     ...templates,
+    ...reading,
     method: 'POST',
     path: '/templates/{id}/preview',
     summary: 'Render sample data into the exact DingTalk body',
@@ -190,6 +227,7 @@ export const routes = {
   },
   previewDraftTemplate: {
     ...templates,
+    ...reading,
     method: 'POST',
     path: '/template-previews',
     summary: 'Render a template that is not saved yet (live preview)',
@@ -200,6 +238,7 @@ export const routes = {
   },
   listTemplateStarters: {
     ...templates,
+    ...reading,
     method: 'GET',
     path: '/template-starters',
     summary: "Ready templates for the tools' events (Alertmanager, Grafana, Superset, Metabase), in zh-CN and en",
@@ -207,6 +246,7 @@ export const routes = {
     answers: starterListSchema,
   },
   createTemplateFromStarter: {
+    audit: 'template.create',
     ...templates,
     method: 'POST',
     path: '/template-starters/{id}',
@@ -218,6 +258,7 @@ export const routes = {
     errors: [409],
   },
   createRobot: {
+    audit: 'robot.create',
     ...robots,
     method: 'POST',
     path: '/robots',
@@ -229,6 +270,7 @@ export const routes = {
   },
   listRobots: {
     ...robots,
+    ...reading,
     method: 'GET',
     path: '/robots',
     summary: 'List robots (keyword on name, enabled)',
@@ -236,8 +278,9 @@ export const routes = {
     success: 200,
     answers: robotPageSchema,
   },
-  getRobot: { ...robots, method: 'GET', path: '/robots/{id}', summary: 'Read a robot', success: 200, answers: robotSchema },
+  getRobot: { ...robots, ...reading, method: 'GET', path: '/robots/{id}', summary: 'Read a robot', success: 200, answers: robotSchema },
   updateRobot: {
+    audit: 'robot.update',
     ...robots,
     method: 'PATCH',
     path: '/robots/{id}',
@@ -247,9 +290,33 @@ export const routes = {
     answers: robotSchema,
     errors: [409],
   },
-  deleteRobot: { ...robots, method: 'DELETE', path: '/robots/{id}', summary: 'Delete a robot', success: 204, errors: [409] },
-  enableRobot: { ...robots, method: 'POST', path: '/robots/{id}/enable', summary: 'Enable a robot', success: 200, answers: robotSchema },
-  disableRobot: { ...robots, method: 'POST', path: '/robots/{id}/disable', summary: 'Disable a robot', success: 200, answers: robotSchema },
+  deleteRobot: {
+    audit: 'robot.delete',
+    ...robots,
+    method: 'DELETE',
+    path: '/robots/{id}',
+    summary: 'Delete a robot',
+    success: 204,
+    errors: [409],
+  },
+  enableRobot: {
+    audit: 'robot.enable',
+    ...robots,
+    method: 'POST',
+    path: '/robots/{id}/enable',
+    summary: 'Enable a robot',
+    success: 200,
+    answers: robotSchema,
+  },
+  disableRobot: {
+    audit: 'robot.disable',
+    ...robots,
+    method: 'POST',
+    path: '/robots/{id}/disable',
+    summary: 'Disable a robot',
+    success: 200,
+    answers: robotSchema,
+  },
   testRobot: {
     ...robots,
     method: 'POST',
@@ -266,7 +333,7 @@ export const routes = {
     path: '/events/report-ready',
     summary: 'A report is ready: fan out push jobs',
     function: 'events',
-    scope: 'publisher',
+    role: 'publisher',
     body: reportReadyEventSchema,
     multipart: eventForm,
     success: 202,
@@ -300,6 +367,7 @@ export const routes = {
   },
   listPushRecords: {
     ...records,
+    ...reading,
     method: 'GET',
     path: '/push-records',
     summary: 'List push records, newest first',
@@ -309,6 +377,7 @@ export const routes = {
   },
   getPushStatistics: {
     ...records,
+    ...reading,
     method: 'GET',
     path: '/push-statistics',
     summary: 'Pushes per day by status (sent, failed, skipped)',
@@ -318,6 +387,7 @@ export const routes = {
   },
   getPushRecord: {
     ...records,
+    ...reading,
     method: 'GET',
     path: '/push-records/{id}',
     summary: 'A push record with the content sent',
@@ -325,6 +395,7 @@ export const routes = {
     answers: pushRecordSchema,
   },
   resendPushRecord: {
+    audit: 'push-record.resend',
     ...records,
     method: 'POST',
     path: '/push-records/{id}/resend',
@@ -334,6 +405,7 @@ export const routes = {
     errors: [409],
   },
   confirmPushRecord: {
+    audit: 'push-record.confirm',
     ...records,
     method: 'POST',
     path: '/push-records/{id}/confirm',
@@ -343,6 +415,7 @@ export const routes = {
     errors: [409],
   },
   resendPushRecords: {
+    audit: 'push-records.bulk-resend',
     ...records,
     method: 'POST',
     path: '/push-records/resend',
@@ -350,6 +423,123 @@ export const routes = {
     body: bulkResendSchema,
     success: 202,
     answers: bulkResendResultSchema,
+  },
+  whoami: {
+    ...teams,
+    role: 'member',
+    method: 'GET',
+    path: '/whoami',
+    summary: 'The workspace and the role this token acts as',
+    success: 200,
+    answers: whoamiSchema,
+  },
+  createWorkspace: {
+    audit: 'workspace.create',
+    ...teams,
+    role: 'instance-admin',
+    method: 'POST',
+    path: '/workspaces',
+    summary: 'Create a workspace (instance admin)',
+    body: createWorkspaceSchema,
+    success: 201,
+    answers: workspaceSchema,
+    errors: [409],
+  },
+  listWorkspaces: {
+    ...teams,
+    ...reading,
+    method: 'GET',
+    path: '/workspaces',
+    summary: 'Workspaces: all of them for an instance admin, its own for a workspace token',
+    query: listQuerySchema,
+    success: 200,
+    answers: workspaceListSchema,
+  },
+  getWorkspace: {
+    ...teams,
+    ...reading,
+    method: 'GET',
+    path: '/workspaces/{id}',
+    summary: 'Read a workspace',
+    success: 200,
+    answers: workspaceSchema,
+  },
+  updateWorkspace: {
+    audit: 'workspace.update',
+    ...teams,
+    role: 'admin',
+    method: 'PATCH',
+    path: '/workspaces/{id}',
+    summary: 'Rename a workspace',
+    body: updateWorkspaceSchema,
+    success: 200,
+    answers: workspaceSchema,
+    errors: [409],
+  },
+  createToken: {
+    audit: 'token.create',
+    ...teams,
+    role: 'admin',
+    method: 'POST',
+    path: '/tokens',
+    summary: 'Make an API token of a role in this workspace (its secret is in this answer only)',
+    body: createTokenSchema,
+    success: 201,
+    answers: newApiTokenSchema,
+  },
+  listTokens: {
+    ...teams,
+    role: 'admin',
+    method: 'GET',
+    path: '/tokens',
+    summary: "This workspace's API tokens, newest first (never a secret)",
+    query: listQuerySchema,
+    success: 200,
+    answers: apiTokenPageSchema,
+  },
+  revokeToken: {
+    audit: 'token.revoke',
+    ...teams,
+    role: 'admin',
+    method: 'DELETE',
+    path: '/tokens/{id}',
+    summary: 'Revoke a token now',
+    success: 200,
+    answers: apiTokenSchema,
+    errors: [409],
+  },
+  rotateToken: {
+    audit: 'token.rotate',
+    ...teams,
+    role: 'admin',
+    method: 'POST',
+    path: '/tokens/{id}/rotate',
+    summary: 'A new token in place of this one, which keeps working for the grace period',
+    body: rotateTokenSchema,
+    bodyOptional: true,
+    success: 201,
+    answers: newApiTokenSchema,
+    errors: [409],
+  },
+  listAuditEvents: {
+    ...teams,
+    role: 'admin',
+    method: 'GET',
+    path: '/audit-events',
+    summary: "This workspace's audit log, newest first",
+    query: listAuditEventsQuerySchema,
+    success: 200,
+    answers: auditEventPageSchema,
+  },
+  exportAuditEvents: {
+    ...teams,
+    role: 'admin',
+    method: 'GET',
+    path: '/audit-events/export',
+    summary: 'The audit log oldest first as NDJSON or CSV, 10,000 events an answer (the next page: Dingpush-Next-Cursor)',
+    query: exportAuditEventsQuerySchema,
+    success: 200,
+    answers: { mediaTypes: ['application/x-ndjson', 'text/csv'] },
   },
 } as const satisfies Record<string, RouteDeclaration>;
 

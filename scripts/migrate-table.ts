@@ -3,7 +3,7 @@
 // shape, and says what it changed. npm start runs it on its own table at boot; on a deployed table run it
 // with the stage's credentials (docs/deploy.md, "Migrating a table"). A second run changes nothing.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 export interface TableTarget {
   tableName: string;
@@ -97,9 +97,69 @@ async function setWhereAbsent(
   }
 }
 
+/** Where everything stored before workspaces belongs (lib/domain/workspace.ts). */
+const defaultWorkspace = 'default';
+/** `KIND#rest` → `KIND#default#rest`: how every key shared by a workspace's items carries it (lib/store/table.ts). */
+const inDefault = (key: string) => key.replace('#', `#${defaultWorkspace}#`);
+/** Items keyed by what a workspace names (a name, a report, an event id, a tool's delivery): they move to a new key. */
+const movedKinds = ['TEMPLATE_NAME#', 'ROBOT_NAME#', 'SUBSCRIPTION#', 'EVENT#', 'NAMES#', 'DELIVERY#'];
+const recordIndexAttributes = ['listPk', 'robotKey', 'templateKey', 'statusKey', 'eventKey'];
+
+/** An item as today's code keys it in the default workspace; undefined for an item no workspace owns. */
+function inDefaultWorkspace(item: Record<string, unknown>): Record<string, unknown> | undefined {
+  const pk = String(item.pk);
+  if (movedKinds.some((kind) => pk.startsWith(kind))) return { ...item, pk: inDefault(pk), workspaceId: defaultWorkspace };
+  if (item.sk === 'ROBOT' || item.sk === 'TEMPLATE')
+    return { ...item, listPk: `${String(item.listPk)}#${defaultWorkspace}`, workspaceId: defaultWorkspace };
+  if (item.sk === 'RECORD') {
+    const moved = Object.fromEntries(
+      recordIndexAttributes.filter((name) => typeof item[name] === 'string').map((name) => [name, inDefault(String(item[name]))]),
+    );
+    return { ...item, ...moved, workspaceId: defaultWorkspace };
+  }
+  return undefined;
+}
+
+/**
+ * Everything stored before workspaces belongs to `default`: each item gets `workspaceId`, and the keys a
+ * workspace's items share carry it. An item that moves to a new key is written there and deleted from the
+ * old one in one transaction, so a run cut off half-way is finished by the next.
+ */
+async function workspaces(documents: Documents, tableName: string): Promise<number> {
+  let changed = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new ScanCommand({ TableName: tableName, FilterExpression: 'attribute_not_exists(workspaceId)', ExclusiveStartKey: startKey }),
+    );
+    for (const item of page.Items ?? []) {
+      const moved = inDefaultWorkspace(item);
+      if (!moved) continue;
+      const unchanged = 'attribute_exists(pk) AND attribute_not_exists(workspaceId)';
+      const writes =
+        moved.pk === item.pk
+          ? [{ Put: { TableName: tableName, Item: moved, ConditionExpression: unchanged } }]
+          : [
+              { Put: { TableName: tableName, Item: moved, ConditionExpression: 'attribute_not_exists(pk)' } },
+              { Delete: { TableName: tableName, Key: { pk: item.pk, sk: item.sk }, ConditionExpression: unchanged } },
+            ];
+      try {
+        await documents.send(new TransactWriteCommand({ TransactItems: writes }));
+        changed += 1;
+      } catch (error) {
+        // changed meanwhile, or today's code wrote its new key first: what today's code wrote is kept
+        if ((error as Error).name !== 'TransactionCanceledException') throw error;
+      }
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return changed;
+}
+
 /** In the order they were written; a name once shipped is never reused. */
 const migrations: { name: string; run: (documents: Documents, tableName: string) => Promise<number> }[] = [
   { name: 'robot-and-record-fields', run: robotAndRecordFields },
+  { name: 'workspaces', run: workspaces },
 ];
 
 export async function migrateTable(target: TableTarget): Promise<MigrationReport> {

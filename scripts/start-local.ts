@@ -180,6 +180,8 @@ async function main(): Promise<void> {
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
       ADMIN_TOKENS: process.env.ADMIN_TOKENS || defaultAdminToken,
       PUBLISHER_TOKENS: process.env.PUBLISHER_TOKENS || defaultPublisherToken,
+      // a revoked token is refused at once on one machine: every request reads its token's item
+      AUTH_CACHE_SECONDS: process.env.AUTH_CACHE_SECONDS || '0',
       DINGTALK_ALLOWED_ORIGINS: withSimulator('DINGTALK_ALLOWED_ORIGINS', 'https://oapi.dingtalk.com,https://oapi.dingtalk.io'),
       WECOM_ALLOWED_ORIGINS: withSimulator('WECOM_ALLOWED_ORIGINS', 'https://qyapi.weixin.qq.com'),
       FEISHU_ALLOWED_ORIGINS: withSimulator('FEISHU_ALLOWED_ORIGINS', 'https://open.feishu.cn,https://open.larksuite.com'),

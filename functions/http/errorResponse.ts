@@ -8,6 +8,7 @@ const statusByCode: Record<ErrorCode, number> = {
   ValidationFailed: 400,
   Unauthorized: 401,
   Forbidden: 403,
+  WrongWorkspace: 403,
   NotFound: 404,
   Conflict: 409,
   EventIdReused: 409,

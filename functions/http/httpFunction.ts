@@ -1,18 +1,18 @@
-// The middy stack every HTTP function shares: API Gateway (HTTP API) event in, the route table's scope and
-// schemas checked, the operation called, JSON out. Operations know nothing of event shapes; errors become
+// The middy stack every HTTP function shares: API Gateway (HTTP API) event in, the caller authorized for the
+// route table's role (lib/auth/authorize.ts), the schemas checked, the operation called, JSON out. Operations know nothing of event shapes; errors become
 // HTTP responses in errorResponse, registered last.
 // Not middy's http-json-body-parser and http-error-handler: the first needs a JSON content type, answers
 // 415 for bad JSON and decodes invalid UTF-8 lossily; the second writes a plain-text body, not the
 // error envelope of the contract, and logs through console.error, around the redacting logger.
 // middy 6, not 7: 7 exports only an `import` condition, which this CommonJS code cannot require under tsx (npm start's worker)
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import type { Scope } from '../../lib/auth/tokens';
+import { authorize } from '../../lib/auth/authorize';
+import type { Caller } from '../../lib/domain/caller';
 import { routeList, type HttpFunctionName, type OperationId, type RouteDeclaration, type routes } from '../../schemas/routes';
 import { refuseProtoKeys, validateBody, validateQuery } from '../../lib/validation/validate';
-import { badRequest, forbidden, payloadTooLarge, unauthorized } from '../../lib/errors';
-import type { AuthorizerContext } from '../authorizer';
+import { badRequest, payloadTooLarge } from '../../lib/errors';
 import { config } from '../../lib/config';
 import { errorResponse } from './errorResponse';
 import { header } from './header';
@@ -26,13 +26,16 @@ type QueryOf<K extends OperationId> = Declared[K] extends { query: infer S exten
 /** The operations a function serves, by the route table. */
 type OperationsOf<F extends HttpFunctionName> = { [K in OperationId]: Declared[K]['function'] extends F ? K : never }[OperationId];
 
-export interface HttpRequest<Body = unknown, Query = Record<string, string | undefined>> {
+type CallerOf<K extends OperationId> = Declared[K]['role'] extends 'open' ? undefined : Caller;
+
+export interface HttpRequest<Body = unknown, Query = Record<string, string | undefined>, Who = Caller | undefined> {
   pathParameters: Record<string, string>;
   /** Checked against the route's query schema, when it has one. */
   query: Query;
   /** Checked against the route's body schema, when it has one. */
   body: Body;
-  scope?: Scope;
+  /** Who asks, in which workspace, with which role (absent on open routes). */
+  caller: Who;
   /** The origin the request was sent to, when API Gateway says (https://<domain>). */
   origin?: string;
 }
@@ -53,7 +56,7 @@ export interface OperationHandler<K extends OperationId> {
   /** Takes multipart/form-data too, shaped by this into the body the route's schema judges. */
   multipart?: (form: MultipartForm) => unknown;
   /** Answers the success body (a BinaryBody for bytes; nothing for 204). */
-  handle: (request: HttpRequest<BodyOf<K>, QueryOf<K>>) => Promise<unknown>;
+  handle: (request: HttpRequest<BodyOf<K>, QueryOf<K>, CallerOf<K>>) => Promise<unknown>;
 }
 
 type Handlers<F extends HttpFunctionName> = { [K in OperationsOf<F>]: OperationHandler<K> | OperationHandler<K>['handle'] };
@@ -99,22 +102,25 @@ function decodePathParameter(name: string, value: string): string {
   }
 }
 
+/** The route as declared (`$default`, the catch-all route, is the request's own method and path). */
 function routeKeyOf(event: APIGatewayProxyEventV2): string {
-  return event.routeKey ?? `${event.requestContext?.http?.method} ${event.rawPath}`;
+  return event.routeKey && event.routeKey !== '$default' ? event.routeKey : `${event.requestContext?.http?.method} ${event.rawPath}`;
 }
 
-/**
- * The scope the route's authorizer granted, or the refusal it decided, as an error. Fails closed when the
- * route has no authorizer of its scope. serverless-offline lets a request replace the authorizer's
- * context with a header: such a request is refused.
- */
-function grantedScope(event: APIGatewayProxyEventV2, required: Scope): Scope {
-  if (header(event, 'sls-offline-authorizer-override') !== undefined)
-    throw forbidden('The sls-offline-authorizer-override header is not accepted');
-  const verdict = (event.requestContext as { authorizer?: { lambda?: AuthorizerContext } } | undefined)?.authorizer?.lambda;
-  if (!verdict || verdict.grants !== required) throw unauthorized('This route is not behind its authorizer; nothing was done');
-  if (!verdict.allowed) throw verdict.code === 'Forbidden' ? forbidden(verdict.message) : unauthorized(verdict.message);
-  return verdict.scope;
+/** The caller of a route that needs a token, authorized for the route's role. */
+function callerFor(event: APIGatewayProxyEventV2, declaration: RouteDeclaration, requestId: string): Promise<Caller> | undefined {
+  if (declaration.role === 'open') return undefined;
+  return authorize(
+    {
+      authorization: header(event, 'authorization'),
+      workspace: header(event, 'dingpush-workspace'),
+      requestId,
+      sourceIp: event.requestContext?.http?.sourceIp,
+      userAgent: header(event, 'user-agent'),
+    },
+    declaration.role,
+    `${declaration.method} ${declaration.path}`,
+  );
 }
 
 /** https://<domain> as API Gateway names it (serverless-offline's placeholder is not a host). */
@@ -137,7 +143,7 @@ export function httpFunction<F extends HttpFunctionName>(name: F, handlers: Hand
         ];
       }),
   );
-  const core = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  const core = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const route = bound.get(routeKeyOf(event));
     if (!route) {
       return {
@@ -147,7 +153,7 @@ export function httpFunction<F extends HttpFunctionName>(name: F, handlers: Hand
       };
     }
     const { declaration, handler } = route;
-    const scope = declaration.scope === 'open' ? undefined : grantedScope(event, declaration.scope);
+    const caller = await callerFor(event, declaration, event.requestContext?.requestId ?? context?.awsRequestId ?? 'local');
     const pathParameters = Object.fromEntries(
       Object.entries(event.pathParameters ?? {}).map(([name, value]) => [name, decodePathParameter(name, value ?? '')]),
     );
@@ -157,7 +163,7 @@ export function httpFunction<F extends HttpFunctionName>(name: F, handlers: Hand
       pathParameters,
       query: declaration.query ? validateQuery(declaration.query, query) : query,
       body: declaration.body ? validateBody(declaration.body, body ?? (declaration.bodyOptional ? {} : undefined)) : body,
-      scope,
+      caller: caller as never,
       origin: originOf(event),
     });
     if (result instanceof BinaryBody) {

@@ -1,5 +1,6 @@
 // What every step of a batch shares: what it read, the ports, the rules and its deadline; and the small
 // facts each step builds the same way (a job's first record, a template's snapshot, an attempt's log entry).
+import { workspaceOfJob } from '../domain/workspace';
 import type { PushJob } from '../../schemas/pushJob';
 import { newQueuedRecord, type AttemptLogEntry, type PushRecord, type TemplateSnapshot } from '../domain/pushRecord';
 import type { Robot } from '../domain/robot';
@@ -47,6 +48,7 @@ export function recordOf(job: PushJob, now: number, robot?: Robot, template?: Te
   return newQueuedRecord(
     {
       id: job.recordId,
+      workspaceId: workspaceOfJob(job),
       eventId: job.report.eventId,
       reportId: job.report.reportId,
       reportName: job.report.reportName,
@@ -72,6 +74,7 @@ export function digestRecordOf(
   return newQueuedRecord(
     {
       id,
+      workspaceId: robot.workspaceId,
       eventId: `digest-${firstMemberId}`,
       reportId: 'digest',
       reportName,

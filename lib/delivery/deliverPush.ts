@@ -69,7 +69,7 @@ async function withoutSending(
       const window = windowOf(context, record.robotId);
       if ((window.heldUntil ?? 0) < step.until) await keepWindow(context, record.robotId, { ...window, heldUntil: step.until });
       // joined pushes whose release is due: ask for it (the sweeper asks too, after quiet hours end)
-      if (step.until <= now) await ports.requestRelease(record.robotId);
+      if (step.until <= now) await ports.requestRelease(record.workspaceId, record.robotId);
       ports.metric('PushHeld', 1);
       return done();
     }

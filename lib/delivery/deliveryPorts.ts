@@ -19,6 +19,8 @@ import { imagesStore } from '../store/imagesStore';
 import { sendWindowStore } from '../store/sendWindowStore';
 import type { DeliveryRules } from './decidePushStep';
 import type { DeliveryPorts } from './ports';
+import { systemCaller } from '../domain/caller';
+import type { Robot } from '../domain/robot';
 
 export const deliveryRules: DeliveryRules = {
   channels: Object.fromEntries(
@@ -58,7 +60,7 @@ export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
       await recordsStore.hold(record, until, now);
     },
     readHeld,
-    requestRelease: (robotId) => enqueuePushJobs([{ kind: 'release', robotId }]),
+    requestRelease: (workspaceId, robotId) => enqueuePushJobs([{ kind: 'release', workspaceId, robotId }]),
     ensureQueued: (record) => recordsStore.ensureQueued(record),
     comeBackAt,
     deadLetter: ({ body, groupId, deduplicationId }, reason) => sendToDeadLetterQueue(body, reason, groupId, deduplicationId),
@@ -73,10 +75,10 @@ export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
   };
 }
 
-async function readHeld(robotId: string, limit: number): Promise<PushJob[]> {
-  const reportOf = eventsStore.reportsReadOnce();
+async function readHeld(workspaceId: string, robotId: string, limit: number): Promise<PushJob[]> {
+  const reportOf = eventsStore.reportsReadOnce(workspaceId);
   const jobs: PushJob[] = [];
-  for (const record of await recordsStore.held(robotId, limit)) {
+  for (const record of await recordsStore.held(workspaceId, robotId, limit)) {
     const report = await reportOf(record.eventId);
     if (!report) {
       await recordsStore.close(record, 'failed', 'The report data of this held push is no longer kept (past retention); it cannot be sent');
@@ -84,6 +86,7 @@ async function readHeld(robotId: string, limit: number): Promise<PushJob[]> {
     }
     jobs.push({
       recordId: record.id,
+      workspaceId,
       robotId,
       robotName: record.robotName,
       templateId: record.templateId,
@@ -95,14 +98,14 @@ async function readHeld(robotId: string, limit: number): Promise<PushJob[]> {
   return jobs;
 }
 
-async function countPermanentFailure(robotId: string, failure: { errcode?: number; errmsg: string }): Promise<void> {
+async function countPermanentFailure({ id: robotId, workspaceId }: Robot, failure: { errcode?: number; errmsg: string }): Promise<void> {
   const streak = await robotsStore.recordPermanentFailure(robotId);
   if (streak < config.autoDisableAfterFailures) return;
   const robot = await robotsStore.get(robotId);
   if (!robot?.enabled) return;
   const reason = `Disabled automatically after ${streak} consecutive failed pushes; last error: ${failure.errmsg}`;
   try {
-    await setRobotEnabled(robotId, false, reason, {
+    await setRobotEnabled(systemCaller(workspaceId), robotId, false, reason, {
       failures: streak,
       ...(failure.errcode !== undefined && { errcode: failure.errcode }),
       errmsg: failure.errmsg,

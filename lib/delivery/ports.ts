@@ -36,16 +36,16 @@ export interface DeliveryPorts {
   /** Holds a push for the robot's quiet hours (its record shows held until they end). */
   holdRecord(record: PushRecord, until: number, now: number): Promise<void>;
   /** A robot's held pushes as jobs, oldest first; those whose report is no longer kept are closed failed. */
-  readHeld(robotId: string, limit: number): Promise<PushJob[]>;
+  readHeld(workspaceId: string, robotId: string, limit: number): Promise<PushJob[]>;
   /** Queues a release of the robot's held pushes in its message group. */
-  requestRelease(robotId: string): Promise<void>;
+  requestRelease(workspaceId: string, robotId: string): Promise<void>;
   /** A job that waits on the queue shows as queued meanwhile (an existing record is left as it is). */
   ensureQueued(record: PushRecord): Promise<void>;
   comeBackAt(receiptHandles: string[], at: number): Promise<void>;
   /** Parks a message that will not be delivered in the dead-letter queue, with the reason. */
   deadLetter(parked: { body: string; groupId: string; deduplicationId: string }, reason: string): Promise<void>;
   continueFanOut(job: FanOutJob): Promise<void>;
-  countPermanentFailure(robotId: string, failure: { errcode?: number; errmsg: string }): Promise<void>;
+  countPermanentFailure(robot: Robot, failure: { errcode?: number; errmsg: string }): Promise<void>;
   clearFailureStreak(robotId: string): Promise<void>;
   metric(name: string, value: number, unit?: 'Count' | 'Milliseconds'): void;
   now(): number;

@@ -11,6 +11,7 @@ import type { DeliveryContext, Delivered } from './context';
 import type { DeliveryRules } from './decidePushStep';
 import { deliverNext } from './deliverNext';
 import type { DeliveryPorts, QueueMessage } from './ports';
+import { workspaceOfJob } from '../domain/workspace';
 import { release } from './release';
 
 export type { DeliveryPorts, QueueMessage } from './ports';
@@ -36,15 +37,21 @@ function parse(message: QueueMessage): Parsed {
   try {
     const body = JSON.parse(message.body) as Record<string, unknown> | null;
     if (body?.kind === 'fanOut') {
-      const { kind, report, from } = validateBody<FanOutJob>(fanOutJobSchema, body);
-      return { message, fanOut: { kind, report, from } };
+      const { kind, workspaceId, report, from } = validateBody<FanOutJob>(fanOutJobSchema, body);
+      return { message, fanOut: { kind, workspaceId: workspaceOfJob({ workspaceId }), report, from } };
     }
     if (body?.kind === 'release') {
-      const { kind, robotId } = validateBody<ReleaseJob>(releaseJobSchema, body);
-      return { message, release: { kind, robotId } };
+      const { kind, workspaceId, robotId } = validateBody<ReleaseJob>(releaseJobSchema, body);
+      return { message, release: { kind, workspaceId: workspaceOfJob({ workspaceId }), robotId } };
     }
-    const { recordId, robotId, correlationId, queuedAt, robotName, templateId, report } = validateBody<PushJob>(pushJobSchema, body);
-    return { message, job: { recordId, robotId, correlationId, queuedAt, robotName, templateId, report } };
+    const { recordId, workspaceId, robotId, correlationId, queuedAt, robotName, templateId, report } = validateBody<PushJob>(
+      pushJobSchema,
+      body,
+    );
+    return {
+      message,
+      job: { recordId, workspaceId: workspaceOfJob({ workspaceId }), robotId, correlationId, queuedAt, robotName, templateId, report },
+    };
   } catch (error) {
     return { message, poison: `not a push job: ${(error as Error).message}`.slice(0, 500) };
   }
@@ -137,7 +144,10 @@ async function runGroup(batch: Batch, context: DeliveryContext, group: GroupEntr
     if (ports.now() > context.sendBy) return batch.comeBack(group.slice(index), ports.now());
     let outcome: Delivered;
     try {
-      outcome = 'release' in entry ? await release(context, entry.release.robotId) : await deliverNext(context, runOfPushes(group, index));
+      outcome =
+        'release' in entry
+          ? await release(context, entry.release.workspaceId!, entry.release.robotId)
+          : await deliverNext(context, runOfPushes(group, index));
     } catch (error) {
       log.warn("push job hit an infrastructure error; it and the robot's later jobs come back", {
         messageId: entry.message.messageId,

@@ -9,11 +9,11 @@ import { emptyWindow } from './sendWindow';
 /** Held pushes a release reads at a time: a digest's worth, as a batch would hand them. */
 const releasePage = 10;
 
-export async function release(context: DeliveryContext, robotId: string): Promise<Delivered> {
+export async function release(context: DeliveryContext, workspaceId: string, robotId: string): Promise<Delivered> {
   const { inputs, ports } = context;
   for (;;) {
     if (ports.now() > context.sendBy) return comeBack(ports.now() + 1000);
-    const listed = await ports.readHeld(robotId, releasePage);
+    const listed = await ports.readHeld(workspaceId, robotId, releasePage);
     const read = await ports.readInputs(listed, robotId);
     for (const [id, robot] of read.robots) inputs.robots.set(id, robot);
     for (const [id, template] of read.templates) inputs.templates.set(id, template);

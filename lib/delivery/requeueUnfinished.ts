@@ -6,14 +6,21 @@ import type { PushJob } from '../../schemas/pushJob';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { eventsStore } from '../store/eventsStore';
 import { recordsStore } from '../store/recordsStore';
+import { workspacesStore } from '../store/workspacesStore';
 
 export async function requeueUnfinishedRecords(untouchedForMs = 0): Promise<number> {
+  let count = 0;
+  for (const workspaceId of await workspacesStore.allIds()) count += await requeueUnfinishedIn(workspaceId, untouchedForMs);
+  return count;
+}
+
+async function requeueUnfinishedIn(workspaceId: string, untouchedForMs: number): Promise<number> {
   const cutoff = new Date(Date.now() - untouchedForMs).toISOString();
-  const reportOf = eventsStore.reportsReadOnce();
+  const reportOf = eventsStore.reportsReadOnce(workspaceId);
   let count = 0;
   let cursor: string | undefined;
   do {
-    const page = await recordsStore.list({ status: 'queued', to: cutoff }, { limit: 100, cursor });
+    const page = await recordsStore.list({ workspaceId, status: 'queued', to: cutoff }, { limit: 100, cursor });
     const jobs: PushJob[] = [];
     const untouchedSince = new Map<string, string>();
     for (const record of page.items.filter((item) => item.updatedAt <= cutoff)) {
@@ -21,6 +28,7 @@ export async function requeueUnfinishedRecords(untouchedForMs = 0): Promise<numb
       if (!report) continue;
       jobs.push({
         recordId: record.id,
+        workspaceId,
         robotId: record.robotId,
         robotName: record.robotName,
         templateId: record.templateId,
@@ -41,7 +49,11 @@ export async function requeueUnfinishedRecords(untouchedForMs = 0): Promise<numb
 
 /** Robots whose quiet hours ended with pushes held: a release each, in its message group (a minute's repeats are dropped by the queue). */
 export async function releaseHeldPushes(now = Date.now()): Promise<number> {
-  const robotIds = await recordsStore.robotsWithHeldDue(now);
-  await enqueuePushJobs(robotIds.map((robotId) => ({ kind: 'release' as const, robotId })));
-  return robotIds.length;
+  let count = 0;
+  for (const workspaceId of await workspacesStore.allIds()) {
+    const robotIds = await recordsStore.robotsWithHeldDue(workspaceId, now);
+    await enqueuePushJobs(robotIds.map((robotId) => ({ kind: 'release' as const, workspaceId, robotId })));
+    count += robotIds.length;
+  }
+  return count;
 }

@@ -97,7 +97,7 @@ async function carryOut(
     case 'failed':
       // the robot's streak (and a disable) first: whoever sees the failed record sees the robot's state with it
       if (verdict.permanent && robot) {
-        await ports.countPermanentFailure(robot.id, { errcode: entry.errcode, errmsg: entry.errmsg });
+        await ports.countPermanentFailure(robot, { errcode: entry.errcode, errmsg: entry.errmsg });
         const updated = await ports.readRobot(robot.id);
         if (updated) context.inputs.robots.set(updated.id, updated);
       }

@@ -11,17 +11,19 @@ import { templatesStore } from '../store/templatesStore';
 import { eventsStore } from '../store/eventsStore';
 import { loadRobot } from '../robots/robotService';
 import { toRecordDetail } from '../records/recordService';
+import type { Caller } from '../domain/caller';
 
 /** Within the robots function's 20 s timeout, with room for the reads before and after. */
 const answerWithinMs = 12_000;
 
-export async function sendTestMessage(robotId: string, input: TestRobotInput) {
-  const robot = await loadRobot(robotId);
-  const template = await templatesStore.get(robot.templateId);
+export async function sendTestMessage(caller: Caller, robotId: string, input: TestRobotInput) {
+  const robot = await loadRobot(caller.workspaceId, robotId);
+  const template = await templatesStore.getIn(caller.workspaceId, robot.templateId);
   const eventId = `test-${randomUUID()}`;
   const report = { eventId, reportId: 'test', reportName: 'Test message', data: input.data ?? {} };
   const record: PushRecord = newQueuedRecord({
     id: randomUUID(),
+    workspaceId: caller.workspaceId,
     eventId,
     reportId: report.reportId,
     reportName: report.reportName,
@@ -31,11 +33,12 @@ export async function sendTestMessage(robotId: string, input: TestRobotInput) {
     templateId: robot.templateId,
     templateName: template?.name ?? '',
   });
-  await eventsStore.begin(report);
+  await eventsStore.begin(caller.workspaceId, report);
   await recordsStore.putMany([record]);
   await enqueuePushJobs([
     {
       recordId: record.id,
+      workspaceId: caller.workspaceId,
       robotId,
       robotName: robot.name,
       templateId: robot.templateId,

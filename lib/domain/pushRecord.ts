@@ -35,6 +35,7 @@ export interface TemplateSnapshot {
 
 export interface PushRecord {
   id: string;
+  workspaceId: string;
   eventId: string;
   reportId: string;
   reportName: string;
@@ -86,7 +87,7 @@ export interface PushRecord {
 
 export type NewPushRecord = Pick<
   PushRecord,
-  'id' | 'eventId' | 'reportId' | 'reportName' | 'robotId' | 'robotName' | 'templateId' | 'templateName' | 'channel'
+  'id' | 'workspaceId' | 'eventId' | 'reportId' | 'reportName' | 'robotId' | 'robotName' | 'templateId' | 'templateName' | 'channel'
 > & {
   resendOf?: string;
 };

@@ -6,6 +6,7 @@ import type { AtSettings } from '../channels/message';
 
 export interface Robot {
   id: string;
+  workspaceId: string;
   name: string;
   /** The chat service the robot posts to, fixed when it is made. */
   channel: Channel;

@@ -3,6 +3,7 @@ import type { TemplateInput } from '../../schemas/template';
 
 export interface Template extends TemplateInput {
   id: string;
+  workspaceId: string;
   version: number;
   robotCount: number;
   createdAt: string;

@@ -13,6 +13,7 @@ import { acceptImages } from '../images/screenshots';
 import { eventsStore, type StoredReport } from '../store/eventsStore';
 import { imagesStore } from '../store/imagesStore';
 import { robotsStore, type Subscriber, type SubscriberPosition } from '../store/robotsStore';
+import { workspaceOfJob } from '../domain/workspace';
 
 export interface IntakeResult {
   eventId: string;
@@ -34,8 +35,8 @@ export function pushRecordId(eventId: string, robotId: string): string {
 }
 
 /** `origin`: where the event was posted, the default origin of the image URLs pushed (PUBLIC_BASE_URL wins). */
-export async function publishReportReady(event: ReportReadyEvent, origin?: string): Promise<IntakeResult> {
-  const explicitRobots = event.robotIds ? await explicitSubscribers(event.robotIds) : undefined;
+export async function publishReportReady(workspaceId: string, event: ReportReadyEvent, origin?: string): Promise<IntakeResult> {
+  const explicitRobots = event.robotIds ? await explicitSubscribers(workspaceId, event.robotIds) : undefined;
   const { robotIds: _robotIds, images: imageInputs = [], ...fields } = event;
   // the body may be megabytes for its images; the rest is stored with the event and must stay small
   const eventBytes = Buffer.byteLength(JSON.stringify(fields));
@@ -46,7 +47,7 @@ export async function publishReportReady(event: ReportReadyEvent, origin?: strin
   let accepted = acceptImages(imageInputs, publicBaseUrl);
   let report: StoredReport = { ...fields, ...(accepted.images.length > 0 && { images: accepted.images }) };
   const payloadHash = hashOfPayload(event);
-  const seen = await eventsStore.begin(report, payloadHash);
+  const seen = await eventsStore.begin(workspaceId, report, payloadHash);
   // the same eventId for another report is a publisher's bug: refuse it rather than drop the report
   if (seen && (seen.payloadHash ? seen.payloadHash !== payloadHash : canonicalJson(seen.report) !== canonicalJson(report)))
     throw eventIdReused(event.eventId);
@@ -67,9 +68,10 @@ export async function publishReportReady(event: ReportReadyEvent, origin?: strin
     );
   }
   await imagesStore.putAll(accepted.uploads);
-  const jobs = explicitRobots ? await fanOutPage(report, explicitRobots) : await fanOutToSubscribers(report);
-  await eventsStore.complete(event.eventId, jobs);
+  const jobs = explicitRobots ? await fanOutPage(workspaceId, report, explicitRobots) : await fanOutToSubscribers(workspaceId, report);
+  await eventsStore.complete(workspaceId, event.eventId, jobs);
   log.info('report event queued', {
+    workspaceId,
     eventId: event.eventId,
     reportId: event.reportId,
     jobs,
@@ -82,8 +84,8 @@ export async function publishReportReady(event: ReportReadyEvent, origin?: strin
 /** The event as published, robotIds included, so a reused eventId is told apart from a retry. */
 export const hashOfPayload = (event: ReportReadyEvent) => createHash('sha256').update(canonicalJson(event)).digest('base64url');
 
-async function explicitSubscribers(robotIds: string[]): Promise<Subscriber[]> {
-  const robots = await robotsStore.getMany(robotIds);
+async function explicitSubscribers(workspaceId: string, robotIds: string[]): Promise<Subscriber[]> {
+  const robots = await robotsStore.getMany(workspaceId, robotIds);
   const unknown = robotIds.filter((id) => !robots.has(id));
   if (unknown.length > 0) {
     throw validationFailed(
@@ -101,20 +103,24 @@ async function explicitSubscribers(robotIds: string[]): Promise<Subscriber[]> {
  * workers, a page per job (each hands the next page on before queuing its own), so the publisher's 202
  * does not wait for thousands of jobs. `jobs` is the count of subscribers.
  */
-async function fanOutToSubscribers(report: StoredReport): Promise<number> {
-  const first = await robotsStore.subscribersPage(report.reportId, undefined, intakePageSize);
-  if (!first.next) return fanOutPage(report, first.subscribers);
-  const [total, queued] = await Promise.all([robotsStore.countSubscribers(report.reportId), fanOutPage(report, first.subscribers)]);
+async function fanOutToSubscribers(workspaceId: string, report: StoredReport): Promise<number> {
+  const first = await robotsStore.subscribersPage(workspaceId, report.reportId, undefined, intakePageSize);
+  if (!first.next) return fanOutPage(workspaceId, report, first.subscribers);
+  const [total, queued] = await Promise.all([
+    robotsStore.countSubscribers(workspaceId, report.reportId),
+    fanOutPage(workspaceId, report, first.subscribers),
+  ]);
   // a page that ended exactly at the last subscriber still has a next position: the count says there is no more
-  if (total > queued) await enqueuePushJobs([{ kind: 'fanOut', report, from: first.next } satisfies FanOutJob]);
+  if (total > queued) await enqueuePushJobs([{ kind: 'fanOut', workspaceId, report, from: first.next } satisfies FanOutJob]);
   return Math.max(total, queued);
 }
 
 /** The worker's part of a large fan-out: one page of subscribers. */
 export async function continueFanOut(job: FanOutJob): Promise<number> {
-  const page = await robotsStore.subscribersPage(job.report.reportId, job.from as SubscriberPosition, workerPageSize);
-  if (page.next) await enqueuePushJobs([{ kind: 'fanOut', report: job.report, from: page.next } satisfies FanOutJob]);
-  return fanOutPage(job.report as StoredReport, page.subscribers);
+  const workspaceId = workspaceOfJob(job);
+  const page = await robotsStore.subscribersPage(workspaceId, job.report.reportId, job.from as SubscriberPosition, workerPageSize);
+  if (page.next) await enqueuePushJobs([{ kind: 'fanOut', workspaceId, report: job.report, from: page.next } satisfies FanOutJob]);
+  return fanOutPage(workspaceId, job.report as StoredReport, page.subscribers);
 }
 
 /**
@@ -122,7 +128,7 @@ export async function continueFanOut(job: FanOutJob): Promise<number> {
  * push. A page queued twice (a resumed or repeated fan-out) is harmless: the queue drops a job whose record
  * id it saw in the last five minutes, and the worker sends nothing for a record that is finished.
  */
-async function fanOutPage(report: StoredReport, page: Subscriber[]): Promise<number> {
+async function fanOutPage(workspaceId: string, report: StoredReport, page: Subscriber[]): Promise<number> {
   const seenRobots = new Set<string>();
   const subscribers = page.filter((s) => !seenRobots.has(s.robotId) && seenRobots.add(s.robotId));
   const queuedAt = new Date().toISOString();
@@ -134,6 +140,7 @@ async function fanOutPage(report: StoredReport, page: Subscriber[]): Promise<num
         (s) =>
           ({
             recordId: pushRecordId(report.eventId, s.robotId),
+            workspaceId,
             robotId: s.robotId,
             robotName: s.robotName,
             templateId: s.templateId,

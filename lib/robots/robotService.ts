@@ -9,6 +9,22 @@ import type { QuietHours, Robot } from '../domain/robot';
 import { templatesStore } from '../store/templatesStore';
 import { adapterOf, defaultChannel, type Channel } from '../channels';
 import { checkDistinctWebhooks, normalizeWebhookUrl, poolWebhookOf } from './webhookUrl';
+import { auditEvent, changesBetween, type AuditAction } from '../audit/auditEvent';
+import type { Caller } from '../domain/caller';
+
+/** A robot's audit event: what changed, its credentials sealed. */
+const robotAudit = (caller: Caller, action: AuditAction, before: Robot | undefined, after: Robot | undefined) => {
+  const robot = (after ?? before)!;
+  return auditEvent(
+    caller,
+    action,
+    { type: 'robot', id: robot.id, name: robot.name },
+    changesBetween(before, after, {
+      sealed: ['webhookUrl', 'secret', 'pool'],
+      ignore: ['id', 'workspaceId', 'version', 'createdAt', 'updatedAt', 'webhookUrlMasked', 'consecutiveFailures'],
+    }),
+  );
+};
 
 /** A robot as the API shows it: no secret, the access token masked. */
 export type RobotView = Omit<Robot, 'secret' | 'webhookUrl' | 'webhookUrlMasked' | 'pool'> & {
@@ -51,11 +67,12 @@ function storedOrThrow(write: RobotWrite, robot: Robot): Robot {
 }
 
 async function withTemplateNames(robots: Robot[]): Promise<RobotView[]> {
+  // robots of one workspace name templates of the same workspace (the store's transaction holds them so)
   const templates = await templatesStore.getMany(robots.map((robot) => robot.templateId));
   return robots.map((robot) => toRobotView(robot, templates.get(robot.templateId)?.name));
 }
 
-export async function createRobot(input: CreateRobotInput): Promise<RobotView> {
+export async function createRobot(caller: Caller, input: CreateRobotInput): Promise<RobotView> {
   const channel = input.channel ?? defaultChannel;
   const webhookUrl = normalizeWebhookUrl(input.webhookUrl, channel);
   const pool = (input.pool ?? []).map((webhook, index) => poolWebhookOf(webhook, index, channel));
@@ -64,6 +81,7 @@ export async function createRobot(input: CreateRobotInput): Promise<RobotView> {
   const now = new Date().toISOString();
   const robot: Robot = {
     id: randomUUID(),
+    workspaceId: caller.workspaceId,
     name: input.name,
     channel,
     webhookUrl,
@@ -82,21 +100,22 @@ export async function createRobot(input: CreateRobotInput): Promise<RobotView> {
     createdAt: now,
     updatedAt: now,
   };
-  return (await withTemplateNames([storedOrThrow(await robotsStore.create(robot), robot)]))[0];
+  const stored = storedOrThrow(await robotsStore.create(robot, robotAudit(caller, 'robot.create', undefined, robot)), robot);
+  return (await withTemplateNames([stored]))[0];
 }
 
-export async function loadRobot(id: string): Promise<Robot> {
-  const robot = await robotsStore.get(id);
+export async function loadRobot(workspaceId: string, id: string): Promise<Robot> {
+  const robot = await robotsStore.getIn(workspaceId, id);
   if (!robot) throw notFound(`No robot with id ${id}`);
   return robot;
 }
 
-export async function getRobot(id: string): Promise<RobotView> {
-  return (await withTemplateNames([await loadRobot(id)]))[0];
+export async function getRobot(caller: Caller, id: string): Promise<RobotView> {
+  return (await withTemplateNames([await loadRobot(caller.workspaceId, id)]))[0];
 }
 
-export async function listRobots(query: ListRobotsQuery) {
-  const page = await robotsStore.list({
+export async function listRobots(caller: Caller, query: ListRobotsQuery) {
+  const page = await robotsStore.list(caller.workspaceId, {
     keyword: query.keyword,
     enabled: query.enabled,
     channel: query.channel,
@@ -106,8 +125,8 @@ export async function listRobots(query: ListRobotsQuery) {
   return { items: await withTemplateNames(page.items), nextCursor: page.nextCursor };
 }
 
-export async function updateRobot(id: string, input: UpdateRobotInput): Promise<RobotView> {
-  const previous = await loadRobot(id);
+export async function updateRobot(caller: Caller, id: string, input: UpdateRobotInput): Promise<RobotView> {
+  const previous = await loadRobot(caller.workspaceId, id);
   const { secret, webhookUrl, pool, quietHours, ...changes } = input;
   const next: Robot = {
     ...previous,
@@ -128,10 +147,10 @@ export async function updateRobot(id: string, input: UpdateRobotInput): Promise<
     if (next.pool.length === 0) delete next.pool;
   }
   if (changes.enabled === true) clearDisabledState(next);
-  const saved = storedOrThrow(await robotsStore.replace(previous, next), next);
+  const saved = storedOrThrow(await robotsStore.replace(previous, next, robotAudit(caller, 'robot.update', previous, next)), next);
   // quiet hours removed or moved: what they held may be due now (a release while still quiet leaves it held)
   if (previous.quietHours && JSON.stringify(previous.quietHours) !== JSON.stringify(next.quietHours))
-    await enqueuePushJobs([{ kind: 'release', robotId: id }]);
+    await enqueuePushJobs([{ kind: 'release', workspaceId: caller.workspaceId, robotId: id }]);
   return (await withTemplateNames([saved]))[0];
 }
 
@@ -165,12 +184,13 @@ function clearDisabledState(robot: Robot): void {
 }
 
 export async function setRobotEnabled(
+  caller: Caller,
   id: string,
   enabled: boolean,
   reason?: string,
   automatically?: Robot['disabledAutomatically'],
 ): Promise<RobotView> {
-  const previous = await loadRobot(id);
+  const previous = await loadRobot(caller.workspaceId, id);
   const next: Robot = { ...previous, enabled, version: previous.version + 1, updatedAt: new Date().toISOString() };
   if (enabled) clearDisabledState(next);
   else {
@@ -179,9 +199,13 @@ export async function setRobotEnabled(
     if (automatically) next.disabledAutomatically = automatically;
     else delete next.disabledAutomatically;
   }
-  return (await withTemplateNames([storedOrThrow(await robotsStore.replace(previous, next), next)]))[0];
+  const action = enabled ? 'robot.enable' : automatically ? 'robot.auto-disable' : 'robot.disable';
+  const stored = storedOrThrow(await robotsStore.replace(previous, next, robotAudit(caller, action, previous, next)), next);
+  return (await withTemplateNames([stored]))[0];
 }
 
-export async function deleteRobot(id: string): Promise<void> {
-  if (!(await robotsStore.delete(await loadRobot(id)))) throw conflict('The robot changed while it was being deleted; try again');
+export async function deleteRobot(caller: Caller, id: string): Promise<void> {
+  const robot = await loadRobot(caller.workspaceId, id);
+  if (!(await robotsStore.delete(robot, robotAudit(caller, 'robot.delete', robot, undefined))))
+    throw conflict('The robot changed while it was being deleted; try again');
 }

@@ -22,16 +22,22 @@ export const deliveryFingerprint = (source: ToolSource, payload: unknown) =>
   `${source}:${createHash('sha256').update(canonicalJson(payload)).digest('base64url').slice(0, 22)}`;
 
 /** `payload` was checked against the tool's schema by its route (schemas/routes.ts) before it got here. */
-export async function publishToolEvent(source: ToolSource, payload: unknown, origin?: string, now = Date.now()): Promise<IntakeResult> {
+export async function publishToolEvent(
+  workspaceId: string,
+  source: ToolSource,
+  payload: unknown,
+  origin?: string,
+  now = Date.now(),
+): Promise<IntakeResult> {
   // the mapped event meets the same schema as a published one (checked before anything is written), so no job
   // can carry what a worker refuses
   const event = validateBody<Omit<ReportReadyEvent, 'eventId'>>(reportReadyEventSchema, {
     ...toolEvent[source](payload as never),
     eventId: `${source}:pending`,
   });
-  const eventId = await eventsStore.eventIdForDelivery(deliveryFingerprint(source, payload), now, toolRetryWindowMs);
+  const eventId = await eventsStore.eventIdForDelivery(workspaceId, deliveryFingerprint(source, payload), now, toolRetryWindowMs);
   try {
-    return await publishReportReady({ ...event, eventId }, origin);
+    return await publishReportReady(workspaceId, { ...event, eventId }, origin);
   } catch (error) {
     // "still being queued" (an earlier delivery's intake running or crashed): the tools retry a 5xx, and give up on a 409
     if (error instanceof DomainError && error.code === 'Conflict') throw tryAgainLater(error.message);

@@ -11,6 +11,7 @@ import type { ReportReadyEvent } from '../../schemas/event';
 export type StoredReport = Omit<ReportReadyEvent, 'robotIds' | 'images'> & { images?: ReportImage[] };
 
 export interface EventEntry {
+  workspaceId: string;
   eventId: string;
   reportId: string;
   report: StoredReport;
@@ -23,9 +24,10 @@ export interface EventEntry {
 
 export const eventsStore = {
   /** Claims the eventId; returns the existing entry if the event was seen before. */
-  async begin(report: StoredReport, payloadHash?: string): Promise<EventEntry | undefined> {
+  async begin(workspaceId: string, report: StoredReport, payloadHash?: string): Promise<EventEntry | undefined> {
     const { eventId, reportId } = report;
     const entry: EventEntry = {
+      workspaceId,
       eventId,
       reportId,
       report,
@@ -37,7 +39,11 @@ export const eventsStore = {
       await dynamodb.send(
         new PutCommand({
           TableName: tableName,
-          Item: { ...keys.event(eventId), ...entry, expiresAt: Math.floor(Date.now() / 1000) + config.recordRetentionDays * 86_400 },
+          Item: {
+            ...keys.event(workspaceId, eventId),
+            ...entry,
+            expiresAt: Math.floor(Date.now() / 1000) + config.recordRetentionDays * 86_400,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -45,7 +51,9 @@ export const eventsStore = {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-    const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.event(eventId), ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetCommand({ TableName: tableName, Key: keys.event(workspaceId, eventId), ConsistentRead: true }),
+    );
     return Item as EventEntry;
   },
 
@@ -55,7 +63,7 @@ export const eventsStore = {
       await dynamodb.send(
         new UpdateCommand({
           TableName: tableName,
-          Key: keys.event(entry.eventId),
+          Key: keys.event(entry.workspaceId, entry.eventId),
           UpdateExpression: 'SET startedAt = :now',
           ConditionExpression: '#status = :fanningOut AND startedAt = :startedAt AND startedAt < :staleBefore',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -74,24 +82,24 @@ export const eventsStore = {
     }
   },
 
-  async report(eventId: string): Promise<StoredReport | undefined> {
+  async report(workspaceId: string, eventId: string): Promise<StoredReport | undefined> {
     const { Item } = await dynamodb.send(
-      new GetCommand({ TableName: tableName, Key: keys.event(eventId), ProjectionExpression: 'report' }),
+      new GetCommand({ TableName: tableName, Key: keys.event(workspaceId, eventId), ProjectionExpression: 'report' }),
     );
     return Item?.report as StoredReport | undefined;
   },
 
   /** `report` for a run over many records: each event's report read once (an event's records share it). */
-  reportsReadOnce(): (eventId: string) => Promise<StoredReport | undefined> {
+  reportsReadOnce(workspaceId: string): (eventId: string) => Promise<StoredReport | undefined> {
     const reports = new Map<string, Promise<StoredReport | undefined>>();
-    return (eventId) => reports.get(eventId) ?? reports.set(eventId, eventsStore.report(eventId)).get(eventId)!;
+    return (eventId) => reports.get(eventId) ?? reports.set(eventId, eventsStore.report(workspaceId, eventId)).get(eventId)!;
   },
 
-  async complete(eventId: string, jobs: number): Promise<void> {
+  async complete(workspaceId: string, eventId: string, jobs: number): Promise<void> {
     await dynamodb.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: keys.event(eventId),
+        Key: keys.event(workspaceId, eventId),
         UpdateExpression: 'SET #status = :queued, jobs = :jobs',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':queued': 'queued', ':jobs': jobs },
@@ -103,13 +111,19 @@ export const eventsStore = {
    * The eventId of a tool's delivery: a payload first seen less than `windowMs` ago is that delivery retried
    * and gets its eventId; otherwise it is a new notification (a repeat) with an eventId of its own.
    */
-  async eventIdForDelivery(fingerprint: string, now: number, windowMs: number): Promise<string> {
+  async eventIdForDelivery(workspaceId: string, fingerprint: string, now: number, windowMs: number): Promise<string> {
     const fresh = `${fingerprint}:${now.toString(36)}`;
     try {
       await dynamodb.send(
         new PutCommand({
           TableName: tableName,
-          Item: { ...keys.toolDelivery(fingerprint), eventId: fresh, firstSeenAt: now, expiresAt: Math.floor(now / 1000) + 86_400 },
+          Item: {
+            ...keys.toolDelivery(workspaceId, fingerprint),
+            workspaceId,
+            eventId: fresh,
+            firstSeenAt: now,
+            expiresAt: Math.floor(now / 1000) + 86_400,
+          },
           ConditionExpression: 'attribute_not_exists(pk) OR firstSeenAt <= :windowStart',
           ExpressionAttributeValues: { ':windowStart': now - windowMs },
         }),
@@ -119,7 +133,7 @@ export const eventsStore = {
       if (!isConditionFailure(error)) throw error;
     }
     const { Item } = await dynamodb.send(
-      new GetCommand({ TableName: tableName, Key: keys.toolDelivery(fingerprint), ConsistentRead: true }),
+      new GetCommand({ TableName: tableName, Key: keys.toolDelivery(workspaceId, fingerprint), ConsistentRead: true }),
     );
     return (Item?.eventId as string | undefined) ?? fresh;
   },

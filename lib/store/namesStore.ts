@@ -4,29 +4,30 @@
 // seconds (lib/containerCache.ts) and forgets them when it writes a name itself: a name added by another container is found
 // by keyword at most that much later.
 import { containerCaches, type UsedName } from '../containerCache';
-import { queryPages } from './table';
+import { keys, queryPages } from './table';
 
 type Kind = 'robot' | 'template';
 
-async function readNames(kind: Kind): Promise<UsedName[]> {
+async function readNames(workspaceId: string, kind: Kind): Promise<UsedName[]> {
   const names: UsedName[] = [];
   const pages = queryPages({
     KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': `NAMES#${kind}` },
+    ExpressionAttributeValues: { ':pk': keys.nameUsed(workspaceId, kind, '', '').pk },
     ProjectionExpression: 'id, nameLower',
   });
   for await (const page of pages) names.push(...((page.Items ?? []) as UsedName[]));
   return names;
 }
 
-const usedNames = (kind: Kind) => containerCaches.usedNames.get(kind, () => readNames(kind));
+const usedNames = (workspaceId: string, kind: Kind) =>
+  containerCaches.usedNames.get(`${workspaceId}#${kind}`, () => readNames(workspaceId, kind));
 
-export async function idsWithNameContaining(kind: Kind, keyword: string): Promise<Set<string>> {
+export async function idsWithNameContaining(workspaceId: string, kind: Kind, keyword: string): Promise<Set<string>> {
   const wanted = keyword.toLowerCase();
-  return new Set((await usedNames(kind)).filter((name) => name.nameLower.includes(wanted)).map((name) => name.id));
+  return new Set((await usedNames(workspaceId, kind)).filter((name) => name.nameLower.includes(wanted)).map((name) => name.id));
 }
 
 /** After this container wrote a name (create, rename): its own next search sees it. */
-export function namesChanged(kind: Kind): void {
-  containerCaches.usedNames.forget(kind);
+export function namesChanged(workspaceId: string, kind: Kind): void {
+  containerCaches.usedNames.forget(`${workspaceId}#${kind}`);
 }

@@ -34,42 +34,55 @@ export function shardOf(recordId: string): number {
 const sharded = (value: string, recordId: string) => `${value}#${shardOf(recordId).toString().padStart(2, '0')}`;
 const everyShard = (value: string) => Array.from({ length: recordShards }, (_, shard) => `${value}#${shard.toString().padStart(2, '0')}`);
 
+// every value carries the workspace, so a read of one never meets another's records
 const values = {
-  time: () => listPartitions.records,
-  robot: (robotId: string) => `ROBOT#${robotId}`,
-  template: (templateId: string) => `TEMPLATE#${templateId}`,
-  status: (status: PushStatus) => `STATUS#${status}`,
-  event: (eventId: string) => `EVENT#${eventId}`,
+  time: (ws: string) => listPartitions.records(ws),
+  robot: (ws: string, robotId: string) => `ROBOT#${ws}#${robotId}`,
+  template: (ws: string, templateId: string) => `TEMPLATE#${ws}#${templateId}`,
+  status: (ws: string, status: PushStatus) => `STATUS#${ws}#${status}`,
+  event: (ws: string, eventId: string) => `EVENT#${ws}#${eventId}`,
 };
 
 /** The index attributes of one record (statusKey only while its status is one the status index holds). */
-export function recordIndexAttributes(record: { id: string; robotId: string; templateId: string; eventId: string; status: PushStatus }) {
+export function recordIndexAttributes(record: {
+  id: string;
+  workspaceId: string;
+  robotId: string;
+  templateId: string;
+  eventId: string;
+  status: PushStatus;
+}) {
+  const ws = record.workspaceId;
   return {
-    listPk: sharded(values.time(), record.id),
-    robotKey: values.robot(record.robotId),
-    templateKey: sharded(values.template(record.templateId), record.id),
-    eventKey: sharded(values.event(record.eventId), record.id),
-    ...(statusesIndexed.includes(record.status) && { statusKey: sharded(values.status(record.status), record.id) }),
+    listPk: sharded(values.time(ws), record.id),
+    robotKey: values.robot(ws, record.robotId),
+    templateKey: sharded(values.template(ws, record.templateId), record.id),
+    eventKey: sharded(values.event(ws, record.eventId), record.id),
+    ...(statusesIndexed.includes(record.status) && { statusKey: sharded(values.status(ws, record.status), record.id) }),
   };
 }
 
 export const recordIndexKeys = {
-  time: (): IndexKey => ({ index: indexNames.byList, attribute: 'listPk', partitions: everyShard(values.time()) }),
-  robot: (robotId: string): IndexKey => ({ index: indexNames.recordsByRobot, attribute: 'robotKey', partitions: [values.robot(robotId)] }),
-  template: (templateId: string): IndexKey => ({
+  time: (ws: string): IndexKey => ({ index: indexNames.byList, attribute: 'listPk', partitions: everyShard(values.time(ws)) }),
+  robot: (ws: string, robotId: string): IndexKey => ({
+    index: indexNames.recordsByRobot,
+    attribute: 'robotKey',
+    partitions: [values.robot(ws, robotId)],
+  }),
+  template: (ws: string, templateId: string): IndexKey => ({
     index: indexNames.recordsByTemplate,
     attribute: 'templateKey',
-    partitions: everyShard(values.template(templateId)),
+    partitions: everyShard(values.template(ws, templateId)),
   }),
-  status: (status: PushStatus): IndexKey => ({
+  status: (ws: string, status: PushStatus): IndexKey => ({
     index: indexNames.recordsByStatus,
     attribute: 'statusKey',
-    partitions: everyShard(values.status(status)),
+    partitions: everyShard(values.status(ws, status)),
   }),
-  event: (eventId: string): IndexKey => ({
+  event: (ws: string, eventId: string): IndexKey => ({
     index: indexNames.recordsByEvent,
     attribute: 'eventKey',
-    partitions: everyShard(values.event(eventId)),
+    partitions: everyShard(values.event(ws, eventId)),
   }),
 };
 

@@ -7,6 +7,7 @@ import { idsWithNameContaining } from './namesStore';
 import { recordIndexKeys, statusesIndexed, type IndexKey, type PartitionQuery } from './recordIndexes';
 
 export interface RecordFilter {
+  workspaceId: string;
   keyword?: string;
   robotId?: string;
   templateId?: string;
@@ -35,31 +36,34 @@ interface Sources {
 }
 
 /** The records of these robots and templates: their partitions, or so many that one filtered pass over the time index reads less. */
-function ownedBy(robotIds: string[], templateIds: string[]): Sources {
-  const sources = [...robotIds.map(recordIndexKeys.robot), ...templateIds.map(recordIndexKeys.template)];
+function ownedBy(ws: string, robotIds: string[], templateIds: string[]): Sources {
+  const sources = [...robotIds.map((id) => recordIndexKeys.robot(ws, id)), ...templateIds.map((id) => recordIndexKeys.template(ws, id))];
   if (sources.reduce((sum, source) => sum + source.partitions.length, 0) <= maxMergedPartitions) return { sources };
-  return { sources: [recordIndexKeys.time()], owners: { robotIds, templateIds } };
+  return { sources: [recordIndexKeys.time(ws)], owners: { robotIds, templateIds } };
 }
 
 /** The index keys that hold every record the filter can match, as few and as narrow as possible. */
 export async function sourcesFor(filter: RecordFilter): Promise<Sources> {
-  const { keyword, robotId, templateId, status, eventId } = filter;
-  if (eventId) return { sources: [recordIndexKeys.event(eventId)] };
+  const { workspaceId: ws, keyword, robotId, templateId, status, eventId } = filter;
+  if (eventId) return { sources: [recordIndexKeys.event(ws, eventId)] };
   if (keyword) {
     // a record matches when its robot or its template has (or had) a name containing the keyword
-    const [robots, templates] = await Promise.all([idsWithNameContaining('robot', keyword), idsWithNameContaining('template', keyword)]);
+    const [robots, templates] = await Promise.all([
+      idsWithNameContaining(ws, 'robot', keyword),
+      idsWithNameContaining(ws, 'template', keyword),
+    ]);
     if (robotId) {
       const matches = robots.has(robotId) || (templateId !== undefined && templates.has(templateId));
-      if (matches) return ownedBy([robotId], []);
-      return ownedBy([], templateId ? [] : [...templates]);
+      if (matches) return ownedBy(ws, [robotId], []);
+      return ownedBy(ws, [], templateId ? [] : [...templates]);
     }
-    if (templateId) return templates.has(templateId) ? ownedBy([], [templateId]) : ownedBy([...robots], []);
-    return ownedBy([...robots], [...templates]);
+    if (templateId) return templates.has(templateId) ? ownedBy(ws, [], [templateId]) : ownedBy(ws, [...robots], []);
+    return ownedBy(ws, [...robots], [...templates]);
   }
-  if (robotId) return { sources: [recordIndexKeys.robot(robotId)] };
-  if (templateId) return { sources: [recordIndexKeys.template(templateId)] };
-  if (status && statusesIndexed.includes(status)) return { sources: [recordIndexKeys.status(status)] };
-  return { sources: [recordIndexKeys.time()] };
+  if (robotId) return { sources: [recordIndexKeys.robot(ws, robotId)] };
+  if (templateId) return { sources: [recordIndexKeys.template(ws, templateId)] };
+  if (status && statusesIndexed.includes(status)) return { sources: [recordIndexKeys.status(ws, status)] };
+  return { sources: [recordIndexKeys.time(ws)] };
 }
 
 /** What every partition of `source` is asked: the time range below the cursor and the remaining filters. */

@@ -11,7 +11,21 @@ import type { PushRecord, TemplateSnapshot } from '../domain/pushRecord';
 import { decodeTimeCursor, partitionQuery, sourcesFor, type RecordFilter } from './recordListPlan';
 import { readNewestFirst, recordIndexAttributes, recordIndexKeys, statusesIndexed } from './recordIndexes';
 import { config } from '../config';
-import { batchPutAll, indexNames, isConditionFailure, keys, queryPages, storedAs, tableName, type Page } from './table';
+import type { AuditEvent } from '../audit/auditEvent';
+import { auditPut } from './auditStore';
+import {
+  batchPutAll,
+  checked,
+  indexNames,
+  inWorkspace,
+  isConditionFailure,
+  keys,
+  queryPages,
+  storedAs,
+  tableName,
+  transactWrite,
+  type Page,
+} from './table';
 
 const keyAttributes = [
   'pk',
@@ -30,6 +44,7 @@ export function fromRecordItem(item: Record<string, unknown>): PushRecord {
   const fields = Object.keys(item).filter((name) => !keyAttributes.includes(name) || name === 'id');
   const record = storedAs<PushRecord>('push record', item, fields, [
     'id',
+    'workspaceId',
     'eventId',
     'robotId',
     'templateId',
@@ -87,8 +102,14 @@ export const recordsStore = {
     await batchPutAll(records.map(toItem));
   },
 
-  /** The summary and, once written, the content item, in one Query. */
-  async get(id: string): Promise<PushRecord | undefined> {
+  /** The record if it belongs to the workspace (and is not past retention). */
+  async getIn(workspaceId: string, id: string): Promise<PushRecord | undefined> {
+    const record = await recordsStore.get(id, workspaceId);
+    return record && record.expiresAt * 1000 > Date.now() ? record : undefined;
+  },
+
+  /** The summary and, once written, the content item, in one Query (any workspace when none is named: the worker's read). */
+  async get(id: string, workspaceId?: string): Promise<PushRecord | undefined> {
     const { Items = [] } = await dynamodb.send(
       new QueryCommand({
         TableName: tableName,
@@ -97,7 +118,8 @@ export const recordsStore = {
         ConsistentRead: true,
       }),
     );
-    const summary = Items.find((item) => item.sk === 'RECORD');
+    const found = Items.find((item) => item.sk === 'RECORD');
+    const summary = workspaceId === undefined ? found : inWorkspace(found, workspaceId);
     if (!summary) return undefined;
     const content = Items.find((item) => item.sk === 'CONTENT');
     const record = fromRecordItem(summary);
@@ -150,8 +172,11 @@ export const recordsStore = {
   },
 
   /** A robot's held pushes, oldest first, at most `limit` (few: only quiet hours hold any). */
-  async held(robotId: string, limit: number): Promise<PushRecord[]> {
-    const items = await heldItems({ FilterExpression: 'robotId = :robotId', ExpressionAttributeValues: { ':robotId': robotId } });
+  async held(workspaceId: string, robotId: string, limit: number): Promise<PushRecord[]> {
+    const items = await heldItems(workspaceId, {
+      FilterExpression: 'robotId = :robotId',
+      ExpressionAttributeValues: { ':robotId': robotId },
+    });
     return items
       .sort((a, b) => (String(a.listSk) < String(b.listSk) ? -1 : 1))
       .slice(0, limit)
@@ -159,8 +184,8 @@ export const recordsStore = {
   },
 
   /** The robots with held pushes whose quiet hours ended by `now`. */
-  async robotsWithHeldDue(now: number): Promise<string[]> {
-    const items = await heldItems({
+  async robotsWithHeldDue(workspaceId: string, now: number): Promise<string[]> {
+    const items = await heldItems(workspaceId, {
       FilterExpression: 'heldUntil <= :now',
       ExpressionAttributeValues: { ':now': new Date(now).toISOString() },
       ProjectionExpression: 'robotId',
@@ -169,26 +194,45 @@ export const recordsStore = {
   },
 
   /** An admin saw an unconfirmed push in the group: it becomes sent. */
-  async confirm(id: string, now: number): Promise<'confirmed' | 'not-unconfirmed'> {
+  async confirm(id: string, now: number, audit: AuditEvent): Promise<'confirmed' | 'not-unconfirmed'> {
     const at = new Date(now).toISOString();
-    const confirmed = await conditionalUpdate({
-      Key: keys.record(id),
-      UpdateExpression: 'SET #status = :sent, sentAt = :at, confirmedAt = :at, updatedAt = :at REMOVE statusKey',
-      ConditionExpression: '#status = :unconfirmed',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':sent': 'sent', ':unconfirmed': 'unconfirmed', ':at': at },
-    });
-    return confirmed ? 'confirmed' : 'not-unconfirmed';
+    const refused = await transactWrite([
+      checked('not-unconfirmed', {
+        Update: {
+          TableName: tableName,
+          Key: keys.record(id),
+          UpdateExpression: 'SET #status = :sent, sentAt = :at, confirmedAt = :at, updatedAt = :at REMOVE statusKey',
+          ConditionExpression: '#status = :unconfirmed',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sent': 'sent', ':unconfirmed': 'unconfirmed', ':at': at },
+        },
+      }),
+      auditPut(audit),
+    ]);
+    return refused.length === 0 ? 'confirmed' : 'not-unconfirmed';
   },
 
-  /** Links a record to its latest resend (`once`: only if it has none yet); false when it did not. */
-  async markResent(id: string, resentAs: string, mode: 'always' | 'once'): Promise<boolean> {
-    return conditionalUpdate({
-      Key: keys.record(id),
-      UpdateExpression: 'SET resentAs = :resentAs',
-      ConditionExpression: mode === 'once' ? 'attribute_exists(pk) AND attribute_not_exists(resentAs)' : 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':resentAs': resentAs },
-    });
+  /**
+   * Writes each resend's new record and links its original to it (`once`: only an original not resent yet),
+   * with the audit event, in one transaction. Answers the originals another call resent meanwhile: then
+   * nothing was written, and the caller tries again without them.
+   */
+  async resend(resends: { record: PushRecord; originalId: string }[], mode: 'always' | 'once', audit: AuditEvent): Promise<string[]> {
+    return transactWrite([
+      ...resends.flatMap(({ record, originalId }) => [
+        { Put: { TableName: tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
+        checked(originalId, {
+          Update: {
+            TableName: tableName,
+            Key: keys.record(originalId),
+            UpdateExpression: 'SET resentAs = :resentAs',
+            ConditionExpression: mode === 'once' ? 'attribute_exists(pk) AND attribute_not_exists(resentAs)' : 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':resentAs': record.id },
+          },
+        }),
+      ]),
+      auditPut(audit),
+    ]);
   },
 
   /** Ends a record without sending, creating it if need be: skipped (robot gone or disabled) or failed before sending. */
@@ -219,15 +263,15 @@ export const recordsStore = {
    * first). Sent records, most of them, are counted per day with COUNT queries on the time index; the
    * rare ones of the status index are read once over the whole range (their keys only) and counted here.
    */
-  async countsPerDay(days: string[], statuses: PushStatus[]): Promise<Record<string, Record<string, number>>> {
+  async countsPerDay(workspaceId: string, days: string[], statuses: PushStatus[]): Promise<Record<string, Record<string, number>>> {
     const counts: Record<string, Record<string, number>> = Object.fromEntries(
       days.map((day) => [day, Object.fromEntries(statuses.map((status) => [status, 0]))]),
     );
     const now = Math.floor(Date.now() / 1000);
     const work = statuses.flatMap((status): { status: PushStatus; partition: string; day?: string }[] => {
       if (statusesIndexed.includes(status))
-        return recordIndexKeys.status(status).partitions.map((partition) => ({ status, partition, day: undefined }));
-      return days.flatMap((day) => recordIndexKeys.time().partitions.map((partition) => ({ status, partition, day })));
+        return recordIndexKeys.status(workspaceId, status).partitions.map((partition) => ({ status, partition, day: undefined }));
+      return days.flatMap((day) => recordIndexKeys.time(workspaceId).partitions.map((partition) => ({ status, partition, day })));
     });
     await forEachConcurrently(work, 16, async ({ status, partition, day }) => {
       if (day === undefined) {
@@ -279,13 +323,16 @@ export const recordsStore = {
 };
 
 /** Every held record's item (the status index's held shards) that passes `filter`. */
-async function heldItems(filter: {
-  FilterExpression: string;
-  ExpressionAttributeValues: Record<string, unknown>;
-  ProjectionExpression?: string;
-}): Promise<Record<string, unknown>[]> {
+async function heldItems(
+  workspaceId: string,
+  filter: {
+    FilterExpression: string;
+    ExpressionAttributeValues: Record<string, unknown>;
+    ProjectionExpression?: string;
+  },
+): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  await forEachConcurrently(recordIndexKeys.status('held').partitions, 8, async (partition) => {
+  await forEachConcurrently(recordIndexKeys.status(workspaceId, 'held').partitions, 8, async (partition) => {
     const pages = queryPages({
       IndexName: indexNames.recordsByStatus,
       KeyConditionExpression: 'statusKey = :partition',

@@ -2,11 +2,14 @@
 // all changed together in one transaction so fan-out never sees a half-saved robot.
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
+import type { AuditEvent } from '../audit/auditEvent';
+import { auditPut } from './auditStore';
 import type { Channel } from '../channels';
 import type { Robot } from '../domain/robot';
 import {
   batchGetById,
   checked,
+  inWorkspace,
   indexNames,
   isConditionFailure,
   keys,
@@ -28,10 +31,10 @@ import { isSealed, seal } from '../secrets/secretBox';
 const subscriptionPartitions = (reportId: string) => (reportId === '*' ? ['*'] : [reportId, '*']);
 
 /** The Query for one subscription partition's enabled robots. */
-const enabledSubscribersOf = (partition: string) => ({
+const enabledSubscribersOf = (workspaceId: string, partition: string) => ({
   KeyConditionExpression: 'pk = :pk',
   FilterExpression: 'enabled = :enabled',
-  ExpressionAttributeValues: { ':pk': `SUBSCRIPTION#${partition}`, ':enabled': true },
+  ExpressionAttributeValues: { ':pk': keys.subscription(workspaceId, partition, '').pk, ':enabled': true },
 });
 
 /** Where a page of subscribers starts: which partition (the report's, then "*") and after which key. */
@@ -48,6 +51,7 @@ export interface Subscriber {
 
 const robotFields = [
   'id',
+  'workspaceId',
   'name',
   'channel',
   'webhookUrl',
@@ -73,6 +77,7 @@ const robotFields = [
 export function robotFromItem(item: Record<string, unknown>): Robot {
   const robot = storedAs<Robot>('robot', item, robotFields, [
     'id',
+    'workspaceId',
     'name',
     'webhookUrl',
     'templateId',
@@ -105,7 +110,7 @@ async function sealed({ pool, ...robot }: Robot): Promise<Robot> {
 function toItem(robot: Robot) {
   return {
     ...keys.robot(robot.id),
-    listPk: listPartitions.robots,
+    listPk: listPartitions.robots(robot.workspaceId),
     listSk: `${robot.name.toLowerCase()}#${robot.id}`,
     nameLower: robot.name.toLowerCase(),
     ...robot,
@@ -117,7 +122,8 @@ function subscriptionPuts(robot: Robot) {
     Put: {
       TableName: tableName,
       Item: {
-        ...keys.subscription(reportId, robot.id),
+        ...keys.subscription(robot.workspaceId, reportId, robot.id),
+        workspaceId: robot.workspaceId,
         robotId: robot.id,
         robotName: robot.name,
         templateId: robot.templateId,
@@ -128,7 +134,11 @@ function subscriptionPuts(robot: Robot) {
 }
 
 function subscriptionDeletes(robot: Robot, reportIds: string[]) {
-  return reportIds.map((reportId) => ({ Delete: { TableName: tableName, Key: keys.subscription(reportId, robot.id) } }));
+  return reportIds.map((reportId) => ({ Delete: { TableName: tableName, Key: keys.subscription(robot.workspaceId, reportId, robot.id) } }));
+}
+
+async function readItem(id: string) {
+  return (await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.robot(id), ConsistentRead: true }))).Item;
 }
 
 /** Why the store did not write: another robot has the name, the template is gone, or the robot changed since it was read. */
@@ -137,36 +147,52 @@ export type RobotWrite = { stored: Robot } | { refused: RobotRefusal };
 
 const nameClaim = (robot: Robot) =>
   checked('name-taken', {
-    Put: { TableName: tableName, Item: { ...keys.robotName(robot.name), id: robot.id }, ConditionExpression: 'attribute_not_exists(pk)' },
+    Put: {
+      TableName: tableName,
+      Item: { ...keys.robotName(robot.workspaceId, robot.name), id: robot.id, workspaceId: robot.workspaceId },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
   });
 
 export const robotsStore = {
   /** Stores a new robot; answers it as stored (credentials sealed, the URL's mask beside them). */
-  async create(robot: Robot): Promise<RobotWrite> {
+  async create(robot: Robot, audit: AuditEvent): Promise<RobotWrite> {
     const stored = await sealed(robot);
     const [refused] = await transactWrite<RobotRefusal>([
       nameClaim(robot),
-      checked('unknown-template', templateUsage.increment(robot.templateId)),
+      checked('unknown-template', templateUsage.increment(robot.workspaceId, robot.templateId)),
       { Put: { TableName: tableName, Item: toItem(stored), ConditionExpression: 'attribute_not_exists(pk)' } },
-      nameUsedPut('robot', robot.name, robot.id),
+      nameUsedPut(robot.workspaceId, 'robot', robot.name, robot.id),
       ...subscriptionPuts(robot),
+      auditPut(audit),
     ]);
     if (refused) return { refused };
-    namesChanged('robot');
+    namesChanged(robot.workspaceId, 'robot');
     return { stored };
   },
 
+  /** The robot in any workspace: for the worker, which acts on jobs, never on a caller's ids. */
   async get(id: string): Promise<Robot | undefined> {
-    const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.robot(id), ConsistentRead: true }));
-    return Item ? robotFromItem(Item) : undefined;
+    const item = await readItem(id);
+    return item ? robotFromItem(item) : undefined;
   },
 
-  async getMany(ids: string[]): Promise<Map<string, Robot>> {
+  /** The robot if it belongs to the workspace. */
+  async getIn(workspaceId: string, id: string): Promise<Robot | undefined> {
+    const item = inWorkspace(await readItem(id), workspaceId);
+    return item ? robotFromItem(item) : undefined;
+  },
+
+  /** The workspace's robots among these ids. */
+  async getMany(workspaceId: string, ids: string[]): Promise<Map<string, Robot>> {
     const items = await batchGetById([...new Set(ids)].map((id) => keys.robot(id)));
-    return new Map([...items].map(([id, item]) => [id, robotFromItem(item)]));
+    return new Map([...items].filter(([, item]) => item.workspaceId === workspaceId).map(([id, item]) => [id, robotFromItem(item)]));
   },
 
-  async list(options: { keyword?: string; enabled?: boolean; channel?: Channel; limit: number; cursor?: string }): Promise<Page<Robot>> {
+  async list(
+    workspaceId: string,
+    options: { keyword?: string; enabled?: boolean; channel?: Channel; limit: number; cursor?: string },
+  ): Promise<Page<Robot>> {
     const keyword = options.keyword?.toLowerCase();
     const filters = [
       keyword ? 'contains(nameLower, :keyword)' : '',
@@ -180,7 +206,7 @@ export const robotsStore = {
         ...(filters.length > 0 && { FilterExpression: filters.join(' AND ') }),
         ...(options.channel && { ExpressionAttributeNames: { '#channel': 'channel' } }),
         ExpressionAttributeValues: {
-          ':partition': listPartitions.robots,
+          ':partition': listPartitions.robots(workspaceId),
           ...(keyword && { ':keyword': keyword }),
           ...(options.enabled !== undefined && { ':enabled': options.enabled }),
           ...(options.channel && { ':channel': options.channel }),
@@ -195,7 +221,7 @@ export const robotsStore = {
    * Saves `next` over `previous` (optimistic on version), moving name claim, template count and subscriptions;
    * answers it as stored.
    */
-  async replace(previous: Robot, next: Robot): Promise<RobotWrite> {
+  async replace(previous: Robot, next: Robot, audit: AuditEvent): Promise<RobotWrite> {
     const stored = await sealed(next);
     const renamed = previous.name.toLowerCase() !== next.name.toLowerCase();
     const templateChanged = previous.templateId !== next.templateId;
@@ -212,23 +238,27 @@ export const robotsStore = {
       ...(renamed
         ? [
             nameClaim(next),
-            { Delete: { TableName: tableName, Key: keys.robotName(previous.name) } },
-            nameUsedPut('robot', next.name, next.id),
+            { Delete: { TableName: tableName, Key: keys.robotName(previous.workspaceId, previous.name) } },
+            nameUsedPut(next.workspaceId, 'robot', next.name, next.id),
           ]
         : []),
       ...(templateChanged
-        ? [checked('unknown-template', templateUsage.increment(next.templateId)), templateUsage.decrement(previous.templateId)]
+        ? [
+            checked('unknown-template', templateUsage.increment(next.workspaceId, next.templateId)),
+            templateUsage.decrement(previous.templateId),
+          ]
         : []),
       ...subscriptionDeletes(previous, droppedReports),
       ...subscriptionPuts(next),
+      auditPut(audit),
     ]);
     if (refused) return { refused };
-    if (renamed) namesChanged('robot');
+    if (renamed) namesChanged(next.workspaceId, 'robot');
     return { stored };
   },
 
   /** Deletes the robot if it is still at `robot.version`; false when it changed since it was read. */
-  async delete(robot: Robot): Promise<boolean> {
+  async delete(robot: Robot, audit: AuditEvent): Promise<boolean> {
     const refused = await transactWrite([
       checked('changed', {
         Delete: {
@@ -238,9 +268,10 @@ export const robotsStore = {
           ExpressionAttributeValues: { ':version': robot.version },
         },
       }),
-      { Delete: { TableName: tableName, Key: keys.robotName(robot.name) } },
+      { Delete: { TableName: tableName, Key: keys.robotName(robot.workspaceId, robot.name) } },
       templateUsage.decrement(robot.templateId),
       ...subscriptionDeletes(robot, robot.reports),
+      auditPut(audit),
     ]);
     return refused.length === 0;
   },
@@ -250,6 +281,7 @@ export const robotsStore = {
    * page starts. The position is plain data, so a fan-out can hand the rest to another worker.
    */
   async subscribersPage(
+    workspaceId: string,
     reportId: string,
     from: SubscriberPosition | undefined,
     limit: number,
@@ -261,7 +293,7 @@ export const robotsStore = {
       const page = await dynamodb.send(
         new QueryCommand({
           TableName: tableName,
-          ...enabledSubscribersOf(partitions[position.partition]),
+          ...enabledSubscribersOf(workspaceId, partitions[position.partition]),
           ExclusiveStartKey: position.after,
           Limit: limit - subscribers.length,
         }),
@@ -279,10 +311,10 @@ export const robotsStore = {
   },
 
   /** How many enabled robots subscribe to the report (a COUNT query: nothing is read out). */
-  async countSubscribers(reportId: string): Promise<number> {
+  async countSubscribers(workspaceId: string, reportId: string): Promise<number> {
     let total = 0;
     for (const partition of subscriptionPartitions(reportId)) {
-      const pages = queryPages({ ...enabledSubscribersOf(partition), Select: 'COUNT' });
+      const pages = queryPages({ ...enabledSubscribersOf(workspaceId, partition), Select: 'COUNT' });
       for await (const page of pages) total += page.Count ?? 0;
     }
     return total;

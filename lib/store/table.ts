@@ -1,17 +1,25 @@
 // The one DynamoDB table and its design. Every item kind, key and index is defined here; stores build on it.
 //
-// item kind          pk                       sk          listPk / listSk (index byList)
-// template           TEMPLATE#<id>            TEMPLATE    TEMPLATES / <lower name>#<id>
-// template name      TEMPLATE_NAME#<lower>    NAME        (uniqueness claim)
-// robot              ROBOT#<id>               ROBOT       ROBOTS / <lower name>#<id>
-// robot name         ROBOT_NAME#<lower>       NAME        (uniqueness claim)
-// subscription       SUBSCRIPTION#<reportId>  ROBOT#<id>  (fan-out reads one partition per report, plus "*")
-// report event       EVENT#<eventId>          EVENT       (idempotency of intake)
-// push record        RECORD#<id>              RECORD      RECORDS#<shard> / <createdAt>#<id>
-// record content     RECORD#<id>              CONTENT     (the body sent, template snapshot)
-// name ever used     NAMES#robot|template     <lower>#<id> (keyword search of records: current and past names)
-// rate-limit state   RATE#<robotId>           RATE        (per-robot send log shared by all workers)
+// item kind          pk                            sk          listPk / listSk (index byList)
+// template           TEMPLATE#<id>                 TEMPLATE    TEMPLATES#<ws> / <lower name>#<id>
+// template name      TEMPLATE_NAME#<ws>#<lower>    NAME        (uniqueness claim, per workspace)
+// robot              ROBOT#<id>                    ROBOT       ROBOTS#<ws> / <lower name>#<id>
+// robot name         ROBOT_NAME#<ws>#<lower>       NAME        (uniqueness claim, per workspace)
+// subscription       SUBSCRIPTION#<ws>#<reportId>  ROBOT#<id>  (fan-out reads one partition per report, plus "*")
+// report event       EVENT#<ws>#<eventId>          EVENT       (idempotency of intake, per workspace)
+// push record        RECORD#<id>                   RECORD      RECORDS#<ws>#<shard> / <createdAt>#<id>
+// record content     RECORD#<id>                   CONTENT     (the body sent, template snapshot)
+// name ever used     NAMES#<ws>#robot|template     <lower>#<id> (keyword search of records: current and past names)
+// tool delivery      DELIVERY#<ws>#<fingerprint>   DELIVERY    (a tool's retried webhook keeps its eventId)
+// rate-limit state   RATE#<robotId>                RATE        (per-robot send log shared by all workers)
+// workspace          WORKSPACE#<id>                WORKSPACE   WORKSPACES / <slug>
+// workspace slug     WORKSPACE_SLUG#<slug>         SLUG        (uniqueness claim)
+// API token          TOKEN#<id>                    TOKEN       TOKENS#<ws> / <createdAt>#<id>
+// audit event        AUDIT#<ws>                    <at>#<id>   (newest first by sk; expiresAt is its TTL)
 //
+// Every item belongs to one workspace (<ws>, and a `workspaceId` attribute): a key that a name, a report
+// or an event id shares across teams carries it, and an item read by its random id is answered only in
+// its own workspace (the stores' `get(workspaceId, id)`), so another workspace's id reads as absent.
 // Push records also carry robotKey, templateKey, statusKey and eventKey: sparse indexes sorted by listSk,
 // so every record filter is a Query on the narrowest index, never a Scan; keys that many records share
 // are write-sharded (recordIndexes.ts). The content (up to 20 KB) is a separate item, so the indexes copy
@@ -44,19 +52,36 @@ export const indexNames = {
 
 export const keys = {
   template: (id: string) => ({ pk: `TEMPLATE#${id}`, sk: 'TEMPLATE' }),
-  templateName: (name: string) => ({ pk: `TEMPLATE_NAME#${name.toLowerCase()}`, sk: 'NAME' }),
+  templateName: (ws: string, name: string) => ({ pk: `TEMPLATE_NAME#${ws}#${name.toLowerCase()}`, sk: 'NAME' }),
   robot: (id: string) => ({ pk: `ROBOT#${id}`, sk: 'ROBOT' }),
-  robotName: (name: string) => ({ pk: `ROBOT_NAME#${name.toLowerCase()}`, sk: 'NAME' }),
-  subscription: (reportId: string, robotId: string) => ({ pk: `SUBSCRIPTION#${reportId}`, sk: `ROBOT#${robotId}` }),
-  event: (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' }),
+  robotName: (ws: string, name: string) => ({ pk: `ROBOT_NAME#${ws}#${name.toLowerCase()}`, sk: 'NAME' }),
+  subscription: (ws: string, reportId: string, robotId: string) => ({ pk: `SUBSCRIPTION#${ws}#${reportId}`, sk: `ROBOT#${robotId}` }),
+  event: (ws: string, eventId: string) => ({ pk: `EVENT#${ws}#${eventId}`, sk: 'EVENT' }),
   record: (id: string) => ({ pk: `RECORD#${id}`, sk: 'RECORD' }),
   recordContent: (id: string) => ({ pk: `RECORD#${id}`, sk: 'CONTENT' }),
-  nameUsed: (kind: 'robot' | 'template', name: string, id: string) => ({ pk: `NAMES#${kind}`, sk: `${name.toLowerCase()}#${id}` }),
-  toolDelivery: (fingerprint: string) => ({ pk: `DELIVERY#${fingerprint}`, sk: 'DELIVERY' }),
+  nameUsed: (ws: string, kind: 'robot' | 'template', name: string, id: string) => ({
+    pk: `NAMES#${ws}#${kind}`,
+    sk: `${name.toLowerCase()}#${id}`,
+  }),
+  toolDelivery: (ws: string, fingerprint: string) => ({ pk: `DELIVERY#${ws}#${fingerprint}`, sk: 'DELIVERY' }),
   rateLimit: (robotId: string) => ({ pk: `RATE#${robotId}`, sk: 'RATE' }),
+  workspace: (id: string) => ({ pk: `WORKSPACE#${id}`, sk: 'WORKSPACE' }),
+  workspaceSlug: (slug: string) => ({ pk: `WORKSPACE_SLUG#${slug}`, sk: 'SLUG' }),
+  token: (id: string) => ({ pk: `TOKEN#${id}`, sk: 'TOKEN' }),
+  audit: (ws: string, at: string, id: string) => ({ pk: `AUDIT#${ws}`, sk: `${at}#${id}` }),
 };
 
-export const listPartitions = { templates: 'TEMPLATES', robots: 'ROBOTS', records: 'RECORDS' } as const;
+export const listPartitions = {
+  templates: (ws: string) => `TEMPLATES#${ws}`,
+  robots: (ws: string) => `ROBOTS#${ws}`,
+  records: (ws: string) => `RECORDS#${ws}`,
+  tokens: (ws: string) => `TOKENS#${ws}`,
+  workspaces: 'WORKSPACES',
+} as const;
+
+/** The item when it belongs to the workspace; another workspace's item reads as absent. */
+export const inWorkspace = <T extends { workspaceId?: unknown }>(item: T | undefined, workspaceId: string): T | undefined =>
+  item?.workspaceId === workspaceId ? item : undefined;
 
 /** Opaque pagination cursor: the last key of a page, base64url JSON. */
 export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
@@ -98,6 +123,12 @@ export async function queryPage<T extends Record<string, unknown>>(
 ): Promise<Page<T>> {
   const items: T[] = [];
   let startKey: Record<string, unknown> | undefined = decodeCursor(options.cursor, options.keyAttributes);
+  // a cursor of another list (another workspace's) would start the Query outside its partition
+  const partition = /^(\w+) = (:\w+)/.exec(input.KeyConditionExpression ?? '');
+  if (startKey && partition && startKey[partition[1]] !== input.ExpressionAttributeValues?.[partition[2]])
+    throw badRequest('The cursor belongs to another list; start again without it', [
+      { path: '/cursor', message: 'is not a cursor from a previous page of this list' },
+    ]);
   do {
     const page = await dynamodb.send(
       new QueryCommand({
@@ -210,6 +241,8 @@ export function storedAs<T>(
 }
 
 /** Remembers that a robot or template was called `name`, so records pushed under it stay findable. */
-export function nameUsedPut(kind: 'robot' | 'template', name: string, id: string) {
-  return { Put: { TableName: tableName, Item: { ...keys.nameUsed(kind, name, id), id, nameLower: name.toLowerCase() } } };
+export function nameUsedPut(ws: string, kind: 'robot' | 'template', name: string, id: string) {
+  return {
+    Put: { TableName: tableName, Item: { ...keys.nameUsed(ws, kind, name, id), id, nameLower: name.toLowerCase(), workspaceId: ws } },
+  };
 }

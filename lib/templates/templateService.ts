@@ -18,6 +18,8 @@ import type { Robot } from '../domain/robot';
 import { templatesStore, type TemplateRefusal, type TemplateWrite } from '../store/templatesStore';
 import type { Template } from '../domain/template';
 import { starters } from './starters';
+import { auditEvent, changesBetween, type AuditAction } from '../audit/auditEvent';
+import type { Caller } from '../domain/caller';
 
 /** Every Mustache source field of a template, with the JSON path an error should point at. */
 function sourceFields(input: TemplateInput): [string, string][] {
@@ -82,49 +84,70 @@ function byMsgType(input: TemplateInput): TemplateInput {
   }
 }
 
-export async function createTemplate(input: TemplateInput): Promise<Template> {
+/** A template's audit event: what changed in it. */
+const templateAudit = (caller: Caller, action: AuditAction, before: Template | undefined, after: Template | undefined) => {
+  const template = (after ?? before)!;
+  return auditEvent(
+    caller,
+    action,
+    { type: 'template', id: template.id, name: template.name },
+    changesBetween(before, after, { ignore: ['id', 'workspaceId', 'version', 'robotCount', 'createdAt', 'updatedAt'] }),
+  );
+};
+
+export async function createTemplate(caller: Caller, input: TemplateInput): Promise<Template> {
   assertValidMustache(input);
   const now = new Date().toISOString();
-  const template = { ...normalize(input), id: randomUUID(), version: 1, robotCount: 0, createdAt: now, updatedAt: now };
-  return storedOrThrow(await templatesStore.create(template), template);
+  const template = {
+    ...normalize(input),
+    id: randomUUID(),
+    workspaceId: caller.workspaceId,
+    version: 1,
+    robotCount: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  return storedOrThrow(await templatesStore.create(template, templateAudit(caller, 'template.create', undefined, template)), template);
 }
 
 /** Starters' templates are created like any other: a name already taken is a 409 naming it. */
-export async function createTemplateFromStarter(starterId: string, input: CreateFromStarterInput): Promise<Template> {
+export async function createTemplateFromStarter(caller: Caller, starterId: string, input: CreateFromStarterInput): Promise<Template> {
   const starter = starters.find((candidate) => candidate.id === starterId);
   if (!starter)
     throw notFound(`No starter with id ${starterId}; GET /template-starters lists them (${starters.map((known) => known.id).join(', ')})`);
   const template = starter.templates[input.language ?? 'zh-CN'];
-  return createTemplate({ ...template, ...(input.name && { name: input.name }) });
+  return createTemplate(caller, { ...template, ...(input.name && { name: input.name }) });
 }
 
-export async function getTemplate(id: string): Promise<Template> {
-  const template = await templatesStore.get(id);
+export async function getTemplate(caller: Caller, id: string): Promise<Template> {
+  const template = await templatesStore.getIn(caller.workspaceId, id);
   if (!template) throw notFound(`No template with id ${id}`);
   return template;
 }
 
-export async function listTemplates(query: ListTemplatesQuery) {
-  return templatesStore.list({ keyword: query.keyword, limit: query.limit ?? 20, cursor: query.cursor });
+export async function listTemplates(caller: Caller, query: ListTemplatesQuery) {
+  return templatesStore.list(caller.workspaceId, { keyword: query.keyword, limit: query.limit ?? 20, cursor: query.cursor });
 }
 
-export async function replaceTemplate(id: string, input: TemplateInput): Promise<Template> {
+export async function replaceTemplate(caller: Caller, id: string, input: TemplateInput): Promise<Template> {
   assertValidMustache(input);
-  const previous = await getTemplate(id);
+  const previous = await getTemplate(caller, id);
   const next = {
     ...normalize(input),
     id,
+    workspaceId: previous.workspaceId,
     version: previous.version + 1,
     robotCount: previous.robotCount,
     createdAt: previous.createdAt,
     updatedAt: new Date().toISOString(),
   };
-  return storedOrThrow(await templatesStore.replace(previous, next), next);
+  return storedOrThrow(await templatesStore.replace(previous, next, templateAudit(caller, 'template.update', previous, next)), next);
 }
 
-export async function deleteTemplate(id: string): Promise<void> {
-  if (await templatesStore.delete(await getTemplate(id))) return;
-  const current = await getTemplate(id);
+export async function deleteTemplate(caller: Caller, id: string): Promise<void> {
+  const template = await getTemplate(caller, id);
+  if (await templatesStore.delete(template, templateAudit(caller, 'template.delete', template, undefined))) return;
+  const current = await getTemplate(caller, id);
   throw conflict(`Template "${current.name}" is used by ${current.robotCount} robot(s); point them at another template first`);
 }
 
@@ -152,13 +175,13 @@ export interface Preview {
 }
 
 /** Renders sample data exactly as the worker would; warnings instead of errors, so an admin can see the problem. */
-export async function previewTemplate(id: string, input: TemplatePreviewInput): Promise<Preview> {
-  return preview(await getTemplate(id), input);
+export async function previewTemplate(caller: Caller, id: string, input: TemplatePreviewInput): Promise<Preview> {
+  return preview(caller, await getTemplate(caller, id), input);
 }
 
-export async function previewDraft(input: DraftPreviewInput): Promise<Preview> {
+export async function previewDraft(caller: Caller, input: DraftPreviewInput): Promise<Preview> {
   assertValidMustache(input.template);
-  return preview(normalize(input.template), input);
+  return preview(caller, normalize(input.template), input);
 }
 
 const eventFields = new Set(['eventId', 'reportId', 'reportName', 'occurredAt', 'url', 'images']);
@@ -188,8 +211,8 @@ function sampleReport(sample: Record<string, unknown>): ReportView {
   return { eventId: 'preview', reportId: 'preview', reportName: 'Preview', ...event, data: { ...data, ...nested } };
 }
 
-async function preview(template: TemplateInput, input: TemplatePreviewInput): Promise<Preview> {
-  const robot = input.robotId ? await robotsStore.get(input.robotId) : undefined;
+async function preview(caller: Caller, template: TemplateInput, input: TemplatePreviewInput): Promise<Preview> {
+  const robot = input.robotId ? await robotsStore.getIn(caller.workspaceId, input.robotId) : undefined;
   if (input.robotId && !robot)
     throw validationFailed(`No robot with id ${input.robotId}`, [{ path: '/robotId', message: 'does not name an existing robot' }]);
   const channel = input.channel ?? robot?.channel ?? defaultChannel;

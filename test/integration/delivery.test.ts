@@ -273,6 +273,11 @@ describe('delivery pipeline', () => {
     expect(disabled.body.enabled).toBe(false);
     expect(disabled.body.disabledReason).toMatch(/3 consecutive failed pushes.*310000|keywords/);
     expect(disabled.body.disabledAutomatically).toMatchObject({ failures: 3, errcode: 310000, errmsg: expect.stringMatching(/keywords/) });
+    // the service did it, and the audit log says so
+    const audited = await api('GET', `/audit-events?targetId=${r.id}&action=robot.auto-disable`);
+    expect(audited.body.items).toEqual([
+      expect.objectContaining({ actor: { type: 'system' }, changes: expect.objectContaining({ enabled: { before: true, after: false } }) }),
+    ]);
     // an admin's disable replaces the reason, and enabling it again forgets why
     expect((await api('POST', `/robots/${r.id}/disable`)).body).toMatchObject({ disabledReason: 'disabled by an admin' });
     expect((await api('GET', `/robots/${r.id}`)).body.disabledAutomatically).toBeUndefined();

@@ -129,6 +129,6 @@ it('queues nothing twice when a fan-out page job is delivered twice', async () =
 /** The subscription key after the intake's first page (20 robots): where the first page job starts. */
 async function firstPageEnd(reportId: string) {
   const { robotsStore } = require('../../lib/store/robotsStore') as typeof import('../../lib/store/robotsStore');
-  const page = await robotsStore.subscribersPage(reportId, undefined, 20);
+  const page = await robotsStore.subscribersPage('default', reportId, undefined, 20);
   return page.next?.after;
 }

@@ -32,10 +32,11 @@ describe('GET /openapi.json', () => {
 
   it.each(routeList.map((route) => [`${route.method} ${route.path}`, route] as const))('%s answers as documented', async (_key, route) => {
     const path = route.path.replace('{id}', 'no-such-id');
-    const token = route.scope === 'open' ? null : undefined;
+    const token = route.role === 'open' ? null : undefined;
     // api() holds the answer to the document; this checks it is the route's own judgement, not the router's
     const response = await api(route.method, path, { token, ...(route.body && { body: {} }) });
     expect(response.status).toBeLessThan(500);
-    if (response.status === 404) expect(response.body.error.message).toMatch(/^No (template|robot|push record|image|starter) with id/);
+    if (response.status === 404)
+      expect(response.body.error.message).toMatch(/^No (template|robot|push record|image|starter|token|workspace) with id/);
   });
 });

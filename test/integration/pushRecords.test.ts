@@ -45,6 +45,7 @@ beforeAll(async () => {
     const template = i % 3 === 1 ? templates[1] : templates[0];
     const record = newQueuedRecord(
       {
+        workspaceId: 'default',
         id: randomUUID(),
         eventId: `event-${i % 10}`,
         reportId: 'r',
@@ -62,6 +63,7 @@ beforeAll(async () => {
   // one record past retention
   const expired = newQueuedRecord(
     {
+      workspaceId: 'default',
       id: randomUUID(),
       eventId: 'event-expired',
       reportId: 'r',
@@ -161,12 +163,12 @@ describe('GET /push-records', () => {
 
   it('keeps the names a keyword search reads for a few seconds, and sees a name this container writes at once', async () => {
     const marker = `Cachecheck ${randomUUID().slice(0, 8)}`;
-    expect(await idsWithNameContaining('robot', marker)).toEqual(new Set());
+    expect(await idsWithNameContaining('default', 'robot', marker)).toEqual(new Set());
     // a name another container wrote (straight to the table here) is found once the copy is a few seconds old
-    await dynamodb.send(new PutCommand(nameUsedPut('robot', marker, 'written-elsewhere').Put));
-    expect(await idsWithNameContaining('robot', marker)).toEqual(new Set());
+    await dynamodb.send(new PutCommand(nameUsedPut('default', 'robot', marker, 'written-elsewhere').Put));
+    expect(await idsWithNameContaining('default', 'robot', marker)).toEqual(new Set());
     const robot = await createRobot(`${marker} here`, seeded.templates[0].id);
-    expect(await idsWithNameContaining('robot', marker)).toEqual(new Set(['written-elsewhere', robot.id]));
+    expect(await idsWithNameContaining('default', 'robot', marker)).toEqual(new Set(['written-elsewhere', robot.id]));
   });
 
   it('spreads the records of one template, one event and one status over the shards; sent records leave the status index', async () => {
@@ -187,11 +189,12 @@ describe('GET /push-records', () => {
     expect(distinct('templateKey')).toBeGreaterThanOrEqual(12);
     expect(distinct('listPk')).toBeGreaterThanOrEqual(12);
     for (const item of fresh) {
-      expect(item.listPk).toMatch(/^RECORDS#\d\d$/);
-      expect(item.templateKey).toBe(`TEMPLATE#${seeded.templates[0].id}#${String(shardOf(item.id)).padStart(2, '0')}`);
-      expect(item.robotKey).toBe(`ROBOT#${item.robotId}`);
+      // every key carries the workspace
+      expect(item.listPk).toMatch(/^RECORDS#default#\d\d$/);
+      expect(item.templateKey).toBe(`TEMPLATE#default#${seeded.templates[0].id}#${String(shardOf(item.id)).padStart(2, '0')}`);
+      expect(item.robotKey).toBe(`ROBOT#default#${item.robotId}`);
       if (item.status === 'sent') expect(item.statusKey).toBeUndefined();
-      else expect(item.statusKey).toBe(`STATUS#${item.status}#${String(shardOf(item.id)).padStart(2, '0')}`);
+      else expect(item.statusKey).toBe(`STATUS#default#${item.status}#${String(shardOf(item.id)).padStart(2, '0')}`);
     }
   });
 
@@ -208,6 +211,7 @@ describe('GET /push-records', () => {
       Array.from({ length: 3 }, (_, i) => {
         const record = newQueuedRecord(
           {
+            workspaceId: 'default',
             id: randomUUID(),
             eventId: 'broad',
             reportId: 'r',
@@ -239,6 +243,7 @@ describe('GET /push-records', () => {
   it('keeps pages stable while new records arrive', async () => {
     const first: any = await api('GET', `/push-records?robotId=${seeded.robots[0].id}&limit=10`);
     const newer = newQueuedRecord({
+      workspaceId: 'default',
       id: randomUUID(),
       eventId: 'late',
       reportId: 'r',
@@ -300,6 +305,7 @@ describe('GET /push-statistics', () => {
     const before = (await api('GET', '/push-statistics?days=3')).body.days;
     const made = (['sent', 'sent', 'failed', 'skipped', 'queued'] as PushStatus[]).map((status) => {
       const record = newQueuedRecord({
+        workspaceId: 'default',
         id: randomUUID(),
         eventId: 'stats',
         reportId: 'r',

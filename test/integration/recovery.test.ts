@@ -280,6 +280,7 @@ describe('the sweeper', () => {
     await recordsStore.putMany([
       newQueuedRecord({
         id: pushRecordId(eventId, robot.id),
+        workspaceId: 'default',
         eventId,
         reportId,
         reportName: 'Ops',
@@ -311,7 +312,7 @@ describe('the sweeper', () => {
     const eventId = randomUUID();
     // a fan-out that died after claiming the event: the event item alone, long ago
     const { eventsStore } = require('../../lib/store/eventsStore') as typeof import('../../lib/store/eventsStore');
-    await eventsStore.begin({ eventId, reportId, reportName: 'Ops' });
+    await eventsStore.begin('default', { eventId, reportId, reportName: 'Ops' });
     const inFlight = await api('POST', '/events/report-ready', { token: publisherToken, body: { eventId, reportId, reportName: 'Ops' } });
     expect(inFlight.status).toBe(409);
     expect(inFlight.body.error.message).toMatch(/still being queued/);
@@ -328,7 +329,7 @@ describe('the sweeper', () => {
     await client.send(
       new UpdateCommand({
         TableName: process.env.TABLE_NAME,
-        Key: { pk: `EVENT#${eventId}`, sk: 'EVENT' },
+        Key: { pk: `EVENT#default#${eventId}`, sk: 'EVENT' },
         UpdateExpression: 'SET startedAt = :long_ago',
         ExpressionAttributeValues: { ':long_ago': Date.now() - 120_000 },
       }),

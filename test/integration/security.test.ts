@@ -1,75 +1,18 @@
-// Auth matrix, secrets that never leave, and webhook requests that never go where they should not.
+// Secrets that never leave (the role matrix: roles.test.ts), and webhook requests that never go where they should not.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { api } from '../support/api';
 import { captureOutput } from '../support/captureOutput';
-import { adminToken, publisherToken } from '../support/environment';
+import { publisherToken } from '../support/environment';
 import { simulator } from '../support/simulator';
 import { waitFor } from '../support/waitFor';
 import { startWorker } from '../support/worker';
-import { routeList as routes } from '../../schemas/routes';
 
 // the secrets test reads the service's log lines: let info lines through (modules load lazily, after this)
 process.env.LOG_LEVEL = 'info';
 // a webhook that always answers 502 gives up within the test
 process.env.PUSH_RETRY_WINDOW = '6s';
-
-describe('auth matrix: every endpoint × (no token, wrong token, publisher, admin)', () => {
-  const callers: [string, string | null][] = [
-    ['no token', null],
-    ['wrong token', 'not-a-token'],
-    ['publisher', publisherToken],
-    ['admin', adminToken],
-  ];
-  const cases = routes.flatMap((route) =>
-    callers.map(([caller, token]) => [`${route.method} ${route.path} as ${caller}`, route, caller, token] as const),
-  );
-
-  it.each(cases)('%s', async (_label, route, caller, token) => {
-    const response = await api(route.method, route.path.replace('{id}', 'some-id'), { token, body: route.body ? {} : undefined });
-    const allowed = route.scope === 'open' || caller === 'admin' || (caller === 'publisher' && route.scope === 'publisher');
-    if (allowed) {
-      expect([401, 403]).not.toContain(response.status);
-      expect(response.status).toBeLessThan(500);
-    } else if (caller === 'publisher') {
-      expect(response.status).toBe(403);
-    } else {
-      expect(response.status).toBe(401);
-    }
-    // without an Authorization header API Gateway answers before the authorizer runs, with its own body
-    if (caller === 'no token' && !allowed) expect(response.body).toEqual({ message: 'Unauthorized' });
-    else if (response.status >= 400) expect(response.body.error.message).toEqual(expect.any(String));
-    expect(response.raw).not.toMatch(/\bat .+\.(ts|js):\d+/); // no stack traces
-  });
-
-  it('refuses a request whose authorizer context came from a header, or that reached a function without its authorizer', async () => {
-    const { handler } = require('../../functions/robots') as {
-      handler: (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
-    };
-    const event = (extra: Record<string, unknown>) => ({
-      version: '2.0',
-      routeKey: 'GET /robots',
-      rawPath: '/robots',
-      headers: {},
-      requestContext: { http: { method: 'GET', path: '/robots' }, ...extra },
-    });
-    const forged = { authorizer: { lambda: { grants: 'admin', allowed: true, scope: 'admin' } } };
-    const overridden = await handler(
-      { ...event(forged), headers: { 'sls-offline-authorizer-override': JSON.stringify(forged.authorizer) } },
-      { awsRequestId: 'test' },
-    );
-    expect(overridden.statusCode).toBe(403);
-    expect(JSON.parse(overridden.body).error.message).toMatch(/sls-offline-authorizer-override/);
-    const bypassed = await handler(event({}), { awsRequestId: 'test' });
-    expect(bypassed.statusCode).toBe(401);
-    // the publisher authorizer's verdict does not open an admin route
-    const publisherGrant = await handler(event({ authorizer: { lambda: { grants: 'publisher', allowed: true, scope: 'admin' } } }), {
-      awsRequestId: 'test',
-    });
-    expect(publisherGrant.statusCode).toBe(401);
-  });
-});
 
 describe('secrets', () => {
   it('never appear in a response or a log line, even when deliveries fail', async () => {

@@ -87,9 +87,9 @@ describe('tool webhooks', () => {
     const firing = { ...fixture('alertmanager-firing'), receiver: `repeat-${randomUUID()}` };
     const robot = await robotWithStarter('alertmanager', `alertmanager:${firing.receiver}`, 'en');
     const now = Date.now();
-    const first = await publishToolEvent('alertmanager', firing, undefined, now);
-    expect((await publishToolEvent('alertmanager', firing, undefined, now + toolRetryWindowMs - 1000)).duplicate).toBe(true);
-    const repeat = await publishToolEvent('alertmanager', firing, undefined, now + toolRetryWindowMs + 1000);
+    const first = await publishToolEvent('default', 'alertmanager', firing, undefined, now);
+    expect((await publishToolEvent('default', 'alertmanager', firing, undefined, now + toolRetryWindowMs - 1000)).duplicate).toBe(true);
+    const repeat = await publishToolEvent('default', 'alertmanager', firing, undefined, now + toolRetryWindowMs + 1000);
     expect(repeat.duplicate).toBe(false);
     expect(repeat.eventId).not.toBe(first.eventId);
     const messages = await waitFor(
@@ -107,9 +107,14 @@ describe('tool webhooks', () => {
     const firing = { ...fixture('alertmanager-firing'), receiver: `crashed-${randomUUID()}` };
     const robot = await robotWithStarter('alertmanager', `alertmanager:${firing.receiver}`, 'en');
     // an intake that claimed this delivery's eventId and died before queueing anything
-    const eventId = await eventsStore.eventIdForDelivery(deliveryFingerprint('alertmanager', firing), Date.now(), toolRetryWindowMs);
+    const eventId = await eventsStore.eventIdForDelivery(
+      'default',
+      deliveryFingerprint('alertmanager', firing),
+      Date.now(),
+      toolRetryWindowMs,
+    );
     const event = { ...toolEvent.alertmanager(firing as never), eventId };
-    await eventsStore.begin(event as never, hashOfPayload(event as never));
+    await eventsStore.begin('default', event as never, hashOfPayload(event as never));
     const retried = await post('alertmanager', firing);
     expect(retried.status).toBe(503);
     expect(retried.body.error).toMatchObject({ code: 'TryAgainLater', message: expect.stringContaining('still being queued') });

@@ -1,10 +1,10 @@
-// Calls the HTTP functions in-process the way API Gateway (HTTP API) does, with the routes, handlers and
-// authorizers of the route table (the deploy template's events come from the same table; the package test
-// checks them), and holds every answer to the OpenAPI document.
+// Calls the HTTP functions in-process the way API Gateway (HTTP API) does, with the routes and handlers of
+// the route table (the deploy template's events come from the same table; the package test checks them)
+// and its `$default` route for any other path, and holds every answer to the OpenAPI document.
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { routeList } from '../../schemas/routes';
-import { assertDocumentedResponse } from './contract';
+import { assertDocumentedResponse, assertUnknownRouteResponse } from './contract';
 import { adminToken } from './environment';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -16,8 +16,6 @@ interface RouteEntry {
   pattern: RegExp;
   parameterNames: string[];
   handlerPath: string;
-  /** The authorizer of the route's scope: functions/authorizer.ts's export of that name. */
-  authorizer?: 'admin' | 'publisher';
 }
 
 const root = join(__dirname, '..', '..');
@@ -29,30 +27,17 @@ const routes: RouteEntry[] = routeList.map((route) => ({
   pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, '([^/]+)')}$`),
   parameterNames: [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]),
   handlerPath: join(root, 'functions', route.function),
-  ...(route.scope !== 'open' && { authorizer: route.scope }),
 }));
 
-type Authorizer = (event: unknown) => Promise<{ isAuthorized: boolean; context?: Record<string, unknown> }>;
-
-/** What API Gateway does before the route's function runs: 401 without the identity source, else the authorizer decides. */
-async function authorizerContext(
-  route: RouteEntry,
-  headers: Record<string, string>,
-): Promise<{ context?: Record<string, unknown>; refusal?: ApiResponse }> {
-  if (!route.authorizer) return {};
-  if (headers.authorization === undefined)
-    return { refusal: { status: 401, body: { message: 'Unauthorized' }, raw: '{"message":"Unauthorized"}' } };
-  const authorize = (require(join(root, 'functions', 'authorizer')) as Record<string, Authorizer>)[route.authorizer];
-  const result = await authorize({
-    version: '2.0',
-    type: 'REQUEST',
-    routeKey: route.routeKey,
-    identitySource: [headers.authorization],
-    headers,
-  });
-  if (!result.isAuthorized) return { refusal: { status: 403, body: { message: 'Forbidden' }, raw: '{"message":"Forbidden"}' } };
-  return { context: result.context };
-}
+/** What API Gateway does with a request no route names: its `$default` route, the health function. */
+const defaultRoute: RouteEntry = {
+  routeKey: '$default',
+  method: 'ANY',
+  path: '$default',
+  pattern: /^/,
+  parameterNames: [],
+  handlerPath: join(root, 'functions', 'health'),
+};
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -74,12 +59,13 @@ export interface ApiOptions {
   authorization?: string;
   /** Defaults to application/json. */
   contentType?: string;
+  /** The Dingpush-Workspace header. */
+  workspace?: string;
 }
 
 export async function api<T = any>(method: string, pathWithQuery: string, options: ApiOptions = {}): Promise<ApiResponse<T>> {
   const [path, queryString = ''] = pathWithQuery.split('?');
-  const route = routes.find((entry) => entry.method === method && entry.pattern.test(path));
-  if (!route) return { status: 404, body: { error: { code: 'NotFound' } } as T, raw: '' };
+  const route = routes.find((entry) => entry.method === method && entry.pattern.test(path)) ?? defaultRoute;
   const match = route.pattern.exec(path) as RegExpExecArray;
   const pathParameters = Object.fromEntries(route.parameterNames.map((name, index) => [name, match[index + 1]]));
   const query = new URLSearchParams(queryString);
@@ -87,12 +73,8 @@ export async function api<T = any>(method: string, pathWithQuery: string, option
   const headers: Record<string, string> = {
     'content-type': options.contentType ?? 'application/json',
     ...(token !== null && { authorization: options.authorization ?? `Bearer ${token}` }),
+    ...(options.workspace !== undefined && { 'dingpush-workspace': options.workspace }),
   };
-  const authorized = await authorizerContext(route, headers);
-  if (authorized.refusal) {
-    assertDocumentedResponse(method, route.path, authorized.refusal.status, 'application/json', authorized.refusal.body);
-    return authorized.refusal as ApiResponse<T>;
-  }
   const event = {
     version: '2.0',
     routeKey: route.routeKey,
@@ -101,7 +83,7 @@ export async function api<T = any>(method: string, pathWithQuery: string, option
     headers,
     queryStringParameters: queryString ? Object.fromEntries(query.entries()) : undefined,
     pathParameters: route.parameterNames.length > 0 ? pathParameters : undefined,
-    requestContext: { http: { method, path }, ...(authorized.context && { authorizer: { lambda: authorized.context } }) },
+    requestContext: { http: { method, path, sourceIp: '127.0.0.1' }, requestId: `test-${Math.random().toString(36).slice(2)}` },
     body:
       options.bodyBytes?.toString('base64') ?? options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     isBase64Encoded: options.bodyBytes !== undefined,
@@ -118,6 +100,7 @@ export async function api<T = any>(method: string, pathWithQuery: string, option
   }
   const isJson = String(contentType ?? '').includes('json');
   const body = (raw && isJson ? JSON.parse(raw) : raw || undefined) as T;
-  assertDocumentedResponse(method, route.path, status, contentType, body);
+  if (route === defaultRoute) assertUnknownRouteResponse(status, contentType, body);
+  else assertDocumentedResponse(method, route.path, status, contentType, body);
   return { status, body, raw, headers: answered };
 }

@@ -68,3 +68,15 @@ export function assertDocumentedResponse(
     );
   }
 }
+
+/** A path or method no route names: the document says it answers 404 in the Error envelope. */
+export function assertUnknownRouteResponse(status: number, contentType: string | undefined, body: unknown): void {
+  if (status !== 404 || !String(contentType).startsWith('application/json'))
+    throw new Error(`an unknown route answered ${status} ${contentType}, not 404 in the Error envelope`);
+  let validate = validators.get('Error');
+  if (!validate) {
+    validate = ajv.compile({ $ref: 'openapi.json#/components/schemas/Error' });
+    validators.set('Error', validate);
+  }
+  if (!validate(body)) throw new Error(`an unknown route answered a body that is not the Error envelope: ${JSON.stringify(body)}`);
+}

@@ -16,6 +16,7 @@ export const rules: DeliveryRules = {
 
 export const robotFixture = (fields: Partial<Robot> = {}): Robot => ({
   id: 'robot-1',
+  workspaceId: 'default',
   name: 'Sales',
   channel: 'dingtalk',
   webhookUrl: 'https://oapi.dingtalk.com/robot/send?access_token=abc',

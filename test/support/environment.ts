@@ -17,6 +17,8 @@ export const baseTestEnvironment: Record<string, string> = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   ADMIN_TOKENS: adminToken,
   PUBLISHER_TOKENS: publisherToken,
+  // as under npm start: a revoke counts at once
+  AUTH_CACHE_SECONDS: '0',
   LOG_LEVEL: 'warn',
   METRICS: 'off',
   // fast retries so retry paths finish within a test

@@ -16,6 +16,7 @@ const input = (fields: Partial<PushStepInput> = {}): PushStepInput => ({
 const recordWith = (fields: object) => ({
   ...newQueuedRecord({
     id: 'record-robot-1-1',
+    workspaceId: 'default',
     eventId: 'event-1',
     reportId: 'sales',
     reportName: 'Sales',

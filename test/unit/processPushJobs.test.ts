@@ -11,6 +11,7 @@ import { newQueuedRecord, type PushRecord } from '../../lib/domain/pushRecord';
 
 const jobFixtureRecord = (id: string) => ({
   id,
+  workspaceId: 'default',
   eventId: `event-${id}`,
   reportId: 'digest',
   reportName: 'digest',
@@ -78,9 +79,9 @@ function fakeWorld(answers: Record<string, Answer[]> = {}) {
     },
     holdRecord: async (record, until) =>
       void records.set(record.id, { ...(records.get(record.id) ?? record), status: 'held', heldUntil: new Date(until).toISOString() }),
-    readHeld: async (robotId, limit) =>
+    readHeld: async (_workspaceId, robotId, limit) =>
       [...heldJobs.values()].filter((job) => job.robotId === robotId && records.get(job.recordId)?.status === 'held').slice(0, limit),
-    requestRelease: async (robotId) => void releases.push(robotId),
+    requestRelease: async (_workspaceId, robotId) => void releases.push(robotId),
     ensureQueued: async (record) => void (records.has(record.id) || records.set(record.id, record)),
     comeBackAt: async (receiptHandles, at) => void cameBack.push({ receiptHandles, at }),
     deadLetter: async ({ body }, reason) => void deadLetters.push({ body, reason }),
