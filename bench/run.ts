@@ -1,6 +1,7 @@
 // `npm run bench [name...]`: runs the benchmarks (all when none is named), each printing a table and
 // writing bench/results/<name>.json. Not part of `npm test`.
 import { spawnSync } from 'node:child_process';
+import { authorizerBenchmark } from './authorizer';
 import { busyGroupsBenchmark } from './busyGroups';
 import { coldStartBenchmark } from './coldStart';
 import { costPerPushBenchmark } from './costPerPush';
@@ -27,6 +28,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   'cold-start': coldStartBenchmark,
   load: loadBenchmark,
   'start-memory': startMemoryBenchmark,
+  authorizer: authorizerBenchmark,
 };
 
 async function main() {
