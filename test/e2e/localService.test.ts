@@ -167,21 +167,49 @@ describe('npm start', () => {
     expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true);
   });
 
-  it("checks tokens in the routes' authorizers under serverless-offline, refusals in the error envelope", async () => {
+  it('answers every refusal and unknown path in the error envelope under serverless-offline, and a revoke at once', async () => {
+    const envelope = async (response: Response) => {
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(Object.keys(body)).toEqual(['error']);
+      return body.error;
+    };
+    // no token, and a token in the query string (not where tokens go)
+    for (const path of ['/robots', `/robots?access_token=${service.adminToken}`]) {
+      const refused = await fetch(`${service.apiUrl}${path}`);
+      expect(refused.status).toBe(401);
+      expect(await envelope(refused)).toMatchObject({ code: 'Unauthorized', message: expect.stringContaining('Authorization: Bearer') });
+    }
+    for (const [method, path] of [
+      ['POST', '/events/report-ready'],
+      ['POST', '/events/alertmanager'],
+    ]) {
+      const refused = await fetch(`${service.apiUrl}${path}`, { method, body: '{}' });
+      expect(refused.status).toBe(401);
+      expect((await envelope(refused)).code).toBe('Unauthorized');
+    }
     const wrong = await service.call('GET', '/robots', undefined, 'not-a-token');
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toMatchObject({ code: 'Unauthorized', message: 'The token is not valid' });
     const publisher = await service.call('GET', '/robots', undefined, service.publisherToken);
     expect(publisher.status).toBe(403);
-    expect(publisher.body.error.code).toBe('Forbidden');
-    // serverless-offline would let this header stand in for the authorizer's answer
-    const forged = await fetch(`${service.apiUrl}/robots`, {
-      headers: {
-        authorization: 'Bearer not-a-token',
-        'sls-offline-authorizer-override': JSON.stringify({ lambda: { grants: 'admin', allowed: true, scope: 'admin' } }),
-      },
-    });
-    expect(forged.status).toBe(403);
+    expect(publisher.body.error).toMatchObject({ code: 'Forbidden', message: expect.stringContaining('viewer') });
+    // a path or method no route names: 404 naming only the request, not every route there is
+    for (const [method, path] of [
+      ['GET', '/no-such-path'],
+      ['DELETE', '/robots'],
+    ]) {
+      const unknown = await fetch(`${service.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${service.adminToken}` } });
+      expect(unknown.status).toBe(404);
+      expect(await envelope(unknown)).toEqual({ code: 'NotFound', message: `No route ${method} ${path}`, details: [] });
+    }
+    // a workspace token: refused on the very next request after its revoke
+    const made = await service.call('POST', '/tokens', { name: 'e2e', role: 'viewer' });
+    expect((await service.call('GET', '/robots', undefined, made.body.token)).status).toBe(200);
+    expect((await service.call('DELETE', `/tokens/${made.body.id}`)).status).toBe(200);
+    const revoked = await service.call('GET', '/robots', undefined, made.body.token);
+    expect(revoked.status).toBe(401);
+    expect(revoked.body.error.message).toMatch(/revoked/);
   });
 
   it('listens only on the authenticated API, the simulator and the emulators, with no Lambda invoke port', async () => {
