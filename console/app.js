@@ -2,7 +2,7 @@
 // Chinese and English: every word the page shows comes from `messages` (words.js), dates and numbers from
 // Intl. Pages are built as DOM nodes with h(), never as HTML text: what an API answer holds is only ever text.
 'use strict';
-/* global messages -- console/words.js */
+/* global messages, signedIn, describeSignIn, loadTokens, loadAudit, loadWorkspaces -- from console/words.js and console/teams.js */
 
 const languages = Object.keys(messages);
 function initialLanguage() {
@@ -12,7 +12,11 @@ function initialLanguage() {
 }
 
 const state = {
-  token: sessionStorage.getItem('dingpush.adminToken'),
+  token: sessionStorage.getItem('dingpush.token'),
+  /** GET /whoami: the workspace and the role the token acts as. */
+  me: null,
+  /** The workspace an instance admin switched to (the header Dingpush-Workspace); the token's own otherwise. */
+  workspace: sessionStorage.getItem('dingpush.workspace'),
   language: initialLanguage(),
   templates: [],
   robots: {},
@@ -48,7 +52,10 @@ $('language').addEventListener('change', () => {
   state.language = $('language').value;
   localStorage.setItem('dingpush.language', state.language);
   applyLanguage();
-  if (state.token) showTab(state.tab);
+  if (state.token && state.me) {
+    describeSignIn();
+    showTab(state.tab);
+  }
 });
 
 /** An element with attributes (left out when false, null or undefined; `style` may be an object) and children (strings become text). */
@@ -76,17 +83,23 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, path, body) {
+/** The answer as fetch gives it (a 401 signs out); a refusal or failure as an ApiError. */
+async function request(method, path, body) {
   let response;
   try {
     response = await fetch(path, {
       method,
-      headers: { authorization: `Bearer ${state.token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${state.token}`,
+        ...(state.workspace && { 'dingpush-workspace': state.workspace }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, { error: { code: 'network' } });
   }
+  if (response.ok) return response;
   const text = await response.text();
   let parsed;
   try {
@@ -95,8 +108,13 @@ async function api(method, path, body) {
     parsed = undefined;
   }
   if (response.status === 401) showLogin(t('login.rejected'));
-  if (!response.ok) throw new ApiError(response.status, parsed);
-  return parsed;
+  throw new ApiError(response.status, parsed);
+}
+
+async function api(method, path, body) {
+  const response = await request(method, path, body);
+  const text = await response.text();
+  return text ? JSON.parse(text) : undefined;
 }
 
 /** A translated sentence for the API's known codes (its own message otherwise), then every field it named. */
@@ -116,21 +134,34 @@ function explainAnswer(errcode, errmsg) {
 }
 
 // ---- navigation and sign-in ----
+const sections = ['robots', 'templates', 'records', 'tokens', 'audit', 'workspaces', 'publisher-only'];
+const tabLoads = {
+  robots: () => loadRobots(),
+  templates: () => loadTemplates(),
+  records: () => openRecords(),
+  tokens: () => loadTokens(),
+  audit: () => loadAudit(),
+  workspaces: () => loadWorkspaces(),
+};
+
 function showTab(name) {
-  state.tab = name;
+  // a tab the role does not offer (a saved one after signing in with another token) falls back to the first offered
+  const offered = [...document.querySelectorAll('nav button')].filter((button) => !button.hidden).map((button) => button.dataset.tab);
+  const tab = offered.includes(name) ? name : (offered[0] ?? 'publisher-only');
+  state.tab = tab;
   for (const button of document.querySelectorAll('nav button'))
-    button.setAttribute('aria-current', button.dataset.tab === name ? 'page' : 'false');
-  for (const id of ['robots', 'templates', 'records']) $(id).hidden = id !== name;
+    button.setAttribute('aria-current', button.dataset.tab === tab ? 'page' : 'false');
+  for (const id of sections) $(id).hidden = id !== tab;
   $('login').hidden = true;
-  if (name === 'robots') loadRobots();
-  if (name === 'templates') loadTemplates();
-  if (name === 'records') openRecords();
+  tabLoads[tab]?.();
 }
 
 function showLogin(message) {
-  for (const id of ['robots', 'templates', 'records']) $(id).hidden = true;
+  for (const id of sections) $(id).hidden = true;
   $('login').hidden = false;
   $('sign-out').hidden = true;
+  $('whoami').textContent = '';
+  $('workspace-switcher').hidden = true;
   $('login-errors').textContent = message ?? '';
   $('token').focus();
 }
@@ -138,18 +169,22 @@ function showLogin(message) {
 $('login-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   state.token = $('token').value.trim();
+  state.workspace = null;
+  sessionStorage.removeItem('dingpush.workspace');
   try {
-    await api('GET', '/robots?limit=1');
-    sessionStorage.setItem('dingpush.adminToken', state.token);
-    $('sign-out').hidden = false;
+    await signedIn();
+    sessionStorage.setItem('dingpush.token', state.token);
     showTab('robots');
   } catch (error) {
     $('login-errors').textContent = describeError(error);
   }
 });
 $('sign-out').addEventListener('click', () => {
-  sessionStorage.removeItem('dingpush.adminToken');
+  sessionStorage.removeItem('dingpush.token');
+  sessionStorage.removeItem('dingpush.workspace');
   state.token = null;
+  state.workspace = null;
+  state.me = null;
   showLogin();
 });
 for (const button of document.querySelectorAll('nav button')) button.addEventListener('click', () => showTab(button.dataset.tab));
@@ -206,11 +241,23 @@ async function loadRobots() {
       h(
         'td',
         { style: { whiteSpace: 'nowrap' } },
-        h('button', { 'data-action': 'toggle', 'aria-label': t(`robots.${toggle}Named`, { name: robot.name }) }, t(`robots.${toggle}`)),
+        h(
+          'button',
+          { class: 'needs-edit', 'data-action': 'toggle', 'aria-label': t(`robots.${toggle}Named`, { name: robot.name }) },
+          t(`robots.${toggle}`),
+        ),
         ' ',
-        h('button', { 'data-action': 'edit', 'aria-label': t('robots.editNamed', { name: robot.name }) }, t('robots.edit')),
+        h(
+          'button',
+          { class: 'needs-edit', 'data-action': 'edit', 'aria-label': t('robots.editNamed', { name: robot.name }) },
+          t('robots.edit'),
+        ),
         ' ',
-        h('button', { 'data-action': 'test', 'aria-label': t('robots.testNamed', { name: robot.name }) }, t('robots.test')),
+        h(
+          'button',
+          { class: 'needs-edit', 'data-action': 'test', 'aria-label': t('robots.testNamed', { name: robot.name }) },
+          t('robots.test'),
+        ),
       ),
     );
   });
@@ -431,7 +478,15 @@ async function loadTemplates() {
       h('td', {}, tpl.msgType),
       h('td', {}, formatNumber(tpl.version)),
       h('td', {}, formatNumber(tpl.robotCount ?? 0)),
-      h('td', {}, h('button', { 'data-action': 'edit', 'aria-label': t('templates.editNamed', { name: tpl.name }) }, t('robots.edit'))),
+      h(
+        'td',
+        {},
+        h(
+          'button',
+          { class: 'needs-edit', 'data-action': 'edit', 'aria-label': t('templates.editNamed', { name: tpl.name }) },
+          t('robots.edit'),
+        ),
+      ),
     ),
   );
   show($('template-rows'), rows.length > 0 ? rows : h('tr', {}, h('td', { colspan: 5, class: 'muted' }, t('templates.empty'))));
@@ -980,11 +1035,3 @@ $('records-resend-all').addEventListener('click', async () => {
   }
   await loadRecords();
 });
-
-applyLanguage();
-if (state.token) {
-  $('sign-out').hidden = false;
-  showTab('robots');
-} else {
-  showLogin();
-}

@@ -111,6 +111,11 @@ function operation(route: RouteDeclaration & { operationId: string }, components
     responses: {
       [route.success]: {
         description: route.success === 204 ? 'Done; no body' : 'Success',
+        ...(route.answerHeaders && {
+          headers: Object.fromEntries(
+            Object.entries(route.answerHeaders).map(([name, description]) => [name, { description, schema: { type: 'string' } }]),
+          ),
+        }),
         ...(content && { content }),
       },
       ...Object.fromEntries(

@@ -75,6 +75,8 @@ export interface RouteDeclaration {
   success: 200 | 201 | 202 | 204;
   /** The success body: a schema for JSON, or the media types of what is not JSON. */
   answers?: Schema | { mediaTypes: readonly string[] };
+  /** Headers the success carries, with what each says. */
+  answerHeaders?: Record<string, string>;
   errors?: readonly DomainErrorStatus[];
 }
 
@@ -540,6 +542,7 @@ export const routes = {
     query: exportAuditEventsQuerySchema,
     success: 200,
     answers: { mediaTypes: ['application/x-ndjson', 'text/csv'] },
+    answerHeaders: { 'Dingpush-Next-Cursor': 'Present when more events follow: pass it as `cursor` for the next answer' },
   },
 } as const satisfies Record<string, RouteDeclaration>;
 

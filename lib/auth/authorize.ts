@@ -37,7 +37,12 @@ function tokenOf(authorizationHeader: string | undefined): string | undefined {
   return credentials.includes(':') && password ? password : undefined;
 }
 
-const workspaceNamed = (idOrSlug: string) => containerCaches.workspaces.get(idOrSlug, () => workspacesStore.find(idOrSlug));
+/** A workspace by id or slug; one that was not found is not kept, so a workspace made a moment later is found. */
+async function workspaceNamed(idOrSlug: string): Promise<Workspace | undefined> {
+  const found = await containerCaches.workspaces.get(idOrSlug, () => workspacesStore.find(idOrSlug));
+  if (!found) containerCaches.workspaces.forget(idOrSlug);
+  return found;
+}
 
 async function namedWorkspace(idOrSlug: string): Promise<Workspace> {
   const workspace = await workspaceNamed(idOrSlug);

@@ -21,14 +21,17 @@ export interface BatchResult {
   failedMessageIds: string[];
 }
 
+/** A release as parsed: its workspace known (a job queued before workspaces was published in `default`). */
+type Release = ReleaseJob & { workspaceId: string };
+
 type Parsed =
   | { message: QueueMessage; job: PushJob }
-  | { message: QueueMessage; release: ReleaseJob }
+  | { message: QueueMessage; release: Release }
   | { message: QueueMessage; fanOut: FanOutJob }
   | { message: QueueMessage; poison: string };
 
 /** What a robot's message group holds: its pushes, and releases of the pushes its quiet hours held. */
-type GroupEntry = { message: QueueMessage; job: PushJob } | { message: QueueMessage; release: ReleaseJob };
+type GroupEntry = { message: QueueMessage; job: PushJob } | { message: QueueMessage; release: Release };
 
 const groupsInFlight = 10;
 
@@ -146,7 +149,7 @@ async function runGroup(batch: Batch, context: DeliveryContext, group: GroupEntr
     try {
       outcome =
         'release' in entry
-          ? await release(context, entry.release.workspaceId!, entry.release.robotId)
+          ? await release(context, entry.release.workspaceId, entry.release.robotId)
           : await deliverNext(context, runOfPushes(group, index));
     } catch (error) {
       log.warn("push job hit an infrastructure error; it and the robot's later jobs come back", {

@@ -32,18 +32,14 @@ const tokenFields = [
   'rotatedFrom',
 ] as const;
 
+const optional = ['lastUsedAt', 'revokedAt', 'rotatedFrom'];
 const fromItem = (item: Record<string, unknown>) =>
-  storedAs<ApiToken>('token', item, tokenFields, [
-    'id',
-    'workspaceId',
-    'name',
-    'role',
-    'prefix',
-    'digest',
-    'createdAt',
-    'expiresAt',
-    'createdBy',
-  ]);
+  storedAs<ApiToken>(
+    'token',
+    item,
+    tokenFields,
+    tokenFields.filter((field) => !optional.includes(field)),
+  );
 
 const toItem = (token: ApiToken) => ({
   ...keys.token(token.id),

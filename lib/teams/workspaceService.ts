@@ -4,7 +4,7 @@ import type { CreateWorkspaceInput, ListQuery, UpdateWorkspaceInput } from '../.
 import { auditEvent, changesBetween } from '../audit/auditEvent';
 import type { Caller } from '../domain/caller';
 import { defaultWorkspaceId, workspaceSlugPattern, type Workspace } from '../domain/workspace';
-import { conflict, notFound, validationFailed } from '../errors';
+import { conflict, notFound } from '../errors';
 import { workspacesStore } from '../store/workspacesStore';
 
 /** A slug from the name when none is given: lower-case ASCII words joined by dashes (or a random one). */
@@ -50,9 +50,8 @@ export async function listWorkspaces(caller: Caller, query: ListQuery) {
 }
 
 export async function renameWorkspace(caller: Caller, id: string, input: UpdateWorkspaceInput): Promise<Workspace> {
-  const previous = await visibleWorkspace(caller, id);
   // an admin token renames its own workspace; an instance admin any (the route needs the admin role)
-  if (!caller.grant.instance && previous.id !== caller.workspaceId) throw notFound(`No workspace with id ${id}`);
+  const previous = await visibleWorkspace(caller, id);
   const next: Workspace = { ...previous, name: input.name, updatedAt: new Date().toISOString() };
   const audit = auditEvent(
     { ...caller, workspaceId: previous.id },
@@ -67,7 +66,7 @@ export async function renameWorkspace(caller: Caller, id: string, input: UpdateW
 
 export async function whoami(caller: Caller) {
   const workspace = await workspacesStore.get(caller.workspaceId);
-  if (!workspace) throw validationFailed('The workspace of this token no longer exists', []);
+  if (!workspace) throw notFound(`No workspace with id ${caller.workspaceId}`);
   const { type, id, name } = caller.actor;
   return {
     workspace: { id: workspace.id, slug: workspace.slug, name: workspace.name },

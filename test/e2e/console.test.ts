@@ -47,7 +47,21 @@ const words = {
   'zh-CN': {
     lang: 'zh',
     login: '进入控制台',
-    token: '管理员令牌',
+    token: 'API 令牌',
+    tokens: 'API 令牌',
+    audit: '审计日志',
+    workspaces: '工作空间',
+    createToken: '创建令牌',
+    secretWarning: '只显示这一次',
+    copy: '复制',
+    rotate: (name: string) => `轮换 ${name}`,
+    revoke: (name: string) => `吊销 ${name}`,
+    revoked: (name: string) => `“${name}”已吊销。`,
+    viewer: '查看者',
+    changes: '变更',
+    exportCsv: '导出 CSV',
+    createWorkspace: '创建工作空间',
+    workspaceSwitch: '工作空间',
     robots: '机器人',
     templates: '模板',
     records: '推送记录',
@@ -72,7 +86,21 @@ const words = {
   en: {
     lang: 'en',
     login: 'Open the console',
-    token: 'Admin token',
+    token: 'API token',
+    tokens: 'API tokens',
+    audit: 'Audit log',
+    workspaces: 'Workspaces',
+    createToken: 'Create token',
+    secretWarning: 'shown only this once',
+    copy: 'Copy',
+    rotate: (name: string) => `Rotate ${name}`,
+    revoke: (name: string) => `Revoke ${name}`,
+    revoked: (name: string) => `"${name}" is revoked.`,
+    viewer: 'viewer',
+    changes: 'Changes',
+    exportCsv: 'Export CSV',
+    createWorkspace: 'Create workspace',
+    workspaceSwitch: 'Workspace',
     robots: 'Robots',
     templates: 'Templates',
     records: 'Push records',
@@ -597,6 +625,112 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     await expectAccessible(page, 'records after a bulk resend');
   });
 
+  it('makes an API token, shows its secret once with a copy button, rotates it and revokes the new one', async () => {
+    const name = language === 'zh-CN' ? `报表发布 ${suffix}` : `BI nightly ${suffix}`;
+    await press(page.getByRole('button', { name: say.tokens, exact: true }));
+    await page.locator('#token-name').fill(name);
+    await page.locator('#token-role').selectOption('viewer');
+    await page.locator('#token-expiry').fill('30');
+    await press(page.getByRole('button', { name: say.createToken }));
+    await page.locator('#token-secret', { hasText: say.secretWarning }).waitFor();
+    const secret = (await page.locator('#token-secret-value').textContent()) as string;
+    expect(secret).toMatch(/^dp_[0-9A-Za-z]{61}$/);
+    const row = page.locator('#token-rows tr', { hasText: name });
+    // the list shows its first characters, never the secret
+    expect(await row.textContent()).toContain(secret.slice(0, 11));
+    expect(await page.locator('#token-rows').textContent()).not.toContain(secret.slice(11));
+    await press(page.getByRole('button', { name: say.copy, exact: true }));
+    await page.locator('#token-copied:not(:empty)').waitFor();
+    expect((await api('GET', '/whoami', undefined, secret)).actor).toMatchObject({ type: 'token', role: 'viewer', name });
+    await expectAccessible(page, 'tokens');
+    await page.screenshot({ path: join(docs, `console-tokens-${suffix}.png`) });
+    // rotate: a new secret shown once; the old one keeps working through the grace period
+    await press(row.getByRole('button', { name: say.rotate(name) }));
+    await page.waitForFunction((old) => (globalThis as any).document.getElementById('token-secret-value').textContent !== old, secret);
+    const rotated = (await page.locator('#token-secret-value').textContent()) as string;
+    expect((await api('GET', '/whoami', undefined, secret)).actor.role).toBe('viewer');
+    // revoke the new one: refused at once
+    const newRow = page.locator('#token-rows tr', { hasText: rotated.slice(0, 11) });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await press(newRow.getByRole('button', { name: say.revoke(name) }));
+    await page.locator('#token-notice', { hasText: say.revoked(name) }).waitFor();
+    expect((await api('GET', '/whoami', undefined, rotated)).error.code).toBe('Unauthorized');
+  });
+
+  it('reads the audit log: who changed what, field by field, and exports it as CSV', async () => {
+    // a change with a secret in it: the log shows that it changed, never its value
+    const robot = (await api('GET', `/robots?keyword=${encodeURIComponent(robotName)}`)).items[0];
+    const secret = `SEC${'0123456789abcdef'.repeat(4)}`;
+    await api('PATCH', `/robots/${robot.id}`, { secret, keywords: ['KPI'] });
+    await api('PATCH', `/robots/${robot.id}`, { secret: null, keywords: robot.keywords });
+    await press(page.getByRole('button', { name: say.audit, exact: true }));
+    await page.locator('#audit-action').selectOption('robot.update');
+    await page.locator('#audit-target').fill(robot.id);
+    await press(page.locator('#audit-filters').getByRole('button'));
+    const first = page.locator('#audit-rows tr').first();
+    await first.locator('button').waitFor();
+    await press(first.getByRole('button', { name: new RegExp(say.changes) }));
+    const detail = page.locator('#audit-rows tr.audit-detail');
+    await detail.locator('table').waitFor();
+    const text = (await detail.textContent()) as string;
+    expect(text).toContain('secret<sealed>—');
+    expect(text).toContain('keywords["KPI"]');
+    expect(await page.locator('#audit').textContent()).not.toContain(secret);
+    await expectAccessible(page, 'audit log');
+    await page.screenshot({ path: join(docs, `console-audit-${suffix}.png`) });
+    const download = page.waitForEvent('download');
+    await press(page.getByRole('button', { name: say.exportCsv }));
+    const file = await (await download).path();
+    const csv = readFileSync(file as string, 'utf8');
+    expect(csv.split('\r\n')[0]).toBe(
+      'at,action,result,actorType,actorId,actorName,targetType,targetId,targetName,changes,requestId,sourceIp,userAgent',
+    );
+    expect(csv).toContain('robot.create');
+  });
+
+  it('offers a viewer what a viewer may do: robots and records to read, nothing to change, no admin pages', async () => {
+    const viewer = await api('POST', '/tokens', { name: `viewer ${suffix}`, role: 'viewer' });
+    const context = await browser.newContext({ locale: language, viewport: { width: 1280, height: 900 } });
+    const viewerPage = await context.newPage();
+    try {
+      await viewerPage.goto(service.apiUrl);
+      await viewerPage.getByLabel(say.token).fill(viewer.token);
+      await viewerPage.getByLabel(say.token).press('Enter');
+      await viewerPage.locator('#robot-rows tr', { hasText: robotName }).waitFor();
+      expect(await viewerPage.locator('#whoami').textContent()).toContain(say.viewer);
+      expect(await viewerPage.getByRole('button', { name: say.tokens, exact: true }).count()).toBe(0);
+      expect(await viewerPage.getByRole('button', { name: say.audit, exact: true }).count()).toBe(0);
+      expect(await viewerPage.locator('#robot-new').isVisible()).toBe(false);
+      expect(await viewerPage.locator('#robot-rows button[data-action="edit"]').first().isVisible()).toBe(false);
+      await press(viewerPage.getByRole('button', { name: say.records, exact: true }));
+      await viewerPage.locator('#record-rows tr').first().waitFor();
+      await expectAccessible(viewerPage, 'a viewer’s records');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('lets the instance admin create a workspace and switch to it, then back', async () => {
+    const name = language === 'zh-CN' ? `财务部 ${suffix}` : `Finance ${suffix}`;
+    await press(page.getByRole('button', { name: say.workspaces, exact: true }));
+    await page.locator('#workspace-name').fill(name);
+    await page.locator('#workspace-slug').fill(`finance-${suffix}`);
+    await press(page.getByRole('button', { name: say.createWorkspace }));
+    await page.locator('#workspace-rows tr', { hasText: name }).waitFor();
+    await expectAccessible(page, 'workspaces');
+    const created = (await api('GET', '/workspaces?limit=100')).items.find(
+      (workspace: { slug: string }) => workspace.slug === `finance-${suffix}`,
+    );
+    await page.getByLabel(say.workspaceSwitch, { exact: true }).selectOption(created.id);
+    await page.locator('#whoami', { hasText: name }).waitFor();
+    await press(page.getByRole('button', { name: say.robots, exact: true }));
+    // a new workspace has none of the default one's robots
+    await page.locator('#robot-rows td[colspan]').waitFor();
+    expect(await page.locator('#robot-rows').textContent()).not.toContain(robotName);
+    await page.getByLabel(say.workspaceSwitch, { exact: true }).selectOption('default');
+    await page.locator('#robot-rows tr', { hasText: robotName }).waitFor();
+  });
+
   it('switches language from the keyboard and remembers it', async () => {
     const other = language === 'zh-CN' ? 'en' : 'zh-CN';
     await page.locator('#language').focus();
@@ -613,7 +747,7 @@ it('counts the day’s pushes in the chart', async () => {
   const context = await browser.newContext({ locale: 'en' });
   const page = await context.newPage();
   await page.goto(service.apiUrl);
-  await page.getByLabel('Admin token').fill(service.adminToken);
+  await page.getByLabel('API token').fill(service.adminToken);
   await page.getByRole('button', { name: 'Open the console' }).click();
   await page.locator('#chart .day').last().locator('.sent').waitFor();
   expect(await page.locator('#chart .day').count()).toBe(14);

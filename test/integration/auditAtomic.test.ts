@@ -1,31 +1,12 @@
 // A change and its audit event are one transaction: DynamoDB Local stopped in the middle of the request
-// leaves neither. This file runs against its own DynamoDB Local (kept on disk), so stopping it disturbs no other test.
+// leaves neither. This file runs against its own DynamoDB Local (useOwnDynamoDb).
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ensureLocalTable } from '../../scripts/local-resources';
-import { freePort, startDynamoDbLocal } from '../../scripts/local-stack';
 import { api } from '../support/api';
+import { useOwnDynamoDb } from '../support/ownDatabase';
 import { simulator } from '../support/simulator';
 import { allItems } from '../support/tableItems';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'dingpush-audit-atomic-'));
-let port: number;
-let database: Awaited<ReturnType<typeof startDynamoDbLocal>>;
-
-beforeAll(async () => {
-  port = await freePort();
-  database = await startDynamoDbLocal({ port, dataDir });
-  // service modules are loaded lazily by the helpers, after this
-  process.env.DYNAMODB_ENDPOINT = database.endpoint;
-  await ensureLocalTable({ dynamodbEndpoint: database.endpoint, tableName: process.env.TABLE_NAME as string });
-}, 60_000);
-
-afterAll(async () => {
-  await database?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const database = useOwnDynamoDb('audit-atomic');
 
 it('leaves neither the robot nor its event when DynamoDB stops while the change is being written', async () => {
   const template = (await api('POST', '/templates', { body: { name: 'Atomic', msgType: 'text', text: 'x' } })).body;
@@ -47,7 +28,7 @@ it('leaves neither the robot nor its event when DynamoDB stops while the change 
   expect(answer.status).toBe(500);
   expect(answer.body.error.code).toBe('Internal');
 
-  database = await startDynamoDbLocal({ port, dataDir });
+  await database.start();
   const items = await allItems();
   expect(items.filter((item) => item.name === name)).toEqual([]);
   expect(items.filter((item) => item.action === 'robot.create')).toEqual([]);

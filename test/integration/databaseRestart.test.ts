@@ -1,34 +1,15 @@
 // DynamoDB stopped and restarted in the middle of deliveries: the pipeline recovers by itself.
 // This file runs against its own DynamoDB Local (kept on disk), so stopping it disturbs no other test.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ensureLocalTable } from '../../scripts/local-resources';
-import { freePort, startDynamoDbLocal } from '../../scripts/local-stack';
 import { api } from '../support/api';
+import { useOwnDynamoDb } from '../support/ownDatabase';
 import { publisherToken } from '../support/environment';
 import { compareWithRecords } from '../support/groupView';
 import { simulator } from '../support/simulator';
 import { waitFor } from '../support/waitFor';
 import { startWorker } from '../support/worker';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'dingpush-restart-'));
-let port: number;
-let database: Awaited<ReturnType<typeof startDynamoDbLocal>>;
-
-beforeAll(async () => {
-  port = await freePort();
-  database = await startDynamoDbLocal({ port, dataDir });
-  // service modules are loaded lazily by the helpers, after this
-  process.env.DYNAMODB_ENDPOINT = database.endpoint;
-  await ensureLocalTable({ dynamodbEndpoint: database.endpoint, tableName: process.env.TABLE_NAME as string });
-}, 60_000);
-
-afterAll(async () => {
-  await database?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const database = useOwnDynamoDb('restart');
 
 it('loses no push when DynamoDB goes away for a few seconds', async () => {
   const worker = startWorker({ concurrency: 2 });
@@ -63,7 +44,7 @@ it('loses no push when DynamoDB goes away for a few seconds', async () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await database.stop();
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    database = await startDynamoDbLocal({ port, dataDir });
+    await database.start();
 
     const records = await waitFor(
       async () => {

@@ -83,6 +83,13 @@ describe('secret masking', () => {
     expect(redacted).not.toContain('2f7a9c3e-aaaa');
   });
 
+  it("masks dingpush's own API tokens, keeping the prefix lists show", () => {
+    const { newApiToken } = require('../../lib/auth/apiTokens') as typeof import('../../lib/auth/apiTokens');
+    const token = newApiToken('abcdefghijkl');
+    const redacted = redactSecrets(`refused Bearer ${token} at once`);
+    expect(redacted).toBe(`refused Bearer ${token.slice(0, 11)}**** at once`);
+  });
+
   it('masks the access token in webhook URLs', () => {
     expect(maskWebhookUrl('https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789')).toBe(
       'https://oapi.dingtalk.com/robot/send?access_token=abcd****',
