@@ -6,6 +6,7 @@
 // including one whose answer it then drops. It keeps what it received.
 //
 // Used in-process by tests (startChatSimulator) and as a process by `npm start` (run this file).
+import { DingTalkAppSimulator, type AppFault } from './dingtalk-app-simulated';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -172,6 +173,8 @@ const tooFastOn: Record<SimulatedChannel, { errcode: number; errmsg: string }> =
 
 export class ChatSimulator {
   readonly robots = new Map<string, SimulatedRobot>();
+  /** DingTalk's app robot OpenAPI, on the same port (as api.dingtalk.com and oapi.dingtalk.com). */
+  readonly app: DingTalkAppSimulator;
   readonly messages: ReceivedMessage[] = [];
   readonly requests: RequestLogEntry[] = [];
   private arrivals = new Map<string, number[]>();
@@ -182,6 +185,7 @@ export class ChatSimulator {
   url = '';
 
   constructor(private options: SimulatorOptions = {}) {
+    this.app = new DingTalkAppSimulator({ rateLimit: options.rateLimit });
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error) => {
         response.statusCode = 500;
@@ -242,6 +246,7 @@ export class ChatSimulator {
     this.arrivals.clear();
     this.throttledUntil.clear();
     this.robots.clear();
+    this.app.reset();
   }
 
   private pickFault(token: string): FaultKind | undefined {
@@ -261,7 +266,9 @@ export class ChatSimulator {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://simulator');
     const body = await readBody(request);
+    if (url.pathname.startsWith('/_sim/apps')) return this.handleAppControl(request.method ?? 'GET', url, body, response);
     if (url.pathname.startsWith('/_sim/')) return this.handleControl(request.method ?? 'GET', url, body, response);
+    if (await this.app.handle(request.method ?? 'GET', url, body, request, response)) return;
     const endpoint = endpointOf(url);
     if (!endpoint || request.method !== 'POST') {
       response.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>404 Not Found</body></html>');
@@ -495,6 +502,53 @@ export class ChatSimulator {
       this.reset();
       return json(200, { reset: true });
     }
+    json(404, { error: `no control route ${route}` });
+  }
+
+  /** The app API's control routes: register an app and its groups, read what groups got, reads, faults, callbacks. */
+  private async handleAppControl(method: string, url: URL, raw: Buffer, response: ServerResponse): Promise<void> {
+    const json = (status: number, payload: unknown): void => {
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    };
+    const body = (raw.length > 0 ? jsonObject(raw) : {}) as Record<string, unknown> | undefined;
+    if (!body) return json(400, { error: 'body is not a JSON object' });
+    const route = `${method} ${url.pathname}`;
+    const appKey = (url.searchParams.get('appKey') ?? body.appKey) as string | undefined;
+    if (route === 'POST /_sim/apps') {
+      if (!nonEmpty(body.appKey) || !nonEmpty(body.appSecret)) return json(400, { error: 'appKey and appSecret are required' });
+      return json(201, this.app.registerApp(body as never));
+    }
+    if (route === 'GET /_sim/apps/messages')
+      return json(200, {
+        items: this.app.messages.filter(
+          (message) =>
+            (!appKey || message.appKey === appKey) &&
+            (!url.searchParams.get('openConversationId') || message.openConversationId === url.searchParams.get('openConversationId')),
+        ),
+      });
+    if (route === 'GET /_sim/apps/calls') return json(200, this.app.calls.get(appKey ?? '') ?? {});
+    if (route === 'POST /_sim/apps/reads')
+      return this.app.markRead(String(body.processQueryKey), body.userIds as string[])
+        ? json(200, { read: true })
+        : json(404, { error: 'no message with this processQueryKey' });
+    if (route === 'POST /_sim/apps/expire-tokens') {
+      this.app.expireTokens(appKey);
+      return json(200, { expired: true });
+    }
+    const app = appKey ? this.app.apps.get(appKey) : undefined;
+    if (!app) return json(404, { error: 'register the app first (POST /_sim/apps), then name its appKey' });
+    if (route === 'POST /_sim/apps/faults') {
+      app.nextFaults.push(...((body.next as AppFault[]) ?? []));
+      return json(200, { next: app.nextFaults });
+    }
+    // with a url: sent there, as DingTalk sends it; without: the request DingTalk would send, for a test to send itself
+    if (route === 'POST /_sim/apps/callback')
+      return json(
+        200,
+        body.url
+          ? await this.app.sendCallback(app.appKey, String(body.url), body as never)
+          : this.app.callbackRequest(app.appKey, body as never),
+      );
     json(404, { error: `no control route ${route}` });
   }
 }
