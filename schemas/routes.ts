@@ -5,6 +5,14 @@ import type { AuditAction } from '../lib/audit/auditEvent';
 import type { RouteRole } from '../lib/auth/roles';
 import { reportReadyEventSchema } from './event';
 import {
+  createDingTalkAppSchema,
+  dingtalkAppPageSchema,
+  dingtalkAppSchema,
+  dingtalkCallbackAnswerSchema,
+  dingtalkGroupListSchema,
+  updateDingTalkAppSchema,
+} from './dingtalkApp';
+import {
   apiTokenPageSchema,
   apiTokenSchema,
   auditEventPageSchema,
@@ -48,10 +56,11 @@ import {
 } from './responses';
 
 /** The Lambda functions that serve HTTP (functions/<name>.ts exports `handler`). */
-export type HttpFunctionName = 'health' | 'openapi' | 'console' | 'images' | 'templates' | 'robots' | 'events' | 'pushRecords' | 'teams';
+export type HttpFunctionName =
+  'health' | 'openapi' | 'console' | 'images' | 'templates' | 'robots' | 'events' | 'pushRecords' | 'teams' | 'dingtalkApps';
 
 /** Errors a route answers beyond those its shape implies (see lib/openapi.ts, `errorStatuses`). */
-export type DomainErrorStatus = 404 | 409 | 422 | 503;
+export type DomainErrorStatus = 401 | 404 | 409 | 422 | 503;
 
 interface Schema {
   $id: string;
@@ -107,6 +116,7 @@ const templates = { function: 'templates', role: 'editor' } as const;
 const robots = { function: 'robots', role: 'editor' } as const;
 const records = { function: 'pushRecords', role: 'editor' } as const;
 const teams = { function: 'teams' } as const;
+const dingtalkApps = { function: 'dingtalkApps' } as const;
 /** Reading (and previewing) is for viewers. */
 const reading = { role: 'viewer' } as const;
 /** The tools retry a 5xx: 503 while an earlier delivery of the same notification is still being queued. */
@@ -543,6 +553,77 @@ export const routes = {
     success: 200,
     answers: { mediaTypes: ['application/x-ndjson', 'text/csv'] },
     answerHeaders: { 'Dingpush-Next-Cursor': 'Present when more events follow: pass it as `cursor` for the next answer' },
+  },
+  createDingTalkApp: {
+    ...dingtalkApps,
+    role: 'admin',
+    audit: 'dingtalk-app.create',
+    method: 'POST',
+    path: '/dingtalk-apps',
+    summary: 'Register a DingTalk internal app whose robot sends through the OpenAPI (its secret is sealed, never returned)',
+    body: createDingTalkAppSchema,
+    success: 201,
+    answers: dingtalkAppSchema,
+  },
+  listDingTalkApps: {
+    ...dingtalkApps,
+    ...reading,
+    method: 'GET',
+    path: '/dingtalk-apps',
+    summary: "This workspace's DingTalk apps",
+    query: listQuerySchema,
+    success: 200,
+    answers: dingtalkAppPageSchema,
+  },
+  getDingTalkApp: {
+    ...dingtalkApps,
+    ...reading,
+    method: 'GET',
+    path: '/dingtalk-apps/{id}',
+    summary: 'Read a DingTalk app',
+    success: 200,
+    answers: dingtalkAppSchema,
+  },
+  updateDingTalkApp: {
+    ...dingtalkApps,
+    role: 'admin',
+    audit: 'dingtalk-app.update',
+    method: 'PATCH',
+    path: '/dingtalk-apps/{id}',
+    summary: "Change a DingTalk app's name, secret or robot code",
+    body: updateDingTalkAppSchema,
+    success: 200,
+    answers: dingtalkAppSchema,
+    errors: [409],
+  },
+  deleteDingTalkApp: {
+    ...dingtalkApps,
+    role: 'admin',
+    audit: 'dingtalk-app.delete',
+    method: 'DELETE',
+    path: '/dingtalk-apps/{id}',
+    summary: 'Remove a DingTalk app',
+    success: 204,
+    errors: [409],
+  },
+  listDingTalkAppGroups: {
+    ...dingtalkApps,
+    ...reading,
+    method: 'GET',
+    path: '/dingtalk-apps/{id}/groups',
+    summary: "The groups the app's robot was found in (someone @-mentioned it there), newest first",
+    success: 200,
+    answers: dingtalkGroupListSchema,
+  },
+  receiveDingTalkCallback: {
+    ...dingtalkApps,
+    role: 'open',
+    method: 'POST',
+    path: '/callbacks/dingtalk/{appId}',
+    summary: "The app robot's message callback (DingTalk's signature checked first): an @-mention in a group registers the group",
+    success: 200,
+    answers: dingtalkCallbackAnswerSchema,
+    errors: [401],
   },
 } as const satisfies Record<string, RouteDeclaration>;
 

@@ -38,6 +38,8 @@ export interface HttpRequest<Body = unknown, Query = Record<string, string | und
   caller: Who;
   /** The origin the request was sent to, when API Gateway says (https://<domain>). */
   origin?: string;
+  /** A request header, by its name in any case. */
+  header: (name: string) => string | undefined;
 }
 
 /** A success that is not JSON: raw bytes with their content type and any further headers. */
@@ -55,6 +57,8 @@ export interface OperationHandler<K extends OperationId> {
   maxBodyBytes?: number;
   /** Takes multipart/form-data too, shaped by this into the body the route's schema judges. */
   multipart?: (form: MultipartForm) => unknown;
+  /** The body as the text it came as, unread: for a route that checks a signature over it first. */
+  rawBody?: true;
   /** Answers the success body (a BinaryBody for bytes; nothing for 204). */
   handle: (request: HttpRequest<BodyOf<K>, QueryOf<K>, CallerOf<K>>) => Promise<unknown>;
 }
@@ -77,6 +81,7 @@ async function parseBody(event: APIGatewayProxyEventV2, route: OperationHandler<
     throw payloadTooLarge(`The request body is ${raw.length} bytes; the limit is ${limit}${hint}`);
   }
   const contentType = header(event, 'content-type') ?? '';
+  if (route.rawBody) return raw.toString('utf8');
   if (route.multipart && /^multipart\/form-data/i.test(contentType)) return route.multipart(await readMultipartForm(raw, contentType));
   let text: string;
   try {
@@ -165,6 +170,7 @@ export function httpFunction<F extends HttpFunctionName>(name: F, handlers: Hand
       body: declaration.body ? validateBody(declaration.body, body ?? (declaration.bodyOptional ? {} : undefined)) : body,
       caller: caller as never,
       origin: originOf(event),
+      header: (name) => header(event, name),
     });
     if (result instanceof BinaryBody) {
       return {

@@ -16,6 +16,8 @@
 // workspace slug     WORKSPACE_SLUG#<slug>         SLUG        (uniqueness claim)
 // API token          TOKEN#<id>                    TOKEN       TOKENS#<ws> / <createdAt>#<id>
 // audit event        AUDIT#<ws>                    <at>#<id>   (newest first by sk; expiresAt is its TTL)
+// DingTalk app       DINGTALK_APP#<id>             APP         DINGTALK_APPS#<ws> / <lower name>#<id>
+// app's group        DINGTALK_GROUPS#<appId>       <openConversationId>  (found by the app's message callback)
 //
 // Every item belongs to one workspace (<ws>, and a `workspaceId` attribute): a key that a name, a report
 // or an event id shares across teams carries it, and an item read by its random id is answered only in
@@ -69,6 +71,8 @@ export const keys = {
   workspaceSlug: (slug: string) => ({ pk: `WORKSPACE_SLUG#${slug}`, sk: 'SLUG' }),
   token: (id: string) => ({ pk: `TOKEN#${id}`, sk: 'TOKEN' }),
   audit: (ws: string, at: string, id: string) => ({ pk: `AUDIT#${ws}`, sk: `${at}#${id}` }),
+  dingtalkApp: (id: string) => ({ pk: `DINGTALK_APP#${id}`, sk: 'APP' }),
+  dingtalkGroup: (appId: string, openConversationId: string) => ({ pk: `DINGTALK_GROUPS#${appId}`, sk: openConversationId }),
 };
 
 export const listPartitions = {
@@ -76,6 +80,7 @@ export const listPartitions = {
   robots: (ws: string) => `ROBOTS#${ws}`,
   records: (ws: string) => `RECORDS#${ws}`,
   tokens: (ws: string) => `TOKENS#${ws}`,
+  dingtalkApps: (ws: string) => `DINGTALK_APPS#${ws}`,
   workspaces: 'WORKSPACES',
 } as const;
 

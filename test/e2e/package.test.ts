@@ -185,7 +185,7 @@ describe('serverless package', () => {
     }
     // the instance tokens are read only by the functions that authorize callers, through one managed policy
     const policyOf = (name: string) => JSON.stringify(template.Resources[name].Properties.Policies);
-    const authorizing = ['TemplatesRole', 'RobotsRole', 'EventsRole', 'PushRecordsRole', 'TeamsRole'];
+    const authorizing = ['TemplatesRole', 'RobotsRole', 'EventsRole', 'PushRecordsRole', 'TeamsRole', 'DingTalkAppsRole'];
     for (const [name, role] of ofType('AWS::IAM::Role')) {
       expect(policyOf(name)).not.toContain('ssm:');
       expect(role.Properties.ManagedPolicyArns ?? []).toEqual(authorizing.includes(name) ? [{ Ref: 'AuthorizePolicy' }] : []);
@@ -198,12 +198,14 @@ describe('serverless package', () => {
     expect(policyOf('HealthRole')).not.toMatch(/dynamodb:|sqs:|ssm:/);
   });
 
-  it("seals robots' credentials with a KMS key of its own, opened only by the worker", () => {
+  it("seals credentials with a KMS key of its own, opened only by the worker (robots') and the callback (apps' secrets)", () => {
     expect(template.Resources.CredentialsKey.Properties.EnableKeyRotation).toBe(true);
     const policyOf = (name: string) => JSON.stringify(template.Resources[name].Properties.Policies);
     expect(policyOf('WorkerRole')).toContain('kms:Decrypt');
     expect(policyOf('RobotsRole')).toContain('kms:GenerateDataKey');
-    for (const role of ['RobotsRole', 'EventsRole', 'PushRecordsRole', 'TemplatesRole', 'SweeperRole'])
+    // an app's secret is the key of its callback's signature: the apps' function opens it to check one
+    expect(policyOf('DingTalkAppsRole')).toContain('kms:Decrypt');
+    for (const role of ['RobotsRole', 'EventsRole', 'PushRecordsRole', 'TemplatesRole', 'SweeperRole', 'TeamsRole'])
       expect(policyOf(role)).not.toContain('kms:Decrypt');
   });
 
@@ -258,6 +260,7 @@ describe('serverless package', () => {
     const zips = readdirSync(outputDir).filter((file) => file.endsWith('.zip'));
     expect(zips.sort()).toEqual([
       'console.zip',
+      'dingtalkApps.zip',
       'events.zip',
       'health.zip',
       'images.zip',

@@ -21,7 +21,19 @@ async function seedWorkspace(workspace: string, reportId: string) {
   const robot = (
     await api('POST', '/robots', { token: admin, body: { name: 'Sales group', webhookUrl, templateId: template.id, reports: [reportId] } })
   ).body;
-  return { workspace, admin, publisher, template, robot, robotToken, tokenId: (await makeToken('viewer', { workspace })).id };
+  const app = (
+    await api('POST', '/dingtalk-apps', { token: admin, body: { name: 'Sales app', appKey: `ding${workspace}`, appSecret: 'app-secret' } })
+  ).body;
+  return {
+    workspace,
+    admin,
+    publisher,
+    template,
+    robot,
+    robotToken,
+    appId: app.id,
+    tokenId: (await makeToken('viewer', { workspace })).id,
+  };
 }
 
 type Seeded = Awaited<ReturnType<typeof seedWorkspace>>;
@@ -76,6 +88,7 @@ const idFor = (path: string): string => {
     '/push-records/': () => recordOfA,
     '/tokens/': () => a.tokenId,
     '/workspaces/': () => a.workspace,
+    '/dingtalk-apps/': () => a.appId,
   };
   const kind = Object.keys(ids).find((prefix) => path.startsWith(prefix));
   if (!kind) throw new Error(`${path}: say in this test which of a workspace's ids it takes`);
@@ -87,6 +100,7 @@ const validBodies: Record<string, object> = {
   replaceTemplate: { name: 'Taken over', msgType: 'text', text: 'x' },
   updateRobot: { name: 'Taken over' },
   updateWorkspace: { name: 'Taken over' },
+  updateDingTalkApp: { name: 'Taken over' },
 };
 
 /** Routes whose id is not a workspace's: a starter is the same for everyone, an image is opened by its unguessable id. */
@@ -117,9 +131,9 @@ it.each(byId.map((route) => [`${route.method} ${route.path}`, route] as const))(
 );
 
 it('lists none of another workspace’s items, and takes none of its ids in a body or a filter', async () => {
-  for (const path of ['/robots', '/templates', '/push-records', '/tokens', '/audit-events', '/workspaces']) {
+  for (const path of ['/robots', '/templates', '/push-records', '/tokens', '/audit-events', '/workspaces', '/dingtalk-apps']) {
     const listed = JSON.stringify((await api('GET', `${path}?limit=100`, { token: b.admin })).body.items);
-    for (const id of [a.robot.id, a.template.id, recordOfA, a.tokenId, a.workspace]) expect(listed).not.toContain(id);
+    for (const id of [a.robot.id, a.template.id, recordOfA, a.tokenId, a.workspace, a.appId]) expect(listed).not.toContain(id);
   }
   expect((await api('GET', `/push-records?robotId=${a.robot.id}`, { token: b.admin })).body.items).toEqual([]);
   expect((await api('GET', `/push-records?templateId=${a.template.id}`, { token: b.admin })).body.items).toEqual([]);

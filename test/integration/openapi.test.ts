@@ -37,6 +37,6 @@ describe('GET /openapi.json', () => {
     const response = await api(route.method, path, { token, ...(route.body && { body: {} }) });
     expect(response.status).toBeLessThan(500);
     if (response.status === 404)
-      expect(response.body.error.message).toMatch(/^No (template|robot|push record|image|starter|token|workspace) with id/);
+      expect(response.body.error.message).toMatch(/^No (template|robot|push record|image|starter|token|workspace|DingTalk app) with id/);
   });
 });

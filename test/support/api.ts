@@ -61,6 +61,8 @@ export interface ApiOptions {
   contentType?: string;
   /** The Dingpush-Workspace header. */
   workspace?: string;
+  /** More headers, as sent. */
+  headers?: Record<string, string>;
 }
 
 export async function api<T = any>(method: string, pathWithQuery: string, options: ApiOptions = {}): Promise<ApiResponse<T>> {
@@ -74,6 +76,7 @@ export async function api<T = any>(method: string, pathWithQuery: string, option
     'content-type': options.contentType ?? 'application/json',
     ...(token !== null && { authorization: options.authorization ?? `Bearer ${token}` }),
     ...(options.workspace !== undefined && { 'dingpush-workspace': options.workspace }),
+    ...options.headers,
   };
   const event = {
     version: '2.0',

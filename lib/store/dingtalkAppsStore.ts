@@ -1,0 +1,113 @@
+// DingTalk apps (their secret sealed), listed per workspace, and the groups each app's robot was found in.
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamodb } from '../aws/clients';
+import type { AuditEvent } from '../audit/auditEvent';
+import type { DingTalkApp, DingTalkGroup } from '../domain/dingtalkApp';
+import { seal } from '../secrets/secretBox';
+import { auditPut } from './auditStore';
+import { checked, inWorkspace, keys, listPartitions, queryPage, queryPages, storedAs, tableName, transactWrite, type Page } from './table';
+
+const appFields = ['id', 'workspaceId', 'name', 'appKey', 'appSecret', 'robotCode', 'version', 'createdAt', 'updatedAt'] as const;
+const fromItem = (item: Record<string, unknown>) => storedAs<DingTalkApp>('DingTalk app', item, appFields, appFields);
+
+async function toItem(app: DingTalkApp) {
+  return {
+    ...keys.dingtalkApp(app.id),
+    listPk: listPartitions.dingtalkApps(app.workspaceId),
+    listSk: `${app.name.toLowerCase()}#${app.id}`,
+    ...app,
+    appSecret: await seal(app.appSecret),
+  };
+}
+
+export const dingtalkAppsStore = {
+  /** Any workspace's app: the callback route knows only the app's id, and checks DingTalk's signature with it. */
+  async read(id: string): Promise<DingTalkApp | undefined> {
+    const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.dingtalkApp(id), ConsistentRead: true }));
+    return Item ? fromItem(Item) : undefined;
+  },
+
+  async getIn(workspaceId: string, id: string): Promise<DingTalkApp | undefined> {
+    return inWorkspace(await dingtalkAppsStore.read(id), workspaceId);
+  },
+
+  async list(workspaceId: string, options: { limit: number; cursor?: string }): Promise<Page<DingTalkApp>> {
+    const page = await queryPage(
+      {
+        IndexName: 'byList',
+        KeyConditionExpression: 'listPk = :partition',
+        ExpressionAttributeValues: { ':partition': listPartitions.dingtalkApps(workspaceId) },
+      },
+      { limit: options.limit, cursor: options.cursor, keyAttributes: ['pk', 'sk', 'listPk', 'listSk'] },
+    );
+    return { items: page.items.map(fromItem), nextCursor: page.nextCursor };
+  },
+
+  async create(app: DingTalkApp, audit: AuditEvent): Promise<DingTalkApp> {
+    const item = await toItem(app);
+    await transactWrite([{ Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } }, auditPut(audit)]);
+    return fromItem(item);
+  },
+
+  /** false: it changed since it was read. */
+  async replace(previous: DingTalkApp, next: DingTalkApp, audit: AuditEvent): Promise<DingTalkApp | undefined> {
+    const item = await toItem(next);
+    const refused = await transactWrite([
+      checked('changed', {
+        Put: {
+          TableName: tableName,
+          Item: item,
+          ConditionExpression: 'attribute_exists(pk) AND version = :version',
+          ExpressionAttributeValues: { ':version': previous.version },
+        },
+      }),
+      auditPut(audit),
+    ]);
+    return refused.length === 0 ? fromItem(item) : undefined;
+  },
+
+  /** false: it changed since it was read. */
+  async delete(app: DingTalkApp, audit: AuditEvent): Promise<boolean> {
+    const refused = await transactWrite([
+      checked('changed', {
+        Delete: {
+          TableName: tableName,
+          Key: keys.dingtalkApp(app.id),
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: { ':version': app.version },
+        },
+      }),
+      auditPut(audit),
+    ]);
+    return refused.length === 0;
+  },
+
+  /** The robot was found in the group (again): its title and when, kept with the app. */
+  async sawGroup(app: DingTalkApp, group: DingTalkGroup): Promise<void> {
+    await dynamodb.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...keys.dingtalkGroup(app.id, group.openConversationId), workspaceId: app.workspaceId, ...group },
+      }),
+    );
+  },
+
+  async groups(app: DingTalkApp): Promise<DingTalkGroup[]> {
+    const groups: DingTalkGroup[] = [];
+    for await (const page of queryPages({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.dingtalkGroup(app.id, '').pk },
+    }))
+      groups.push(
+        ...(page.Items ?? []).map((item) =>
+          storedAs<DingTalkGroup>(
+            'group',
+            item,
+            ['openConversationId', 'title', 'lastSeenAt'],
+            ['openConversationId', 'title', 'lastSeenAt'],
+          ),
+        ),
+      );
+    return groups.sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt));
+  },
+};
