@@ -92,6 +92,9 @@ export const config = {
   metricsEnabled: process.env.METRICS !== 'off',
   /** How long a POST to a chat service waits for its answer (each service's own settings: lib/channels/). */
   webhookTimeoutMs: readInteger('WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000),
+  /** DingTalk's OpenAPI (app robots: tokens, sends, recalls, reads) and its older API (media uploads). */
+  dingtalkApiOrigin: (process.env.DINGTALK_API_ORIGIN || 'https://api.dingtalk.com').replace(/\/+$/, ''),
+  dingtalkOapiOrigin: (process.env.DINGTALK_OAPI_ORIGIN || 'https://oapi.dingtalk.com').replace(/\/+$/, ''),
   /** How long after it was accepted a push is still retried through failures (within the queue's 14-day retention). */
   retryWindowMs: readDuration('PUSH_RETRY_WINDOW', '24h', 1, 7 * 86_400),
   retryBaseSeconds: readInteger('PUSH_RETRY_BASE_SECONDS', 5, 1, 900),

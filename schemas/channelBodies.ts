@@ -248,17 +248,48 @@ const feishuBodies = [
   },
 ] as const;
 
+/** A DingTalk app robot's message: a msgKey and its msgParam, a JSON string (the group and robot code are added when sent). */
+const dingTalkAppBodies = [
+  {
+    title: 'DingTalk app robot message',
+    type: 'object',
+    additionalProperties: false,
+    required: ['msgKey', 'msgParam'],
+    properties: {
+      msgKey: {
+        enum: [
+          'sampleText',
+          'sampleMarkdown',
+          'sampleLink',
+          'sampleActionCard',
+          'sampleActionCard2',
+          'sampleActionCard3',
+          'sampleActionCard4',
+          'sampleActionCard5',
+          'sampleImageMsg',
+          'feedCard',
+        ],
+        description: "DingTalk's msgKey; feedCard (not DingTalk's) is a feed card refused before sending, which an app robot cannot send",
+      },
+      msgParam: { type: 'string', description: "The message's fields as a JSON string (at most 15,000 bytes), as DingTalk takes it" },
+    },
+  },
+] as const;
+
 /** A body as sent; Feishu's signature is added on the wire and not kept. */
 export const channelMessageSchema = {
   $id: 'ChannelMessage',
-  description: "A chat service's message body exactly as sent: DingTalk's, WeCom's (both say msgtype) or Feishu's (msg_type)",
-  anyOf: [...dingTalkBodies, ...weComBodies, ...feishuBodies],
+  description:
+    "A chat service's message body exactly as sent: DingTalk's, WeCom's (both say msgtype), Feishu's (msg_type) or a DingTalk app robot's (msgKey)",
+  anyOf: [...dingTalkBodies, ...weComBodies, ...feishuBodies, ...dingTalkAppBodies],
 } as const;
 
 export const dingTalkMessageSchema = { anyOf: dingTalkBodies } as const;
 export const weComMessageSchema = { anyOf: weComBodies } as const;
 export const feishuMessageSchema = { anyOf: feishuBodies } as const;
+export const dingTalkAppMessageSchema = { anyOf: dingTalkAppBodies } as const;
 
 export type DingTalkBody = FromSchema<typeof dingTalkMessageSchema>;
 export type WeComBody = FromSchema<typeof weComMessageSchema>;
 export type FeishuBody = FromSchema<typeof feishuMessageSchema>;
+export type DingTalkAppBody = FromSchema<typeof dingTalkAppMessageSchema>;

@@ -160,7 +160,6 @@ export const robotSchema = {
     'id',
     'name',
     'channel',
-    'webhookUrl',
     'hasSecret',
     'templateId',
     'reports',
@@ -177,7 +176,11 @@ export const robotSchema = {
     workspaceId: { ...text, description: 'The workspace it belongs to' },
     name: text,
     channel: { ...channel, description: 'The chat service the robot posts to' },
-    webhookUrl: { ...text, description: 'Masked: the access token (key, hook token) shows its first characters only' },
+    webhookUrl: {
+      ...text,
+      description: 'Masked: the access token (key, hook token) shows its first characters only; absent on a dingtalk-app robot',
+    },
+    app: robotProperties.app,
     hasSecret: { type: 'boolean', description: 'Whether a signing secret is set (the secret itself is never shown)' },
     pool: {
       type: 'array',

@@ -18,7 +18,7 @@ const secretSchema = { type: 'string', pattern: '^[A-Za-z0-9]{8,203}$' } as cons
 
 const clockTime = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM, 24-hour clock' } as const;
 /** The chat services a robot can post to (lib/channels). */
-export const channels = ['dingtalk', 'wecom', 'feishu'] as const;
+export const channels = ['dingtalk', 'wecom', 'feishu', 'dingtalk-app'] as const;
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 /** Most extra webhooks a robot may carry for its group: each adds DingTalk's 20 a minute. */
@@ -39,6 +39,16 @@ export const robotProperties = {
       additionalProperties: false,
       required: ['webhookUrl'],
       properties: { webhookUrl: webhookUrlSchema, secret: secretSchema },
+    },
+  },
+  app: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['appId', 'openConversationId'],
+    description: 'For channel dingtalk-app (instead of webhookUrl and secret): the DingTalk app and the group its robot sends to',
+    properties: {
+      appId: { ...idSchema, description: 'A DingTalk app of this workspace (/dingtalk-apps)' },
+      openConversationId: { type: 'string', minLength: 1, maxLength: 256, description: "The group's id, as the app's callback found it" },
     },
   },
   templateId: idSchema,
@@ -96,7 +106,8 @@ export const createRobotSchema = {
   $id: 'CreateRobot',
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'webhookUrl', 'templateId'],
+  // webhookUrl for a webhook's chat service, app for dingtalk-app: the robot service says which is missing
+  required: ['name', 'templateId'],
   properties: robotProperties,
 } as const;
 

@@ -89,7 +89,7 @@ export const templateInputSchema = {
       type: 'object',
       additionalProperties: false,
       minProperties: 1,
-      properties: { dingtalk: channelOverride, wecom: channelOverride, feishu: channelOverride },
+      properties: { dingtalk: channelOverride, wecom: channelOverride, feishu: channelOverride, 'dingtalk-app': channelOverride },
     },
   },
   allOf: messageRules,

@@ -183,6 +183,9 @@ async function main(): Promise<void> {
       // a revoked token is refused at once on one machine: every request reads its token's item
       AUTH_CACHE_SECONDS: process.env.AUTH_CACHE_SECONDS || '0',
       DINGTALK_ALLOWED_ORIGINS: withSimulator('DINGTALK_ALLOWED_ORIGINS', 'https://oapi.dingtalk.com,https://oapi.dingtalk.io'),
+      // DingTalk's app robot API: the bundled simulator speaks it; set these to DingTalk's to reach a real app
+      DINGTALK_API_ORIGIN: process.env.DINGTALK_API_ORIGIN || simulator.url,
+      DINGTALK_OAPI_ORIGIN: process.env.DINGTALK_OAPI_ORIGIN || simulator.url,
       WECOM_ALLOWED_ORIGINS: withSimulator('WECOM_ALLOWED_ORIGINS', 'https://qyapi.weixin.qq.com'),
       FEISHU_ALLOWED_ORIGINS: withSimulator('FEISHU_ALLOWED_ORIGINS', 'https://open.feishu.cn,https://open.larksuite.com'),
       TABLE_NAME: names.tableName,

@@ -39,7 +39,8 @@ export interface MessageCheck {
 
 /** A code read from an answer, and what it means. */
 export interface AnswerCode {
-  code: number;
+  /** A number (an errcode) for most services; a word for DingTalk's OpenAPI (`InvalidAuthentication`). */
+  code: number | string;
   outcome: DeliveryClass;
   message: string;
 }
@@ -60,6 +61,8 @@ export interface PreviewContext {
 export interface ChannelAdapter<Body extends object = object> {
   /** As people write it: DingTalk, WeCom, Feishu. */
   readonly name: string;
+  /** How its robots reach a group: a webhook URL (with a secret where it signs), or an app's credentials and the group's id. */
+  readonly target: 'webhook' | 'app';
   /** The origins its webhooks may point at (nothing else is ever posted to). */
   readonly allowedOrigins: string[];
   readonly limit: SendWindowLimit;

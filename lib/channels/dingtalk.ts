@@ -76,6 +76,7 @@ function previewWarnings({ template, check, robot }: PreviewContext): string[] {
 
 export const dingtalk: ChannelAdapter<DingTalkMessage> = {
   name: 'DingTalk',
+  target: 'webhook',
   allowedOrigins: readOrigins('DINGTALK_ALLOWED_ORIGINS', ['https://oapi.dingtalk.com', 'https://oapi.dingtalk.io']),
   limit: readRateWindow('DINGTALK_RATE', '20/60'),
   // DingTalk blocks a robot that sent too fast for 10 minutes

@@ -112,6 +112,7 @@ const rateLimit = readRateWindow('FEISHU_RATE', '100/60');
 
 export const feishu: ChannelAdapter<FeishuMessage> = {
   name: 'Feishu',
+  target: 'webhook',
   allowedOrigins: readOrigins('FEISHU_ALLOWED_ORIGINS', ['https://open.feishu.cn', 'https://open.larksuite.com']),
   // 100 a minute and 5 a second per bot
   limit: { ...rateLimit, burst: readRateWindow('FEISHU_BURST', '5/1') },

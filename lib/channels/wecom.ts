@@ -121,6 +121,7 @@ const limit = readRateWindow('WECOM_RATE', '20/60');
 
 export const wecom: ChannelAdapter<WeComMessage> = {
   name: 'WeCom',
+  target: 'webhook',
   allowedOrigins: readOrigins('WECOM_ALLOWED_ORIGINS', ['https://qyapi.weixin.qq.com']),
   limit,
   // how long 45009 blocks is not documented: a webhook waits a window

@@ -4,6 +4,7 @@ import { adapterOf } from '../channels';
 import { config } from '../config';
 import { sleep } from '../concurrency';
 import { sendToRobot } from './webhookClient';
+import { sendThroughApp } from '../dingtalkApps/appClient';
 import { log } from '../log';
 import { continueFanOut } from '../events/publishReportReady';
 import type { PushJob } from '../../schemas/pushJob';
@@ -43,8 +44,9 @@ export function deliveryPorts(metric: DeliveryPorts['metric']): DeliveryPorts {
     putWindow: (robotId, window) => sendWindowStore.put(robotId, window),
     // the worker is the one place the credentials are opened
     send: async (message, robot, key) => {
+      if (robot.app) return sendThroughApp(message, robot.app);
       const webhook = robotWebhooks(robot).find((candidate) => candidate.key === key);
-      if (!webhook) throw new Error(`robot ${robot.id} has no webhook ${key}`);
+      if (!webhook?.webhookUrl) throw new Error(`robot ${robot.id} has no webhook ${key}`);
       return sendToRobot(adapterOf(robot.channel), message, {
         webhookUrl: await open(webhook.webhookUrl),
         secret: webhook.secret && (await open(webhook.secret)),

@@ -15,6 +15,8 @@ export interface DeliveryAttempt {
   outcome: DeliveryClass | 'uncertain';
   httpStatus?: number;
   errcode?: number;
+  /** A service's error code that is a word (DingTalk's OpenAPI), where others answer an errcode. */
+  code?: string;
   errmsg: string;
   durationMs: number;
   /** The service's parsed answer, when it sent JSON. */
@@ -42,7 +44,7 @@ type Exchange =
   | { kind: 'no-answer'; written: boolean; cause: string };
 
 /** One POST; `written` says whether the whole request had been handed to the network when it failed. */
-function post(url: URL, body: string, timeoutMs: number): Promise<Exchange> {
+function post(url: URL, body: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<Exchange> {
   return new Promise((resolve) => {
     let written = false;
     let settled = false;
@@ -56,7 +58,7 @@ function post(url: URL, body: string, timeoutMs: number): Promise<Exchange> {
     const request = send(url, {
       method: 'POST',
       agent,
-      headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) },
+      headers: { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) },
     });
     const timer = setTimeout(() => {
       finish({ kind: 'no-answer', written, cause: `no answer within ${timeoutMs} ms` });
@@ -80,11 +82,20 @@ export async function sendToRobot<Body extends object>(
   message: Body,
   options: SendOptions,
 ): Promise<DeliveryAttempt> {
-  const started = Date.now();
-  const service = adapter.name;
   // a fresh timestamp for every attempt: services that sign reject signatures older than about an hour
   const signed = adapter.signedRequest(options.webhookUrl, message, options.secret, (options.now ?? Date.now)());
-  const exchange = await post(new URL(signed.url), JSON.stringify(signed.body), options.timeoutMs);
+  return sendRequest(adapter, { url: signed.url, body: signed.body }, options.timeoutMs);
+}
+
+/** One request to a chat service, with the headers it takes, and how it ended as the adapter reads the answer. */
+export async function sendRequest(
+  adapter: Pick<ChannelAdapter, 'name' | 'answerCode'>,
+  request: { url: string; body: object; headers?: Record<string, string> },
+  timeoutMs: number,
+): Promise<DeliveryAttempt> {
+  const started = Date.now();
+  const service = adapter.name;
+  const exchange = await post(new URL(request.url), JSON.stringify(request.body), timeoutMs, request.headers);
   const durationMs = Date.now() - started;
   if (exchange.kind === 'no-answer') {
     if (!exchange.written) return { result: 'not-sent', outcome: 'retryable', errmsg: `not sent: ${exchange.cause}`, durationMs };
@@ -109,7 +120,8 @@ export async function sendToRobot<Body extends object>(
   // the service says which statuses carry a code (Feishu answers errors with HTTP 400 and one): the code decides
   if (answer?.coded) {
     const { code, outcome, errmsg } = answer.coded;
-    return { result: 'answered', outcome, httpStatus: status, errcode: code, errmsg, durationMs, response: truncate(answer.parsed) };
+    const coded = typeof code === 'number' ? { errcode: code, errmsg } : { code, errmsg: code === '' ? errmsg : `${code}: ${errmsg}` };
+    return { result: 'answered', outcome, httpStatus: status, ...coded, durationMs, response: truncate(answer.parsed) };
   }
   if (status !== 200) {
     return {
@@ -139,7 +151,7 @@ function readAnswer(
   adapter: Pick<ChannelAdapter, 'answerCode'>,
   status: number,
   text: string,
-): { parsed?: unknown; coded?: { code: number; outcome: DeliveryClass; errmsg: string } } {
+): { parsed?: unknown; coded?: { code: number | string; outcome: DeliveryClass; errmsg: string } } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -10,8 +10,10 @@ export interface Robot {
   name: string;
   /** The chat service the robot posts to, fixed when it is made. */
   channel: Channel;
-  /** Sealed (lib/secrets) once read from the table; plain when it comes from a request. */
-  webhookUrl: string;
+  /** Sealed (lib/secrets) once read from the table; plain when it comes from a request. Absent on an app robot. */
+  webhookUrl?: string;
+  /** An app robot's app and group (channel dingtalk-app), instead of a webhook. */
+  app?: AppTarget;
   /** `...access_token=ab12****`, kept beside the sealed URL so listing robots opens no secret. */
   webhookUrlMasked?: string;
   /** Sealed like webhookUrl. */
@@ -35,6 +37,12 @@ export interface Robot {
   version: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/** Where an app robot sends: its DingTalk app (/dingtalk-apps) and the group. */
+export interface AppTarget {
+  appId: string;
+  openConversationId: string;
 }
 
 /** Hours the robot sends nothing but urgent pushes; the rest wait until they end. */

@@ -5,7 +5,8 @@ import { conflict, notFound, validationFailed } from '../errors';
 import { isKnownTimeZone } from '../delivery/quietHours';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { robotsStore, type RobotRefusal, type RobotWrite } from '../store/robotsStore';
-import type { QuietHours, Robot } from '../domain/robot';
+import type { AppTarget, QuietHours, Robot } from '../domain/robot';
+import { dingtalkAppsStore } from '../store/dingtalkAppsStore';
 import { templatesStore } from '../store/templatesStore';
 import { adapterOf, defaultChannel, type Channel } from '../channels';
 import { checkDistinctWebhooks, normalizeWebhookUrl, poolWebhookOf } from './webhookUrl';
@@ -28,7 +29,7 @@ const robotAudit = (caller: Caller, action: AuditAction, before: Robot | undefin
 
 /** A robot as the API shows it: no secret, the access token masked. */
 export type RobotView = Omit<Robot, 'secret' | 'webhookUrl' | 'webhookUrlMasked' | 'pool'> & {
-  webhookUrl: string;
+  webhookUrl?: string;
   hasSecret: boolean;
   pool?: { webhookUrl: string; hasSecret: boolean }[];
   templateName?: string;
@@ -38,8 +39,8 @@ export function toRobotView(robot: Robot, templateName?: string): RobotView {
   const { secret, webhookUrl, webhookUrlMasked, pool, ...rest } = robot;
   return {
     ...rest,
-    // every robot the store answers carries the mask; the sealed URL itself never leaves
-    webhookUrl: webhookUrlMasked ?? '',
+    // every webhook robot the store answers carries the mask; the sealed URL itself never leaves
+    ...(webhookUrl !== undefined && { webhookUrl: webhookUrlMasked ?? '' }),
     hasSecret: Boolean(secret),
     ...(pool?.length && {
       pool: pool.map((webhook) => ({ webhookUrl: webhook.webhookUrlMasked ?? '', hasSecret: Boolean(webhook.secret) })),
@@ -72,21 +73,62 @@ async function withTemplateNames(robots: Robot[]): Promise<RobotView[]> {
   return robots.map((robot) => toRobotView(robot, templates.get(robot.templateId)?.name));
 }
 
-export async function createRobot(caller: Caller, input: CreateRobotInput): Promise<RobotView> {
-  const channel = input.channel ?? defaultChannel;
+/** Fields a robot of this target may not have, with why. */
+const notTaken = {
+  app: {
+    webhookUrl: 'is not taken by a dingtalk-app robot: it sends through its app',
+    secret: 'is not taken by a dingtalk-app robot',
+    pool: 'is not taken by a dingtalk-app robot',
+    mention: 'is not taken: a DingTalk app robot cannot @-mention anyone',
+  },
+  webhook: { app: 'is taken only by a dingtalk-app robot' },
+} as const;
+
+function refuseFields(target: 'webhook' | 'app', input: Record<string, unknown>): void {
+  const refused = Object.entries(notTaken[target]).filter(([field]) => input[field] !== undefined && input[field] !== null);
+  if (refused.length > 0)
+    throw validationFailed(
+      refused.map(([field, why]) => `${field} ${why}`).join('; '),
+      refused.map(([field, why]) => ({ path: `/${field}`, message: why })),
+    );
+}
+
+/** An app robot's app must be one of the workspace's. */
+async function checkedApp(caller: Caller, app: AppTarget): Promise<AppTarget> {
+  if (!(await dingtalkAppsStore.getIn(caller.workspaceId, app.appId)))
+    throw validationFailed(`No DingTalk app with id ${app.appId}; register it first (POST /dingtalk-apps)`, [
+      { path: '/app/appId', message: 'does not name a DingTalk app of this workspace' },
+    ]);
+  return { appId: app.appId, openConversationId: app.openConversationId };
+}
+
+/** A new robot's way into its group: a checked webhook (and pool), or its app and group. */
+async function targetOf(caller: Caller, channel: Channel, input: CreateRobotInput): Promise<Pick<Robot, 'webhookUrl' | 'pool' | 'app'>> {
+  const target = adapterOf(channel).target;
+  refuseFields(target, input);
+  if (target === 'app') {
+    if (!input.app) throw validationFailed('app is required for a dingtalk-app robot', [{ path: '/app', message: 'is required' }]);
+    return { app: await checkedApp(caller, input.app) };
+  }
+  if (!input.webhookUrl) throw validationFailed('webhookUrl is required', [{ path: '/webhookUrl', message: 'is required' }]);
   const webhookUrl = normalizeWebhookUrl(input.webhookUrl, channel);
   const pool = (input.pool ?? []).map((webhook, index) => poolWebhookOf(webhook, index, channel));
   checkDistinctWebhooks(webhookUrl, pool);
   checkSecrets(channel, input);
+  return { webhookUrl, ...(pool.length > 0 && { pool }) };
+}
+
+export async function createRobot(caller: Caller, input: CreateRobotInput): Promise<RobotView> {
+  const channel = input.channel ?? defaultChannel;
+  const target = await targetOf(caller, channel, input);
   const now = new Date().toISOString();
   const robot: Robot = {
     id: randomUUID(),
     workspaceId: caller.workspaceId,
     name: input.name,
     channel,
-    webhookUrl,
+    ...target,
     ...(input.secret && { secret: input.secret }),
-    ...(pool.length > 0 && { pool }),
     templateId: input.templateId,
     reports: input.reports ?? ['*'],
     keywords: input.keywords ?? [],
@@ -127,10 +169,12 @@ export async function listRobots(caller: Caller, query: ListRobotsQuery) {
 
 export async function updateRobot(caller: Caller, id: string, input: UpdateRobotInput): Promise<RobotView> {
   const previous = await loadRobot(caller.workspaceId, id);
-  const { secret, webhookUrl, pool, quietHours, ...changes } = input;
+  refuseFields(adapterOf(previous.channel).target, input);
+  const { secret, webhookUrl, pool, quietHours, app, ...changes } = input;
   const next: Robot = {
     ...previous,
     ...changes,
+    ...(app && { app: await checkedApp(caller, app) }),
     ...(webhookUrl !== undefined && { webhookUrl: normalizeWebhookUrl(webhookUrl, previous.channel) }),
     version: previous.version + 1,
     updatedAt: new Date().toISOString(),

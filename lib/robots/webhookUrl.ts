@@ -57,8 +57,11 @@ export function checkDistinctWebhooks(webhookUrl: string | undefined, pool: Pool
   });
 }
 
-/** A robot's webhooks, its own first: the order a tie between free slots is broken in. */
-export function robotWebhooks(robot: Robot): { key: string; webhookUrl: string; webhookUrlMasked?: string; secret?: string }[] {
+/**
+ * A robot's ways into its group, each with its own send window, its own first (the order a tie between free
+ * slots is broken in): its webhooks, or for an app robot its app, which has no URL here.
+ */
+export function robotWebhooks(robot: Robot): { key: string; webhookUrl?: string; webhookUrlMasked?: string; secret?: string }[] {
   return [
     { key: ownWebhookKey, webhookUrl: robot.webhookUrl, webhookUrlMasked: robot.webhookUrlMasked, secret: robot.secret },
     ...(robot.pool ?? []),

@@ -55,6 +55,7 @@ const robotFields = [
   'name',
   'channel',
   'webhookUrl',
+  'app',
   'webhookUrlMasked',
   'secret',
   'pool',
@@ -79,7 +80,6 @@ export function robotFromItem(item: Record<string, unknown>): Robot {
     'id',
     'workspaceId',
     'name',
-    'webhookUrl',
     'templateId',
     'reports',
     'keywords',
@@ -104,7 +104,9 @@ async function sealedWebhook<T extends { webhookUrl: string; webhookUrlMasked?: 
 }
 
 async function sealed({ pool, ...robot }: Robot): Promise<Robot> {
-  return { ...(await sealedWebhook(robot)), ...(pool?.length ? { pool: await Promise.all(pool.map(sealedWebhook)) } : {}) };
+  // an app robot has no webhook: its app's secret is sealed with the app
+  const own = robot.webhookUrl === undefined ? robot : await sealedWebhook({ ...robot, webhookUrl: robot.webhookUrl });
+  return { ...own, ...(pool?.length ? { pool: await Promise.all(pool.map(sealedWebhook)) } : {}) };
 }
 
 function toItem(robot: Robot) {

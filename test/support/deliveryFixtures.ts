@@ -7,7 +7,7 @@ import type { Template } from '../../lib/domain/template';
 const channelRules = { limit: { messages: 2, windowMs: 10_000, marginMs: 500 }, throttleCooldownMs: 60_000 };
 
 export const rules: DeliveryRules = {
-  channels: { dingtalk: channelRules, wecom: channelRules, feishu: channelRules },
+  channels: { dingtalk: channelRules, wecom: channelRules, feishu: channelRules, 'dingtalk-app': channelRules },
   inlineWaitMs: 3000,
   retryWindowMs: 24 * 3_600_000,
   retryBaseSeconds: 5,

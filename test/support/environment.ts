@@ -29,6 +29,8 @@ export const baseTestEnvironment: Record<string, string> = {
   WEBHOOK_TIMEOUT_MS: '1500',
   DINGTALK_COOLDOWN_SECONDS: '2',
   DINGTALK_RATE_LIMIT: '20/2',
+  DINGTALK_APP_RATE_LIMIT: '20/2',
+  DINGTALK_APP_RATE_MARGIN_MS: '600',
   // The window is scaled down 30x from DingTalk's minute, but the arrival jitter of a 2-core machine
   // running three test processes and Chromium is not: 200 ms (the default floor) let a stalled second
   // of a burst land in the next window (a CI run saw 11 x 130101). In AWS the default is 3 s.

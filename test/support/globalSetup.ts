@@ -26,6 +26,9 @@ export default async function globalSetup(): Promise<void> {
     DINGTALK_ALLOWED_ORIGINS: simulator.url,
     WECOM_ALLOWED_ORIGINS: simulator.url,
     FEISHU_ALLOWED_ORIGINS: simulator.url,
+    // DingTalk's app robot API is the simulator too
+    DINGTALK_API_ORIGIN: simulator.url,
+    DINGTALK_OAPI_ORIGIN: simulator.url,
   });
   (globalThis as Record<string, unknown>).__localStack = { dynamodb, sqs, simulator };
 }

@@ -44,6 +44,8 @@ const integrationOnly = [
   'DINGTALK_ALLOWED_ORIGINS',
   'WECOM_ALLOWED_ORIGINS',
   'FEISHU_ALLOWED_ORIGINS',
+  'DINGTALK_API_ORIGIN',
+  'DINGTALK_OAPI_ORIGIN',
 ];
 
 export async function startLocalService(

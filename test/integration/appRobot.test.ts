@@ -1,0 +1,164 @@
+// Robots on DingTalk's app robot (channel dingtalk-app), against the strict simulator of the OpenAPI:
+// pushes arrive in order with the right msgKey on one shared access token, an expired token is replaced
+// and the push still arrives, the QPS-limit 403 is waited out, and what an app robot cannot send is
+// refused before sending.
+import { randomUUID } from 'node:crypto';
+import { api } from '../support/api';
+import { publisherToken } from '../support/environment';
+import { waitFor } from '../support/waitFor';
+import { startWorker } from '../support/worker';
+
+const simulatorUrl = () => process.env.SIMULATOR_URL as string;
+const control = async (method: string, path: string, body?: unknown) =>
+  (
+    await fetch(`${simulatorUrl()}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  ).json() as Promise<any>;
+
+const appKey = `ding${randomUUID().slice(0, 10)}`;
+const groups = { cidSales: 'Sales', cidOps: 'Ops' };
+let appId: string;
+let templateId: string;
+let worker: ReturnType<typeof startWorker>;
+
+beforeAll(async () => {
+  await control('POST', '/_sim/apps', { appKey, appSecret: 'app-secret', groups });
+  appId = (await api('POST', '/dingtalk-apps', { body: { name: 'Reports', appKey, appSecret: 'app-secret' } })).body.id;
+  templateId = (
+    await api('POST', '/templates', {
+      body: { name: `App ${randomUUID()}`, msgType: 'markdown', title: '{{reportName}}', text: '#{{data.n}} {{reportName}}' },
+    })
+  ).body.id;
+  worker = startWorker();
+});
+afterAll(() => worker.stop());
+
+async function appRobot(openConversationId: string, extra: Record<string, unknown> = {}) {
+  const reportId = `app-${randomUUID().slice(0, 8)}`;
+  const made = await api('POST', '/robots', {
+    body: {
+      name: `App robot ${randomUUID().slice(0, 6)}`,
+      channel: 'dingtalk-app',
+      app: { appId, openConversationId },
+      templateId,
+      reports: [reportId],
+      ...extra,
+    },
+  });
+  if (made.status !== 201) throw new Error(`POST /robots: ${made.status} ${made.raw}`);
+  return { robot: made.body, reportId };
+}
+
+const publish = (reportId: string, n: number) =>
+  api('POST', '/events/report-ready', {
+    token: publisherToken,
+    body: { eventId: randomUUID(), reportId, reportName: 'Daily', data: { n } },
+  });
+
+const groupMessages = async (openConversationId: string) =>
+  (await control('GET', `/_sim/apps/messages?appKey=${appKey}&openConversationId=${openConversationId}`)).items as {
+    msgKey: string;
+    msgParam: Record<string, string>;
+  }[];
+
+it('takes app: {appId, openConversationId} instead of a webhook, and refuses what an app robot cannot have, naming it', async () => {
+  const base = { name: 'x', channel: 'dingtalk-app', templateId };
+  const refused = async (body: Record<string, unknown>) =>
+    (await api('POST', '/robots', { body: { ...base, ...body } })).body.error.details;
+  expect(await refused({ app: { appId, openConversationId: 'cidSales' }, mention: { isAtAll: true } })).toEqual([
+    { path: '/mention', message: expect.stringContaining('cannot @-mention') },
+  ]);
+  expect(
+    await refused({ app: { appId, openConversationId: 'cidSales' }, webhookUrl: `${simulatorUrl()}/robot/send?access_token=abc` }),
+  ).toEqual([{ path: '/webhookUrl', message: expect.any(String) }]);
+  expect(await refused({})).toEqual([{ path: '/app', message: 'is required' }]);
+  expect(await refused({ app: { appId: 'no-such-app', openConversationId: 'cidSales' } })).toEqual([
+    { path: '/app/appId', message: 'does not name a DingTalk app of this workspace' },
+  ]);
+  expect((await api('POST', '/robots', { body: { name: 'y', templateId } })).body.error.details).toEqual([
+    { path: '/webhookUrl', message: 'is required' },
+  ]);
+});
+
+it('delivers 5 pushes in order as sampleMarkdown on one access token, each record keeping its processQueryKey', async () => {
+  const before = (await control('GET', `/_sim/apps/calls?appKey=${appKey}`)).accessToken ?? 0;
+  const { robot, reportId } = await appRobot('cidSales');
+  expect(robot).toMatchObject({ channel: 'dingtalk-app', app: { appId, openConversationId: 'cidSales' } });
+  expect(robot.webhookUrl).toBeUndefined();
+  for (let n = 1; n <= 5; n++) expect((await publish(reportId, n)).status).toBe(202);
+  const messages = await waitFor(
+    () => groupMessages('cidSales'),
+    (items) => items.length >= 5,
+    { what: 'five pushes in the group' },
+  );
+  expect(messages.map((message) => message.msgKey)).toEqual(Array(5).fill('sampleMarkdown'));
+  expect(messages.map((message) => message.msgParam.text)).toEqual([1, 2, 3, 4, 5].map((n) => `#${n} Daily`));
+  const records = await waitFor(
+    () => api('GET', `/push-records?robotId=${robot.id}&limit=10`).then((answer) => answer.body.items as { status: string; id: string }[]),
+    (items) => items.length === 5 && items.every((record) => record.status === 'sent'),
+    { what: 'five sent records' },
+  );
+  const detail = (await api('GET', `/push-records/${records[0].id}`)).body;
+  expect(detail.response).toEqual({ processQueryKey: expect.any(String) });
+  expect(detail.content).toEqual({ msgKey: 'sampleMarkdown', msgParam: JSON.stringify({ title: 'Daily', text: '#5 Daily' }) });
+  // one token for all five (a worker batch, and the table for the next)
+  expect((await control('GET', `/_sim/apps/calls?appKey=${appKey}`)).accessToken - before).toBe(1);
+});
+
+it('replaces a token DingTalk expired mid-run: the next push still arrives', async () => {
+  const { reportId } = await appRobot('cidOps');
+  await publish(reportId, 1);
+  await waitFor(
+    () => groupMessages('cidOps'),
+    (items) => items.length === 1,
+    { what: 'the first push' },
+  );
+  await control('POST', '/_sim/apps/expire-tokens', { appKey });
+  await publish(reportId, 2);
+  const messages = await waitFor(
+    () => groupMessages('cidOps'),
+    (items) => items.length === 2,
+    { what: 'the push after the expiry' },
+  );
+  expect(messages[1].msgParam.text).toBe('#2 Daily');
+});
+
+it('waits out three QPS-limit answers, then sends', async () => {
+  const group = `cid${randomUUID().slice(0, 6)}`;
+  await control('POST', '/_sim/apps', { appKey, appSecret: 'app-secret', groups: { ...groups, [group]: 'Busy' } });
+  const { robot, reportId } = await appRobot(group);
+  await control('POST', '/_sim/apps/faults', { appKey, next: ['qpsLimit', 'qpsLimit', 'qpsLimit'] });
+  await publish(reportId, 7);
+  await waitFor(
+    () => groupMessages(group),
+    (items) => items.length === 1,
+    { what: 'the push after the QPS limit', timeoutMs: 30_000 },
+  );
+  const [record] = (await api('GET', `/push-records?robotId=${robot.id}`)).body.items;
+  const detail = (await api('GET', `/push-records/${record.id}`)).body;
+  expect(detail.status).toBe('sent');
+  expect(detail.attemptLog.filter((entry: { errmsg: string }) => /QpsLimit/.test(entry.errmsg))).toHaveLength(3);
+});
+
+it('refuses a feed card before sending, saying why', async () => {
+  const feed = (
+    await api('POST', '/templates', {
+      body: {
+        name: `Feed ${randomUUID()}`,
+        msgType: 'feedCard',
+        links: [{ title: 'Q3', messageUrl: 'https://bi.example.com/q3', picUrl: 'https://bi.example.com/q3.png' }],
+      },
+    })
+  ).body;
+  const { robot, reportId } = await appRobot('cidSales', { templateId: feed.id });
+  await publish(reportId, 1);
+  const [record] = await waitFor(
+    () => api('GET', `/push-records?robotId=${robot.id}`).then((answer) => answer.body.items),
+    (items) => items.length === 1 && items[0].status === 'failed',
+    { what: 'the refused feed card' },
+  );
+  expect(record.errmsg).toMatch(/cannot send a feedCard/);
+});
