@@ -7,6 +7,7 @@ import {
   resendPushRecord,
   resendPushRecords,
 } from '../lib/records/recordService';
+import { readsOf, recallEvent, recallPushRecord } from '../lib/records/recallService';
 import { httpFunction } from './http/httpFunction';
 
 export const handler = httpFunction('pushRecords', {
@@ -16,4 +17,7 @@ export const handler = httpFunction('pushRecords', {
   resendPushRecord: ({ caller, pathParameters }) => resendPushRecord(caller, pathParameters.id),
   confirmPushRecord: ({ caller, pathParameters }) => confirmPushRecord(caller, pathParameters.id),
   resendPushRecords: ({ caller, body }) => resendPushRecords(caller, body),
+  recallPushRecord: ({ caller, pathParameters }) => recallPushRecord(caller, pathParameters.id),
+  recallEvent: ({ caller, pathParameters }) => recallEvent(caller, pathParameters.eventId),
+  getPushRecordReads: ({ caller, pathParameters, query }) => readsOf(caller, pathParameters.id, query.cursor),
 });

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'WrongWorkspace'
   | 'NotFound'
   | 'Conflict'
+  | 'NotRecallable'
   | 'EventIdReused'
   | 'PayloadTooLarge'
   | 'Unprocessable'
@@ -36,6 +37,7 @@ export const forbidden = (message: string) => new DomainError('Forbidden', messa
 export const wrongWorkspace = (message: string) => new DomainError('WrongWorkspace', message);
 export const notFound = (message: string) => new DomainError('NotFound', message);
 export const conflict = (message: string, details: ErrorDetail[] = []) => new DomainError('Conflict', message, details);
+export const notRecallable = (message: string) => new DomainError('NotRecallable', message);
 export const eventIdReused = (eventId: string) =>
   new DomainError('EventIdReused', `Event ${eventId} was already accepted with a different payload; give this report a new eventId`, [
     { path: '/eventId', message: 'was used before for a different event' },

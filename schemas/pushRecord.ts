@@ -4,8 +4,15 @@ import { channels } from './robot';
 import { cursorQuerySchema, idSchema, keywordQuerySchema, limitQuerySchema } from './common';
 
 // held: waiting for the robot's quiet hours to end
-export const pushStatuses = ['queued', 'held', 'sent', 'failed', 'skipped', 'unconfirmed'] as const;
+export const pushStatuses = ['queued', 'held', 'sent', 'failed', 'skipped', 'unconfirmed', 'recalled'] as const;
 export type PushStatus = (typeof pushStatuses)[number];
+
+export const readsQuerySchema = {
+  $id: 'ReadsQuery',
+  type: 'object',
+  additionalProperties: false,
+  properties: { cursor: { type: 'string', minLength: 1, maxLength: 2048 } },
+} as const;
 
 export const listPushRecordsQuerySchema = {
   $id: 'ListPushRecordsQuery',

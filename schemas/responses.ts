@@ -34,6 +34,7 @@ export const errorSchema = {
             'WrongWorkspace',
             'NotFound',
             'Conflict',
+            'NotRecallable',
             'EventIdReused',
             'PayloadTooLarge',
             'Unprocessable',
@@ -279,6 +280,8 @@ const recordSummaryProperties = {
   updatedAt: time,
   sentAt: time,
   confirmedAt: { ...time, description: 'When an admin marked an unconfirmed push delivered' },
+  app: { ...robotProperties.app, description: "An app robot's push: the DingTalk app and group it went to" },
+  recalledAt: { ...time, description: 'When it was pulled back from the group' },
 } as const;
 const recordSummaryRequired = [
   'id',
@@ -351,6 +354,35 @@ export const pushRecordSchema = {
       },
     },
     attemptsOmitted: { ...count, description: 'Attempts left out of the middle of attemptLog' },
+  },
+} as const;
+
+export const recallResultSchema = {
+  $id: 'RecallResult',
+  type: 'object',
+  additionalProperties: false,
+  required: ['recalled', 'notRecallable'],
+  properties: {
+    recalled: { type: 'array', items: text, description: 'The push records pulled back from their groups' },
+    notRecallable: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, required: ['id', 'reason'], properties: { id: text, reason: text } },
+    },
+  },
+} as const;
+
+export const readsSchema = {
+  $id: 'PushReads',
+  type: 'object',
+  additionalProperties: false,
+  required: ['ready', 'sendStatus', 'readCount', 'readUserIds', 'nextCursor', 'checkedAt'],
+  properties: {
+    ready: { type: 'boolean', description: 'false while DingTalk has no read status yet: ask again later' },
+    sendStatus: { type: 'string', description: "DingTalk's: SUCCESS, RECALLED or PROCESSING" },
+    readCount: count,
+    readUserIds: { type: 'array', items: text, description: 'The staff ids of those who read it' },
+    nextCursor,
+    checkedAt: time,
   },
 } as const;
 

@@ -29,7 +29,7 @@ import {
   workspaceSchema,
 } from './teams';
 import { alertmanagerPayloadSchema, grafanaPayloadSchema, metabasePayloadSchema, supersetPayloadSchema } from './sources';
-import { bulkResendSchema, listPushRecordsQuerySchema, pushStatisticsQuerySchema } from './pushRecord';
+import { bulkResendSchema, listPushRecordsQuerySchema, pushStatisticsQuerySchema, readsQuerySchema } from './pushRecord';
 import { createRobotSchema, listRobotsQuerySchema, testRobotSchema, updateRobotSchema } from './robot';
 import {
   createFromStarterSchema,
@@ -47,6 +47,8 @@ import {
   pushRecordPageSchema,
   pushRecordSchema,
   pushStatisticsSchema,
+  readsSchema,
+  recallResultSchema,
   resendResultSchema,
   robotPageSchema,
   robotSchema,
@@ -425,6 +427,37 @@ export const routes = {
     success: 200,
     answers: pushRecordSchema,
     errors: [409],
+  },
+  recallPushRecord: {
+    ...records,
+    audit: 'push-record.recall',
+    method: 'POST',
+    path: '/push-records/{id}/recall',
+    summary: "Pull an app robot's push back from its group (status recalled)",
+    success: 200,
+    answers: pushRecordSchema,
+    errors: [409, 503],
+  },
+  recallEvent: {
+    ...records,
+    audit: 'event.recall',
+    method: 'POST',
+    path: '/events/{eventId}/recall',
+    summary: 'Pull a report back from every group it reached through an app robot; the answer names the pushes that cannot be',
+    success: 200,
+    answers: recallResultSchema,
+    errors: [409, 503],
+  },
+  getPushRecordReads: {
+    ...records,
+    ...reading,
+    method: 'GET',
+    path: '/push-records/{id}/reads',
+    summary: "Who read an app robot's push, as DingTalk reports it",
+    query: readsQuerySchema,
+    success: 200,
+    answers: readsSchema,
+    errors: [409, 503],
   },
   resendPushRecords: {
     audit: 'push-records.bulk-resend',

@@ -11,6 +11,7 @@ const statusByCode: Record<ErrorCode, number> = {
   WrongWorkspace: 403,
   NotFound: 404,
   Conflict: 409,
+  NotRecallable: 409,
   EventIdReused: 409,
   PayloadTooLarge: 413,
   Unprocessable: 422,

@@ -55,6 +55,7 @@ export function recordOf(job: PushJob, now: number, robot?: Robot, template?: Te
       robotId: job.robotId,
       robotName: robot?.name ?? job.robotName ?? '',
       ...(robot && { channel: robot.channel }),
+      ...(robot?.app && { app: robot.app }),
       templateId: robot?.templateId ?? job.templateId ?? '',
       templateName: template?.name ?? '',
     },

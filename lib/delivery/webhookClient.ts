@@ -92,7 +92,10 @@ export async function sendRequest(
   adapter: Pick<ChannelAdapter, 'name' | 'answerCode'>,
   request: { url: string; body: object; headers?: Record<string, string> },
   timeoutMs: number,
+  /** The answer whole (a read list), rather than cut to what a record keeps. */
+  wholeAnswer = false,
 ): Promise<DeliveryAttempt> {
+  const kept = (value: unknown) => (wholeAnswer ? value : truncate(value));
   const started = Date.now();
   const service = adapter.name;
   const exchange = await post(new URL(request.url), JSON.stringify(request.body), timeoutMs, request.headers);
@@ -121,7 +124,7 @@ export async function sendRequest(
   if (answer?.coded) {
     const { code, outcome, errmsg } = answer.coded;
     const coded = typeof code === 'number' ? { errcode: code, errmsg } : { code, errmsg: code === '' ? errmsg : `${code}: ${errmsg}` };
-    return { result: 'answered', outcome, httpStatus: status, ...coded, durationMs, response: truncate(answer.parsed) };
+    return { result: 'answered', outcome, httpStatus: status, ...coded, durationMs, response: kept(answer.parsed) };
   }
   if (status !== 200) {
     return {

@@ -108,6 +108,7 @@ export async function recallThroughApp(target: AppTarget, processQueryKeys: stri
         processQueryKeys,
       }),
       config.webhookTimeoutMs,
+      true,
     ),
   );
   return attempt;
@@ -128,6 +129,7 @@ export async function readsThroughApp(target: AppTarget, processQueryKey: string
         ...(nextToken && { nextToken }),
       }),
       config.webhookTimeoutMs,
+      true,
     ),
   );
 }

@@ -1,5 +1,6 @@
 // A push record: one push job's story (its status, every attempt, what was sent) and the transitions an
 // attempt's end makes of it. Pure; recordsStore keeps records, the worker makes them.
+import type { AppTarget } from './robot';
 import type { PushStatus } from '../../schemas/pushRecord';
 import type { Channel, ChannelMessage } from '../channels';
 import { config } from '../config';
@@ -75,6 +76,10 @@ export interface PushRecord {
   sentAt?: string;
   /** When an admin marked an unconfirmed push delivered. */
   confirmedAt?: string;
+  /** An app robot's push: the app and group it went to (what a recall and a read list ask DingTalk about). */
+  app?: AppTarget;
+  /** When it was pulled back from the group (status recalled). */
+  recalledAt?: string;
   resendOf?: string;
   content?: ChannelMessage;
   /** Bytes of the body as sent (UTF-8). */
@@ -87,13 +92,13 @@ export interface PushRecord {
 
 export type NewPushRecord = Pick<
   PushRecord,
-  'id' | 'workspaceId' | 'eventId' | 'reportId' | 'reportName' | 'robotId' | 'robotName' | 'templateId' | 'templateName' | 'channel'
+  'id' | 'workspaceId' | 'eventId' | 'reportId' | 'reportName' | 'robotId' | 'robotName' | 'templateId' | 'templateName' | 'channel' | 'app'
 > & {
   resendOf?: string;
 };
 
 // unconfirmed: the robot holds an uncertain push for an admin; it is not sent again on its own
-const terminalStatuses: PushStatus[] = ['sent', 'failed', 'skipped', 'unconfirmed'];
+const terminalStatuses: PushStatus[] = ['sent', 'failed', 'skipped', 'unconfirmed', 'recalled'];
 
 export function isTerminal(status: PushStatus): boolean {
   return terminalStatuses.includes(status);

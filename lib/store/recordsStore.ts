@@ -212,6 +212,24 @@ export const recordsStore = {
     return refused.length === 0 ? 'confirmed' : 'not-unconfirmed';
   },
 
+  /** Marks sent records recalled, with the audit event, in one transaction (at most 99 records). */
+  async recalled(ids: string[], now: number, audit: AuditEvent): Promise<void> {
+    const at = new Date(now).toISOString();
+    await transactWrite([
+      ...ids.map((id) => ({
+        Update: {
+          TableName: tableName,
+          Key: keys.record(id),
+          UpdateExpression: 'SET #status = :recalled, recalledAt = :at, updatedAt = :at',
+          ConditionExpression: '#status = :sent',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':recalled': 'recalled', ':sent': 'sent', ':at': at },
+        },
+      })),
+      auditPut(audit),
+    ]);
+  },
+
   /**
    * Writes each resend's new record and links its original to it (`once`: only an original not resent yet),
    * with the audit event, in one transaction. Answers the originals another call resent meanwhile: then

@@ -162,3 +162,91 @@ it('refuses a feed card before sending, saying why', async () => {
   );
   expect(record.errmsg).toMatch(/cannot send a feedCard/);
 });
+
+describe('recall and reads', () => {
+  const webhookRobot = async (reportId: string) => {
+    const { webhookUrl } = await (await import('../support/simulator')).simulator.registerRobot();
+    return (
+      await api('POST', '/robots', { body: { name: `Webhook ${randomUUID().slice(0, 6)}`, webhookUrl, templateId, reports: [reportId] } })
+    ).body;
+  };
+  const sentRecords = (eventId: string, count: number) =>
+    waitFor(
+      () =>
+        api('GET', `/push-records?eventId=${eventId}&limit=10`).then(
+          (answer) => answer.body.items as { id: string; status: string; robotId: string }[],
+        ),
+      (items) => items.length === count && items.every((record) => record.status === 'sent'),
+      { what: `${count} sent records of ${eventId}` },
+    );
+
+  it('recalls one push from its group; a webhook robot’s push is not recallable, naming why', async () => {
+    const { reportId } = await appRobot('cidSales');
+    const webhook = await webhookRobot(reportId);
+    const eventId = (await publish(reportId, 41)).body.eventId;
+    const records = await sentRecords(eventId, 2);
+    const appRecord = records.find((record) => record.robotId !== webhook.id)!;
+    const recalled = await api('POST', `/push-records/${appRecord.id}/recall`);
+    expect(recalled.status).toBe(200);
+    expect(recalled.body).toMatchObject({ status: 'recalled', recalledAt: expect.any(String) });
+    const key = recalled.body.response.processQueryKey;
+    const inGroup = (await groupMessages('cidSales')).find(
+      (message) => (message as unknown as { processQueryKey: string }).processQueryKey === key,
+    );
+    expect(inGroup).toMatchObject({ recalled: true });
+    const webhookRecord = records.find((record) => record.robotId === webhook.id)!;
+    const refused = await api('POST', `/push-records/${webhookRecord.id}/recall`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'NotRecallable', message: expect.stringContaining('through a webhook') });
+    expect((await api('POST', `/push-records/${appRecord.id}/recall`)).body.error.message).toMatch(/is recalled, not sent/);
+    const audited = (await api('GET', `/audit-events?targetId=${appRecord.id}&action=push-record.recall`)).body.items;
+    expect(audited).toHaveLength(1);
+  });
+
+  it('recalls a report from every group it reached through an app robot, naming the push it cannot recall', async () => {
+    const reportId = `everywhere-${randomUUID().slice(0, 6)}`;
+    for (const group of ['cidSales', 'cidOps']) {
+      const made = await api('POST', '/robots', {
+        body: {
+          name: `Everywhere ${group} ${randomUUID().slice(0, 4)}`,
+          channel: 'dingtalk-app',
+          app: { appId, openConversationId: group },
+          templateId,
+          reports: [reportId],
+        },
+      });
+      expect(made.status).toBe(201);
+    }
+    const webhook = await webhookRobot(reportId);
+    const eventId = (await publish(reportId, 42)).body.eventId;
+    const records = await sentRecords(eventId, 3);
+    const answer = await api('POST', `/events/${eventId}/recall`);
+    expect(answer.status).toBe(200);
+    expect(answer.body.recalled).toHaveLength(2);
+    const webhookRecord = records.find((record) => record.robotId === webhook.id)!;
+    expect(answer.body.notRecallable).toEqual([{ id: webhookRecord.id, reason: expect.stringContaining('through a webhook') }]);
+    const statuses = (await api('GET', `/push-records?eventId=${eventId}`)).body.items
+      .map((record: { status: string }) => record.status)
+      .sort();
+    expect(statuses).toEqual(['recalled', 'recalled', 'sent']);
+    expect((await api('GET', `/audit-events?targetId=${eventId}&action=event.recall`)).body.items).toHaveLength(1);
+  });
+
+  it('says who read a push, and that DingTalk has no read status yet when it has none', async () => {
+    const { reportId } = await appRobot('cidOps');
+    const eventId = (await publish(reportId, 43)).body.eventId;
+    const [record] = await sentRecords(eventId, 1);
+    const key = (await api('GET', `/push-records/${record.id}`)).body.response.processQueryKey;
+    await control('POST', '/_sim/apps/faults', { appKey, next: ['notReady'] });
+    expect((await api('GET', `/push-records/${record.id}/reads`)).body).toMatchObject({ ready: false, readCount: 0, readUserIds: [] });
+    await control('POST', '/_sim/apps/reads', { processQueryKey: key, userIds: ['staff-001', 'staff-002'] });
+    const reads = await api('GET', `/push-records/${record.id}/reads`);
+    expect(reads.body).toMatchObject({
+      ready: true,
+      sendStatus: 'SUCCESS',
+      readCount: 2,
+      readUserIds: ['staff-001', 'staff-002'],
+      nextCursor: null,
+    });
+  });
+});

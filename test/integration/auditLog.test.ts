@@ -8,6 +8,7 @@ import { captureOutput } from '../support/captureOutput';
 import { simulator } from '../support/simulator';
 import { allItems } from '../support/tableItems';
 import { makeToken, makeWorkspace } from '../support/teams';
+import { sentAppPush } from '../support/appPush';
 import { routeList, type OperationId } from '../../schemas/routes';
 import { keys } from '../../lib/store/table';
 
@@ -110,6 +111,14 @@ const calls: Partial<Record<OperationId, () => Promise<Call>>> = {
   resendPushRecords: async () => {
     const { robotId } = await record('failed');
     return { path: '/push-records/resend', body: { status: 'failed', robotId }, target: () => 'failed' };
+  },
+  recallPushRecord: async () => {
+    const { id } = await sentAppPush();
+    return { path: `/push-records/${id}/recall`, target: () => id };
+  },
+  recallEvent: async () => {
+    const { eventId } = await sentAppPush();
+    return { path: `/events/${eventId}/recall`, target: () => eventId };
   },
   createWorkspace: async () => ({ path: '/workspaces', body: { name: `Team ${unique()}` }, target: (answer) => answer.id }),
   updateWorkspace: async () => {

@@ -42,6 +42,8 @@ let b: Seeded;
 let recordOfA: string;
 const reportId = `shared-${randomUUID().slice(0, 8)}`;
 const eventId = `daily-${randomUUID().slice(0, 8)}`;
+/** An event only the first workspace published (both published `eventId`: each recalls its own). */
+const eventOnlyInA = `only-a-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
   const first = await makeWorkspace('Finance');
@@ -69,6 +71,7 @@ beforeAll(async () => {
     await worker.stop();
   }
   recordOfA = (await api('GET', `/push-records?eventId=${eventId}`, { token: a.admin })).body.items[0].id;
+  await api('POST', '/events/report-ready', { token: a.publisher, body: { eventId: eventOnlyInA, reportId, reportName: 'Daily' } });
 }, 60_000);
 
 it('sends the same eventId of two workspaces to each one’s own robot, with its own data', async () => {
@@ -89,6 +92,7 @@ const idFor = (path: string): string => {
     '/tokens/': () => a.tokenId,
     '/workspaces/': () => a.workspace,
     '/dingtalk-apps/': () => a.appId,
+    '/events/': () => eventOnlyInA,
   };
   const kind = Object.keys(ids).find((prefix) => path.startsWith(prefix));
   if (!kind) throw new Error(`${path}: say in this test which of a workspace's ids it takes`);
@@ -105,7 +109,7 @@ const validBodies: Record<string, object> = {
 
 /** Routes whose id is not a workspace's: a starter is the same for everyone, an image is opened by its unguessable id. */
 const sharedIds = ['/template-starters/{id}', '/images/{id}'];
-const byId = routeList.filter((route) => route.path.includes('{id}') && !sharedIds.includes(route.path));
+const byId = routeList.filter((route) => /\{(id|eventId)\}/.test(route.path) && !sharedIds.includes(route.path));
 
 const ownItems = async (workspaceId: string) =>
   JSON.stringify(
@@ -118,7 +122,7 @@ it.each(byId.map((route) => [`${route.method} ${route.path}`, route] as const))(
   '%s with another workspace’s id: 404, nothing changed',
   async (_label, route) => {
     const before = await ownItems(a.workspace);
-    const response = await api(route.method, route.path.replace('{id}', idFor(route.path)), {
+    const response = await api(route.method, route.path.replace(/\{(id|eventId)\}/, idFor(route.path)), {
       token: b.admin,
       ...(route.body && { body: validBodies[route.operationId] ?? {} }),
     });

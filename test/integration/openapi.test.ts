@@ -14,7 +14,8 @@ describe('GET /openapi.json', () => {
       ([, methods]) => Object.values(methods).map((operation) => operation.operationId),
     );
     expect(documented.sort()).toEqual(routeList.map((route) => route.operationId).sort());
-    expect(response.body.components.schemas.CreateRobot.required).toEqual(['name', 'webhookUrl', 'templateId']);
+    // a webhook robot needs webhookUrl, an app robot app: the service says which is missing, naming it
+    expect(response.body.components.schemas.CreateRobot.required).toEqual(['name', 'templateId']);
   });
 
   it('refuses an answer that drifts from the document: an undocumented field, a missing one, an unlisted status', async () => {
@@ -37,6 +38,8 @@ describe('GET /openapi.json', () => {
     const response = await api(route.method, path, { token, ...(route.body && { body: {} }) });
     expect(response.status).toBeLessThan(500);
     if (response.status === 404)
-      expect(response.body.error.message).toMatch(/^No (template|robot|push record|image|starter|token|workspace|DingTalk app) with id/);
+      expect(response.body.error.message).toMatch(
+        /^No (template|robot|push record|image|starter|token|workspace|DingTalk app) with id|^No push records of event/,
+      );
   });
 });
