@@ -282,6 +282,12 @@ const recordSummaryProperties = {
   confirmedAt: { ...time, description: 'When an admin marked an unconfirmed push delivered' },
   app: { ...robotProperties.app, description: "An app robot's push: the DingTalk app and group it went to" },
   recalledAt: { ...time, description: 'When it was pulled back from the group' },
+  messageKeys: {
+    type: 'array',
+    items: text,
+    description:
+      "What the chat service calls each message of the push it took, the message's first, then its pictures' (an app robot's processQueryKeys)",
+  },
 } as const;
 const recordSummaryRequired = [
   'id',

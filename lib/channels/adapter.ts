@@ -81,8 +81,10 @@ export interface ChannelAdapter<Body extends object = object> {
   answerCode(httpStatus: number, answer: Record<string, unknown>): AnswerCode | undefined;
   /** Screenshots that follow a push as messages of their own, one a slot (empty where pictures travel as links). */
   pictures(images: Screenshot[] | undefined): (Screenshot & { id: string })[];
-  /** The message for one such picture's bytes. */
-  pictureBody(bytes: Buffer): Body;
+  /** The message for one such picture: its stored bytes, and its id where the service takes pictures by reference. */
+  pictureBody(picture: { id: string; bytes: Buffer }): Body;
+  /** What the service calls a message it took (an app robot's processQueryKey), to recall it or ask who read it later. */
+  messageKey?(answer: unknown): string | undefined;
 }
 
 /** 5xx and 429 are worth another try; any other status without a code is final. */

@@ -21,6 +21,9 @@ export type DingTalkAppMessage = {
   msgParam: string;
 };
 
+/** How a picture names a screenshot stored here until the app client puts the media_id DingTalk gave it in its place. */
+export const storedImage = 'dingpush-image:';
+
 /** DingTalk takes a msgParam of at most this many bytes. */
 export const maxMsgParamBytes = 15_000;
 /** A feed card has no app robot form: the push fails before sending, saying so. */
@@ -117,9 +120,12 @@ export const dingtalkApp: ChannelAdapter<DingTalkAppMessage> = {
     if (typeof answer.code !== 'string') return undefined;
     return { code: answer.code, outcome: classifyDingTalkAppAnswer(status, answer.code), message: textOf(answer.message) };
   },
-  // pictures travel in the markdown, as for a webhook robot (uploading them as media is not built yet)
-  pictures: () => [],
-  pictureBody: () => {
-    throw new Error('a DingTalk app robot sends no picture messages yet');
+  // every stored screenshot follows the message as a picture: the app client uploads it once per app and
+  // names its media_id (no public URL needed); one given by URL stays a link in the text
+  pictures: (images) => (images ?? []).filter((image): image is typeof image & { id: string } => Boolean(image.id)),
+  pictureBody: ({ id }) => ({ msgKey: 'sampleImageMsg', msgParam: param({ photoURL: `${storedImage}${id}` }) }),
+  messageKey: (answer) => {
+    const key = (answer as { processQueryKey?: unknown } | undefined)?.processQueryKey;
+    return typeof key === 'string' ? key : undefined;
   },
 };

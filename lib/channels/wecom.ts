@@ -144,5 +144,5 @@ export const wecom: ChannelAdapter<WeComMessage> = {
   signedRequest: (url, body) => ({ url, body }),
   answerCode: errcodeAnswer(classifyWeComErrcode),
   pictures: weComPictures,
-  pictureBody: weComImageMessage,
+  pictureBody: ({ bytes }) => weComImageMessage(bytes),
 };

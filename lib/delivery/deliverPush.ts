@@ -112,7 +112,7 @@ async function send(context: DeliveryContext, job: PushJob, step: Extract<PushSt
       remember(context, { ...record, status: 'failed' });
       return done();
     }
-    body = adapterOf(robot.channel).pictureBody(bytes);
+    body = adapterOf(robot.channel).pictureBody({ id: step.picture.id, bytes });
     picture = { name: step.picture.name, md5: createHash('md5').update(bytes).digest('hex'), bytes: bytes.length };
   }
   const sent = picture ? undefined : { content: step.body, template: snapshot(template) };

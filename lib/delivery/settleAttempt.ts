@@ -2,7 +2,7 @@
 // the body it sent; and when they come back, if they do. A digest's own record ends sent, or failed when its
 // members go on without it.
 import type { PushJob } from '../../schemas/pushJob';
-import { defaultChannel, type ChannelMessage } from '../channels';
+import { adapterOf, defaultChannel, type ChannelMessage } from '../channels';
 import {
   finishedRecord,
   partSentRecord,
@@ -66,6 +66,13 @@ export async function settleAttempt(context: DeliveryContext, ended: EndedSend):
   return carryOut(context, ended, { verdict, robot, entry, answer, save });
 }
 
+/** A single push's record keeps what the service calls each of its messages it took (to recall them, or ask who read them). */
+function withMessageKey({ carried, digest }: EndedSend, answer: Answer): (record: PushRecord) => PushRecord {
+  const channel = carried[0].record.channel;
+  const key = !digest && carried.length === 1 && channel ? adapterOf(channel).messageKey?.(answer.response) : undefined;
+  return (record) => (key ? { ...record, messageKeys: [...(record.messageKeys ?? []), key] } : record);
+}
+
 const acceptedAt = ({ carried }: EndedSend) => Math.min(...carried.map(({ record }) => Date.parse(record.createdAt)));
 
 async function carryOut(
@@ -78,18 +85,20 @@ async function carryOut(
   const count = ended.carried.length;
   const { parts } = ended;
   switch (verdict.kind) {
-    case 'sent':
+    case 'sent': {
+      const keep = withMessageKey(ended, answer);
       // its pictures follow at once, in the next slots, before anything queued behind it
       if (parts?.more) {
-        await save((attempted) => partSentRecord(attempted, entry, parts.picturesSent));
+        await save((attempted) => partSentRecord(keep(attempted), entry, parts.picturesSent));
         return { kind: 'pictures-follow' };
       }
       await save((attempted) =>
-        finishedRecord({ ...attempted, ...(parts && { picturesSent: parts.picturesSent }) }, { status: 'sent', ...answer }, now),
+        finishedRecord({ ...keep(attempted), ...(parts && { picturesSent: parts.picturesSent }) }, { status: 'sent', ...answer }, now),
       );
       if (robot && robot.consecutiveFailures > 0) await ports.clearFailureStreak(robot.id);
       ports.metric('PushSent', count);
       return done(count);
+    }
     case 'unconfirmed':
       await save((attempted) => finishedRecord(attempted, { status: 'unconfirmed', ...answer }, now));
       ports.metric('PushUnconfirmed', count);

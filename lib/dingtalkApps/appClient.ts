@@ -4,14 +4,16 @@
 // Recall and read status go the same way.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
-import { dingtalkApp } from '../channels/dingtalkApp';
+import { dingtalkApp, storedImage } from '../channels/dingtalkApp';
+import { imagesStore } from '../store/imagesStore';
 import type { ChannelMessage } from '../channels';
 import { config } from '../config';
 import type { DingTalkApp } from '../domain/dingtalkApp';
 import type { AppTarget } from '../domain/robot';
 import { open, seal } from '../secrets/secretBox';
 import { dingtalkAppsStore } from '../store/dingtalkAppsStore';
-import { tableName } from '../store/table';
+import { isConditionFailure, tableName } from '../store/table';
+import { sleep } from '../concurrency';
 import { sendRequest, type DeliveryAttempt } from '../delivery/webhookClient';
 
 /** A token is fetched again this long before DingTalk says it ends. */
@@ -84,15 +86,99 @@ async function appOf(target: AppTarget): Promise<DingTalkApp | undefined> {
   return dingtalkAppsStore.read(target.appId);
 }
 
+const mediaKey = (appId: string, imageId: string) => ({ pk: `DINGTALK_MEDIA#${appId}`, sk: imageId });
+
+/** Nothing reached the group: an attempt that failed before its send. */
+const notSent = (errmsg: string, outcome: 'retryable' | 'permanent', code?: string): DeliveryAttempt => ({
+  result: 'not-sent',
+  outcome,
+  errmsg,
+  durationMs: 0,
+  ...(code && { code }),
+});
+
+const storedMediaId = async (app: DingTalkApp, imageId: string) =>
+  (await dynamodb.send(new GetCommand({ TableName: tableName, Key: mediaKey(app.id, imageId), ConsistentRead: true }))).Item?.mediaId as
+    string | undefined;
+
+/**
+ * Whether this worker uploads the screenshot: the first to claim it does, and the others wait a few seconds for
+ * its media_id (two groups of one app are sent the same screenshot at the same moment), then upload anyway.
+ */
+async function claimUpload(app: DingTalkApp, imageId: string): Promise<string | undefined> {
+  const now = Date.now();
+  try {
+    await dynamodb.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...mediaKey(app.id, imageId), workspaceId: app.workspaceId, claimedAt: now },
+        ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(mediaId) AND claimedAt < :stale)',
+        ExpressionAttributeValues: { ':stale': now - 30_000 },
+      }),
+    );
+    return undefined;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+  for (let waited = 0; waited < 5000; waited += 200) {
+    await sleep(200);
+    const mediaId = await storedMediaId(app, imageId);
+    if (mediaId) return mediaId;
+  }
+  return undefined;
+}
+
+/** A stored screenshot's media_id for this app: uploaded once (a media_id does not expire), then kept in the table. */
+async function mediaIdOf(app: DingTalkApp, token: string, imageId: string): Promise<string | DeliveryAttempt> {
+  const known = (await storedMediaId(app, imageId)) ?? (await claimUpload(app, imageId));
+  if (known) return known;
+  const image = await imagesStore.get(imageId);
+  if (!image) return notSent(`The screenshot ${imageId} is no longer kept`, 'permanent');
+  const form = new FormData();
+  form.append('media', new Blob([image.body], { type: image.contentType }), `${imageId}.${image.contentType.split('/')[1] ?? 'png'}`);
+  let answer: { errcode?: number; errmsg?: string; media_id?: string };
+  try {
+    const response = await fetch(`${config.dingtalkOapiOrigin}/media/upload?access_token=${encodeURIComponent(token)}&type=image`, {
+      method: 'POST',
+      body: form,
+      signal: AbortSignal.timeout(config.webhookTimeoutMs),
+    });
+    answer = (await response.json()) as typeof answer;
+  } catch (error) {
+    return notSent(`The screenshot's upload to DingTalk failed (${(error as Error).message}); it is tried again`, 'retryable');
+  }
+  // the older API says an expired token with errcode 40014: the same fresh token as a send's InvalidAuthentication
+  if (answer.errcode === 40014) return notSent('DingTalk refused the access token for the upload', 'retryable', 'InvalidAuthentication');
+  if (answer.errcode !== 0 || !answer.media_id)
+    return notSent(`DingTalk refused the screenshot: ${answer.errcode} ${answer.errmsg ?? ''}`, 'permanent');
+  await dynamodb.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: { ...mediaKey(app.id, imageId), workspaceId: app.workspaceId, mediaId: answer.media_id },
+    }),
+  );
+  return answer.media_id;
+}
+
+/** A picture that names a stored screenshot names its media_id instead; anything else as it is. */
+async function withMediaId(app: DingTalkApp, token: string, message: ChannelMessage): Promise<ChannelMessage | DeliveryAttempt> {
+  if (!('msgKey' in message) || message.msgKey !== 'sampleImageMsg') return message;
+  const photoURL = String((JSON.parse(message.msgParam) as { photoURL?: unknown }).photoURL);
+  if (!photoURL.startsWith(storedImage)) return message;
+  const mediaId = await mediaIdOf(app, token, photoURL.slice(storedImage.length));
+  return typeof mediaId === 'string' ? { ...message, msgParam: JSON.stringify({ photoURL: mediaId }) } : mediaId;
+}
+
 /** Sends one message to the robot's group; the answer's processQueryKey names it for recall and reads. */
 export async function sendThroughApp(message: ChannelMessage, target: AppTarget): Promise<DeliveryAttempt> {
   const app = await appOf(target);
-  if (!app)
-    return { result: 'not-sent', outcome: 'permanent', errmsg: `The robot's DingTalk app ${target.appId} no longer exists`, durationMs: 0 };
-  const body = { robotCode: app.robotCode, openConversationId: target.openConversationId, ...message };
-  return withToken(app, (token) =>
-    sendRequest(dingtalkApp, openApi('/v1.0/robot/groupMessages/send', token, body), config.webhookTimeoutMs),
-  );
+  if (!app) return notSent(`The robot's DingTalk app ${target.appId} no longer exists`, 'permanent');
+  return withToken(app, async (token) => {
+    const resolved = await withMediaId(app, token, message);
+    if ('result' in resolved) return resolved;
+    const body = { robotCode: app.robotCode, openConversationId: target.openConversationId, ...resolved };
+    return sendRequest(dingtalkApp, openApi('/v1.0/robot/groupMessages/send', token, body), config.webhookTimeoutMs);
+  });
 }
 
 /** Pulls messages back from the group: the keys DingTalk recalled, and why it did not recall the others. */

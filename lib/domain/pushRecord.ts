@@ -80,6 +80,8 @@ export interface PushRecord {
   app?: AppTarget;
   /** When it was pulled back from the group (status recalled). */
   recalledAt?: string;
+  /** What the service calls each message of the push it took, the message's first, then its pictures' (an app robot's processQueryKeys). */
+  messageKeys?: string[];
   resendOf?: string;
   content?: ChannelMessage;
   /** Bytes of the body as sent (UTF-8). */

@@ -26,14 +26,15 @@ async function loadRecord(caller: Caller, id: string): Promise<PushRecord> {
 const webhookReason = (record: PushRecord) =>
   `it went to ${record.channel ? adapterOf(record.channel).name : 'its chat service'} through a webhook, which cannot recall a message or say who read it; only a dingtalk-app robot's push can`;
 
-const processQueryKeyOf = (record: PushRecord) => (record.response as { processQueryKey?: unknown } | undefined)?.processQueryKey;
+/** What DingTalk calls the push's messages: the message's key first, then its pictures'. */
+const messageKeysOf = (record: PushRecord) => record.messageKeys ?? [];
 
 /** The message DingTalk knows the push by, or why it cannot be recalled (or read). */
-function recallableKey(record: PushRecord): { target: AppTarget; key: string } | { reason: string } {
-  const key = processQueryKeyOf(record);
+function recallableKeys(record: PushRecord): { target: AppTarget; keys: string[] } | { reason: string } {
+  const keys = messageKeysOf(record);
   if (!record.app) return { reason: webhookReason(record) };
-  if (record.status !== 'sent' || typeof key !== 'string') return { reason: `it is ${record.status}, not sent` };
-  return { target: record.app, key };
+  if (record.status !== 'sent' || keys.length === 0) return { reason: `it is ${record.status}, not sent` };
+  return { target: record.app, keys };
 }
 
 /** An OpenAPI call that did not answer: a refusal to act on, or a reason to try again. */
@@ -64,11 +65,12 @@ async function markRecalled(ids: string[], audit: () => AuditEvent): Promise<voi
 
 export async function recallPushRecord(caller: Caller, id: string) {
   const record = await loadRecord(caller, id);
-  const recallable = recallableKey(record);
+  const recallable = recallableKeys(record);
   if ('reason' in recallable) throw notRecallable(`Push record ${id} cannot be recalled: ${recallable.reason}`);
-  const { recalled, failed } = await recallFromGroup(recallable.target, [recallable.key]);
-  if (!recalled.includes(recallable.key))
-    throw conflict(`DingTalk did not recall push record ${id}: ${failed[recallable.key] ?? 'no reason given'}`);
+  // the message and its pictures with it
+  const [message] = recallable.keys;
+  const { recalled, failed } = await recallFromGroup(recallable.target, recallable.keys);
+  if (!recalled.includes(message)) throw conflict(`DingTalk did not recall push record ${id}: ${failed[message] ?? 'no reason given'}`);
   await markRecalled([id], () =>
     auditEvent(caller, 'push-record.recall', { type: 'push-record', id }, { status: { before: 'sent', after: 'recalled' } }),
   );
@@ -92,16 +94,18 @@ export async function recallEvent(caller: Caller, eventId: string) {
   const records = await recordsOfEvent(caller, eventId);
   if (records.length === 0) throw notFound(`No push records of event ${eventId}`);
   const notRecallable: { id: string; reason: string }[] = [];
-  const byGroup = new Map<string, { target: AppTarget; keys: Map<string, string> }>();
+  // each group's keys (messages and pictures) with the record each belongs to; a record is recalled when its message is
+  const byGroup = new Map<string, { target: AppTarget; keys: Map<string, string>; messages: Set<string> }>();
   for (const record of records) {
-    const recallable = recallableKey(record);
+    const recallable = recallableKeys(record);
     if ('reason' in recallable) {
       notRecallable.push({ id: record.id, reason: recallable.reason });
       continue;
     }
     const group = `${recallable.target.appId}/${recallable.target.openConversationId}`;
-    const entry = byGroup.get(group) ?? { target: recallable.target, keys: new Map() };
-    entry.keys.set(recallable.key, record.id);
+    const entry = byGroup.get(group) ?? { target: recallable.target, keys: new Map(), messages: new Set<string>() };
+    for (const key of recallable.keys) entry.keys.set(key, record.id);
+    entry.messages.add(recallable.keys[0]);
     byGroup.set(group, entry);
   }
   const recalled: string[] = [];
@@ -120,7 +124,7 @@ export async function recallEvent(caller: Caller, eventId: string) {
 /** Who read the push, as DingTalk reports it; data DingTalk has not made ready yet is said so, not failed. */
 export async function readsOf(caller: Caller, id: string, cursor?: string) {
   const record = await loadRecord(caller, id);
-  const key = processQueryKeyOf(record);
+  const [key] = messageKeysOf(record);
   if (!record.app) throw conflict(`Push record ${id} has no read list: ${webhookReason(record)}`);
   if (typeof key !== 'string') throw conflict(`Push record ${id} has no read list: it is ${record.status}, and DingTalk never took it`);
   const checkedAt = new Date().toISOString();

@@ -7,6 +7,7 @@ import { api } from '../support/api';
 import { publisherToken } from '../support/environment';
 import { waitFor } from '../support/waitFor';
 import { startWorker } from '../support/worker';
+import { chartPng } from '../support/chartPng';
 
 const simulatorUrl = () => process.env.SIMULATOR_URL as string;
 const control = async (method: string, path: string, body?: unknown) =>
@@ -103,6 +104,7 @@ it('delivers 5 pushes in order as sampleMarkdown on one access token, each recor
   );
   const detail = (await api('GET', `/push-records/${records[0].id}`)).body;
   expect(detail.response).toEqual({ processQueryKey: expect.any(String) });
+  expect(detail.messageKeys).toEqual([detail.response.processQueryKey]);
   expect(detail.content).toEqual({ msgKey: 'sampleMarkdown', msgParam: JSON.stringify({ title: 'Daily', text: '#5 Daily' }) });
   // one token for all five (a worker batch, and the table for the next)
   expect((await control('GET', `/_sim/apps/calls?appKey=${appKey}`)).accessToken - before).toBe(1);
@@ -161,6 +163,52 @@ it('refuses a feed card before sending, saying why', async () => {
     { what: 'the refused feed card' },
   );
   expect(record.errmsg).toMatch(/cannot send a feedCard/);
+});
+
+it('uploads a screenshot once per app, and sends it after the message as sampleImageMsg by media_id: no public URL', async () => {
+  const reportId = `pictures-${randomUUID().slice(0, 6)}`;
+  const made: { id: string }[] = [];
+  for (const group of ['cidSales', 'cidOps'])
+    made.push(
+      (
+        await api('POST', '/robots', {
+          body: {
+            name: `Pictures ${group} ${randomUUID().slice(0, 4)}`,
+            channel: 'dingtalk-app',
+            app: { appId, openConversationId: group },
+            templateId,
+            reports: [reportId],
+          },
+        })
+      ).body,
+    );
+  const uploadsBefore = (await control('GET', `/_sim/apps/calls?appKey=${appKey}`)).upload ?? 0;
+  const seen = { cidSales: (await groupMessages('cidSales')).length, cidOps: (await groupMessages('cidOps')).length };
+  const image = { name: 'revenue.png', contentType: 'image/png', data: chartPng([3, 5, 4, 8]).toString('base64') };
+  const published = await api('POST', '/events/report-ready', {
+    token: publisherToken,
+    body: { eventId: randomUUID(), reportId, reportName: 'Daily', data: { n: 9 }, images: [image] },
+  });
+  expect(published.status).toBe(202);
+  for (const group of ['cidSales', 'cidOps'] as const) {
+    const messages = await waitFor(
+      () => groupMessages(group),
+      (items) => items.length >= seen[group] + 2,
+      { what: `message and picture in ${group}` },
+    );
+    const [message, picture] = messages.slice(seen[group]);
+    expect(message.msgKey).toBe('sampleMarkdown');
+    expect(picture.msgKey).toBe('sampleImageMsg');
+    expect(picture.msgParam.photoURL).toMatch(/^@lADP/);
+  }
+  // one upload for both groups: the media_id is the app's, kept with the image
+  expect((await control('GET', `/_sim/apps/calls?appKey=${appKey}`)).upload - uploadsBefore).toBe(1);
+  for (const robot of made) {
+    const [record] = (await api('GET', `/push-records?robotId=${robot.id}`)).body.items;
+    const detail = (await api('GET', `/push-records/${record.id}`)).body;
+    expect(detail).toMatchObject({ status: 'sent', picturesSent: [{ name: 'revenue.png', bytes: expect.any(Number) }] });
+    expect(detail.messageKeys).toHaveLength(2);
+  }
 });
 
 describe('recall and reads', () => {

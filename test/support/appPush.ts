@@ -40,6 +40,6 @@ export async function sentAppPush(): Promise<{ id: string; eventId: string }> {
     templateId: 'any',
     templateName: 'any',
   });
-  await recordsStore.putMany([{ ...record, status: 'sent', attempts: 1, response: { processQueryKey } }]);
+  await recordsStore.putMany([{ ...record, status: 'sent', attempts: 1, response: { processQueryKey }, messageKeys: [processQueryKey] }]);
   return { id: record.id, eventId };
 }
