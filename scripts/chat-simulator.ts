@@ -6,7 +6,7 @@
 // including one whose answer it then drops. It keeps what it received.
 //
 // Used in-process by tests (startChatSimulator) and as a process by `npm start` (run this file).
-import { DingTalkAppSimulator, type AppFault } from './dingtalk-app-simulated';
+import { DingTalkAppSimulator, type AppFault, type SimulatedApp } from './dingtalk-app-simulated';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -185,7 +185,7 @@ export class ChatSimulator {
   url = '';
 
   constructor(private options: SimulatorOptions = {}) {
-    this.app = new DingTalkAppSimulator({ rateLimit: options.rateLimit });
+    this.app = new DingTalkAppSimulator({ rateLimit: options.rateLimit, slowMs: options.slowMs });
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error) => {
         response.statusCode = 500;
@@ -539,7 +539,8 @@ export class ChatSimulator {
     if (!app) return json(404, { error: 'register the app first (POST /_sim/apps), then name its appKey' });
     if (route === 'POST /_sim/apps/faults') {
       app.nextFaults.push(...((body.next as AppFault[]) ?? []));
-      return json(200, { next: app.nextFaults });
+      if (body.rates) app.faultRates = body.rates as SimulatedApp['faultRates'];
+      return json(200, { next: app.nextFaults, rates: app.faultRates ?? {} });
     }
     // with a url: sent there, as DingTalk sends it; without: the request DingTalk would send, for a test to send itself
     if (route === 'POST /_sim/apps/callback')

@@ -48,7 +48,7 @@ const maxMsgParamBytes = 15_000;
 const tokenLifetimeSeconds = 7200;
 const callbackFreshnessMs = 60 * 60 * 1000;
 
-export type AppFault = 'qpsLimit' | 'http5xx' | 'reset' | 'lost' | 'notReady';
+export type AppFault = 'qpsLimit' | 'http5xx' | 'reset' | 'lost' | 'slow' | 'notReady';
 
 export interface SimulatedApp {
   appKey: string;
@@ -57,6 +57,8 @@ export interface SimulatedApp {
   /** The groups the app's robot is in: openConversationId → title. */
   groups: Record<string, string>;
   nextFaults: AppFault[];
+  /** Each send's chance of each fault, as the webhook robots' fault mix. */
+  faultRates?: Partial<Record<'qpsLimit' | 'http5xx' | 'reset' | 'lost' | 'slow', number>>;
 }
 
 export interface AppMessage {
@@ -90,7 +92,21 @@ export class DingTalkAppSimulator {
   private media = new Map<string, { appKey: string; md5: string; bytes: number }>();
   private sends = new Map<string, number[]>();
 
-  constructor(private options: { rateLimit?: { messages: number; windowMs: number } | null; tokenLifetimeSeconds?: number } = {}) {}
+  constructor(
+    private options: { rateLimit?: { messages: number; windowMs: number } | null; tokenLifetimeSeconds?: number; slowMs?: number } = {},
+  ) {}
+
+  /** The next scripted fault, else one drawn from the app's rates. */
+  private pickFault(app: SimulatedApp): AppFault | undefined {
+    const scripted = app.nextFaults.shift();
+    if (scripted) return scripted;
+    let roll = Math.random();
+    for (const [kind, rate] of Object.entries(app.faultRates ?? {})) {
+      if (roll < (rate ?? 0)) return kind as AppFault;
+      roll -= rate ?? 0;
+    }
+    return undefined;
+  }
 
   registerApp(app: { appKey: string; appSecret: string; robotCode?: string; groups?: Record<string, string> }): SimulatedApp {
     const registered = { robotCode: app.appKey, groups: {}, nextFaults: [], ...app };
@@ -115,7 +131,7 @@ export class DingTalkAppSimulator {
   /** Answers an OpenAPI request if it is one; false for any other path. */
   async handle(method: string, url: URL, raw: Buffer, request: IncomingMessage, response: ServerResponse): Promise<boolean> {
     const route = `${method} ${url.pathname}`;
-    const routes: Record<string, () => Answer | 'dropped'> = {
+    const routes: Record<string, () => Answer | 'dropped' | Promise<Answer>> = {
       'POST /v1.0/oauth2/accessToken': () => this.accessToken(raw),
       'POST /v1.0/robot/groupMessages/send': () => this.send(request, raw),
       'POST /v1.0/robot/groupMessages/recall': () => this.recall(request, raw),
@@ -124,7 +140,7 @@ export class DingTalkAppSimulator {
     };
     const handler = routes[route];
     if (!handler) return false;
-    const answer = handler();
+    const answer = await handler();
     if (answer === 'dropped') {
       request.socket.destroy();
       return true;
@@ -170,11 +186,11 @@ export class DingTalkAppSimulator {
     return { app, body };
   }
 
-  private send(request: IncomingMessage, raw: Buffer): Answer | 'dropped' {
+  private send(request: IncomingMessage, raw: Buffer): Answer | 'dropped' | Promise<Answer> {
     const call = this.robotCall(request, raw, 'send');
     if ('status' in call) return call;
     const { app, body } = call;
-    const fault = app.nextFaults.shift();
+    const fault = this.pickFault(app);
     if (fault === 'qpsLimit') return error(403, 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', 'QPS limit exceeded');
     if (fault === 'http5xx') return error(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.');
     if (fault === 'reset') return 'dropped';
@@ -202,9 +218,11 @@ export class DingTalkAppSimulator {
       readUserIds: [],
     };
     this.messages.push(message);
-    // taken, and the answer lost on the way back
+    // taken, and the answer lost on the way back, or late past a sender's patience
     if (fault === 'lost') return 'dropped';
-    return { status: 200, body: { processQueryKey: message.processQueryKey } };
+    const answer = { status: 200, body: { processQueryKey: message.processQueryKey } };
+    if (fault === 'slow') return new Promise((resolve) => setTimeout(() => resolve(answer), this.options.slowMs ?? 3000));
+    return answer;
   }
 
   private showable(app: SimulatedApp, photoURL: string): boolean {
