@@ -5,6 +5,7 @@
 // tokenDigests  'tokens'             5 minutes    an instance token rotated in SSM takes effect within 5 minutes, no deploy
 // apiTokens     token id             AUTH_CACHE_SECONDS (60; 0 under npm start)  a revoke takes effect within it (docs/teams.md)
 // workspaces    id or slug           AUTH_CACHE_SECONDS   a workspace is never deleted; a rename shows that much later
+// dingtalkApps  app id               60 seconds   an app's new secret or robot code is used by sends that much later
 // awsClients    'kms' | 'ssm'        container    clients hold no data; made on first use, so only the functions that need them pay
 // sealingKey    'sealing'            container    one KMS data key seals this container's writes; each value names its key
 // dataKeys      key reference        container    a reference always names the same key
@@ -17,6 +18,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { config } from './config';
 import type { ApiToken } from './domain/apiToken';
 import type { Workspace } from './domain/workspace';
+import type { DingTalkApp } from './domain/dingtalkApp';
 
 export class ContainerCache<Key, Value> {
   private readonly entries = new Map<Key, { value: Promise<Value>; loadedAt: number }>();
@@ -62,6 +64,7 @@ export const containerCaches = {
   tokenDigests: new ContainerCache<'tokens', TokenDigests>(5 * 60_000),
   apiTokens: new ContainerCache<string, ApiToken | undefined>(config.authCacheSeconds * 1000),
   workspaces: new ContainerCache<string, Workspace | undefined>(config.authCacheSeconds * 1000),
+  dingtalkApps: new ContainerCache<string, DingTalkApp | undefined>(60_000),
   awsClients: {
     kms: new ContainerCache<'kms', KMSClient>(Infinity),
     ssm: new ContainerCache<'ssm', SSMClient>(Infinity),

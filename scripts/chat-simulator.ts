@@ -185,7 +185,9 @@ export class ChatSimulator {
   url = '';
 
   constructor(private options: SimulatorOptions = {}) {
-    this.app = new DingTalkAppSimulator({ rateLimit: options.rateLimit, slowMs: options.slowMs });
+    // DingTalk's webhook window, 20 a minute per group, unless the simulator was told otherwise
+    const rateLimit = options.rateLimit === undefined ? { messages: 20, windowMs: 60_000 } : options.rateLimit;
+    this.app = new DingTalkAppSimulator({ rateLimit, slowMs: options.slowMs });
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error) => {
         response.statusCode = 500;

@@ -57,6 +57,8 @@ export interface SimulatedApp {
   /** The groups the app's robot is in: openConversationId → title. */
   groups: Record<string, string>;
   nextFaults: AppFault[];
+  /** Its groups' rate limit, when not the simulator's (null: none, for a benchmark of the pipeline). */
+  rateLimit?: { messages: number; windowMs: number } | null;
   /** Each send's chance of each fault, as the webhook robots' fault mix. */
   faultRates?: Partial<Record<'qpsLimit' | 'http5xx' | 'reset' | 'lost' | 'slow', number>>;
 }
@@ -205,7 +207,7 @@ export class DingTalkAppSimulator {
       return error(400, 'invalidParameter.msgParam.invalid', `msgParam lacks ${missing.join(', ') || 'its fields'}`);
     if (body.msgKey === 'sampleImageMsg' && !this.showable(app, String(msgParam.photoURL)))
       return error(400, 'invalidParameter.msgParam.invalid', 'photoURL is neither a media_id of this app nor an http(s) URL');
-    if (!this.withinRate(body.openConversationId as string))
+    if (!this.withinRate(app, body.openConversationId as string))
       return error(403, 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', 'QPS limit exceeded');
     const message: AppMessage = {
       appKey: app.appKey,
@@ -230,8 +232,8 @@ export class DingTalkAppSimulator {
     return this.media.get(photoURL)?.appKey === app.appKey;
   }
 
-  private withinRate(group: string): boolean {
-    const limit = this.options.rateLimit;
+  private withinRate(app: SimulatedApp, group: string): boolean {
+    const limit = app.rateLimit !== undefined ? app.rateLimit : this.options.rateLimit;
     if (!limit) return true;
     const now = Date.now();
     const recent = (this.sends.get(group) ?? []).filter((at) => at > now - limit.windowMs);

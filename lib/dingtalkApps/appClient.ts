@@ -14,6 +14,7 @@ import { open, seal } from '../secrets/secretBox';
 import { dingtalkAppsStore } from '../store/dingtalkAppsStore';
 import { isConditionFailure, tableName } from '../store/table';
 import { sleep } from '../concurrency';
+import { containerCaches } from '../containerCache';
 import { sendRequest, type DeliveryAttempt } from '../delivery/webhookClient';
 
 /** A token is fetched again this long before DingTalk says it ends. */
@@ -82,8 +83,9 @@ const openApi = (path: string, token: string, body: object) => ({
   headers: { 'x-acs-dingtalk-access-token': token },
 });
 
+/** The robot's app, read once a minute per container: a send does not read it each time. */
 async function appOf(target: AppTarget): Promise<DingTalkApp | undefined> {
-  return dingtalkAppsStore.read(target.appId);
+  return containerCaches.dingtalkApps.get(target.appId, () => dingtalkAppsStore.read(target.appId));
 }
 
 const mediaKey = (appId: string, imageId: string) => ({ pk: `DINGTALK_MEDIA#${appId}`, sk: imageId });

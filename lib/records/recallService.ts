@@ -33,7 +33,9 @@ const messageKeysOf = (record: PushRecord) => record.messageKeys ?? [];
 function recallableKeys(record: PushRecord): { target: AppTarget; keys: string[] } | { reason: string } {
   const keys = messageKeysOf(record);
   if (!record.app) return { reason: webhookReason(record) };
-  if (record.status !== 'sent' || keys.length === 0) return { reason: `it is ${record.status}, not sent` };
+  if (record.status !== 'sent') return { reason: `it is ${record.status}, not sent` };
+  if (record.digestId) return { reason: 'it went out merged into a digest with other pushes, which one push cannot pull back' };
+  if (keys.length === 0) return { reason: 'DingTalk gave no key for it when it took it' };
   return { target: record.app, keys };
 }
 

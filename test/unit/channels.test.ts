@@ -132,3 +132,52 @@ describe('what each answer means', () => {
     expect(classify(code)).toBe(expected);
   });
 });
+
+describe("DingTalk's app robot", () => {
+  const { dingtalkApp, toDingTalkApp, classifyDingTalkAppAnswer, maxMsgParamBytes } =
+    require('../../lib/channels/dingtalkApp') as typeof import('../../lib/channels/dingtalkApp');
+  const param = (message: Parameters<typeof toDingTalkApp>[0]) => JSON.parse(toDingTalkApp(message).msgParam);
+
+  it('maps each message type to its msgKey, msgParam a JSON string of its fields; mentions are left out', () => {
+    expect(toDingTalkApp({ msgtype: 'text', text: { content: 'hi @13800000000' }, at: { atMobiles: ['13800000000'] } })).toEqual({
+      msgKey: 'sampleText',
+      msgParam: JSON.stringify({ content: 'hi' }),
+    });
+    expect(param({ msgtype: 'markdown', markdown: { title: 'T', text: '## x' } })).toEqual({ title: 'T', text: '## x' });
+    expect(toDingTalkApp({ msgtype: 'link', link: { title: 'T', text: 'x', messageUrl: 'https://u' } }).msgKey).toBe('sampleLink');
+    const single = { msgtype: 'actionCard' as const, actionCard: { title: 'T', text: 'x', singleTitle: 'Open', singleURL: 'https://u' } };
+    expect(toDingTalkApp(single)).toMatchObject({ msgKey: 'sampleActionCard' });
+    const three = {
+      msgtype: 'actionCard' as const,
+      actionCard: { title: 'T', text: 'x', btns: [1, 2, 3].map((n) => ({ title: `B${n}`, actionURL: `https://u/${n}` })) },
+    };
+    expect(toDingTalkApp(three).msgKey).toBe('sampleActionCard3');
+    expect(param(three)).toMatchObject({ actionTitle3: 'B3', actionURL3: 'https://u/3' });
+  });
+
+  it('refuses a feed card and a msgParam over 15,000 bytes before sending, saying why', () => {
+    const feed = toDingTalkApp({
+      msgtype: 'feedCard',
+      feedCard: { links: [{ title: 'Q3', messageURL: 'https://u', picURL: 'https://p' }] },
+    });
+    expect(dingtalkApp.check(feed, {}).problems).toEqual([expect.stringContaining('cannot send a feedCard')]);
+    const big = toDingTalkApp({ msgtype: 'text', text: { content: 'x'.repeat(maxMsgParamBytes) } });
+    expect(dingtalkApp.check(big, {}).problems).toEqual([expect.stringContaining(`at most ${maxMsgParamBytes}`)]);
+  });
+
+  it("reads DingTalk's word codes: rate limits wait, 5xx and 429 retry, the rest are final", () => {
+    expect(classifyDingTalkAppAnswer(403, 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi')).toBe('throttled');
+    expect(classifyDingTalkAppAnswer(400, 'send.too.fast')).toBe('throttled');
+    expect(classifyDingTalkAppAnswer(503, 'ServiceUnavailable')).toBe('retryable');
+    expect(classifyDingTalkAppAnswer(429, 'Throttling')).toBe('retryable');
+    expect(classifyDingTalkAppAnswer(400, 'invalidParameter.msgParam.invalid')).toBe('permanent');
+    expect(classifyDingTalkAppAnswer(403, 'Forbidden.AccessDenied.ApiCountLimitForOrg')).toBe('permanent');
+    expect(dingtalkApp.answerCode(200, { processQueryKey: 'k' })).toMatchObject({ outcome: 'ok' });
+    expect(dingtalkApp.messageKey?.({ processQueryKey: 'k' })).toBe('k');
+    expect(dingtalkApp.answerCode(400, { code: 'InvalidAuthentication', message: 'no' })).toEqual({
+      code: 'InvalidAuthentication',
+      outcome: 'permanent',
+      message: 'no',
+    });
+  });
+});
