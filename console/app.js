@@ -2,7 +2,7 @@
 // Chinese and English: every word the page shows comes from `messages` (words.js), dates and numbers from
 // Intl. Pages are built as DOM nodes with h(), never as HTML text: what an API answer holds is only ever text.
 'use strict';
-/* global messages, signedIn, describeSignIn, loadTokens, loadAudit, loadWorkspaces -- from console/words.js and console/teams.js */
+/* global messages, signedIn, describeSignIn, loadTokens, loadAudit, loadWorkspaces, loadApps, showAppChoices, appTargetFromForm, showAppRecord, appContentAsDingTalk -- from console/words.js, teams.js and apps.js */
 
 const languages = Object.keys(messages);
 function initialLanguage() {
@@ -134,12 +134,13 @@ function explainAnswer(errcode, errmsg) {
 }
 
 // ---- navigation and sign-in ----
-const sections = ['robots', 'templates', 'records', 'tokens', 'audit', 'workspaces', 'publisher-only'];
+const sections = ['robots', 'templates', 'records', 'tokens', 'apps', 'audit', 'workspaces', 'publisher-only'];
 const tabLoads = {
   robots: () => loadRobots(),
   templates: () => loadTemplates(),
   records: () => openRecords(),
   tokens: () => loadTokens(),
+  apps: () => loadApps(),
   audit: () => loadAudit(),
   workspaces: () => loadWorkspaces(),
 };
@@ -268,6 +269,14 @@ $('robot-channel-filter').addEventListener('change', () => loadRobots());
 
 /** The robot form for a channel: its webhook's shape, and no secret for WeCom (its key is in the URL). */
 function showChannelFields(channel, robot) {
+  // an app robot has no webhook, secret or pool: it names its app and group
+  const appRobot = channel === 'dingtalk-app';
+  $('robot-app-fields').hidden = !appRobot;
+  for (const id of ['robot-webhook-fields', 'robot-secret-field', 'robot-pool-fields']) $(id).hidden = appRobot;
+  if (appRobot) {
+    showAppChoices(robot);
+    return;
+  }
   $('robot-webhook').placeholder = robot ? t('field.webhookKeep', { masked: robot.webhookUrl }) : webhookExamples[channel];
   $('robot-secret').disabled = channel === 'wecom';
   $('robot-secret-hint').textContent = t(`secret.${channel}`);
@@ -383,9 +392,14 @@ $('robot-form').addEventListener('submit', async (event) => {
     onUncertain: $('robot-uncertain').value,
   };
   if (!state.editingRobot) body.channel = $('robot-channel').value;
-  if ($('robot-webhook').value || !state.editingRobot) body.webhookUrl = $('robot-webhook').value;
-  if ($('robot-secret').value) body.secret = $('robot-secret').value;
   Object.assign(body, groupSettingsFromForm());
+  if ($('robot-channel').value === 'dingtalk-app') {
+    body.app = appTargetFromForm();
+    delete body.pool;
+  } else {
+    if ($('robot-webhook').value || !state.editingRobot) body.webhookUrl = $('robot-webhook').value;
+    if ($('robot-secret').value) body.secret = $('robot-secret').value;
+  }
   try {
     if (state.editingRobot) await api('PATCH', `/robots/${state.editingRobot.id}`, body);
     else await api('POST', '/robots', body);
@@ -925,7 +939,9 @@ async function showRecord(id) {
             h(
               'div',
               { class: 'bubble' },
-              record.content ? renderDingTalk(record.content) : h('span', { class: 'muted' }, t('record.nothingSent')),
+              record.content
+                ? renderDingTalk(appContentAsDingTalk(record.content))
+                : h('span', { class: 'muted' }, t('record.nothingSent')),
             ),
           ),
         ),
@@ -970,6 +986,7 @@ async function showRecord(id) {
       record.attemptsOmitted > 0 && h('p', { class: 'muted' }, t('record.omitted', { count: formatNumber(record.attemptsOmitted) })),
     );
     $('record-confirm').hidden = record.status !== 'unconfirmed';
+    showAppRecord(record);
     // a digest is resent through its pushes
     $('record-resend').hidden = Boolean(record.members);
     if (!$('record-dialog').open) $('record-dialog').showModal();

@@ -8,7 +8,7 @@ const roleOffers = {
   publisher: [],
   viewer: ['robots', 'templates', 'records'],
   editor: ['robots', 'templates', 'records'],
-  admin: ['robots', 'templates', 'records', 'tokens', 'audit'],
+  admin: ['robots', 'templates', 'records', 'tokens', 'apps', 'audit'],
 };
 
 /** Reads who the token is, and shows only what its role may do (the API refuses the rest anyway). */

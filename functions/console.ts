@@ -12,8 +12,8 @@ const root = [process.env.LAMBDA_TASK_ROOT, process.cwd(), join(__dirname, '..')
   .find((directory) => existsSync(join(directory, 'index.html'))) as string;
 const assets: Record<string, { files: string[]; type: string }> = {
   '/': { files: ['index.html'], type: 'text/html; charset=utf-8' },
-  // the words first (app.js reads them), the page's start last: four classic scripts, one request
-  '/console/app.js': { files: ['words.js', 'app.js', 'teams.js', 'start.js'], type: 'text/javascript; charset=utf-8' },
+  // the words first (app.js reads them), the page's start last: five classic scripts, one request
+  '/console/app.js': { files: ['words.js', 'app.js', 'teams.js', 'apps.js', 'start.js'], type: 'text/javascript; charset=utf-8' },
 };
 // read once per container; the files are part of the deployment package
 const bodies = new Map(

@@ -62,6 +62,13 @@ const words = {
     exportCsv: '导出 CSV',
     createWorkspace: '创建工作空间',
     workspaceSwitch: '工作空间',
+    apps: '钉钉应用',
+    registerApp: '登记应用',
+    appChannel: '钉钉应用机器人',
+    readBy: '2 人已读',
+    recall: '撤回',
+    recalled: '已从群里撤回。',
+    recalledStatus: '已撤回',
     robots: '机器人',
     templates: '模板',
     records: '推送记录',
@@ -101,6 +108,13 @@ const words = {
     exportCsv: 'Export CSV',
     createWorkspace: 'Create workspace',
     workspaceSwitch: 'Workspace',
+    apps: 'DingTalk apps',
+    registerApp: 'Register app',
+    appChannel: 'DingTalk app robot',
+    readBy: 'Read by 2',
+    recall: 'Recall',
+    recalled: 'Recalled from the group.',
+    recalledStatus: 'recalled',
     robots: 'Robots',
     templates: 'Templates',
     records: 'Push records',
@@ -729,6 +743,90 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
     expect(await page.locator('#robot-rows').textContent()).not.toContain(robotName);
     await page.getByLabel(say.workspaceSwitch, { exact: true }).selectOption('default');
     await page.locator('#robot-rows tr', { hasText: robotName }).waitFor();
+  });
+
+  it('registers a DingTalk app, adds a robot from a group its callback found, shows who read a push, and recalls it', async () => {
+    const simulatorControl = async (path: string, body: unknown) =>
+      (
+        await fetch(`${service.simulatorUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json() as Promise<any>;
+    const appKey = `dingconsole${suffix}`;
+    await simulatorControl('/_sim/apps', { appKey, appSecret: `secret-${suffix}` });
+    await press(page.getByRole('button', { name: say.apps, exact: true }));
+    await page.locator('#app-name').fill(`BI ${suffix}`);
+    await page.locator('#app-key').fill(appKey);
+    await page.locator('#app-secret').fill(`secret-${suffix}`);
+    await press(page.getByRole('button', { name: say.registerApp }));
+    // registered when the page says so (it names the callback URL to set in DingTalk)
+    await page.locator('#app-notice:not(:empty)').waitFor();
+    const app = (await api('GET', '/dingtalk-apps?limit=100')).items.find((item: { appKey: string }) => item.appKey === appKey);
+    await page.locator('#app-rows tr', { hasText: app.callbackUrl }).waitFor();
+    // someone @-mentions the robot in a group: DingTalk's signed callback reaches npm start
+    const groupTitle = language === 'zh-CN' ? '销售经理群' : 'Sales managers';
+    const callback = await simulatorControl('/_sim/apps/callback', {
+      appKey,
+      url: app.callbackUrl,
+      openConversationId: `cid${suffix}`,
+      title: groupTitle,
+    });
+    expect(callback.status).toBe(200);
+    await press(page.getByRole('button', { name: say.apps, exact: true }));
+    await page.locator('#app-rows tr', { hasText: groupTitle }).waitFor();
+    await expectAccessible(page, 'DingTalk apps');
+    await page.screenshot({ path: join(docs, `console-apps-${suffix}.png`) });
+
+    const templates = await api('GET', `/templates?keyword=${encodeURIComponent(`${say.kpiStarter} ${suffix}`)}`);
+    const appRobotName = `${robotName} app`;
+    await press(page.getByRole('button', { name: say.robots, exact: true }));
+    await press(page.locator('#robot-new'));
+    await page.locator('#robot-name').fill(appRobotName);
+    await page.locator('#robot-channel').selectOption('dingtalk-app');
+    await page.locator('#robot-app').selectOption(app.id);
+    await page.locator('#robot-app-group').selectOption(`cid${suffix}`);
+    await page.locator('#robot-template').selectOption(templates.items[0].id);
+    await page.locator('#robot-reports').fill(`app-${suffix}`);
+    await expectAccessible(page, 'app robot form');
+    await press(page.locator('#robot-form').getByRole('button', { name: say.save }));
+    // saved (the notice names it), or refused (the form says why, and the test with it)
+    await page.locator(`#robot-notice:has-text("${appRobotName}"), #robot-errors:not(:empty)`).first().waitFor();
+    expect(await page.locator('#robot-errors').textContent()).toBe('');
+    const robot = (await api('GET', `/robots?keyword=${encodeURIComponent(appRobotName)}`)).items[0];
+    expect(robot).toMatchObject({ channel: 'dingtalk-app', app: { appId: app.id, openConversationId: `cid${suffix}` } });
+
+    await api(
+      'POST',
+      '/events/report-ready',
+      { eventId: `app-${suffix}-1`, reportId: `app-${suffix}`, reportName: 'GMV', data: { value: '¥1.2M', change: '+8%' } },
+      service.publisherToken,
+    );
+    const record = await waitFor(
+      () => api('GET', `/push-records?robotId=${robot.id}`).then((answer) => answer.items[0]),
+      (item) => item?.status === 'sent',
+      { what: 'the app robot push sent' },
+    );
+    const detail = await api('GET', `/push-records/${record.id}`);
+    await simulatorControl('/_sim/apps/reads', { processQueryKey: detail.messageKeys[0], userIds: ['staff-001', 'staff-002'] });
+    await press(page.getByRole('button', { name: say.records, exact: true }));
+    // the filters the earlier tests left, cleared: this robot's records only
+    for (const id of ['#record-keyword', '#record-from', '#record-to']) await page.locator(id).fill('');
+    for (const id of ['#record-template', '#record-channel', '#record-status']) await page.locator(id).selectOption('');
+    await page.locator('#record-robot').selectOption(robot.id);
+    await press(page.locator('#record-filters').getByRole('button'));
+    await recordsDrawn(page);
+    await press(page.locator('#record-rows tr').first().locator('button'));
+    await page.locator('#record-reads', { hasText: say.readBy }).waitFor();
+    await expectAccessible(page, 'an app robot push with its reads');
+    await page.screenshot({ path: join(docs, `console-app-record-${suffix}.png`) });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await press(page.getByRole('button', { name: say.recall, exact: true }));
+    await page.locator('#record-notice', { hasText: say.recalled }).waitFor();
+    await page.locator('#record-detail .status', { hasText: say.recalledStatus }).waitFor();
+    expect((await api('GET', `/push-records/${record.id}`)).status).toBe('recalled');
+    await page.keyboard.press('Escape');
   });
 
   it('switches language from the keyboard and remembers it', async () => {
