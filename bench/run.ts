@@ -1,6 +1,7 @@
 // `npm run bench [name...]`: runs the benchmarks (all when none is named), each printing a table and
 // writing bench/results/<name>.json. Not part of `npm test`.
 import { spawnSync } from 'node:child_process';
+import { appRobotBenchmark } from './appRobot';
 import { authorizerBenchmark } from './authorizer';
 import { busyGroupsBenchmark } from './busyGroups';
 import { coldStartBenchmark } from './coldStart';
@@ -29,6 +30,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   load: loadBenchmark,
   'start-memory': startMemoryBenchmark,
   authorizer: authorizerBenchmark,
+  'app-robot': appRobotBenchmark,
 };
 
 async function main() {
