@@ -17,7 +17,10 @@ import { validateBody } from '../validation/validate';
 const callbackFreshnessMs = 60 * 60 * 1000;
 
 /** An app as the API shows it: no secret; the URL to give DingTalk as the robot's message URL. */
-export function toAppView({ appSecret: _secret, workspaceId: _workspace, version: _version, ...app }: DingTalkApp, origin?: string) {
+export function toAppView(
+  { appSecret: _secret, workspaceId: _workspace, version: _version, robotCount: _robots, ...app }: DingTalkApp,
+  origin?: string,
+) {
   const base = config.publicBaseUrl ?? origin ?? '';
   return { ...app, hasAppSecret: true as const, callbackUrl: `${base}/callbacks/dingtalk/${app.id}` };
 }
@@ -28,7 +31,10 @@ const appAudit = (caller: Caller, action: AuditAction, before: DingTalkApp | und
     caller,
     action,
     { type: 'dingtalk-app', id: app.id, name: app.name },
-    changesBetween(before, after, { sealed: ['appSecret'], ignore: ['id', 'workspaceId', 'version', 'createdAt', 'updatedAt'] }),
+    changesBetween(before, after, {
+      sealed: ['appSecret'],
+      ignore: ['id', 'workspaceId', 'version', 'robotCount', 'createdAt', 'updatedAt'],
+    }),
   );
 };
 
@@ -71,8 +77,13 @@ export async function updateApp(caller: Caller, id: string, input: UpdateDingTal
 
 export async function deleteApp(caller: Caller, id: string): Promise<void> {
   const app = await loadApp(caller, id);
-  if (!(await dingtalkAppsStore.delete(app, appAudit(caller, 'dingtalk-app.delete', app, undefined))))
-    throw conflict('The app changed while it was being deleted; try again');
+  if (await dingtalkAppsStore.delete(app, appAudit(caller, 'dingtalk-app.delete', app, undefined))) return;
+  const robots = await dingtalkAppsStore.robotCount(id);
+  throw conflict(
+    robots > 0
+      ? `The app "${app.name}" sends for ${robots} robot(s); point them elsewhere or delete them first`
+      : 'The app changed while it was being deleted; try again',
+  );
 }
 
 export async function listGroups(caller: Caller, id: string) {

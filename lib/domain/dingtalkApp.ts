@@ -9,6 +9,8 @@ export interface DingTalkApp {
   /** Sealed (lib/secrets) once stored; plain when it comes from a request. */
   appSecret: string;
   robotCode: string;
+  /** Robots that send through it: an app in use cannot be deleted (robots keep it counted, in their transactions). */
+  robotCount?: number;
   version: number;
   createdAt: string;
   updatedAt: string;

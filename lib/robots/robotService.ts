@@ -58,6 +58,10 @@ const refusals: Record<RobotRefusal, (robot: Robot) => Error> = {
     validationFailed(`No template with id ${robot.templateId}; create the template first`, [
       { path: '/templateId', message: 'does not name an existing template' },
     ]),
+  'unknown-app': (robot) =>
+    validationFailed(`No DingTalk app with id ${robot.app?.appId}; register it first (POST /dingtalk-apps)`, [
+      { path: '/app/appId', message: 'does not name a DingTalk app of this workspace' },
+    ]),
   changed: () => conflict('The robot changed while you edited it; load it again and retry'),
 };
 

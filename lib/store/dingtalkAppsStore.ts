@@ -7,8 +7,25 @@ import { seal } from '../secrets/secretBox';
 import { auditPut } from './auditStore';
 import { checked, inWorkspace, keys, listPartitions, queryPage, queryPages, storedAs, tableName, transactWrite, type Page } from './table';
 
-const appFields = ['id', 'workspaceId', 'name', 'appKey', 'appSecret', 'robotCode', 'version', 'createdAt', 'updatedAt'] as const;
-const fromItem = (item: Record<string, unknown>) => storedAs<DingTalkApp>('DingTalk app', item, appFields, appFields);
+const appFields = [
+  'id',
+  'workspaceId',
+  'name',
+  'appKey',
+  'appSecret',
+  'robotCode',
+  'robotCount',
+  'version',
+  'createdAt',
+  'updatedAt',
+] as const;
+const fromItem = (item: Record<string, unknown>) =>
+  storedAs<DingTalkApp>(
+    'DingTalk app',
+    item,
+    appFields,
+    appFields.filter((field) => field !== 'robotCount'),
+  );
 
 async function toItem(app: DingTalkApp) {
   return {
@@ -19,6 +36,29 @@ async function toItem(app: DingTalkApp) {
     appSecret: await seal(app.appSecret),
   };
 }
+
+/** Transaction parts robots use to keep an app's robotCount true (an app in use cannot be deleted). */
+export const appUsage = {
+  /** Fails when the app is not in the robot's workspace. */
+  increment: (workspaceId: string, appId: string) => ({
+    Update: {
+      TableName: tableName,
+      Key: keys.dingtalkApp(appId),
+      UpdateExpression: 'ADD robotCount :one',
+      ConditionExpression: 'attribute_exists(pk) AND workspaceId = :workspaceId',
+      ExpressionAttributeValues: { ':one': 1, ':workspaceId': workspaceId },
+    },
+  }),
+  decrement: (appId: string) => ({
+    Update: {
+      TableName: tableName,
+      Key: keys.dingtalkApp(appId),
+      UpdateExpression: 'ADD robotCount :minusOne',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':minusOne': -1 },
+    },
+  }),
+};
 
 export const dingtalkAppsStore = {
   /** Any workspace's app: the callback route knows only the app's id, and checks DingTalk's signature with it. */
@@ -66,20 +106,25 @@ export const dingtalkAppsStore = {
     return refused.length === 0 ? fromItem(item) : undefined;
   },
 
-  /** false: it changed since it was read. */
+  /** Deletes the app unless robots use it (or it changed since it was read): false then. */
   async delete(app: DingTalkApp, audit: AuditEvent): Promise<boolean> {
     const refused = await transactWrite([
-      checked('changed', {
+      checked('in-use', {
         Delete: {
           TableName: tableName,
           Key: keys.dingtalkApp(app.id),
-          ConditionExpression: 'version = :version',
-          ExpressionAttributeValues: { ':version': app.version },
+          ConditionExpression: 'version = :version AND (attribute_not_exists(robotCount) OR robotCount = :zero)',
+          ExpressionAttributeValues: { ':version': app.version, ':zero': 0 },
         },
       }),
       auditPut(audit),
     ]);
     return refused.length === 0;
+  },
+
+  async robotCount(id: string): Promise<number> {
+    const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.dingtalkApp(id), ConsistentRead: true }));
+    return Number(Item?.robotCount ?? 0);
   },
 
   /** The robot was found in the group (again): its title and when, kept with the app. */

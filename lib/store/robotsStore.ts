@@ -24,6 +24,7 @@ import {
 } from './table';
 import { namesChanged } from './namesStore';
 import { templateUsage } from './templatesStore';
+import { appUsage } from './dingtalkAppsStore';
 import { maskWebhookUrl } from '../redact';
 import { isSealed, seal } from '../secrets/secretBox';
 
@@ -144,7 +145,7 @@ async function readItem(id: string) {
 }
 
 /** Why the store did not write: another robot has the name, the template is gone, or the robot changed since it was read. */
-export type RobotRefusal = 'name-taken' | 'unknown-template' | 'changed';
+export type RobotRefusal = 'name-taken' | 'unknown-template' | 'unknown-app' | 'changed';
 export type RobotWrite = { stored: Robot } | { refused: RobotRefusal };
 
 const nameClaim = (robot: Robot) =>
@@ -163,6 +164,7 @@ export const robotsStore = {
     const [refused] = await transactWrite<RobotRefusal>([
       nameClaim(robot),
       checked('unknown-template', templateUsage.increment(robot.workspaceId, robot.templateId)),
+      ...(robot.app ? [checked('unknown-app', appUsage.increment(robot.workspaceId, robot.app.appId))] : []),
       { Put: { TableName: tableName, Item: toItem(stored), ConditionExpression: 'attribute_not_exists(pk)' } },
       nameUsedPut(robot.workspaceId, 'robot', robot.name, robot.id),
       ...subscriptionPuts(robot),
@@ -250,6 +252,12 @@ export const robotsStore = {
             templateUsage.decrement(previous.templateId),
           ]
         : []),
+      ...(previous.app?.appId !== next.app?.appId
+        ? [
+            ...(next.app ? [checked('unknown-app', appUsage.increment(next.workspaceId, next.app.appId))] : []),
+            ...(previous.app ? [appUsage.decrement(previous.app.appId)] : []),
+          ]
+        : []),
       ...subscriptionDeletes(previous, droppedReports),
       ...subscriptionPuts(next),
       auditPut(audit),
@@ -272,6 +280,7 @@ export const robotsStore = {
       }),
       { Delete: { TableName: tableName, Key: keys.robotName(robot.workspaceId, robot.name) } },
       templateUsage.decrement(robot.templateId),
+      ...(robot.app ? [appUsage.decrement(robot.app.appId)] : []),
       ...subscriptionDeletes(robot, robot.reports),
       auditPut(audit),
     ]);

@@ -8,7 +8,7 @@ import { compareWithRecords } from '../support/groupView';
 import { waitFor } from '../support/waitFor';
 import { startWorker } from '../support/worker';
 
-const pushes = 40;
+const pushes = 30;
 const control = async (method: string, path: string, body?: unknown) =>
   (
     await fetch(`${process.env.SIMULATOR_URL}${path}`, {

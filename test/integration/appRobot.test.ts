@@ -82,6 +82,13 @@ it('takes app: {appId, openConversationId} instead of a webhook, and refuses wha
   expect((await api('POST', '/robots', { body: { name: 'y', templateId } })).body.error.details).toEqual([
     { path: '/webhookUrl', message: 'is required' },
   ]);
+
+  // an app a robot sends through cannot be deleted; deleting the robot frees it
+  const { robot } = await appRobot('cidSales');
+  const inUse = await api('DELETE', `/dingtalk-apps/${appId}`);
+  expect(inUse.status).toBe(409);
+  expect(inUse.body.error.message).toMatch(/sends for \d+ robot/);
+  expect((await api('DELETE', `/robots/${robot.id}`)).status).toBe(204);
 });
 
 it('delivers 5 pushes in order as sampleMarkdown on one access token, each record keeping its processQueryKey', async () => {
