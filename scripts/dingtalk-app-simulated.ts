@@ -6,6 +6,13 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+/** An action card's fields with `buttons` buttons: actionTitle1, actionURL1, … */
+const cardWithButtons = (buttons: number) => [
+  'title',
+  'text',
+  ...Array.from({ length: buttons }, (_, index) => [`actionTitle${index + 1}`, `actionURL${index + 1}`]).flat(),
+];
+
 /** The msgKeys a group send takes, and the msgParam fields each requires (the SDK models' catalogue). */
 export const msgParamFields: Record<string, readonly string[]> = {
   sampleText: ['content'],
@@ -13,34 +20,10 @@ export const msgParamFields: Record<string, readonly string[]> = {
   sampleImageMsg: ['photoURL'],
   sampleLink: ['text', 'title', 'picUrl', 'messageUrl'],
   sampleActionCard: ['title', 'text', 'singleTitle', 'singleURL'],
-  sampleActionCard2: ['title', 'text', 'actionTitle1', 'actionURL1', 'actionTitle2', 'actionURL2'],
-  sampleActionCard3: ['title', 'text', 'actionTitle1', 'actionURL1', 'actionTitle2', 'actionURL2', 'actionTitle3', 'actionURL3'],
-  sampleActionCard4: [
-    'title',
-    'text',
-    'actionTitle1',
-    'actionURL1',
-    'actionTitle2',
-    'actionURL2',
-    'actionTitle3',
-    'actionURL3',
-    'actionTitle4',
-    'actionURL4',
-  ],
-  sampleActionCard5: [
-    'title',
-    'text',
-    'actionTitle1',
-    'actionURL1',
-    'actionTitle2',
-    'actionURL2',
-    'actionTitle3',
-    'actionURL3',
-    'actionTitle4',
-    'actionURL4',
-    'actionTitle5',
-    'actionURL5',
-  ],
+  sampleActionCard2: cardWithButtons(2),
+  sampleActionCard3: cardWithButtons(3),
+  sampleActionCard4: cardWithButtons(4),
+  sampleActionCard5: cardWithButtons(5),
 };
 
 const maxMsgParamBytes = 15_000;

@@ -198,14 +198,16 @@ describe('serverless package', () => {
     expect(policyOf('HealthRole')).not.toMatch(/dynamodb:|sqs:|ssm:/);
   });
 
-  it("seals credentials with a KMS key of its own, opened only by the worker (robots') and the callback (apps' secrets)", () => {
+  it("seals credentials with a KMS key of its own, opened only by the worker, the apps' callback and the records' recall", () => {
     expect(template.Resources.CredentialsKey.Properties.EnableKeyRotation).toBe(true);
     const policyOf = (name: string) => JSON.stringify(template.Resources[name].Properties.Policies);
     expect(policyOf('WorkerRole')).toContain('kms:Decrypt');
     expect(policyOf('RobotsRole')).toContain('kms:GenerateDataKey');
-    // an app's secret is the key of its callback's signature: the apps' function opens it to check one
+    // an app's secret is the key of its callback's signature: the apps' function opens it to check one; the
+    // records' function opens an app's token (or its secret, to fetch one) to recall a push or read who read it
     expect(policyOf('DingTalkAppsRole')).toContain('kms:Decrypt');
-    for (const role of ['RobotsRole', 'EventsRole', 'PushRecordsRole', 'TemplatesRole', 'SweeperRole', 'TeamsRole'])
+    expect(policyOf('PushRecordsRole')).toContain('kms:Decrypt');
+    for (const role of ['RobotsRole', 'EventsRole', 'TemplatesRole', 'SweeperRole', 'TeamsRole'])
       expect(policyOf(role)).not.toContain('kms:Decrypt');
   });
 
