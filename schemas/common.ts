@@ -9,6 +9,14 @@ export const nameSchema = {
 
 export const idSchema = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
+export const timeSchema = { type: 'string', format: 'date-time' } as const;
+
+/** A list page's pointer to the next. */
+export const nextCursorSchema = {
+  type: ['string', 'null'],
+  description: 'Pass as `cursor` for the next page; null on the last page',
+} as const;
+
 export const limitQuerySchema = { type: 'integer', minimum: 1, maximum: 100 } as const;
 
 export const cursorQuerySchema = { type: 'string', minLength: 1, maxLength: 2048 } as const;

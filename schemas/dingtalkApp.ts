@@ -1,10 +1,10 @@
 // DingTalk apps (enterprise internal apps whose robot sends through the OpenAPI): requests and answers.
 import type { FromSchema } from 'json-schema-to-ts';
-import { nameSchema } from './common';
+import { nameSchema, nextCursorSchema, timeSchema } from './common';
 
 const appKey = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' } as const;
 const appSecret = { type: 'string', minLength: 1, maxLength: 256, description: 'Sealed at rest, never returned' } as const;
-const time = { type: 'string', format: 'date-time' } as const;
+const time = timeSchema;
 
 export const createDingTalkAppSchema = {
   $id: 'CreateDingTalkApp',
@@ -53,7 +53,7 @@ export const dingtalkAppPageSchema = {
   required: ['items', 'nextCursor'],
   properties: {
     items: { type: 'array', items: dingtalkAppSchema },
-    nextCursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page' },
+    nextCursor: nextCursorSchema,
   },
 } as const;
 

@@ -1,7 +1,7 @@
 // What each route answers: the OpenAPI document's response schemas, which the integration tests hold every
 // answer to (test/support/contract.ts). additionalProperties is false wherever the service controls the
 // shape, so a field a handler starts to send without documenting it fails a test.
-import { mentionSchema } from './common';
+import { mentionSchema, nextCursorSchema, timeSchema } from './common';
 import { pushStatuses } from './pushRecord';
 import { channelMessageSchema } from './channelBodies';
 import { channels, robotProperties } from './robot';
@@ -9,9 +9,9 @@ import { channels, robotProperties } from './robot';
 import { templateInputSchema } from './template';
 
 const text = { type: 'string' } as const;
-const time = { type: 'string', format: 'date-time' } as const;
+const time = timeSchema;
 const count = { type: 'integer', minimum: 0 } as const;
-const nextCursor = { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page' } as const;
+const nextCursor = nextCursorSchema;
 
 export const errorSchema = {
   $id: 'Error',

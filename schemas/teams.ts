@@ -2,10 +2,10 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { auditActions } from '../lib/audit/auditEvent';
 import { tokenRoles } from '../lib/auth/roles';
-import { cursorQuerySchema, idSchema, limitQuerySchema, nameSchema } from './common';
+import { cursorQuerySchema, idSchema, limitQuerySchema, nameSchema, nextCursorSchema, timeSchema } from './common';
 
-const time = { type: 'string', format: 'date-time' } as const;
-const nextCursor = { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page' } as const;
+const time = timeSchema;
+const nextCursor = nextCursorSchema;
 
 export const createWorkspaceSchema = {
   $id: 'CreateWorkspace',

@@ -11,17 +11,11 @@ import { conflict, notFound, notRecallable, tryAgainLater } from '../errors';
 import { readsThroughApp, recallThroughApp } from '../dingtalkApps/appClient';
 import { recordsStore } from '../store/recordsStore';
 import type { DeliveryAttempt } from '../delivery/webhookClient';
-import { toRecordDetail } from './recordService';
+import { loadRecord, toRecordDetail } from './recordService';
 
 /** DingTalk recalls at most this many messages a call; a transaction takes 99 records with its event. */
 const keysPerRecall = 20;
 const recordsPerWrite = 99;
-
-async function loadRecord(caller: Caller, id: string): Promise<PushRecord> {
-  const record = await recordsStore.getIn(caller.workspaceId, id);
-  if (!record) throw notFound(`No push record with id ${id}`);
-  return record;
-}
 
 const webhookReason = (record: PushRecord) =>
   `it went to ${record.channel ? adapterOf(record.channel).name : 'its chat service'} through a webhook, which cannot recall a message or say who read it; only a dingtalk-app robot's push can`;

@@ -71,7 +71,8 @@ export async function listPushRecords(caller: Caller, query: ListPushRecordsQuer
   return { items: page.items.map(toRecordSummary), nextCursor: page.nextCursor };
 }
 
-async function loadRecord(caller: Caller, id: string): Promise<PushRecord> {
+/** The workspace's record (past retention reads as absent), or a 404. */
+export async function loadRecord(caller: Caller, id: string): Promise<PushRecord> {
   const record = await recordsStore.getIn(caller.workspaceId, id);
   if (!record) throw notFound(`No push record with id ${id}`);
   return record;
