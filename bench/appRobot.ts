@@ -3,6 +3,7 @@
 // this measures the pipeline: the app robot's token, its OpenAPI call). Also what an app costs DingTalk:
 // access-token fetches per 1,000 pushes (one token is shared by every worker for about two hours).
 import { startLocalService } from '../test/support/localService';
+import { simulatorAt } from '../test/support/simulator';
 import { sleep } from '../lib/concurrency';
 import { machine, percentile, printTable, round, writeResult } from './support';
 
@@ -33,14 +34,8 @@ export async function appRobotBenchmark(): Promise<void> {
     });
     return (await response.json()) as { id: string };
   };
-  const control = async (method: string, path: string, body?: unknown) =>
-    (await (
-      await fetch(`${service.simulatorUrl}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-    ).json()) as SimulatorAnswer;
+  const control = (method: string, path: string, body?: unknown) =>
+    simulatorAt(() => service.simulatorUrl).control<SimulatorAnswer>(method, path, body);
   try {
     const template = await call('POST', '/templates', { name: 'Bench', msgType: 'text', text: '{{reportName}} {{data.n}}' });
     const groups = Object.fromEntries(Array.from({ length: robots }, (_, i) => [`cidBench${i}`, `Bench ${i}`]));

@@ -746,14 +746,7 @@ describe.each(['zh-CN', 'en'] as const)('the console in %s', (language) => {
   });
 
   it('registers a DingTalk app, adds a robot from a group its callback found, shows who read a push, and recalls it', async () => {
-    const simulatorControl = async (path: string, body: unknown) =>
-      (
-        await fetch(`${service.simulatorUrl}${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        })
-      ).json() as Promise<any>;
+    const simulatorControl = (path: string, body: unknown) => simulatorAt(() => service.simulatorUrl).control('POST', path, body);
     const appKey = `dingconsole${suffix}`;
     await simulatorControl('/_sim/apps', { appKey, appSecret: `secret-${suffix}` });
     await press(page.getByRole('button', { name: say.apps, exact: true }));

@@ -3,21 +3,14 @@
 // an uncertain attempt (no app API call has an idempotency key either).
 import { randomUUID } from 'node:crypto';
 import { api } from '../support/api';
+import { simulator } from '../support/simulator';
 import { publisherToken } from '../support/environment';
 import { compareWithRecords } from '../support/groupView';
 import { waitFor } from '../support/waitFor';
 import { startWorker } from '../support/worker';
 
 const pushes = 30;
-const control = async (method: string, path: string, body?: unknown) =>
-  (
-    await fetch(`${process.env.SIMULATOR_URL}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-  ).json() as Promise<any>;
-
+const control = simulator.control;
 it('delivers every push through the fault mix, in order; every duplicate is a record marked uncertain', async () => {
   const appKey = `ding${randomUUID().slice(0, 10)}`;
   await control('POST', '/_sim/apps', { appKey, appSecret: 'secret', groups: { cidFaults: 'Faults' } });

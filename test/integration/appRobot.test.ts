@@ -4,21 +4,14 @@
 // refused before sending.
 import { randomUUID } from 'node:crypto';
 import { api } from '../support/api';
+import { simulator } from '../support/simulator';
 import { publisherToken } from '../support/environment';
 import { waitFor } from '../support/waitFor';
 import { startWorker } from '../support/worker';
 import { chartPng } from '../support/chartPng';
 
 const simulatorUrl = () => process.env.SIMULATOR_URL as string;
-const control = async (method: string, path: string, body?: unknown) =>
-  (
-    await fetch(`${simulatorUrl()}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-  ).json() as Promise<any>;
-
+const control = simulator.control;
 const appKey = `ding${randomUUID().slice(0, 10)}`;
 const groups = { cidSales: 'Sales', cidOps: 'Ops' };
 let appId: string;

@@ -17,17 +17,10 @@ import RobotClient, {
 import { Config } from '@alicloud/openapi-client';
 import { RuntimeOptions } from '@alicloud/tea-util';
 import { chartPng } from '../support/chartPng';
+import { simulator } from '../support/simulator';
 
 const simulatorUrl = () => process.env.SIMULATOR_URL as string;
-const control = async (method: string, path: string, body?: unknown) => {
-  const answer = await fetch(`${simulatorUrl()}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return answer.json() as Promise<any>;
-};
-
+const control = simulator.control;
 const config = () => new Config({ protocol: 'http', regionId: 'central', endpoint: new URL(simulatorUrl()).host });
 const app = {
   appKey: `ding${randomUUID().slice(0, 12)}`,

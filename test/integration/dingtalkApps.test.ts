@@ -3,14 +3,10 @@
 // a group on an @-mention, and a bad or stale signature is a 401 that stores nothing.
 import { randomUUID } from 'node:crypto';
 import { api } from '../support/api';
+import { simulator } from '../support/simulator';
 import { allItems } from '../support/tableItems';
 
-const simulatorUrl = () => process.env.SIMULATOR_URL as string;
-const control = async (path: string, body: unknown) =>
-  (
-    await fetch(`${simulatorUrl()}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  ).json() as Promise<any>;
-
+const control = (path: string, body: unknown) => simulator.control('POST', path, body);
 const secret = `app-secret-${randomUUID()}`;
 const appKey = `ding${randomUUID().slice(0, 10)}`;
 let app: { id: string; callbackUrl: string };

@@ -11,7 +11,7 @@ import type { RouteRole } from '../../lib/auth/roles';
 type Caller = 'no token' | 'revoked' | 'expired' | 'publisher' | 'viewer' | 'editor' | 'admin' | 'instance admin';
 const callers: Caller[] = ['no token', 'revoked', 'expired', 'publisher', 'viewer', 'editor', 'admin', 'instance admin'];
 
-/** ../shared/api.md, "Tokens and roles": who may call a route of each least role. */
+/** docs/teams.md, "Roles": who may call a route of each least role. */
 const mayCall: Record<Exclude<RouteRole, 'open'>, Caller[]> = {
   member: ['publisher', 'viewer', 'editor', 'admin', 'instance admin'],
   publisher: ['publisher', 'admin', 'instance admin'],

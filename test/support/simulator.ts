@@ -13,7 +13,8 @@ export interface TestRobotSettings {
 }
 
 export function simulatorAt(url: () => string) {
-  async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
+  // any by default, as JSON is: each test reads the fields of the control route it calls
+  async function control<T = any>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await fetch(`${url()}${path}`, {
       method,
       headers: { 'content-type': 'application/json' },
@@ -23,6 +24,8 @@ export function simulatorAt(url: () => string) {
     return (await response.json()) as T;
   }
   return {
+    /** Any control route (`/_sim/...`), its JSON answer; a refusal throws. The app API's: docs/running.md. */
+    control,
     /** Registers a robot (a fresh unique token unless one is given) and returns its token and webhook URL. */
     async registerRobot(
       settings: TestRobotSettings = {},
