@@ -5,7 +5,19 @@ import type { AuditEvent } from '../audit/auditEvent';
 import type { DingTalkApp, DingTalkGroup } from '../domain/dingtalkApp';
 import { seal } from '../secrets/secretBox';
 import { auditPut } from './auditStore';
-import { checked, inWorkspace, keys, listPartitions, queryPage, queryPages, storedAs, tableName, transactWrite, type Page } from './table';
+import {
+  checked,
+  inWorkspace,
+  keys,
+  listPartitions,
+  overwriteKeeping,
+  queryPage,
+  queryPages,
+  storedAs,
+  tableName,
+  transactWrite,
+  type Page,
+} from './table';
 
 const appFields = [
   'id',
@@ -93,14 +105,13 @@ export const dingtalkAppsStore = {
   async replace(previous: DingTalkApp, next: DingTalkApp, audit: AuditEvent): Promise<DingTalkApp | undefined> {
     const item = await toItem(next);
     const refused = await transactWrite([
-      checked('changed', {
-        Put: {
-          TableName: tableName,
-          Item: item,
+      checked(
+        'changed',
+        overwriteKeeping(keys.dingtalkApp(next.id), item, appFields, ['robotCount'], {
           ConditionExpression: 'attribute_exists(pk) AND version = :version',
           ExpressionAttributeValues: { ':version': previous.version },
-        },
-      }),
+        }),
+      ),
       auditPut(audit),
     ]);
     return refused.length === 0 ? fromItem(item) : undefined;

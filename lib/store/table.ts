@@ -226,6 +226,35 @@ export async function transactWrite<Label extends string>(
   }
 }
 
+/**
+ * A transaction part that writes `item` over the stored one, as a Put would, but leaves the `kept` attributes
+ * as stored: counters that robots ADD to while an admin edits (a Put would write back the count read before).
+ * `fields` are the item's own attributes; those `item` lacks are removed.
+ */
+export function overwriteKeeping(
+  key: Record<string, string>,
+  item: Record<string, unknown>,
+  fields: readonly string[],
+  kept: readonly string[],
+  condition: { ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+): TransactItem {
+  const attributes = [...new Set([...Object.keys(item), ...fields])].filter((name) => !(name in key) && !kept.includes(name));
+  const names = Object.fromEntries(attributes.map((name, index) => [`#a${index}`, name]));
+  const set = attributes.flatMap((name, index) => (item[name] === undefined ? [] : [`#a${index} = :a${index}`]));
+  const remove = attributes.flatMap((name, index) => (item[name] === undefined ? [`#a${index}`] : []));
+  const values = Object.fromEntries(attributes.flatMap((name, index) => (item[name] === undefined ? [] : [[`:a${index}`, item[name]]])));
+  return {
+    Update: {
+      TableName: tableName,
+      Key: key,
+      UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+      ConditionExpression: condition.ConditionExpression,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ...values, ...condition.ExpressionAttributeValues },
+    },
+  };
+}
+
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }

@@ -13,6 +13,7 @@ import {
   keys,
   listPartitions,
   nameUsedPut,
+  overwriteKeeping,
   queryPage,
   storedAs,
   tableName,
@@ -120,14 +121,13 @@ export const templatesStore = {
   async replace(previous: Template, next: Template, audit: AuditEvent): Promise<TemplateWrite> {
     const renamed = previous.name.toLowerCase() !== next.name.toLowerCase();
     const refused = await transactWrite<TemplateRefusal>([
-      checked('changed', {
-        Put: {
-          TableName: tableName,
-          Item: toItem(next),
+      checked(
+        'changed',
+        overwriteKeeping(keys.template(next.id), toItem(next), templateFields, ['robotCount'], {
           ConditionExpression: 'attribute_exists(pk) AND version = :version',
           ExpressionAttributeValues: { ':version': previous.version },
-        },
-      }),
+        }),
+      ),
       ...(renamed
         ? [
             nameClaim(next),

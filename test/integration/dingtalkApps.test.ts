@@ -2,7 +2,10 @@
 // the secret "<sealed>"; the app's message callback, signed by the simulator as DingTalk signs it, registers
 // a group on an @-mention, and a bad or stale signature is a 401 that stores nothing.
 import { randomUUID } from 'node:crypto';
+import { auditEvent } from '../../lib/audit/auditEvent';
+import { dingtalkAppsStore } from '../../lib/store/dingtalkAppsStore';
 import { api } from '../support/api';
+import { instanceAdmin } from '../support/callers';
 import { simulator } from '../support/simulator';
 import { allItems } from '../support/tableItems';
 
@@ -77,4 +80,22 @@ it('deletes an app', async () => {
   ).body;
   expect((await api('DELETE', `/dingtalk-apps/${made.id}`)).status).toBe(204);
   expect((await api('GET', `/dingtalk-apps/${made.id}`)).status).toBe(404);
+});
+
+it('keeps the robot count of a robot made while an edit was under way, so the app cannot be deleted under it', async () => {
+  const made = (
+    await api('POST', '/dingtalk-apps', { body: { name: 'Edited while used', appKey: `ding${randomUUID().slice(0, 8)}`, appSecret: 'x' } })
+  ).body;
+  const previous = (await dingtalkAppsStore.getIn('default', made.id))!;
+  const template = (await api('POST', '/templates', { body: { name: `Used ${randomUUID()}`, msgType: 'text', text: 'x' } })).body;
+  const robot = { name: 'Made during the edit', channel: 'dingtalk-app', app: { appId: made.id, openConversationId: 'cidX' } };
+  expect((await api('POST', '/robots', { body: { ...robot, templateId: template.id } })).status).toBe(201);
+
+  const next = { ...previous, name: 'Edited', version: previous.version + 1 };
+  const target = { type: 'dingtalk-app', id: made.id, name: made.name };
+  expect(await dingtalkAppsStore.replace(previous, next, auditEvent(instanceAdmin(), 'dingtalk-app.update', target))).toBeDefined();
+
+  expect(await dingtalkAppsStore.robotCount(made.id)).toBe(1);
+  expect((await api('GET', `/dingtalk-apps/${made.id}`)).body.name).toBe('Edited');
+  expect((await api('DELETE', `/dingtalk-apps/${made.id}`)).status).toBe(409);
 });

@@ -1,4 +1,7 @@
+import { auditEvent } from '../../lib/audit/auditEvent';
+import { templatesStore } from '../../lib/store/templatesStore';
 import { api } from '../support/api';
+import { instanceAdmin } from '../support/callers';
 import { simulator } from '../support/simulator';
 
 const markdown = {
@@ -25,6 +28,21 @@ describe('templates API', () => {
 
     expect((await api('DELETE', `/templates/${created.body.id}`)).status).toBe(204);
     expect((await api('GET', `/templates/${created.body.id}`)).status).toBe(404);
+  });
+
+  it('keeps the robot count of a robot made while an edit was under way, so the template cannot be deleted under it', async () => {
+    const created = (await api('POST', '/templates', { body: { ...markdown, name: 'Edited while used' } })).body;
+    const previous = (await templatesStore.getIn('default', created.id))!;
+    const { webhookUrl } = await simulator.registerRobot();
+    expect((await api('POST', '/robots', { body: { name: 'Made during the edit', webhookUrl, templateId: created.id } })).status).toBe(201);
+
+    const next = { ...previous, text: 'edited', version: previous.version + 1, robotCount: previous.robotCount };
+    const target = { type: 'template', id: created.id, name: created.name };
+    expect(await templatesStore.replace(previous, next, auditEvent(instanceAdmin(), 'template.update', target))).toEqual({ stored: next });
+
+    const stored = (await api('GET', `/templates/${created.id}`)).body;
+    expect(stored).toMatchObject({ text: 'edited', version: 2, robotCount: 1 });
+    expect((await api('DELETE', `/templates/${created.id}`)).status).toBe(409);
   });
 
   it('keeps names unique, case-insensitively, on create and rename', async () => {
