@@ -15,6 +15,7 @@ import {
   keys,
   listPartitions,
   nameUsedPut,
+  overwriteKeeping,
   queryPage,
   queryPages,
   storedAs,
@@ -230,15 +231,16 @@ export const robotsStore = {
     const renamed = previous.name.toLowerCase() !== next.name.toLowerCase();
     const templateChanged = previous.templateId !== next.templateId;
     const droppedReports = previous.reports.filter((reportId) => !next.reports.includes(reportId));
+    // the worker ADDs to the failure streak without a new version: keep its count unless this change resets it
+    const kept = next.consecutiveFailures === previous.consecutiveFailures ? ['consecutiveFailures'] : [];
     const [refused] = await transactWrite<RobotRefusal>([
-      checked('changed', {
-        Put: {
-          TableName: tableName,
-          Item: toItem(stored),
+      checked(
+        'changed',
+        overwriteKeeping(keys.robot(next.id), toItem(stored), robotFields, kept, {
           ConditionExpression: 'attribute_exists(pk) AND version = :version',
           ExpressionAttributeValues: { ':version': previous.version },
-        },
-      }),
+        }),
+      ),
       ...(renamed
         ? [
             nameClaim(next),

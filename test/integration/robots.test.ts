@@ -1,4 +1,7 @@
+import { auditEvent } from '../../lib/audit/auditEvent';
+import { robotsStore } from '../../lib/store/robotsStore';
 import { api } from '../support/api';
+import { instanceAdmin } from '../support/callers';
 import { allItems } from '../support/tableItems';
 import { publisherToken } from '../support/environment';
 import { simulator } from '../support/simulator';
@@ -104,6 +107,26 @@ describe('robots API', () => {
     expect((await api('GET', `/templates/${otherTemplateId}`)).body.robotCount).toBe(0);
     // the name is free again
     expect((await newRobot({ name: 'Renamed robot' })).response.status).toBe(201);
+  });
+
+  it('keeps the failure streak the worker counted while an edit was under way; enabling resets it', async () => {
+    const { response } = await newRobot();
+    const id = response.body.id;
+    const previous = (await robotsStore.getIn('default', id))!;
+    // two final failures land between the edit's read and its write
+    await robotsStore.recordPermanentFailure(id);
+    await robotsStore.recordPermanentFailure(id);
+    const target = { type: 'robot', id, name: previous.name };
+    const edit = (next: typeof previous) => robotsStore.replace(previous, next, auditEvent(instanceAdmin(), 'robot.update', target));
+    expect(await edit({ ...previous, keywords: ['Edited'], version: previous.version + 1 })).toHaveProperty('stored');
+    const streak = async () => (await robotsStore.get(id))!.consecutiveFailures;
+    expect(await streak()).toBe(2);
+    expect((await robotsStore.get(id))!.keywords).toEqual(['Edited']);
+
+    await robotsStore.recordPermanentFailure(id);
+    expect((await api('POST', `/robots/${id}/disable`, { body: { reason: 'check' } })).status).toBe(200);
+    expect((await api('POST', `/robots/${id}/enable`, { body: {} })).status).toBe(200);
+    expect(await streak()).toBe(0);
   });
 
   it('paginates robots with a stable cursor', async () => {
