@@ -105,11 +105,12 @@ export async function recallEvent(caller: Caller, eventId: string) {
     byGroup.set(group, entry);
   }
   const recalled: string[] = [];
-  for (const { target, keys } of byGroup.values()) {
+  for (const { target, keys, messages } of byGroup.values()) {
     const answer = await recallFromGroup(target, [...keys.keys()]);
-    recalled.push(...answer.recalled.map((key) => keys.get(key)!));
+    // as for one push: its message decides, and its pictures go with it
+    recalled.push(...answer.recalled.filter((key) => messages.has(key)).map((key) => keys.get(key)!));
     for (const [key, reason] of Object.entries(answer.failed))
-      notRecallable.push({ id: keys.get(key) ?? key, reason: `DingTalk: ${reason}` });
+      if (messages.has(key)) notRecallable.push({ id: keys.get(key)!, reason: `DingTalk: ${reason}` });
   }
   await markRecalled(recalled, () =>
     auditEvent(caller, 'event.recall', { type: 'event', id: eventId }, { recalled: { before: null, after: recalled } }),

@@ -280,6 +280,33 @@ describe('recall and reads', () => {
     expect((await api('GET', `/audit-events?targetId=${eventId}&action=event.recall`)).body.items).toHaveLength(1);
   });
 
+  it('recalls a report with a screenshot everywhere: each push named once, its picture recalled with it', async () => {
+    const { robot, reportId } = await appRobot('cidOps');
+    const image = { name: 'recalled.png', contentType: 'image/png', data: chartPng([2, 7, 1]).toString('base64') };
+    const eventId = (
+      await api('POST', '/events/report-ready', {
+        token: publisherToken,
+        body: { eventId: randomUUID(), reportId, reportName: 'Daily', data: { n: 44 }, images: [image] },
+      })
+    ).body.eventId;
+    const [record] = await sentRecords(eventId, 1);
+    const keys: string[] = (await api('GET', `/push-records/${record.id}`)).body.messageKeys;
+    expect(keys).toHaveLength(2);
+
+    const answer = await api('POST', `/events/${eventId}/recall`);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ recalled: [record.id], notRecallable: [] });
+    const inGroup = (await groupMessages('cidOps')).filter((message) =>
+      keys.includes((message as unknown as { processQueryKey: string }).processQueryKey),
+    );
+    expect(inGroup.map((message) => [message.msgKey, (message as unknown as { recalled: boolean }).recalled])).toEqual([
+      ['sampleMarkdown', true],
+      ['sampleImageMsg', true],
+    ]);
+    expect((await api('GET', `/push-records/${record.id}`)).body.status).toBe('recalled');
+    expect(robot.id).toBe(record.robotId);
+  });
+
   it('says who read a push, and that DingTalk has no read status yet when it has none', async () => {
     const { reportId } = await appRobot('cidOps');
     const eventId = (await publish(reportId, 43)).body.eventId;
