@@ -21,7 +21,7 @@ export type DingTalkMessage = RenderedMessage;
 export const maxMessageBytes = 20_000;
 
 /** The raw base64 signature, before URL encoding: HmacSHA256(secret, timestamp + "\n" + secret). */
-export function signature(secret: string, timestampMs: number): string {
+export function signature(secret: string, timestampMs: number | string): string {
   return createHmac('sha256', secret).update(`${timestampMs}\n${secret}`).digest('base64');
 }
 

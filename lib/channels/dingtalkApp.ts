@@ -1,8 +1,11 @@
 // DingTalk's app robot (an enterprise internal app's robot, through the OpenAPI): the msgKey and msgParam a
 // rendered message becomes, the limits, and what an answer's code means (docs/channels.md, "DingTalk app
-// robots"). It has no webhook and no signing: the app's access token goes in a header (lib/dingtalkApps).
+// robots"). It has no webhook and signs nothing: the app's access token goes in a header (lib/dingtalkApps).
+// DingTalk signs the app's callbacks as a webhook robot's requests are signed.
+import { timingSafeEqual } from 'node:crypto';
 import { readRateWindow } from '../config';
 import { textOf, type ChannelAdapter, type DeliveryClass } from './adapter';
+import { signature } from './dingtalk';
 import { actionCardButtons, withoutMentions, type RenderedMessage } from './message';
 
 export type DingTalkAppMessage = {
@@ -65,6 +68,19 @@ export function toDingTalkApp(message: RenderedMessage): DingTalkAppMessage {
       // kept on the record as what it was; check() refuses it before sending
       return { msgKey: 'feedCard', msgParam: param({ links: message.feedCard.links }) };
   }
+}
+
+/** DingTalk's window for a callback's timestamp. */
+const callbackFreshnessMs = 60 * 60 * 1000;
+
+/** Whether a callback is DingTalk's: its timestamp within the hour, its sign that timestamp signed with the app's secret. */
+export function isDingTalkCallback(appSecret: string, headers: { timestamp?: string; sign?: string }, now: number): boolean {
+  const { timestamp, sign } = headers;
+  const timestampMs = Number(timestamp);
+  if (timestamp === undefined || !sign || !Number.isInteger(timestampMs) || Math.abs(now - timestampMs) > callbackFreshnessMs) return false;
+  const expected = Buffer.from(signature(appSecret, timestamp), 'base64');
+  const given = Buffer.from(sign, 'base64');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** The picture message for an uploaded screenshot's media id. */

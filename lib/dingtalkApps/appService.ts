@@ -1,8 +1,9 @@
 // DingTalk app use cases: register an app (its secret sealed, never returned), change, remove, list the
 // groups its robot was found in; and the app's message callback, which finds them.
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { CreateDingTalkAppInput, UpdateDingTalkAppInput } from '../../schemas/dingtalkApp';
 import { dingtalkCallbackSchema, type DingTalkCallback } from '../../schemas/dingtalkApp';
+import { isDingTalkCallback } from '../channels/dingtalkApp';
 import type { ListQuery } from '../../schemas/teams';
 import { auditEvent, changesBetween, type AuditAction } from '../audit/auditEvent';
 import { config } from '../config';
@@ -12,9 +13,6 @@ import { conflict, notFound, unauthorized } from '../errors';
 import { open } from '../secrets/secretBox';
 import { dingtalkAppsStore } from '../store/dingtalkAppsStore';
 import { validateBody } from '../validation/validate';
-
-/** DingTalk's window for a callback's timestamp. */
-const callbackFreshnessMs = 60 * 60 * 1000;
 
 /** An app as the API shows it: no secret; the URL to give DingTalk as the robot's message URL. */
 export function toAppView(
@@ -90,13 +88,6 @@ export async function listGroups(caller: Caller, id: string) {
   return { items: await dingtalkAppsStore.groups(await loadApp(caller, id)) };
 }
 
-/** DingTalk's signature of a callback: base64(HmacSHA256(appSecret, timestamp + "\n" + appSecret)). */
-function signatureHolds(appSecret: string, timestamp: string, sign: string): boolean {
-  const expected = createHmac('sha256', appSecret).update(`${timestamp}\n${appSecret}`).digest();
-  const given = Buffer.from(sign, 'base64');
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 /**
  * The app's message callback. The signature and its freshness are checked before the body is read; an
  * @-mention in a group stores the group and answers in it; anything else is acknowledged and ignored.
@@ -104,9 +95,7 @@ function signatureHolds(appSecret: string, timestamp: string, sign: string): boo
 export async function receiveCallback(appId: string, headers: { timestamp?: string; sign?: string }, raw: string, now = Date.now()) {
   const refused = unauthorized("The callback's timestamp and sign headers are missing, over an hour old or not DingTalk's signature");
   const app = await dingtalkAppsStore.read(appId);
-  const timestamp = Number(headers.timestamp);
-  if (!app || !headers.sign || !Number.isInteger(timestamp) || Math.abs(now - timestamp) > callbackFreshnessMs) throw refused;
-  if (!signatureHolds(await open(app.appSecret), String(headers.timestamp), headers.sign)) throw refused;
+  if (!app || !isDingTalkCallback(await open(app.appSecret), headers, now)) throw refused;
   let message: DingTalkCallback;
   try {
     message = validateBody<DingTalkCallback>(dingtalkCallbackSchema, JSON.parse(raw));
