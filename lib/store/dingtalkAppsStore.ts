@@ -1,13 +1,15 @@
-// DingTalk apps (their secret sealed), listed per workspace, and the groups each app's robot was found in.
+// DingTalk apps (their secret sealed), listed per workspace, the groups each app's robot was found in, the
+// access token its workers share and the media ids of the screenshots it uploaded.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '../aws/clients';
 import type { AuditEvent } from '../audit/auditEvent';
 import type { DingTalkApp, DingTalkGroup } from '../domain/dingtalkApp';
-import { seal } from '../secrets/secretBox';
+import { open, seal } from '../secrets/secretBox';
 import { auditPut } from './auditStore';
 import {
   checked,
   inWorkspace,
+  isConditionFailure,
   keys,
   listPartitions,
   overwriteKeeping,
@@ -18,6 +20,12 @@ import {
   transactWrite,
   type Page,
 } from './table';
+
+/** An app's access token as DingTalk gave it, and when it ends (ms). */
+export interface AppAccessToken {
+  accessToken: string;
+  expiresAt: number;
+}
 
 const appFields = [
   'id',
@@ -165,5 +173,52 @@ export const dingtalkAppsStore = {
         ),
       );
     return groups.sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt));
+  },
+
+  /** The access token every worker of the app shares, if one was fetched. */
+  async sharedToken(appId: string): Promise<AppAccessToken | undefined> {
+    const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.dingtalkToken(appId), ConsistentRead: true }));
+    return Item && { accessToken: await open(String(Item.accessToken)), expiresAt: Number(Item.expiresAt) };
+  },
+
+  async keepToken(appId: string, token: AppAccessToken, fetchedAt: number): Promise<void> {
+    await dynamodb.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...keys.dingtalkToken(appId), accessToken: await seal(token.accessToken), expiresAt: token.expiresAt, fetchedAt },
+      }),
+    );
+  },
+
+  /** The media id DingTalk gave the app for the screenshot, once uploaded. */
+  async mediaId(appId: string, imageId: string): Promise<string | undefined> {
+    const { Item } = await dynamodb.send(
+      new GetCommand({ TableName: tableName, Key: keys.dingtalkMedia(appId, imageId), ConsistentRead: true }),
+    );
+    return Item?.mediaId as string | undefined;
+  },
+
+  /** Claims the screenshot's upload for the app: false when it is uploaded, or another worker claimed it in the last 30 s. */
+  async claimUpload(app: DingTalkApp, imageId: string, now: number): Promise<boolean> {
+    try {
+      await dynamodb.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...keys.dingtalkMedia(app.id, imageId), workspaceId: app.workspaceId, claimedAt: now },
+          ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(mediaId) AND claimedAt < :stale)',
+          ExpressionAttributeValues: { ':stale': now - 30_000 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  },
+
+  async keepMediaId(app: DingTalkApp, imageId: string, mediaId: string): Promise<void> {
+    await dynamodb.send(
+      new PutCommand({ TableName: tableName, Item: { ...keys.dingtalkMedia(app.id, imageId), workspaceId: app.workspaceId, mediaId } }),
+    );
   },
 };

@@ -18,6 +18,8 @@
 // audit event        AUDIT#<ws>                    <at>#<id>   (newest first by sk; expiresAt is its TTL)
 // DingTalk app       DINGTALK_APP#<id>             APP         DINGTALK_APPS#<ws> / <lower name>#<id>
 // app's group        DINGTALK_GROUPS#<appId>       <openConversationId>  (found by the app's message callback)
+// app's access token DINGTALK_TOKEN#<appId>        TOKEN       (sealed; shared by every worker until it nears its end)
+// app's media id     DINGTALK_MEDIA#<appId>        <imageId>   (a screenshot uploaded once per app, or a claim to upload it)
 //
 // Every item belongs to one workspace (<ws>, and a `workspaceId` attribute): a key that a name, a report
 // or an event id shares across teams carries it, and an item read by its random id is answered only in
@@ -73,6 +75,8 @@ export const keys = {
   audit: (ws: string, at: string, id: string) => ({ pk: `AUDIT#${ws}`, sk: `${at}#${id}` }),
   dingtalkApp: (id: string) => ({ pk: `DINGTALK_APP#${id}`, sk: 'APP' }),
   dingtalkGroup: (appId: string, openConversationId: string) => ({ pk: `DINGTALK_GROUPS#${appId}`, sk: openConversationId }),
+  dingtalkToken: (appId: string) => ({ pk: `DINGTALK_TOKEN#${appId}`, sk: 'TOKEN' }),
+  dingtalkMedia: (appId: string, imageId: string) => ({ pk: `DINGTALK_MEDIA#${appId}`, sk: imageId }),
 };
 
 export const listPartitions = {
