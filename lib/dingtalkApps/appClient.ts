@@ -12,6 +12,7 @@ import { open } from '../secrets/secretBox';
 import { dingtalkAppsStore, type AppAccessToken } from '../store/dingtalkAppsStore';
 import { sleep } from '../concurrency';
 import { containerCaches } from '../containerCache';
+import { conflict } from '../errors';
 import { sendRequest, type DeliveryAttempt } from '../delivery/webhookClient';
 
 /** A token is fetched again this long before DingTalk says it ends. */
@@ -157,7 +158,7 @@ const resultReader = {
 /** A call about messages the robot sent to the group (recall, read status): it answers 200 with its result. */
 async function askAboutMessages(target: AppTarget, path: string, fields: Record<string, unknown>): Promise<DeliveryAttempt> {
   const app = await appOf(target);
-  if (!app) throw new Error(`The robot's DingTalk app ${target.appId} no longer exists`);
+  if (!app) throw conflict(`The robot's DingTalk app ${target.appId} no longer exists, so DingTalk cannot be asked about its messages`);
   const body = { robotCode: app.robotCode, openConversationId: target.openConversationId, ...fields };
   return withToken(app, (token) => sendRequest(resultReader, openApi(path, token, body), config.webhookTimeoutMs, true));
 }

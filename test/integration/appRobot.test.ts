@@ -3,6 +3,7 @@
 // and the push still arrives, the QPS-limit 403 is waited out, and what an app robot cannot send is
 // refused before sending.
 import { randomUUID } from 'node:crypto';
+import { containerCaches } from '../../lib/containerCache';
 import { api } from '../support/api';
 import { simulator } from '../support/simulator';
 import { publisherToken } from '../support/environment';
@@ -305,6 +306,35 @@ describe('recall and reads', () => {
     ]);
     expect((await api('GET', `/push-records/${record.id}`)).body.status).toBe('recalled');
     expect(robot.id).toBe(record.robotId);
+  });
+
+  it('answers 409, not 500, for a push whose app was deleted since', async () => {
+    const goneKey = `ding${randomUUID().slice(0, 10)}`;
+    await control('POST', '/_sim/apps', { appKey: goneKey, appSecret: 'gone-secret', groups: { cidGone: 'Gone' } });
+    const gone = (await api('POST', '/dingtalk-apps', { body: { name: 'Gone soon', appKey: goneKey, appSecret: 'gone-secret' } })).body;
+    const reportId = `gone-${randomUUID().slice(0, 6)}`;
+    const robot = (
+      await api('POST', '/robots', {
+        body: {
+          name: `Gone ${reportId}`,
+          channel: 'dingtalk-app',
+          app: { appId: gone.id, openConversationId: 'cidGone' },
+          templateId,
+          reports: [reportId],
+        },
+      })
+    ).body;
+    const [record] = await sentRecords((await publish(reportId, 45)).body.eventId, 1);
+    expect((await api('DELETE', `/robots/${robot.id}`)).status).toBe(204);
+    expect((await api('DELETE', `/dingtalk-apps/${gone.id}`)).status).toBe(204);
+    containerCaches.dingtalkApps.forget(gone.id);
+
+    for (const path of [`/push-records/${record.id}/recall`, `/push-records/${record.id}/reads`]) {
+      const answer = await api(path.endsWith('recall') ? 'POST' : 'GET', path);
+      expect(answer.status).toBe(409);
+      expect(answer.body.error.message).toContain(`DingTalk app ${gone.id} no longer exists`);
+    }
+    expect((await api('GET', `/push-records/${record.id}`)).body.status).toBe('sent');
   });
 
   it('says who read a push, and that DingTalk has no read status yet when it has none', async () => {
