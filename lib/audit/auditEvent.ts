@@ -47,10 +47,13 @@ export interface AuditEvent {
 
 export const sealedValue = '<sealed>';
 
+/** What an event is about; its type is the action's noun (`robot` for robot.update) unless it names another. */
+export type AuditTarget = Omit<AuditEvent['target'], 'type'> & { type?: string };
+
 export function auditEvent(
   caller: Caller,
   action: AuditAction,
-  target: AuditEvent['target'],
+  target: AuditTarget,
   changes?: Changes,
   result: AuditEvent['result'] = 'ok',
 ): AuditEvent {
@@ -60,7 +63,7 @@ export function auditEvent(
     at: new Date().toISOString(),
     action,
     actor: caller.actor,
-    target,
+    target: { type: action.slice(0, action.indexOf('.')), ...target },
     ...(changes && Object.keys(changes).length > 0 && { changes }),
     result,
     requestId: caller.requestId,

@@ -28,7 +28,7 @@ const appAudit = (caller: Caller, action: AuditAction, before: DingTalkApp | und
   return auditEvent(
     caller,
     action,
-    { type: 'dingtalk-app', id: app.id, name: app.name },
+    { id: app.id, name: app.name },
     changesBetween(before, after, {
       sealed: ['appSecret'],
       ignore: ['id', 'workspaceId', 'version', 'robotCount', 'createdAt', 'updatedAt'],

@@ -67,9 +67,7 @@ export async function recallPushRecord(caller: Caller, id: string) {
   const [message] = recallable.keys;
   const { recalled, failed } = await recallFromGroup(recallable.target, recallable.keys);
   if (!recalled.includes(message)) throw conflict(`DingTalk did not recall push record ${id}: ${failed[message] ?? 'no reason given'}`);
-  await markRecalled([id], () =>
-    auditEvent(caller, 'push-record.recall', { type: 'push-record', id }, { status: { before: 'sent', after: 'recalled' } }),
-  );
+  await markRecalled([id], () => auditEvent(caller, 'push-record.recall', { id }, { status: { before: 'sent', after: 'recalled' } }));
   return toRecordDetail(await loadRecord(caller, id));
 }
 
@@ -112,9 +110,7 @@ export async function recallEvent(caller: Caller, eventId: string) {
     for (const [key, reason] of Object.entries(answer.failed))
       if (messages.has(key)) notRecallable.push({ id: keys.get(key)!, reason: `DingTalk: ${reason}` });
   }
-  await markRecalled(recalled, () =>
-    auditEvent(caller, 'event.recall', { type: 'event', id: eventId }, { recalled: { before: null, after: recalled } }),
-  );
+  await markRecalled(recalled, () => auditEvent(caller, 'event.recall', { id: eventId }, { recalled: { before: null, after: recalled } }));
   return { recalled, notRecallable };
 }
 

@@ -87,7 +87,7 @@ export async function resendPushRecord(caller: Caller, id: string) {
   const original = await loadRecord(caller, id);
   if (original.members) throw digestRefusal(original);
   const [resent] = await resendRecords(caller, [original], 'always', (resends) =>
-    auditEvent(caller, 'push-record.resend', { type: 'push-record', id }, { resentAs: { before: null, after: resends[0]?.record.id } }),
+    auditEvent(caller, 'push-record.resend', { id }, { resentAs: { before: null, after: resends[0]?.record.id } }),
   );
   if (!resent) throw conflict('The report data of this push is no longer kept (past retention); it cannot be resent');
   return { id: resent.id, resendOf: original.id, status: 'queued' as const };
@@ -117,7 +117,7 @@ export async function resendPushRecords(caller: Caller, input: BulkResendInput) 
     auditEvent(
       caller,
       'push-records.bulk-resend',
-      { type: 'push-records', id: input.status },
+      { id: input.status },
       { resent: { before: null, after: resends.map(({ record, originalId }) => ({ id: originalId, resentAs: record.id })) } },
     ),
   );
@@ -209,12 +209,7 @@ const digestRefusal = (record: PushRecord) =>
 export async function confirmPushRecord(caller: Caller, id: string) {
   const record = await loadRecord(caller, id);
   if (record.members) throw digestRefusal(record);
-  const audit = auditEvent(
-    caller,
-    'push-record.confirm',
-    { type: 'push-record', id },
-    { status: { before: 'unconfirmed', after: 'sent' } },
-  );
+  const audit = auditEvent(caller, 'push-record.confirm', { id }, { status: { before: 'unconfirmed', after: 'sent' } });
   if ((await recordsStore.confirm(id, Date.now(), audit)) === 'not-unconfirmed') {
     throw conflict(`Push record ${id} is ${record.status}, not unconfirmed; only an unconfirmed push can be marked delivered`);
   }

@@ -19,7 +19,7 @@ const robotAudit = (caller: Caller, action: AuditAction, before: Robot | undefin
   return auditEvent(
     caller,
     action,
-    { type: 'robot', id: robot.id, name: robot.name },
+    { id: robot.id, name: robot.name },
     changesBetween(before, after, {
       sealed: ['webhookUrl', 'secret', 'pool'],
       ignore: ['id', 'workspaceId', 'version', 'createdAt', 'updatedAt', 'webhookUrlMasked', 'consecutiveFailures'],

@@ -36,7 +36,7 @@ function newToken(caller: Caller, fields: { name: string; role: ApiToken['role']
 }
 
 const tokenAudit = (caller: Caller, action: AuditAction, token: ApiToken, changes: Record<string, { before: unknown; after: unknown }>) =>
-  auditEvent(caller, action, { type: 'token', id: token.id, name: token.name }, changes);
+  auditEvent(caller, action, { id: token.id, name: token.name }, changes);
 
 export async function createToken(caller: Caller, input: CreateTokenInput) {
   const { token, secret } = newToken(caller, {

@@ -27,7 +27,7 @@ export async function createWorkspace(caller: Caller, input: CreateWorkspaceInpu
   const audit = auditEvent(
     { ...caller, workspaceId: workspace.id },
     'workspace.create',
-    { type: 'workspace', id: workspace.id, name: workspace.name },
+    { id: workspace.id, name: workspace.name },
     changesBetween(undefined, workspace, { ignore: ['id', 'createdAt'] }),
   );
   if (!(await workspacesStore.create(workspace, audit)))
@@ -56,7 +56,7 @@ export async function renameWorkspace(caller: Caller, id: string, input: UpdateW
   const audit = auditEvent(
     { ...caller, workspaceId: previous.id },
     'workspace.update',
-    { type: 'workspace', id: previous.id, name: next.name },
+    { id: previous.id, name: next.name },
     changesBetween(previous, next, { ignore: ['updatedAt'] }),
   );
   if (!(await workspacesStore.rename(previous, next, audit)))

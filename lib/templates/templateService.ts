@@ -90,7 +90,7 @@ const templateAudit = (caller: Caller, action: AuditAction, before: Template | u
   return auditEvent(
     caller,
     action,
-    { type: 'template', id: template.id, name: template.name },
+    { id: template.id, name: template.name },
     changesBetween(before, after, { ignore: ['id', 'workspaceId', 'version', 'robotCount', 'createdAt', 'updatedAt'] }),
   );
 };
