@@ -49,6 +49,11 @@ export function toRobotView(robot: Robot, templateName?: string): RobotView {
   };
 }
 
+const unknownApp = (appId: string) =>
+  validationFailed(`No DingTalk app with id ${appId}; register it first (POST /dingtalk-apps)`, [
+    { path: '/app/appId', message: 'does not name a DingTalk app of this workspace' },
+  ]);
+
 const refusals: Record<RobotRefusal, (robot: Robot) => Error> = {
   'name-taken': (robot) =>
     conflict(`A robot named "${robot.name}" already exists; choose another name`, [
@@ -58,10 +63,7 @@ const refusals: Record<RobotRefusal, (robot: Robot) => Error> = {
     validationFailed(`No template with id ${robot.templateId}; create the template first`, [
       { path: '/templateId', message: 'does not name an existing template' },
     ]),
-  'unknown-app': (robot) =>
-    validationFailed(`No DingTalk app with id ${robot.app?.appId}; register it first (POST /dingtalk-apps)`, [
-      { path: '/app/appId', message: 'does not name a DingTalk app of this workspace' },
-    ]),
+  'unknown-app': (robot) => unknownApp(String(robot.app?.appId)),
   changed: () => conflict('The robot changed while you edited it; load it again and retry'),
 };
 
@@ -99,10 +101,7 @@ function refuseFields(target: 'webhook' | 'app', input: Record<string, unknown>)
 
 /** An app robot's app must be one of the workspace's. */
 async function checkedApp(caller: Caller, app: AppTarget): Promise<AppTarget> {
-  if (!(await dingtalkAppsStore.getIn(caller.workspaceId, app.appId)))
-    throw validationFailed(`No DingTalk app with id ${app.appId}; register it first (POST /dingtalk-apps)`, [
-      { path: '/app/appId', message: 'does not name a DingTalk app of this workspace' },
-    ]);
+  if (!(await dingtalkAppsStore.getIn(caller.workspaceId, app.appId))) throw unknownApp(app.appId);
   return { appId: app.appId, openConversationId: app.openConversationId };
 }
 
