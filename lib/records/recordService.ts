@@ -130,8 +130,8 @@ type Resend = { record: PushRecord; originalId: string; job: PushJob };
  * One new record and job per original whose report is still kept, queued in the given order through each
  * robot's message group like any push (so its send window keeps a single writer). The new records, the
  * links from their originals and the audit event are one transaction (one per 49 resends: DynamoDB takes
- * 100 writes in one); if queueing fails after it, the sweeper queues the records again. `once`: an original that another call resent meanwhile keeps that
- * resend and is left out here.
+ * 100 writes in one); if queueing fails after it, the sweeper queues the records again. `once`: an
+ * original that another call resent meanwhile keeps that resend and is left out here.
  */
 async function resendRecords(
   caller: Caller,

@@ -1,6 +1,6 @@
 // API token use cases: make (the secret answered once), list, revoke, rotate with a grace period.
 import type { CreateTokenInput, ListQuery, RotateTokenInput } from '../../schemas/teams';
-import { auditEvent, type AuditAction } from '../audit/auditEvent';
+import { auditEvent, type AuditAction, type Changes } from '../audit/auditEvent';
 import { digestOf, newApiToken, newTokenId, prefixLength } from '../auth/apiTokens';
 import { containerCaches } from '../containerCache';
 import { tokenRefusal, type ApiToken } from '../domain/apiToken';
@@ -35,7 +35,7 @@ function newToken(caller: Caller, fields: { name: string; role: ApiToken['role']
   return { token, secret };
 }
 
-const tokenAudit = (caller: Caller, action: AuditAction, token: ApiToken, changes: Record<string, { before: unknown; after: unknown }>) =>
+const tokenAudit = (caller: Caller, action: AuditAction, token: ApiToken, changes: Changes) =>
   auditEvent(caller, action, { id: token.id, name: token.name }, changes);
 
 export async function createToken(caller: Caller, input: CreateTokenInput) {
@@ -82,7 +82,8 @@ export async function revokeToken(caller: Caller, id: string) {
 export async function rotateToken(caller: Caller, id: string, input: RotateTokenInput) {
   const old = await loadToken(caller, id);
   const now = Date.now();
-  if (tokenRefusal(old, now)) throw conflict(`Token ${old.prefix}… no longer works (${tokenRefusal(old, now)}); make a new one instead`);
+  const refusal = tokenRefusal(old, now);
+  if (refusal) throw conflict(`Token ${old.prefix}… no longer works (${refusal}); make a new one instead`);
   // the new token lives as long as the old one was made to
   const lifetimeDays = Math.round((Date.parse(old.expiresAt) - Date.parse(old.createdAt)) / 86_400_000);
   const expiresInDays = Math.min(365, Math.max(1, lifetimeDays));
