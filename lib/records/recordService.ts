@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { PushJob } from '../../schemas/pushJob';
 import type { BulkResendInput, ListPushRecordsQuery } from '../../schemas/pushRecord';
-import { badRequest, conflict, notFound } from '../errors';
+import { conflict, notFound } from '../errors';
+import { timeRange } from '../validation/timeRange';
 import { eventsStore } from '../store/eventsStore';
 import { enqueuePushJobs } from '../queue/pushJobsQueue';
 import { recordsStore } from '../store/recordsStore';
@@ -40,20 +41,8 @@ export function toRecordDetail(record: PushRecord) {
   };
 }
 
-function normalizeTime(value: string | undefined, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  const time = new Date(value);
-  if (Number.isNaN(time.getTime()))
-    throw badRequest(`${name} is not a valid time`, [{ path: `/${name}`, message: 'must be an ISO 8601 date-time' }]);
-  return time.toISOString();
-}
-
 export async function listPushRecords(caller: Caller, query: ListPushRecordsQuery) {
-  const from = normalizeTime(query.from, 'from');
-  const to = normalizeTime(query.to, 'to');
-  if (from && to && from > to) {
-    throw badRequest('from is after to; swap them or widen the range', [{ path: '/from', message: 'must not be after to' }]);
-  }
+  const { from, to } = timeRange(query.from, query.to);
   const page = await recordsStore.list(
     {
       workspaceId: caller.workspaceId,
@@ -103,10 +92,7 @@ const resendsPerTransaction = 49;
  * call. Each page goes to the queue oldest first, so a robot's resends keep the order of its originals.
  */
 export async function resendPushRecords(caller: Caller, input: BulkResendInput) {
-  const from = normalizeTime(input.from, 'from');
-  const to = normalizeTime(input.to, 'to');
-  if (from && to && from > to)
-    throw badRequest('from is after to; swap them or widen the range', [{ path: '/from', message: 'must not be after to' }]);
+  const { from, to } = timeRange(input.from, input.to);
   const page = await recordsStore.list(
     { workspaceId: caller.workspaceId, status: input.status, robotId: input.robotId, templateId: input.templateId, from, to },
     { limit: bulkResendPage, cursor: input.cursor },

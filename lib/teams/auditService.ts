@@ -1,25 +1,17 @@
 // The audit log as admins read it: filtered pages newest first, and exports oldest first.
 import type { ExportAuditEventsQuery, ListAuditEventsQuery } from '../../schemas/teams';
 import type { Caller } from '../domain/caller';
-import { badRequest } from '../errors';
 import { auditStore, type AuditEventView } from '../store/auditStore';
+import { timeRange } from '../validation/timeRange';
 
 /** Events an export answers at most; the rest through the cursor in Dingpush-Next-Cursor. */
 export const exportPageSize = 10_000;
-
-function checkedRange(from: string | undefined, to: string | undefined) {
-  const iso = (value: string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
-  const range = { from: iso(from), to: iso(to) };
-  if (range.from && range.to && range.from > range.to)
-    throw badRequest('from is after to; swap them or widen the range', [{ path: '/from', message: 'must not be after to' }]);
-  return range;
-}
 
 export async function listAuditEvents(caller: Caller, query: ListAuditEventsQuery) {
   const { action, actorId, targetType, targetId, limit, cursor } = query;
   return auditStore.list(
     caller.workspaceId,
-    { action, actorId, targetType, targetId, ...checkedRange(query.from, query.to) },
+    { action, actorId, targetType, targetId, ...timeRange(query.from, query.to) },
     { limit: limit ?? 50, cursor },
   );
 }
@@ -69,7 +61,7 @@ function csvRow(event: AuditEventView): string {
 }
 
 export async function exportAuditEvents(caller: Caller, query: ExportAuditEventsQuery) {
-  const page = await auditStore.list(caller.workspaceId, checkedRange(query.from, query.to), {
+  const page = await auditStore.list(caller.workspaceId, timeRange(query.from, query.to), {
     limit: exportPageSize,
     cursor: query.cursor,
     oldestFirst: true,

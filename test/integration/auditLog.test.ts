@@ -255,6 +255,12 @@ it('filters by action, actor, target and time, newest first', async () => {
   const future = new Date(Date.now() + 60_000).toISOString();
   expect((await api('GET', `/audit-events?from=${future}`)).body.items).toEqual([]);
   expect((await api('GET', `/audit-events?from=${future}&to=2020-01-01T00:00:00Z`)).status).toBe(400);
+  // a leap second is an RFC 3339 date-time that JavaScript cannot read: a 400 naming the field, on the list and the export
+  for (const path of ['/audit-events?', '/audit-events/export?format=csv&']) {
+    const leap = await api('GET', `${path}to=2026-12-31T23:59:60Z`);
+    expect(leap.status).toBe(400);
+    expect(leap.body.error.details).toEqual([{ path: '/to', message: 'must be an ISO 8601 date-time' }]);
+  }
 });
 
 it('exports oldest first as NDJSON and CSV, 10,000 an answer, the rest through Dingpush-Next-Cursor', async () => {

@@ -288,6 +288,7 @@ describe('GET /push-records', () => {
     ['an unknown status', 'status=lost', /status must be one of/],
     ['an unknown parameter', 'colour=red', /colour is not an allowed field/],
     ['a time that is not a time', 'from=yesterday', /from/],
+    ['a leap second, which JavaScript cannot read', 'to=2026-12-31T23:59:60Z', /to is not a valid time/],
   ])('refuses %s with 400', async (_label, query, message) => {
     const response = await api('GET', `/push-records?${query}`);
     expect(response.status).toBe(400);
